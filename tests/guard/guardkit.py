@@ -117,7 +117,7 @@ class RecordingServer:
         self._server = _Server()
         self.port = self._server.server_address[1]
         self.base = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
         self._thread.start()
 
     def url(self, path: str) -> str:
