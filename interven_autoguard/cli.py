@@ -94,7 +94,9 @@ def _cmd_policy(args: argparse.Namespace) -> int:
     from .engine import policy as policy_mod
 
     if args.policy_command == "show-default":
-        print(policy_mod.default_policy_text(), end="")
+        from importlib import resources
+
+        print(resources.files("interven_autoguard.engine").joinpath("default_policy.toml").read_text("utf-8"), end="")
         return 0
     try:
         errors = policy_mod.check_file(args.file)
