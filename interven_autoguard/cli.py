@@ -9,6 +9,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from .errors import AutoguardError
+
 # Subcommands implemented in their own modules; each exposes ``main(argv) -> int``.
 _DELEGATED = {
     "run": ("interven_autoguard.runner", "guard an agent: run [options] agent.py [args...]"),
@@ -125,12 +127,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, (_module, help_text) in _DELEGATED.items():
         sub.add_parser(name, help=help_text, add_help=False)
     args = parser.parse_args(argv)
-    if args.command == "scan":
-        return _cmd_scan(args)
-    if args.command == "policy":
-        return _cmd_policy(args)
-    parser.print_help()
-    return 2
+    handler = {"scan": _cmd_scan, "policy": _cmd_policy}.get(args.command)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return handler(args)
+    except AutoguardError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover
