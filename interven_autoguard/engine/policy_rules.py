@@ -1,0 +1,173 @@
+"""Compiled rules and the indexes that keep rule matching off the hot path's bill.
+
+``Rule`` is one ``[[rules]]`` or ``[[allow]]`` entry with its globs compiled; ``RuleIndex`` files
+rules by exact host and ``*.suffix`` so a request only tries the rules that can apply to its
+host; ``TypeTable`` resolves per-finding-type settings (exact name, then globs, then category).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ..model import Decision, Finding
+from .policy_globs import FieldMatcher, HostMatcher, NameMatcher, PathMatcher, normalize_path
+from .types import RequestContext
+
+
+class Rule:
+    """A compiled ``[[rules]]`` or ``[[allow]]`` entry. ``None`` for a match key = matches anything."""
+
+    __slots__ = (
+        "agent_ids", "categories", "decision", "description", "fields", "finding_types", "hosts",
+        "id", "kind", "methods", "needs_findings", "order", "paths", "rank", "risk", "schemes",
+    )
+
+    def __init__(self, spec: dict[str, Any], kind: str, order: int) -> None:
+        self.id: str = spec["id"]
+        self.kind = kind  # "rule" | "allow"
+        self.order = order
+        self.description: str = spec.get("description", "")
+        self.decision: Decision = Decision(spec.get("decision", "ALLOW"))
+        self.rank = self.decision.rank
+        self.risk: float | None = spec.get("risk")
+        self.methods = frozenset(spec["methods"]) if "methods" in spec else None
+        self.schemes = frozenset(spec["schemes"]) if "schemes" in spec else None
+        self.hosts = HostMatcher(spec["hosts"]) if "hosts" in spec else None
+        self.paths = PathMatcher(spec["paths"]) if "paths" in spec else None
+        self.agent_ids = NameMatcher(spec["agent_ids"]) if "agent_ids" in spec else None
+        types = spec.get("finding_types")
+        self.finding_types = NameMatcher(types, upper=True) if types is not None else None
+        self.categories = frozenset(spec["categories"]) if "categories" in spec else None
+        self.fields = FieldMatcher(spec["fields"]) if "fields" in spec else None
+        self.needs_findings = any(k in spec for k in ("finding_types", "categories", "fields"))
+
+    def matches_finding(self, f: Finding) -> bool:
+        if self.categories is not None and f.category not in self.categories:
+            return False
+        if self.finding_types is not None and not self.finding_types(f.type.upper()):
+            return False
+        return self.fields is None or self.fields(f.location)
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} {self.id} {self.decision.value if self.kind == 'rule' else 'allow'}>"
+
+
+class Request:
+    """The request facts rules match on, with the normalised path computed only if needed."""
+
+    __slots__ = ("_path", "agent_id", "host", "method", "raw_path", "scheme")
+
+    def __init__(self, ctx: RequestContext, host: str) -> None:
+        self.method = ctx.method.upper()
+        self.host = host
+        self.scheme = ctx.scheme
+        self.raw_path = ctx.path
+        self.agent_id = ctx.agent_id
+        self._path: str | None = None
+
+    @property
+    def path(self) -> str:
+        if self._path is None:
+            self._path = normalize_path(self.raw_path or "/")
+        return self._path
+
+    def matches(self, r: Rule) -> bool:
+        return (r.hosts is None or r.hosts(self.host)) and self.matches_besides_host(r)
+
+    def matches_besides_host(self, r: Rule) -> bool:
+        if r.methods is not None and self.method not in r.methods:
+            return False
+        if r.schemes is not None and (self.scheme or "").lower() not in r.schemes:
+            return False
+        if r.paths is not None and not r.paths(self.path):
+            return False
+        return r.agent_ids is None or (self.agent_id is not None and r.agent_ids(self.agent_id))
+
+
+class RuleIndex:
+    """Find the rules that can apply to a host without trying every rule.
+
+    Rules whose host patterns are all exact names or ``*.suffix`` are filed under those names
+    and suffixes (their host is then known to match); only rules with other globs, or without
+    ``hosts``, are tried for every request.
+    """
+
+    __slots__ = ("by_host", "by_suffix", "generic", "suffixes")
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        by_host: dict[str, list[Rule]] = {}
+        by_suffix: dict[str, list[Rule]] = {}
+        generic: list[Rule] = []
+        for r in rules:
+            if r.hosts is not None and r.hosts.regex is None:
+                for h in r.hosts.exact:
+                    by_host.setdefault(h, []).append(r)
+                for sfx in r.hosts.suffixes:
+                    by_suffix.setdefault(sfx, []).append(r)
+            else:
+                generic.append(r)
+        self.by_host = {h: tuple(rs) for h, rs in by_host.items()}
+        self.by_suffix = {h: tuple(rs) for h, rs in by_suffix.items()}
+        self.suffixes = tuple(by_suffix)
+        self.generic = tuple(generic)
+
+    def may_match(self, host: str) -> bool:
+        return (host in self.by_host or bool(self.generic)
+                or (bool(self.suffixes) and host.endswith(self.suffixes)))
+
+    def matching(self, req: Request) -> list[Rule]:
+        host = req.host
+        found: list[Rule] = []
+        for r in self.by_host.get(host, ()):
+            if req.matches_besides_host(r):
+                found.append(r)
+        sources = 1 if found else 0
+        if self.suffixes and host.endswith(self.suffixes):
+            i = host.find(".")
+            while i >= 0:
+                before = len(found)
+                for r in self.by_suffix.get(host[i:], ()):
+                    if req.matches_besides_host(r):
+                        found.append(r)
+                sources += len(found) > before
+                i = host.find(".", i + 1)
+        if self.generic:
+            before = len(found)
+            for r in self.generic:
+                if req.matches(r):
+                    found.append(r)
+            sources += len(found) > before
+        if sources > 1:  # several buckets: back to policy order, each rule once
+            found = sorted(set(found), key=_by_order)
+        return found
+
+
+def _by_order(rule: Rule) -> int:
+    return rule.order
+
+
+class TypeTable:
+    """Per finding type value: exact names first, then globs in order, then the category default."""
+
+    def __init__(self, table: dict[str, Any], by_category: dict[str, Any], fallback: Any) -> None:
+        self._exact = {k: v for k, v in table.items() if "*" not in k and "?" not in k}
+        self._globs = [(NameMatcher([k], upper=True), v) for k, v in table.items() if k not in self._exact]
+        self._by_category = by_category
+        self._fallback = fallback
+        self._cache: dict[tuple[str, str], Any] = {}
+
+    def get(self, type_name: str, category: str) -> Any:
+        key = (type_name, category)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        t = type_name.upper()
+        value = self._exact.get(t)
+        if value is None:
+            value = next((v for m, v in self._globs if m(t)), None)
+        if value is None:
+            value = self._by_category.get(category, self._fallback)
+        if len(self._cache) < 4096:  # finding types are a small closed set; stay bounded anyway
+            self._cache[key] = value
+        return value
