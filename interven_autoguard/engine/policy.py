@@ -115,13 +115,8 @@ class Policy:
         self.private_network = s["private_network"]
         self.exfil_destination = Decision(s["exfil_destination"])
         self.approval_ttl_seconds = s["approval_ttl_seconds"]
-        self._decisions = TypeTable(
-            {k: Decision(v) for k, v in s["types"].items()},
-            {"pii": Decision(s["pii"])},
-            Decision(s["secrets"]),
-        )
-        risk = content["risk"]
-        self._weights = TypeTable(risk["types"], {"pii": risk["pii"]}, risk["secret"])
+        self._decisions = TypeTable(content["decisions"], Decision)
+        self._weights = TypeTable(content["risk"], float)
         self._dest = {
             t: (_DENY if setting is None else Decision(s[setting]), code, weight)
             for t, (setting, code, weight) in _DEST_TABLE.items()

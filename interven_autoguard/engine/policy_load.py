@@ -38,6 +38,21 @@ def parse(text: str) -> tuple[dict[str, Any] | None, Errors]:
         return None, [(line, "TOML syntax error: " + _TOML_POSITION.sub("", msg).strip())]
 
 
+# Settings that are looked up per finding type. They are kept as layers (the user's file, then the
+# default policy) so that anything a user writes beats anything inherited: a user's
+# ``pii = "ALLOW"`` wins over the default's ``EMAIL = "SANITIZE"``.
+LAYERED_SETTINGS = ("secrets", "pii", "types")
+
+
+def _layer(section: dict[str, Any], secret_key: str, pii_key: str) -> dict[str, Any] | None:
+    layer = {
+        "types": [[k, v] for k, v in section.get("types", {}).items()],  # file order matters for globs
+        "secret": section.get(secret_key),
+        "pii": section.get(pii_key),
+    }
+    return layer if layer["types"] or layer["secret"] is not None or layer["pii"] is not None else None
+
+
 @lru_cache(maxsize=1)
 def default_content() -> dict[str, Any]:
     text = resources.files(__package__).joinpath("default_policy.toml").read_text(encoding="utf-8")
@@ -47,21 +62,20 @@ def default_content() -> dict[str, Any]:
     content, errors = validate(doc, text)
     if errors:
         raise PolicyError(error_summary("default_policy.toml", errors), errors)
-    content["description"] = doc.get("description", "")
-    return finalise(content)
-
-
-def finalise(content: dict[str, Any]) -> dict[str, Any]:
-    """The effective content: no inheritance bookkeeping, every optional table present."""
-    out = {
-        "description": content.get("description", ""),
-        "settings": dict(content["settings"]),
-        "risk": {"secret": 0.0, "pii": 0.0, "types": {}, **content["risk"]},
+    settings, risk = content["settings"], content["risk"]
+    decisions = _layer(settings, "secrets", "pii")
+    weights = _layer(risk, "secret", "pii")
+    if not decisions or decisions["secret"] is None or decisions["pii"] is None \
+            or not weights or weights["secret"] is None or weights["pii"] is None:
+        raise PolicyError("default_policy.toml must set settings.secrets/pii and risk.secret/pii")
+    return {
+        "description": doc.get("description", ""),
+        "settings": {k: v for k, v in settings.items() if k not in LAYERED_SETTINGS},
+        "decisions": [decisions],
+        "risk": [weights],
         "rules": content["rules"],
         "allow": content["allow"],
     }
-    out["settings"].setdefault("types", {})
-    return out
 
 
 def base_ids() -> frozenset[str]:
@@ -85,11 +99,15 @@ def merge(base: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
     """Settings and risk weights always inherit from the default (the single source of defaults);
     rules and allowances inherit only with ``extends = "default"``, minus ``disable``, and a user
     entry with an inherited id replaces it in place."""
-    settings = {**base["settings"], **{k: v for k, v in user["settings"].items() if k != "types"}}
-    settings["types"] = merge_types(base["settings"]["types"], user["settings"].get("types", {}))
-    risk = {**base["risk"], **{k: v for k, v in user["risk"].items() if k != "types"}}
-    risk["types"] = merge_types(base["risk"]["types"], user["risk"].get("types", {}))
-    merged: dict[str, Any] = {"settings": settings, "risk": risk}
+    mine_settings = {k: v for k, v in user["settings"].items() if k not in LAYERED_SETTINGS}
+    decisions = _layer(user["settings"], "secrets", "pii")
+    weights = _layer(user["risk"], "secret", "pii")
+    merged: dict[str, Any] = {
+        "description": user.get("description", ""),
+        "settings": {**base["settings"], **mine_settings},
+        "decisions": ([decisions] if decisions else []) + base["decisions"],
+        "risk": ([weights] if weights else []) + base["risk"],
+    }
     for table in ("rules", "allow"):
         if user["extends"] == "none":
             merged[table] = list(user[table])
@@ -97,16 +115,7 @@ def merge(base: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
         mine = {e["id"]: e for e in user[table]}
         entries = [mine.pop(e["id"], e) for e in base[table] if e["id"] not in user["disable"]]
         merged[table] = entries + [e for e in user[table] if e["id"] in mine]
-    merged["description"] = user.get("description", "")
-    return finalise(merged)
-
-
-def merge_types(base: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
-    # User entries first: among globs the first match wins, so the user's globs take precedence.
-    out = dict(user)
-    for k, v in base.items():
-        out.setdefault(k, v)
-    return out
+    return merged
 
 
 def looks_like_toml(source: str) -> bool:

@@ -7,7 +7,7 @@ host; ``TypeTable`` resolves per-finding-type settings (exact name, then globs, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..model import Decision, Finding
@@ -148,26 +148,39 @@ def _by_order(rule: Rule) -> int:
 
 
 class TypeTable:
-    """Per finding type value: exact names first, then globs in order, then the category default."""
+    """A per-finding-type setting resolved over layers (the user's file first, then the default).
 
-    def __init__(self, table: dict[str, Any], by_category: dict[str, Any], fallback: Any) -> None:
-        self._exact = {k: v for k, v in table.items() if "*" not in k and "?" not in k}
-        self._globs = [(NameMatcher([k], upper=True), v) for k, v in table.items() if k not in self._exact]
-        self._by_category = by_category
-        self._fallback = fallback
+    Within a layer: the exact type name, then the globs in file order, then the layer's value for
+    the finding's category (``pii``, or ``secret`` for everything else); the first layer with an
+    answer wins.
+    """
+
+    def __init__(self, layers: list[dict[str, Any]], convert: Callable[[Any], Any]) -> None:
+        self._layers = []
+        for layer in layers:
+            exact = {k: convert(v) for k, v in layer["types"] if "*" not in k and "?" not in k}
+            globs = [(NameMatcher([k], upper=True), convert(v)) for k, v in layer["types"] if k not in exact]
+            by_category = {c: convert(layer[c]) for c in ("secret", "pii") if layer.get(c) is not None}
+            self._layers.append((exact, globs, by_category))
         self._cache: dict[tuple[str, str], Any] = {}
 
     def get(self, type_name: str, category: str) -> Any:
         key = (type_name, category)
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit
-        t = type_name.upper()
-        value = self._exact.get(t)
-        if value is None:
-            value = next((v for m, v in self._globs if m(t)), None)
-        if value is None:
-            value = self._by_category.get(category, self._fallback)
+        found = self._cache.get(key)
+        if found is not None:
+            return found
+        found = self._resolve(type_name.upper(), "pii" if category == "pii" else "secret")
         if len(self._cache) < 4096:  # finding types are a small closed set; stay bounded anyway
-            self._cache[key] = value
-        return value
+            self._cache[key] = found
+        return found
+
+    def _resolve(self, t: str, category: str) -> Any:
+        for exact, globs, by_category in self._layers:
+            value = exact.get(t)
+            if value is None:
+                value = next((v for m, v in globs if m(t)), None)
+            if value is None:
+                value = by_category.get(category)
+            if value is not None:
+                return value
+        raise LookupError(f"no value for finding type {t!r}")  # the default layer always has one
