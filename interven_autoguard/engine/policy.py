@@ -189,7 +189,8 @@ class Policy:
         host = destination.host or (ctx.host or "").lower().rstrip(".")
         if not (findings or destination.hits or auth_mismatch or body_too_large or not_inspectable):
             # The hot path: most requests carry nothing and match no rule for their host.
-            if not self._request_rules.may_match(host):
+            method = ctx.method if ctx.method.isupper() else ctx.method.upper()
+            if not self._request_rules.may_match(host, method):
                 return _ALLOW_VERDICT
         req = Request(ctx, host)
         request_rules = self._request_rules.matching(req)

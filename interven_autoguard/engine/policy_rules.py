@@ -72,12 +72,8 @@ class Request:
             self._path = normalize_path(self.raw_path or "/")
         return self._path
 
-    def matches(self, r: Rule) -> bool:
-        return (r.hosts is None or r.hosts(self.host)) and self.matches_besides_host(r)
-
-    def matches_besides_host(self, r: Rule) -> bool:
-        if r.methods is not None and self.method not in r.methods:
-            return False
+    def matches_rest(self, r: Rule) -> bool:
+        """Everything but method and host, which the index has already checked."""
         if r.schemes is not None and (self.scheme or "").lower() not in r.schemes:
             return False
         if r.paths is not None and not r.paths(self.path):
@@ -85,12 +81,29 @@ class Request:
         return r.agent_ids is None or (self.agent_id is not None and r.agent_ids(self.agent_id))
 
 
-class RuleIndex:
-    """Find the rules that can apply to a host without trying every rule.
+Bucket = dict[str, tuple[Rule, ...]]  # method (or "*" for any other method) -> rules, policy order
 
-    Rules whose host patterns are all exact names or ``*.suffix`` are filed under those names
-    and suffixes (their host is then known to match); only rules with other globs, or without
-    ``hosts``, are tried for every request.
+
+def _bucket(rules: list[Rule]) -> Bucket:
+    methods = {m for r in rules if r.methods is not None for m in r.methods}
+    bucket = {m: tuple(r for r in rules if r.methods is None or m in r.methods) for m in methods}
+    bucket["*"] = tuple(r for r in rules if r.methods is None)
+    return bucket
+
+
+def _pick(bucket: Bucket | None, method: str) -> tuple[Rule, ...]:
+    if bucket is None:
+        return ()
+    found = bucket.get(method)
+    return bucket["*"] if found is None else found
+
+
+class RuleIndex:
+    """Find the rules that can apply to a request without trying every rule.
+
+    Rules are filed by method, and those whose host patterns are all exact names or
+    ``*.suffix`` also by those names and suffixes (their host is then known to match); only rules
+    with other host globs, or without ``hosts``, are tried for every host.
     """
 
     __slots__ = ("by_host", "by_suffix", "generic", "suffixes")
@@ -107,37 +120,37 @@ class RuleIndex:
                     by_suffix.setdefault(sfx, []).append(r)
             else:
                 generic.append(r)
-        self.by_host = {h: tuple(rs) for h, rs in by_host.items()}
-        self.by_suffix = {h: tuple(rs) for h, rs in by_suffix.items()}
+        self.by_host = {h: _bucket(rs) for h, rs in by_host.items()}
+        self.by_suffix = {h: _bucket(rs) for h, rs in by_suffix.items()}
         self.suffixes = tuple(by_suffix)
-        self.generic = tuple(generic)
+        self.generic = _bucket(generic) if generic else None
 
-    def may_match(self, host: str) -> bool:
-        return (host in self.by_host or bool(self.generic)
-                or (bool(self.suffixes) and host.endswith(self.suffixes)))
+    def may_match(self, host: str, method: str) -> bool:
+        """Cheap pre-check: False means no rule can match (the hot path)."""
+        return bool(
+            _pick(self.by_host.get(host), method)
+            or _pick(self.generic, method)
+            or (self.suffixes and host.endswith(self.suffixes))
+        )
 
     def matching(self, req: Request) -> list[Rule]:
-        host = req.host
-        found: list[Rule] = []
-        for r in self.by_host.get(host, ()):
-            if req.matches_besides_host(r):
-                found.append(r)
+        host, method = req.host, req.method
+        found = [r for r in _pick(self.by_host.get(host), method) if req.matches_rest(r)]
         sources = 1 if found else 0
         if self.suffixes and host.endswith(self.suffixes):
             i = host.find(".")
             while i >= 0:
-                before = len(found)
-                for r in self.by_suffix.get(host[i:], ()):
-                    if req.matches_besides_host(r):
-                        found.append(r)
-                sources += len(found) > before
+                more = [r for r in _pick(self.by_suffix.get(host[i:]), method) if req.matches_rest(r)]
+                if more:
+                    found += more
+                    sources += 1
                 i = host.find(".", i + 1)
-        if self.generic:
-            before = len(found)
-            for r in self.generic:
-                if req.matches(r):
-                    found.append(r)
-            sources += len(found) > before
+        if self.generic is not None:
+            more = [r for r in _pick(self.generic, method)
+                    if (r.hosts is None or r.hosts(host)) and req.matches_rest(r)]
+            if more:
+                found += more
+                sources += 1
         if sources > 1:  # several buckets: back to policy order, each rule once
             found = sorted(set(found), key=_by_order)
         return found
