@@ -23,7 +23,9 @@ from collections.abc import Iterable
 from urllib.parse import unquote
 
 _HOST_CHARS = re.compile(r"^[a-z0-9.*?_\-]+$")
-_FIELD_ROOTS = ("body", "query:", "header:", "url", "*")
+_FIELD_ROOT = re.compile(
+    r"\A(?:body(?:\$.*)?|query:.*|header:.*|url(?:\..*)?|\*.*)\Z", re.IGNORECASE | re.DOTALL
+)
 _TYPE_CHARS = re.compile(r"^[A-Z0-9_*?]+$")
 
 
@@ -187,7 +189,7 @@ def field_glob_error(pattern: object) -> str | None:
     if err:
         return err
     assert isinstance(pattern, str)
-    if not pattern.lower().startswith(_FIELD_ROOTS):
+    if not _FIELD_ROOT.match(pattern):
         return (
             f"field pattern {pattern!r} must start with 'body' (e.g. 'body$.to'), 'query:', "
             "'header:', 'url' or a wildcard"

@@ -289,7 +289,7 @@ def validate(doc: dict[str, Any], text: str | None, base_ids: frozenset[str] = f
     if "allow" in doc:
         out["allow"] = v.entries(doc["allow"], "allow", is_rule=False)
     _check_unique_ids(v, doc)
-    return out, v.errors
+    return out, sorted(v.errors, key=lambda e: (e[0] is None, e[0] or 0))
 
 
 def _disable(v: _Validator, raw: object, base_ids: frozenset[str]) -> list[str]:
