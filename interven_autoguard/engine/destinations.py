@@ -40,7 +40,7 @@ _PRIVATE_NETWORKS = tuple(
 )
 _THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")  # 0.x.x.x reaches the local host on Linux
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
-_SIIT = ipaddress.ip_network("::ffff:0:0/96")  # IPv4-translated addresses (RFC 2765)
+_SIIT = ipaddress.ip_network("::ffff:0:0:0/96")  # IPv4-translated addresses (RFC 2765)
 
 _ECHO_DOTTED = re.compile(r"(?<![0-9])((?:[0-9]{1,3}[.\-]){3}[0-9]{1,3})(?![0-9])", re.ASCII)
 _ECHO_HEX = re.compile(r"(?<![0-9a-f])([0-9a-f]{8})(?![0-9a-f])", re.ASCII)
@@ -283,7 +283,21 @@ def _normalize(raw: str) -> tuple[str, IPAddress | None, bool]:
             name = name.encode("idna").decode("ascii")
         except UnicodeError:
             return name, None, False
+    elif "xn--" in name and not _valid_punycode(name):
+        return name, None, False
     return name, None, True
+
+
+def _valid_punycode(name: str) -> bool:
+    """``xn--`` labels must decode, or resolvers and WHATWG parsers reject the host."""
+    for label in name.split("."):
+        if label.startswith("xn--"):
+            try:
+                if not label[4:] or not label[4:].encode("ascii").decode("punycode"):
+                    return False
+            except UnicodeError:
+                return False
+    return True
 
 
 def _parse_ipv4(name: str) -> ipaddress.IPv4Address | _NotIp | _BadIp:
@@ -444,6 +458,7 @@ _SENSITIVE_PARTS = (
     "privatekey",
     "credential",
 )
+_NOT_SENSITIVE_NAMES = frozenset({"tokentype", "keyword", "keywords"})  # OAuth's token_type=bearer
 _PARAM_SEPARATORS = re.compile(r"([&;])")
 _PATH_PARAM = re.compile(r";([^;/?#=]*)=([^;/?#]*)")
 _UNPARSEABLE = "[REDACTED:URL]"
@@ -455,6 +470,8 @@ def _sensitive_name(name: str) -> bool:
     except Exception:
         key = name
     key = "".join(c for c in key.lower() if c.isalnum())
+    if key in _NOT_SENSITIVE_NAMES:
+        return False
     return key in _SENSITIVE_NAMES or any(p in key for p in _SENSITIVE_PARTS) or key.endswith("key")
 
 
