@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 from ..errors import ScannerError
 from ..model import Decision, Finding, ReasonCode, RiskBand, ScanResponse
 from . import decoding, destinations, pii, secrets
-from .body import BodyNotInspectable, Field, ParsedBody, parse_body, parse_query, rebuild_query
+from .body import BodyNotInspectable, Field, ParsedBody, parse_body, parse_query, raw_text, rebuild_query
 from .policy import Policy, Verdict
 from .types import DestinationAssessment, Hit, RequestContext
 
@@ -241,17 +241,22 @@ class LocalScanner:
         if body_size > policy.max_body_bytes:
             forced.append((policy.body_too_large, ReasonCode.BODY_TOO_LARGE))
         elif body is not None:
+            ctype, cenc = _header(header_items, "content-type"), _header(header_items, "content-encoding")
+            triage = None if isinstance(body, (dict, list, tuple)) else raw_text(body, ctype, cenc)
+            clean = triage is not None and not (
+                secrets.may_match(triage) or pii.may_match(triage) or decoding.needs_views(triage)
+            )
             try:
-                parsed = parse_body(
-                    body, _header(header_items, "content-type"), _header(header_items, "content-encoding"),
-                    max_bytes=policy.max_body_bytes,
+                parsed = None if clean else parse_body(
+                    body, ctype, cenc, max_bytes=policy.max_body_bytes,
                 )
             except BodyNotInspectable as exc:
                 decision = policy.body_too_large if exc.reason_code == ReasonCode.BODY_TOO_LARGE \
                     else policy.not_inspectable
                 forced.append((decision, exc.reason_code))
             else:
-                body_hits = self._scan_fields(parsed.fields, findings, dest, bound_ok=False)
+                if parsed is not None:
+                    body_hits = self._scan_fields(parsed.fields, findings, dest, bound_ok=False)
 
         ctx = RequestContext(
             method=method, url=url, scheme=dest.scheme, host=dest.host, port=dest.port,
