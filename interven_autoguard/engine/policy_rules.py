@@ -1,8 +1,8 @@
 """Compiled rules and the indexes that keep rule matching off the hot path's bill.
 
 ``Rule`` is one ``[[rules]]`` or ``[[allow]]`` entry with its globs compiled; ``RuleIndex`` files
-rules by exact host and ``*.suffix`` so a request only tries the rules that can apply to its
-host; ``TypeTable`` resolves per-finding-type settings (exact name, then globs, then category).
+rules by method and by exact host or ``*.suffix`` so a request only tries the rules that can apply to
+it; ``TypeTable`` resolves per-finding-type settings (exact name, then globs, then category).
 """
 
 from __future__ import annotations
