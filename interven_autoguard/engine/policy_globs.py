@@ -24,7 +24,8 @@ from urllib.parse import unquote
 
 _HOST_CHARS = re.compile(r"^[a-z0-9.*?_\-]+$")
 _FIELD_ROOT = re.compile(
-    r"\A(?:body(?:\$.*)?|query:.*|header:.*|url(?:\..*)?|\*.*)\Z", re.IGNORECASE | re.DOTALL
+    r"\A(?:body(?:\$.*)?|form:.*|multipart:.*|query:.*|header:.*|url(?:\..*)?|\*.*)\Z",
+    re.IGNORECASE | re.DOTALL,
 )
 _TYPE_CHARS = re.compile(r"^[A-Z0-9_*?]+$")
 
@@ -191,8 +192,8 @@ def field_glob_error(pattern: object) -> str | None:
     assert isinstance(pattern, str)
     if not _FIELD_ROOT.match(pattern):
         return (
-            f"field pattern {pattern!r} must start with 'body' (e.g. 'body$.to'), 'query:', "
-            "'header:', 'url' or a wildcard"
+            f"field pattern {pattern!r} must start with 'body' (e.g. 'body$.to'), 'form:', 'multipart:', "
+            "'query:', 'header:', 'url' or a wildcard"
         )
     if pattern.count("[") != pattern.count("]"):
         return f"field pattern {pattern!r} has unbalanced brackets"

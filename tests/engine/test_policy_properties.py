@@ -94,7 +94,7 @@ def test_error_lines_are_within_the_file(lines):
         assert line is None or 1 <= line <= len(lines)
 
 
-finding_types = st.sampled_from(["EMAIL", "US_SSN", "AWS_ACCESS_KEY", "GITHUB_PAT", "PHONE", "IBAN"])
+finding_types = st.sampled_from(["EMAIL", "US_SSN", "AWS_ACCESS_KEY", "GITHUB_PAT", "PHONE_NUMBER", "IBAN"])
 locations = st.sampled_from(["body$.to", "body$.text", "query:q", "header:x-a", "url.path", "body"])
 hit_kinds = st.sampled_from(
     [
