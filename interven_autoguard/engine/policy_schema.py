@@ -16,6 +16,7 @@ from .policy_globs import (
     field_glob_error,
     host_glob_error,
     name_glob_error,
+    normalize_host_pattern,
     path_glob_error,
     type_glob_error,
 )
@@ -48,7 +49,7 @@ _Check = Callable[[object], "str | None"]
 MATCH_KEYS: dict[str, tuple[_Check, Callable[[str], str]]] = {
     "methods": (lambda v: _token_error(v, "method"), str.upper),
     "schemes": (lambda v: _token_error(v, "scheme"), str.lower),
-    "hosts": (host_glob_error, lambda s: s.lower().rstrip(".")),
+    "hosts": (host_glob_error, normalize_host_pattern),
     "paths": (path_glob_error, str),
     "finding_types": (type_glob_error, str.upper),
     "categories": (lambda v: _category_error(v), str.lower),
