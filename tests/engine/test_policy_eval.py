@@ -103,6 +103,14 @@ def test_schemes():
     assert not fires(p, "GET", "https://delete_database/")
 
 
+def test_ports_explicit_and_scheme_default():
+    p = only('[[rules]]\nid = "r"\ndecision = "DENY"\nports = [8443, 443]\n')
+    assert fires(p, "GET", "https://h.test/")  # https means 443
+    assert fires(p, "GET", "http://127.0.0.1:8443/")
+    assert not fires(p, "GET", "http://h.test/")
+    assert not fires(p, "GET", "http://127.0.0.1:8080/")
+
+
 def test_agent_ids_glob_and_absent_agent():
     p = only(rule(agent_ids=["billing-*"]))
     assert fires(p, "GET", "https://h.test/", agent_id="billing-bot")
@@ -220,9 +228,7 @@ def test_default_decisions_for_secrets_and_pii_by_type():
 def test_type_settings_resolve_exact_then_glob_then_category_and_the_user_file_first():
     p = only("", '[settings.types]\n"*" = "DENY"\nEMAIL = "SANITIZE"\n')
     assert p.decision_for("EMAIL", "pii") == Decision.SANITIZE  # exact beats glob within a file
-    assert (
-        p.decision_for("PHONE_NUMBER", "pii") == Decision.DENY
-    )  # user glob > default exact
+    assert p.decision_for("PHONE_NUMBER", "pii") == Decision.DENY  # user glob > default exact
     assert p.decision_for("AWS_ACCESS_KEY", "secret") == Decision.DENY
     lax = only("", '[settings]\npii = "ALLOW"\n')
     assert lax.decision_for("EMAIL", "pii") == Decision.ALLOW  # beats the inherited EMAIL = "SANITIZE"
