@@ -15,6 +15,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 WORDS = ("the agent asked for the quarterly report and summarised the customer feedback about shipping "
          "delays in the northern region while the team reviewed pricing tiers for enterprise plans").split()
@@ -39,6 +40,7 @@ def timeit(fn, repeat: int) -> list[float]:
 
 
 def main() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from interven_autoguard import LocalScanner
 
     scanner = LocalScanner()

@@ -210,7 +210,7 @@ class LocalScanner:
         dest = destinations.assess(url, private_network=policy.private_network)
         parts = _split_url(url)
         findings: list[Finding] = []
-        forced: list[tuple[Decision, str]] = []
+        too_large = not_inspectable = False
         auth_mismatch = False
 
         # The request's own credentials (URL userinfo, auth headers) only face the binding rule.
@@ -239,7 +239,7 @@ class LocalScanner:
         body_hits: list[_FieldHits] = []
         body_size = _body_size(body)
         if body_size > policy.max_body_bytes:
-            forced.append((policy.body_too_large, ReasonCode.BODY_TOO_LARGE))
+            too_large = True
         elif body is not None:
             ctype, cenc = _header(header_items, "content-type"), _header(header_items, "content-encoding")
             triage = None if isinstance(body, (dict, list, tuple)) else raw_text(body, ctype, cenc)
@@ -251,9 +251,8 @@ class LocalScanner:
                     body, ctype, cenc, max_bytes=policy.max_body_bytes,
                 )
             except BodyNotInspectable as exc:
-                decision = policy.body_too_large if exc.reason_code == ReasonCode.BODY_TOO_LARGE \
-                    else policy.not_inspectable
-                forced.append((decision, exc.reason_code))
+                too_large = exc.reason_code == ReasonCode.BODY_TOO_LARGE
+                not_inspectable = not too_large
             else:
                 if parsed is not None:
                     body_hits = self._scan_fields(parsed.fields, findings, dest, bound_ok=False)
@@ -262,15 +261,11 @@ class LocalScanner:
             method=method, url=url, scheme=dest.scheme, host=dest.host, port=dest.port,
             path=parts.path if parts else "", agent_id=agent_id, body_size=body_size,
         )
-        verdict: Verdict = policy.evaluate(ctx, findings, dest, auth_mismatch=auth_mismatch)
+        verdict: Verdict = policy.evaluate(ctx, findings, dest, auth_mismatch=auth_mismatch,
+                                           body_too_large=too_large, not_inspectable=not_inspectable)
         decision = Decision(verdict.decision)
         reasons = list(verdict.reason_codes)
         risk = verdict.risk_score
-        for forced_decision, code in forced:
-            decision = Decision.strongest(decision, Decision(forced_decision))
-            if code not in reasons:
-                reasons.append(code)
-            risk = max(risk, 0.7)
 
         kept = {(f.location, f.start, f.end, f.type) for f in verdict.findings}
         response = ScanResponse(
@@ -290,9 +285,10 @@ class LocalScanner:
             response.sanitized_body = _rebuild_body(body, parsed, body_hits, kept)
             self._verify_redaction(response, header_items, dest, kept)
         marked = {(h.field.location, s, e, t) for h in redact for s, e, t in h.spans}
+        # Allowed findings (allowances, ALLOW types) are reported too, never redacted.
         response.findings = [
             _with_redacted(f, (f.location, f.start, f.end, f.type) in marked) for f in verdict.findings
-        ]
+        ] + [_with_redacted(f, False) for f in verdict.allowed_findings]
         return response
 
     def _scan_fields(
