@@ -68,24 +68,19 @@ def request_hash(
 ) -> str:
     """SHA-256 (hex) of the exact request: binds an approval to the very request that was approved.
 
-    Every field is length-prefixed so no two different requests share an encoding; header names
-    are lower-cased and sorted, values stripped, the body hashed byte for byte.
+    Method, URL, headers (names lower-cased, sorted; values stripped; one ``name:value`` per line)
+    and the exact body bytes, each block length-prefixed so no two requests share an encoding.
     """
-    digest = hashlib.sha256()
-
-    def field(raw: bytes) -> None:
-        digest.update(len(raw).to_bytes(8, "big"))
-        digest.update(raw)
-
-    field(method.upper().encode("ascii", "replace"))
-    field(url.encode("utf-8", "surrogatepass"))
-    canonical = sorted((str(k).strip().lower(), str(v).strip()) for k, v in (headers or {}).items())
-    field(str(len(canonical)).encode("ascii"))
-    for name, value in canonical:
-        field(name.encode("utf-8", "surrogatepass"))
-        field(value.encode("utf-8", "surrogatepass"))
-    field(b"\x00" if body is None else b"\x01" + body)
-    return digest.hexdigest()
+    canonical = "\n".join(
+        sorted(f"{str(k).strip().lower()}:{str(v).strip()}" for k, v in (headers or {}).items())
+    ).encode("utf-8", "surrogatepass")
+    blocks = (
+        method.upper().encode("ascii", "replace"),
+        url.encode("utf-8", "surrogatepass"),
+        canonical,
+        b"\x00" if body is None else b"\x01" + body,
+    )
+    return hashlib.sha256(b"".join(len(b).to_bytes(8, "big") + b for b in blocks)).hexdigest()
 
 
 def _fallback_redact_url(url: str) -> str:
