@@ -231,12 +231,24 @@ SAMPLES: dict[str, Sample] = {
     "pulumi-access-token": tok(lambda: "pul-" + r(HEX, 40)),
     "doppler-token": tok(lambda: "dp.pt." + r(B62, 43)),
     "onepassword-service-account-token": tok(
-        lambda: "ops_" + b64json({"signInAddress": "my.1password.com", "email": r(LOWER_ALNUM, 12),
-                                  "secretKey": r(B62, 34), "srpX": r(HEX, 64), "muk": {"k": r(B64U, 43)}})
+        lambda: (
+            "ops_"
+            + b64json(
+                {
+                    "signInAddress": "my.1password.com",
+                    "email": r(LOWER_ALNUM, 12),
+                    "secretKey": r(B62, 34),
+                    "srpX": r(HEX, 64),
+                    "muk": {"k": r(B64U, 43)},
+                }
+            )
+        )
     ),
     "onepassword-secret-key": tok(
-        lambda: f"A3-{r(UPPER_ALNUM, 6)}-{r(UPPER_ALNUM, 11)}-{r(UPPER_ALNUM, 5)}-{r(UPPER_ALNUM, 5)}-"
-        f"{r(UPPER_ALNUM, 5)}"
+        lambda: (
+            f"A3-{r(UPPER_ALNUM, 6)}-{r(UPPER_ALNUM, 11)}-{r(UPPER_ALNUM, 5)}-{r(UPPER_ALNUM, 5)}-"
+            f"{r(UPPER_ALNUM, 5)}"
+        )
     ),
     "cloudflare-origin-ca-key": tok(lambda: f"v1.0-{r(HEX, 24)}-{r(HEX, 146)}"),
     "cloudflare-api-token": tok(lambda: r(B64U, 40), "CLOUDFLARE_API_TOKEN="),
@@ -310,16 +322,22 @@ SAMPLES: dict[str, Sample] = {
     "openssh-private-key": tok(lambda: pem("OPENSSH PRIVATE KEY"), "key:\n"),
     "pgp-private-key": tok(lambda: pem("PGP PRIVATE KEY BLOCK"), "key:\n"),
     "putty-private-key": tok(
-        lambda: "PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\nComment: k\nPublic-Lines: 2\n"
-        + r(B62, 64)
-        + "\nPrivate-Lines: 2\n"
-        + r(B62, 64)
-        + "\nPrivate-MAC: "
-        + r(HEX, 40)
+        lambda: (
+            "PuTTY-User-Key-File-2: ssh-rsa\nEncryption: none\nComment: k\nPublic-Lines: 2\n"
+            + r(B62, 64)
+            + "\nPrivate-Lines: 2\n"
+            + r(B62, 64)
+            + "\nPrivate-MAC: "
+            + r(HEX, 40)
+        )
     ),
     "age-secret-key": tok(lambda: "AGE-SECRET-KEY-1" + r(BECH32, 58)),
-    "jdbc-password": tok(lambda: "Zx9!kLm2Qp" + r(B62, 4), "jdbc:postgresql://db:5432/app?user=svc&password="),
-    "jdbc-oracle-password": tok(lambda: "T1gerPw9x" + r(B62, 4), "jdbc:oracle:thin:scott/", "@//db:1521/orcl"),
+    "jdbc-password": tok(
+        lambda: "Zx9!kLm2Qp" + r(B62, 4), "jdbc:postgresql://db:5432/app?user=svc&password="
+    ),
+    "jdbc-oracle-password": tok(
+        lambda: "T1gerPw9x" + r(B62, 4), "jdbc:oracle:thin:scott/", "@//db:1521/orcl"
+    ),
     "connection-string-password": tok(
         lambda: "Gh7!kLp9Zq" + r(B62, 4),
         "Server=tcp:db.example.net,1433;Database=app;User ID=svc;Password=",
