@@ -102,7 +102,7 @@ def test_detect_auth_value_decodes_basic() -> None:
 
 
 def test_detect_auth_value_basic_with_stripe_key_as_user() -> None:
-    text, key = SAMPLES["stripe-secret-key"]()
+    _text, key = SAMPLES["stripe-secret-key"]()
     value = "Basic " + base64.b64encode(f"{key}:".encode()).decode()
     assert [h.provider for h in secrets.detect_auth_value(value)] == ["stripe"]
 
@@ -129,5 +129,5 @@ def test_detect_auth_value_ignores_generic_credentials(value: str) -> None:
 
 
 def test_detect_auth_value_ignores_jwts() -> None:
-    text, token = SAMPLES["jwt"]()
+    _text, token = SAMPLES["jwt"]()
     assert secrets.detect_auth_value("Bearer " + token) == []
