@@ -100,6 +100,7 @@ _shape_cache: dict[bytes, tuple[tuple[str, int, int], ...]] = {}
 _phone_cache: dict[tuple[str, str | None], bool] = {}
 
 _A = re.ASCII
+_NON_DIGITS = str.maketrans("", "", " ().-+")  # what a phone-number candidate holds besides digits
 _IPV4_SHAPE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}", _A)
 _DATE_SHAPE = re.compile(
     r"[0-9]{4}[\-./ ][0-9]{1,2}[\-./ ][0-9]{1,2}|[0-9]{1,2}[\-./ ][0-9]{1,2}[\-./ ][0-9]{4}", _A
@@ -184,9 +185,8 @@ def detect(text: str, key: str | None = None) -> list[Hit]:
         candidates = _shape_cache.get(cache_key)
         if candidates is None:
             candidates = _candidates(cache_key)
-        if candidates:
-            skip_phones = bool(ibans) and _covering(ibans, start, end)
-            _numbers(text, base, candidates, ctx, hits, skip_phones=skip_phones)
+        if candidates and not (ibans and _covering(ibans, start, end)):  # an IBAN's digits are the IBAN
+            _numbers(text, base, candidates, ctx, hits)
     return _resolve(hits) if len(hits) > 1 else hits
 
 
@@ -305,15 +305,13 @@ def _numbers(
     candidates: tuple[tuple[str, int, int], ...],
     ctx: _KeyContext,
     hits: list[Hit],
-    *,
-    skip_phones: bool,
 ) -> None:
     """Validate the shape candidates of one digit cluster (offsets relative to ``base``)."""
     severe: list[tuple[int, int]] = []
     for kind, rel_start, rel_end in candidates:
         a, b = base + rel_start, base + rel_end
         if kind in _PHONE_KINDS:
-            if skip_phones or _cheap_phone_reject(kind, text, a, b):
+            if _cheap_phone_reject(kind, text, a, b):
                 continue
             if severe and any(a < e and s < b for s, e in severe):
                 continue
@@ -350,16 +348,12 @@ def _severe_number(kind: str, text: str, a: int, b: int, ctx: _KeyContext) -> Hi
     return _hit(found, a, b) if found else None
 
 
+_LUHN_DOUBLED = str.maketrans("0123456789", "0246813579")  # 2·d, digits summed (7 → 14 → 5)
+
+
 def _luhn(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i & 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
+    rev = digits[::-1]
+    return (sum(map(int, rev[0::2])) + sum(map(int, rev[1::2].translate(_LUHN_DOUBLED)))) % 10 == 0
 
 
 def _valid_card(raw: str) -> bool:
@@ -428,7 +422,7 @@ def _bare9_kind(digits: str, text: str, start: int, ctx: _KeyContext) -> str | N
 
 
 def _digit_count(s: str) -> int:
-    return sum(c.isdigit() for c in s)
+    return len(s.translate(_NON_DIGITS))
 
 
 def _is_valid_phone(raw: str, region: str | None) -> bool:
@@ -454,9 +448,6 @@ def _looks_like_other_number(raw: str) -> bool:
 
 def _phone_context(text: str, start: int, ctx: _KeyContext) -> bool:
     return _context(text, start, ctx, tables.PHONE_KEY_TOKENS, _PHONE_WORDS)
-
-
-_NON_DIGITS = str.maketrans("", "", " ().-+")
 
 
 def _phone(kind: str, text: str, a: int, b: int, ctx: _KeyContext) -> Hit | None:
@@ -546,32 +537,28 @@ def _inside_url_authority(text: str, start: int) -> bool:
 # ---------------------------------------------------------------- IBAN
 
 
+# IBAN body of exactly N alphanumerics (country code and check digits included), single spaces
+# allowed between them, as IBANs are printed in groups of four.
+_IBAN_BODIES: dict[int, re.Pattern[str]] = {
+    n: re.compile(r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){" + str(n - 4) + r"}(?![A-Za-z0-9])", re.ASCII)
+    for n in set(tables.IBAN_LENGTHS.values())
+}
+_IBAN_LETTERS = str.maketrans({chr(c): str(c - 55) for c in range(65, 91)})  # A→10 … Z→35
+
+
 def _iban_at(text: str, pos: int) -> Hit | None:
-    if pos > 0 and (text[pos - 1].isascii() and text[pos - 1].isalnum()):
+    if pos > 0 and text[pos - 1].isascii() and text[pos - 1].isalnum():
         return None
     length = tables.IBAN_LENGTHS.get(text[pos : pos + 2])
     if length is None:
         return None
-    chars: list[str] = []
-    i, n = pos, len(text)
-    while i < n and len(chars) < length:
-        c = text[i]
-        if ("0" <= c <= "9") or ("A" <= c <= "Z"):
-            chars.append(c)
-            i += 1
-        elif c == " " and chars and i + 1 < n and text[i + 1] != " ":
-            i += 1  # single spaces between groups are how IBANs are printed
-        else:
-            return None
-    if len(chars) < length or (i < n and text[i].isascii() and text[i].isalnum()):
+    m = _IBAN_BODIES[length].match(text, pos)
+    if m is None:
         return None
-    compact = "".join(chars)
+    compact = m.group().replace(" ", "")
     if not any(c.isdigit() for c in compact[4:]):
         return None
-    remainder = 0
-    for c in compact[4:] + compact[:4]:  # ISO 13616: move the first four to the end, letters → 10..35
-        v = int(c, 36)
-        remainder = (remainder * (100 if v > 9 else 10) + v) % 97
-    if remainder != 1:
+    # ISO 13616 mod-97: move the first four characters to the end, letters become 10..35.
+    if int((compact[4:] + compact[:4]).translate(_IBAN_LETTERS)) % 97 != 1:
         return None
-    return _hit("IBAN", pos, i)
+    return _hit("IBAN", pos, m.end())
