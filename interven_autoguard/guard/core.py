@@ -13,6 +13,7 @@ import fnmatch
 import hashlib
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
@@ -34,6 +35,10 @@ _INTERNAL: ContextVar[bool] = ContextVar("interven_autoguard_internal_call", def
 _HOP: ContextVar[tuple[str, str] | None] = ContextVar("interven_autoguard_hop", default=None)
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 UNAVAILABLE = "unavailable"  # the scanner cannot resolve approvals: fail closed
+# How long a refused approval (denied, expired, unresolvable) is remembered for the exact same
+# request, so a retry loop around the call does not ask a human again and again.
+REFUSAL_MEMORY_SECONDS = 60.0
+_REFUSALS_KEPT = 1024
 
 
 @contextlib.contextmanager
@@ -177,7 +182,9 @@ class Guard:
         self.settings = settings
         self.scanner = scanner
         self.body_limit = int(settings.extra.get("max_body_bytes", DEFAULT_LIMIT))
+        self.refusal_memory = float(settings.extra.get("refusal_memory_seconds", REFUSAL_MEMORY_SECONDS))
         self._exclude = tuple(settings.exclude_hosts)
+        self._refusals: dict[str, tuple[float, ScanResponse, str]] = {}  # request hash -> refusal
 
     def __repr__(self) -> str:
         return f"Guard(mode={self.settings.mode!r}, scanner={self.scanner.name!r})"
@@ -213,6 +220,7 @@ class Guard:
         SANITIZE. Errors raised while sending are recorded on the span and re-raised."""
         call = self._call(library, method, url, headers, body)
         with telemetry.guard_span(call.method, call.redacted, layer=layer, scanner=self.scanner.name) as span:
+            self._refuse_again(span, call)
             response = self._scan(span, call)
             if response is None:
                 rewrite = None
@@ -236,6 +244,7 @@ class Guard:
         """``hop`` for event loops: an approval is awaited, never blocking the loop."""
         call = self._call(library, method, url, headers, body)
         with telemetry.guard_span(call.method, call.redacted, layer=layer, scanner=self.scanner.name) as span:
+            self._refuse_again(span, call)
             response = await self._ascan(span, call)
             if response is None:
                 rewrite = None
@@ -375,7 +384,36 @@ class Guard:
             span.record_decision(response, mode=self.settings.mode, enforced=Decision.ALLOW.value)
             return None
         span.record_decision(response, mode=self.settings.mode, enforced=Decision.DENY.value)
+        self._remember_refusal(call, response, state)
         raise self._blocked(call, response, note=f"approval {state}")
+
+    def _remember_refusal(self, call: _Call, response: ScanResponse, state: str) -> None:
+        if self.refusal_memory <= 0:
+            return
+        now = time.monotonic()
+        if len(self._refusals) >= _REFUSALS_KEPT:
+            for digest, (until, _, _) in list(self._refusals.items()):
+                if until <= now:
+                    self._refusals.pop(digest, None)
+            while len(self._refusals) >= _REFUSALS_KEPT:
+                self._refusals.pop(next(iter(self._refusals)), None)
+        self._refusals[call.digest] = (now + self.refusal_memory, response, state)
+
+    def _refuse_again(self, span: telemetry.DecisionSpan, call: _Call) -> None:
+        """The exact same request was refused a moment ago (an SDK or tenacity retrying it): block
+        it again without a new scan or a new approval request."""
+        if not self._refusals:
+            return
+        refusal = self._refusals.get(call.digest)
+        if refusal is None:
+            return
+        until, response, state = refusal
+        if until <= time.monotonic():
+            self._refusals.pop(call.digest, None)
+            return
+        span.approval_event(state, response.approval_id)
+        span.record_decision(response, mode=self.settings.mode, enforced=Decision.DENY.value)
+        raise self._blocked(call, response, note=f"approval {state}, remembered")
 
     def _blocked(self, call: _Call, response: ScanResponse, *, note: str = "") -> RequestBlocked:
         cls = blocked_error(call.library)
