@@ -392,11 +392,12 @@ class Guard:
             return
         now = time.monotonic()
         if len(self._refusals) >= _REFUSALS_KEPT:
+            # No lock (a lock held at fork time would hang the child): snapshots, tolerant pops.
             for digest, (until, _, _) in list(self._refusals.items()):
                 if until <= now:
                     self._refusals.pop(digest, None)
-            while len(self._refusals) >= _REFUSALS_KEPT:
-                self._refusals.pop(next(iter(self._refusals)), None)
+            for digest in list(self._refusals)[: max(0, len(self._refusals) - _REFUSALS_KEPT + 1)]:
+                self._refusals.pop(digest, None)
         self._refusals[call.digest] = (now + self.refusal_memory, response, state)
 
     def _refuse_again(self, span: telemetry.DecisionSpan, call: _Call) -> None:
