@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import json
 import random
-import socketserver
 import statistics
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,8 +28,8 @@ import safetynet  # noqa: E402  - loopback only, even if the guard under test is
 
 safetynet.install()
 
-ROUNDS = 7
-PER_ROUND = 300
+ROUNDS = 15
+PER_ROUND = 100
 WORDS = ("the agent asked for the quarterly report and summarised the customer feedback about "
          "shipping delays in the northern region while the team reviewed pricing tiers").split()
 
@@ -44,24 +42,36 @@ def body_1k() -> bytes:
     return json.dumps({"model": "gpt-x", "messages": messages}).encode()
 
 
-class _Handler(socketserver.StreamRequestHandler):
-    def handle(self) -> None:
+SERVER = """
+import socketserver, sys
+
+class Handler(socketserver.StreamRequestHandler):
+    def handle(self):
         while True:
             length = 0
-            line = self.rfile.readline()
-            if not line:
+            if not self.rfile.readline():
                 return
-            while (header := self.rfile.readline()) not in (b"\r\n", b""):
+            while (header := self.rfile.readline()) not in (b"\\r\\n", b""):
                 if header.lower().startswith(b"content-length:"):
                     length = int(header.split(b":")[1])
             self.rfile.read(length)
-            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n"
-                             b"Content-Type: application/json\r\n\r\n{}")
+            self.wfile.write(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n"
+                             b"Content-Type: application/json\\r\\n\\r\\n{}")
 
-
-class _Server(socketserver.ThreadingTCPServer):
+class Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
-    allow_reuse_address = True
+
+server = Server(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""
+
+
+def start_server() -> tuple[subprocess.Popen[str], int]:
+    """The server runs in its own process, so the client's CPU time is the client's alone."""
+    process = subprocess.Popen([sys.executable, "-c", SERVER], stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    return process, int(process.stdout.readline())
 
 
 class AllowAll:
@@ -81,28 +91,32 @@ class AllowAll:
         raise NotImplementedError
 
 
-def per_request(send: Callable[[], Any]) -> float:
-    start = time.perf_counter()
+def batch(send: Callable[[], Any]) -> tuple[float, float]:
+    """(wall, CPU) seconds per request over one batch."""
+    wall, cpu = time.perf_counter(), time.process_time()
     for _ in range(PER_ROUND):
         send()
-    return (time.perf_counter() - start) / PER_ROUND
+    return (time.perf_counter() - wall) / PER_ROUND, (time.process_time() - cpu) / PER_ROUND
 
 
 def compare(label: str, send: Callable[[], Any], scanner: Any) -> None:
+    """Unguarded and guarded batches alternate; medians are compared (wall clock and client CPU)."""
     import interven_autoguard
     from interven_autoguard.config import Settings
 
     for _ in range(100):
         send()  # warm connection pools and caches
-    plain, guarded = [], []
+    plain: list[tuple[float, float]] = []
+    guarded: list[tuple[float, float]] = []
     for _ in range(ROUNDS):
-        plain.append(per_request(send))
+        plain.append(batch(send))
         interven_autoguard.install(Settings(), scanner=scanner)
-        guarded.append(per_request(send))
+        guarded.append(batch(send))
         interven_autoguard.uninstall()
-    p, g = statistics.median(plain), statistics.median(guarded)
-    print(f"  {label:<28} unguarded {p * 1e6:8.1f} µs   guarded {g * 1e6:8.1f} µs   "
-          f"ratio {g / p:5.2f}  (goal ≤ 1.10)")
+    pw, pc = (statistics.median(x[i] for x in plain) for i in (0, 1))
+    gw, gc = (statistics.median(x[i] for x in guarded) for i in (0, 1))
+    print(f"  {label:<27} wall {pw * 1e6:7.1f} → {gw * 1e6:7.1f} µs  ratio {gw / pw:4.2f}   "
+          f"client CPU {pc * 1e6:7.1f} → {gc * 1e6:7.1f} µs  ratio {gc / pc:4.2f}   (goal ≤ 1.10)")
 
 
 def rss_added_by_install() -> float:
@@ -131,9 +145,8 @@ def main() -> None:
 
     from interven_autoguard.engine.scanner import LocalScanner
 
-    server = _Server(("127.0.0.1", 0), _Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/v1/chat/completions"
+    server, port = start_server()
+    url = f"http://127.0.0.1:{port}/v1/chat/completions"
     body = body_1k()
     headers = {"Content-Type": "application/json"}
     session = requests.Session()
@@ -146,7 +159,7 @@ def main() -> None:
     def via_httpx() -> None:
         client.post(url, content=body, headers=headers)
 
-    print(f"1 KB JSON POST to loopback, {ROUNDS} interleaved rounds × {PER_ROUND} requests (median)")
+    print(f"1 KB JSON POST to loopback, {ROUNDS} alternating batches × {PER_ROUND} requests (medians)")
     compare("requests, embedded engine", via_requests, engine)
     compare("httpx, embedded engine", via_httpx, engine)
     compare("requests, guard core only", via_requests, AllowAll())
@@ -155,7 +168,8 @@ def main() -> None:
     print(f"  RSS added by install() with the embedded engine: {added:.1f} MB (goal ≤ 20 MB)")
     client.close()
     session.close()
-    server.shutdown()
+    server.terminate()
+    server.wait()
 
 
 if __name__ == "__main__":

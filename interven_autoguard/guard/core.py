@@ -76,9 +76,9 @@ def request_hash(
     Method, URL, headers (names lower-cased, sorted; values stripped; one ``name:value`` per line)
     and the exact body bytes, each block length-prefixed so no two requests share an encoding.
     """
-    canonical = "\n".join(
-        sorted(f"{str(k).strip().lower()}:{str(v).strip()}" for k, v in (headers or {}).items())
-    ).encode("utf-8", "surrogatepass")
+    lines = [f"{k.strip().lower()}:{v.strip()}" for k, v in (headers or {}).items()]
+    lines.sort()
+    canonical = "\n".join(lines).encode("utf-8", "surrogatepass")
     blocks = (
         method.upper().encode("ascii", "replace"),
         url.encode("utf-8", "surrogatepass"),
