@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import functools
 import hashlib
 import json
 import logging
@@ -137,12 +138,22 @@ class Rewrite:
 class Hop:
     """One guarded hop, handed to the adapter by ``Guard.hop`` / ``Guard.ahop``."""
 
-    __slots__ = ("body", "rewrite", "span")
+    __slots__ = ("_blocked", "body", "rewrite", "span")
 
-    def __init__(self, span: telemetry.DecisionSpan, rewrite: Rewrite | None, body: Captured) -> None:
+    def __init__(self, span: telemetry.DecisionSpan, rewrite: Rewrite | None, body: Captured,
+                 blocked: Callable[[str], RequestBlocked]) -> None:
         self.span = span
         self.rewrite = rewrite
         self.body = body
+        self._blocked = blocked
+
+    def rewrite_failed(self, exc: BaseException) -> RequestBlocked:
+        """The sanitized request could not be put into the library's request object: the error to
+        raise instead of sending the original (fail closed)."""
+        self.span.record_error(exc)
+        log.warning("interven-autoguard: could not apply the sanitized request (%s); blocked",
+                    type(exc).__name__)
+        return self._blocked(f"sanitization could not be applied: {type(exc).__name__}")
 
     def enter(self, method: str, url: str) -> Token[tuple[str, str] | None]:
         """Mark ``(method, url)`` as scanned while the original send runs (lower layers skip it)."""
@@ -228,7 +239,7 @@ class Guard:
                 rewrite = self._after_approval(span, call, response, self._wait(span, call, response))
             else:
                 rewrite = self._settle(span, call, response)
-            hop = Hop(span, rewrite, body)
+            hop = Hop(span, rewrite, body, functools.partial(self._rewrite_blocked, call))
             try:
                 yield hop
             except BaseException as exc:
@@ -253,7 +264,7 @@ class Guard:
                 rewrite = self._after_approval(span, call, response, state)
             else:
                 rewrite = self._settle(span, call, response)
-            hop = Hop(span, rewrite, body)
+            hop = Hop(span, rewrite, body, functools.partial(self._rewrite_blocked, call))
             try:
                 yield hop
             except BaseException as exc:
@@ -415,6 +426,11 @@ class Guard:
         span.approval_event(state, response.approval_id)
         span.record_decision(response, mode=self.settings.mode, enforced=Decision.DENY.value)
         raise self._blocked(call, response, note=f"approval {state}, remembered")
+
+    def _rewrite_blocked(self, call: _Call, note: str) -> RequestBlocked:
+        failure = ScanResponse(decision=Decision.DENY, reason_codes=[ReasonCode.SCANNER_ERROR],
+                               scanner=self.scanner.name)
+        return self._blocked(call, failure, note=note)
 
     def _blocked(self, call: _Call, response: ScanResponse, *, note: str = "") -> RequestBlocked:
         cls = blocked_error(call.library)

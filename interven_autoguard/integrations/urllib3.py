@@ -75,13 +75,20 @@ def _urlopen(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[st
         rewrite = hop.rewrite
         call_args, call_kwargs = args, kwargs
         if rewrite is not None or captured.replay is not body:
-            bound = _signature.bind(*args, **kwargs)
+            try:
+                bound = _signature.bind(*args, **kwargs)
+            except TypeError:
+                return wrapped(*args, **kwargs)  # urllib3 raises its own TypeError, nothing sent
             arguments = bound.arguments
             if rewrite is not None:
-                from urllib3._collections import HTTPHeaderDict
+                try:
+                    from urllib3._collections import HTTPHeaderDict
 
+                    headers_copy = HTTPHeaderDict(rewrite.headers)  # a copy: never the caller's
+                except Exception as exc:
+                    raise hop.rewrite_failed(exc) from None
                 arguments["url"] = target_of(target, rewrite.url)
-                arguments["headers"] = HTTPHeaderDict(rewrite.headers)  # a copy: never the caller's
+                arguments["headers"] = headers_copy
                 url = rewrite.url
                 if rewrite.body is not None:
                     arguments["body"] = rewrite.body

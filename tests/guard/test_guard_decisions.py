@@ -156,3 +156,4 @@ def test_a_refused_approval_is_not_asked_again_by_a_retry_loop(driver: Driver, s
     with pytest.raises(driver.library_error()):
         driver.send("POST", server.url("/approve/other"), BODY, HEADERS)  # a different request
     assert len(scanner.approvals) == 2  # ... is asked about
+
