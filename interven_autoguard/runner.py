@@ -225,6 +225,14 @@ def _warn(message: str) -> None:
         pass
 
 
+_activated_by: str | None = None
+
+
+def activated_by() -> str | None:
+    """Who installed the guard at start-up in this process ("run bootstrap", ...), or ``None``."""
+    return _activated_by
+
+
 def activate_from_env(origin: str, environ: Mapping[str, str] | None = None) -> bool:
     """Configure tracing (if ``INTERVEN_TRACES``) and ``install()`` the guard from ``INTERVEN_*``.
 
@@ -233,6 +241,7 @@ def activate_from_env(origin: str, environ: Mapping[str, str] | None = None) -> 
     says the process runs unguarded) or ``INTERVEN_DISABLED`` is set (the kill switch). Returns
     whether the guard is installed.
     """
+    global _activated_by
     env = os.environ if environ is None else environ
     fail_open = env.get("INTERVEN_FAIL_OPEN", "").strip().lower() in _TRUE
     disabled = env.get("INTERVEN_DISABLED", "").strip().lower() in _TRUE
@@ -251,6 +260,7 @@ def activate_from_env(origin: str, environ: Mapping[str, str] | None = None) -> 
 
         install = interven_autoguard.install  # type: ignore[attr-defined]
         install()
+        _activated_by = origin
         return True
     except Exception as exc:
         if disabled:
