@@ -174,6 +174,7 @@ _APPROVAL_STATES: dict[str, tuple[bool, int]] = {
     "denied": (True, logging.WARNING),
     "expired": (True, logging.WARNING),
     "error": (True, logging.WARNING),
+    "unavailable": (True, logging.WARNING),  # the scanner cannot resolve approvals: fail closed
 }
 # enforced decision -> log level of its record
 _LOG_LEVELS = {"ALLOW": logging.INFO, "SANITIZE": logging.INFO, "REQUIRE_APPROVAL": logging.WARNING,
@@ -351,7 +352,7 @@ class _NullDecisionSpan(DecisionSpan):
 
 @contextlib.contextmanager
 def _decision_span(
-    name: str, method: str, url: str, base: dict[str, Any], *, kind: str
+    name: str, method: str, url: str, base: dict[str, Any], *, kind: str, start_time: int | None = None
 ) -> Iterator[DecisionSpan]:
     method = (method or "GET").upper()
     safe_url = redact_url(url)
@@ -368,6 +369,7 @@ def _decision_span(
         attributes=attrs,
         record_exception=False,
         set_status_on_exception=False,
+        start_time=start_time,
     ) as span:
         handle = DecisionSpan(span, dict(attrs), kind=kind)
         token = _ACTIVE.set(True)
@@ -409,6 +411,21 @@ def scan_span(
         kind="scan",
     ) as handle:
         yield handle
+
+
+def record_scan(method: str, url: str, response: ScanResponse, *, scanner: str, seconds: float) -> None:
+    """One span for a direct ``scan()`` call that already happened (it took ``seconds``).
+
+    The span is back-dated to when the scan started, so its duration is the scan's.
+    """
+    started = time.time_ns() - int(max(seconds, 0.0) * 1e9)
+    if _ACTIVE.get():
+        return
+    with _decision_span(
+        "interven.scan", method, url, {"interven.layer": "scan", "interven.scanner": scanner},
+        kind="scan", start_time=started,
+    ) as handle:
+        handle.record_decision(response, mode="enforce", enforced=str(response.decision), latency_s=seconds)
 
 
 # --------------------------------------------------------------------------------------------------
