@@ -357,7 +357,13 @@ def _decision_span(
     method = (method or "GET").upper()
     safe_url = redact_url(url)
     host, port = _server_of(safe_url)
-    attrs: dict[str, Any] = {"http.request.method": method, "url.full": safe_url, **base}
+    attrs: dict[str, Any] = {
+        "http.request.method": method,
+        "url.full": safe_url,
+        # OpenInference's span kind, so Phoenix and Arize show these as guardrail steps.
+        "openinference.span.kind": "GUARDRAIL",
+        **base,
+    }
     if host:
         attrs["server.address"] = host
     if port:
