@@ -8,7 +8,7 @@ no credential-shaped literal lives in the repository.
 
 import safetynet
 
-safetynet.install()  # noqa: E402 - before anything can open a socket
+safetynet.install()  # before anything can open a socket
 
 import json  # noqa: E402
 import os  # noqa: E402

@@ -21,7 +21,9 @@ from pathlib import Path
 import pytest
 
 PHOENIX_URL = os.environ.get("PHOENIX_URL", "").rstrip("/")
-pytestmark = pytest.mark.skipif(not PHOENIX_URL, reason="PHOENIX_URL is not set (start Phoenix with .ci/phoenix.sh)")
+pytestmark = pytest.mark.skipif(
+    not PHOENIX_URL, reason="PHOENIX_URL is not set (start Phoenix with .ci/phoenix.sh)"
+)
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -116,12 +118,10 @@ def test_decisions_reach_phoenix_without_the_planted_values():
         assert value.encode() not in received["/sanitized"]
 
     spans, raw = _spans(project, 3)
-    by_path = {s["attributes"]["url.full"].rsplit("/", 1)[-1] or s["attributes"]["url.full"]: s for s in spans}
     assert len(spans) == 3, raw[:2000]
     allowed = next(s for s in spans if s["attributes"]["url.full"].endswith("/allowed"))
     sanitized = next(s for s in spans if s["attributes"]["url.full"].endswith("/sanitized"))
     blocked = next(s for s in spans if s["attributes"]["server.address"] == "169.254.169.254")
-    assert by_path  # all three were distinguishable by URL
 
     assert allowed["attributes"]["interven.decision"] == "ALLOW"
     assert allowed["attributes"]["http.response.status_code"] == 200
