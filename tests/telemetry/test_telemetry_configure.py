@@ -7,6 +7,9 @@ import sys
 import textwrap
 
 import pytest
+
+pytest.importorskip("opentelemetry.exporter.otlp.proto.http", reason="needs the [otel] extra")
+
 from otlp_collector import collector
 from telemetry_subproc import run_snippet
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+
+pytest.importorskip("opentelemetry.exporter.otlp.proto.http", reason="needs the [otel] extra")
+
 from otlp_collector import collector
 from runner_like_server import app_server
 from telemetry_subproc import has_install, run_snippet
