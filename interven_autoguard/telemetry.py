@@ -179,21 +179,86 @@ _APPROVAL_STATES: dict[str, tuple[bool, int]] = {
 # enforced decision -> log level of its record
 _LOG_LEVELS = {"ALLOW": logging.INFO, "SANITIZE": logging.INFO, "REQUIRE_APPROVAL": logging.WARNING,
                "DENY": logging.WARNING}
+_ERROR = trace.StatusCode.ERROR
+
+
+def _metrics_enabled() -> bool:
+    """False while only the API's proxy meter exists: then no point is built at all.
+
+    The API's proxy instruments get a real one once a provider is set (and providers are set only
+    once); if the API ever stops exposing that, assume metrics are on.
+    """
+    return getattr(_DECISIONS, "_real_instrument", True) is not None
+
+
+# A provider named by OTEL_PYTHON_TRACER_PROVIDER is created lazily by the API: take the full path.
+_PROVIDER_FROM_ENV = "OTEL_PYTHON_TRACER_PROVIDER" in os.environ
+
+
+def _tracing_enabled() -> bool:
+    """False while no tracer provider is set: the API would hand out no-op spans, skip even those.
+
+    Relies on the API's proxy tracer and global (stable for years); if either is missing, assume on.
+    """
+    if _PROVIDER_FROM_ENV:
+        return True
+    real = getattr(_TRACER, "_real_tracer", None)
+    if real is not None:
+        return not isinstance(real, trace.NoOpTracer)
+    return getattr(trace, "_TRACER_PROVIDER", True) is not None
+
+
+def _decision_attributes(response: ScanResponse, mode: str, enforced: str) -> dict[str, Any]:
+    decision = str(response.decision)
+    findings = response.findings or []
+    attrs: dict[str, Any] = {
+        "interven.decision": enforced,
+        "interven.mode": mode,
+        "interven.reason_codes": [str(c) for c in response.reason_codes],
+        "interven.risk_score": float(response.risk_score),
+        "interven.risk_band": str(response.risk_band),
+        "interven.findings.count": len(findings),
+        "interven.findings.types": sorted({f.type for f in findings}),
+        "interven.findings.categories": sorted({f.category for f in findings}),
+        "interven.redactions": sum(1 for f in findings if f.redacted),
+    }
+    # In monitor mode, and when an approval turned REQUIRE_APPROVAL into ALLOW/DENY: what the
+    # scanner said, next to what was done.
+    if mode == "monitor" or decision != enforced:
+        attrs["interven.would_be_decision"] = decision
+    optional = {
+        "interven.approval_id": response.approval_id,
+        "interven.trace_id": response.trace_id,
+        "interven.policy_version": response.policy_version,
+        "interven.matched_rules": list(response.matched_rules) or None,
+    }
+    attrs.update({k: v for k, v in optional.items() if v})
+    return attrs
 
 
 class DecisionSpan:
     """Handle to the span of one guarded hop or one direct scan.
 
-    Collects the same (already safe) attributes for the span, the metric points and the log record.
+    The same (already safe) attributes feed the span, the metric points and the log record. They
+    are only computed when something consumes them: with no SDK and logging at its default level a
+    decision costs little more than the API's no-op span.
     """
 
-    def __init__(self, span: trace.Span, attributes: dict[str, Any], *, kind: str) -> None:
+    def __init__(self, span: trace.Span, method: str, url: str, base: Mapping[str, Any], *,
+                 kind: str) -> None:
         self._span = span
-        self._attrs = attributes  # mirror of what went on the span, for the log record
+        self._method = (method or "GET").upper()
+        self._url = url
+        self._base = dict(base)
         self._kind = kind  # "guard" | "scan"
+        self._recording = span.is_recording()
         self._started = time.perf_counter()
-        self._decided = False
+        self._request: dict[str, Any] | None = None
+        self._attrs: dict[str, Any] = {}
+        self._decision: tuple[ScanResponse, str, str] | None = None
         self._blocked = False
+        if self._recording:
+            span.set_attributes(self._request_attributes())
 
     # -- what the guard calls ------------------------------------------------------------------
 
@@ -205,55 +270,35 @@ class DecisionSpan:
         ``latency_s`` is the scanner's own time when the caller measured it; otherwise the time
         since the span started.
         """
-        decision = str(response.decision)
         enforced = str(enforced)
-        findings = response.findings or []
-        attrs: dict[str, Any] = {
-            "interven.decision": enforced,
-            "interven.mode": mode,
-            "interven.reason_codes": [str(c) for c in response.reason_codes],
-            "interven.risk_score": float(response.risk_score),
-            "interven.risk_band": str(response.risk_band),
-            "interven.findings.count": len(findings),
-            "interven.findings.types": sorted({f.type for f in findings}),
-            "interven.findings.categories": sorted({f.category for f in findings}),
-            "interven.redactions": sum(1 for f in findings if f.redacted),
-        }
-        if mode == "monitor" or decision != enforced:
-            attrs["interven.would_be_decision"] = decision
-        optional = {
-            "interven.approval_id": response.approval_id,
-            "interven.trace_id": response.trace_id,
-            "interven.policy_version": response.policy_version,
-            "interven.matched_rules": list(response.matched_rules) or None,
-        }
-        attrs.update({k: v for k, v in optional.items() if v})
-        if response.scanner and "interven.scanner" not in self._attrs:
-            attrs["interven.scanner"] = response.scanner
-        self._set(attrs)
-        self._decided = True
+        self._decision = (response, mode, enforced)
+        if self._recording:
+            self._span.set_attributes(_decision_attributes(response, mode, enforced))
+        if response.scanner and "interven.scanner" not in self._base:
+            self._base["interven.scanner"] = response.scanner
         if enforced == "DENY":
-            codes = ",".join(attrs["interven.reason_codes"]) or "DENY"
+            codes = ",".join(map(str, response.reason_codes)) or "DENY"
             self._block(f"blocked by interven-autoguard: {codes}")
-
-        elapsed = time.perf_counter() - self._started if latency_s is None else latency_s
-        metric_attrs = {
-            "interven.decision": enforced,
-            "interven.reason": ",".join(sorted(attrs["interven.reason_codes"])) or "NONE",
-            "interven.mode": mode,
-            "interven.layer": str(self._attrs.get("interven.layer", "")),
-            "interven.scanner": str(self._attrs.get("interven.scanner", response.scanner)),
-        }
-        _DECISIONS.add(1, metric_attrs)
-        _SCAN_DURATION.record(
-            elapsed, {k: metric_attrs[k] for k in ("interven.decision", "interven.scanner", "interven.layer")}
-        )
+        if _metrics_enabled():
+            elapsed = time.perf_counter() - self._started if latency_s is None else latency_s
+            layer = str(self._base.get("interven.layer", ""))
+            scanner = str(self._base.get("interven.scanner", ""))
+            _DECISIONS.add(1, {
+                "interven.decision": enforced,
+                "interven.reason": ",".join(sorted(map(str, response.reason_codes))) or "NONE",
+                "interven.mode": mode,
+                "interven.layer": layer,
+                "interven.scanner": scanner,
+            })
+            _SCAN_DURATION.record(elapsed, {"interven.decision": enforced, "interven.scanner": scanner,
+                                            "interven.layer": layer})
 
     def record_response(self, status_code: int) -> None:
-        self._set({"http.response.status_code": int(status_code)})
-        if int(status_code) >= 400:  # semconv: client spans report 4xx/5xx as error.type
-            self._set({"error.type": str(int(status_code))})
-            self._error(str(int(status_code)))
+        code = int(status_code)
+        self._set({"http.response.status_code": code})
+        if code >= 400:  # semconv: client spans report 4xx/5xx as error.type
+            self._set({"error.type": str(code)})
+            self._error(str(code))
 
     def record_error(self, exc: BaseException) -> None:
         """Only the exception's type is recorded: messages of HTTP errors often embed the full URL."""
@@ -271,10 +316,10 @@ class DecisionSpan:
         if is_error:
             self._block(f"approval {state}")
         if logger.isEnabledFor(level):
+            req = self._request_attributes()
             logger.log(
                 level, "interven approval %s approval_id=%s %s %s", state, approval_id or "-",
-                self._attrs.get("http.request.method", "-"), self._attrs.get("url.full", "-"),
-                extra={"interven": dict(self._attrs)},
+                req["http.request.method"], req["url.full"], extra={"interven": self.attributes},
             )
 
     # -- internals -----------------------------------------------------------------------------
@@ -284,32 +329,55 @@ class DecisionSpan:
         return self._span
 
     @property
-    def attributes(self) -> Mapping[str, Any]:
-        """What has been recorded so far (also what the log record carries)."""
-        return dict(self._attrs)
+    def attributes(self) -> dict[str, Any]:
+        """Everything recorded so far (also what the log record carries under ``interven``)."""
+        attrs = dict(self._request_attributes())
+        if self._decision is not None:
+            attrs.update(_decision_attributes(*self._decision))
+        attrs.update(self._attrs)
+        return attrs
+
+    def _request_attributes(self) -> dict[str, Any]:
+        if self._request is None:
+            safe_url = redact_url(self._url)
+            host, port = _server_of(safe_url)
+            attrs: dict[str, Any] = {
+                "http.request.method": self._method,
+                "url.full": safe_url,
+                # OpenInference's span kind, so Phoenix and Arize show these as guardrail steps.
+                "openinference.span.kind": "GUARDRAIL",
+                **self._base,
+            }
+            if host:
+                attrs["server.address"] = host
+            if port:
+                attrs["server.port"] = port
+            self._request = attrs
+        return self._request
 
     def _set(self, attrs: Mapping[str, Any]) -> None:
         self._attrs.update(attrs)
-        if self._span.is_recording():
+        if self._recording:
             self._span.set_attributes(attrs)
 
     def _block(self, description: str) -> None:
         self._blocked = True
-        self._span.set_status(trace.Status(trace.StatusCode.ERROR, description))
+        self._span.set_status(trace.Status(_ERROR, description))
 
     def _error(self, description: str) -> None:
         if not self._blocked:  # a block's description is the more useful one
-            self._span.set_status(trace.Status(trace.StatusCode.ERROR, description))
+            self._span.set_status(trace.Status(_ERROR, description))
 
     def _finish(self) -> None:
-        if not self._decided and "error.type" not in self._attrs:
+        if self._decision is None and "error.type" not in self._attrs:
             return
-        a = self._attrs
-        level = _LOG_LEVELS.get(str(a.get("interven.decision")), logging.WARNING)
-        if a.get("interven.would_be_decision") in ("DENY", "REQUIRE_APPROVAL"):
-            level = max(level, logging.WARNING)
+        enforced = self._decision[2] if self._decision else "NONE"
+        level = _LOG_LEVELS.get(enforced, logging.WARNING)
+        if self._decision and str(self._decision[0].decision) in ("DENY", "REQUIRE_APPROVAL"):
+            level = max(level, logging.WARNING)  # also what monitor mode let through
         if not logger.isEnabledFor(level):
             return
+        a = self.attributes
         logger.log(
             level,
             "interven %s decision=%s mode=%s reasons=%s %s %s%s",
@@ -317,10 +385,10 @@ class DecisionSpan:
             a.get("interven.decision", "NONE"),
             a.get("interven.mode", "-"),
             ",".join(a.get("interven.reason_codes", ())) or "-",
-            a.get("http.request.method", "-"),
-            a.get("url.full", "-"),
+            a["http.request.method"],
+            a["url.full"],
             f" error={a['error.type']}" if "error.type" in a else "",
-            extra={"interven": dict(a)},
+            extra={"interven": a},
         )
 
 
@@ -333,7 +401,7 @@ class _NullDecisionSpan(DecisionSpan):
     """Used for a scan nested inside a guard span: the outer span already tells the story."""
 
     def __init__(self) -> None:
-        super().__init__(trace.INVALID_SPAN, {}, kind="scan")
+        super().__init__(trace.INVALID_SPAN, "GET", "", {}, kind="scan")
 
     def record_decision(
         self, response: ScanResponse, *, mode: str, enforced: str, latency_s: float | None = None
@@ -349,55 +417,59 @@ class _NullDecisionSpan(DecisionSpan):
     def approval_event(self, state: str, approval_id: str | None) -> None:
         return None
 
+    def _finish(self) -> None:
+        return None
 
-@contextlib.contextmanager
-def _decision_span(
-    name: str, method: str, url: str, base: dict[str, Any], *, kind: str, start_time: int | None = None
-) -> Iterator[DecisionSpan]:
-    method = (method or "GET").upper()
-    safe_url = redact_url(url)
-    host, port = _server_of(safe_url)
-    attrs: dict[str, Any] = {
-        "http.request.method": method,
-        "url.full": safe_url,
-        # OpenInference's span kind, so Phoenix and Arize show these as guardrail steps.
-        "openinference.span.kind": "GUARDRAIL",
-        **base,
-    }
-    if host:
-        attrs["server.address"] = host
-    if port:
-        attrs["server.port"] = port
-    # Exceptions are handled below: the SDK's own recording would copy the message into an event.
-    with _TRACER.start_as_current_span(
-        f"{name} {method}",
-        kind=trace.SpanKind.INTERNAL,
-        attributes=attrs,
-        record_exception=False,
-        set_status_on_exception=False,
-        start_time=start_time,
-    ) as span:
-        handle = DecisionSpan(span, dict(attrs), kind=kind)
-        token = _ACTIVE.set(True)
+
+class _SpanScope:
+    """Context manager of one decision span (a class, not a generator: this is on every request)."""
+
+    __slots__ = ("_base", "_cm", "_handle", "_kind", "_method", "_name", "_start_time", "_token", "_url")
+
+    def __init__(self, name: str, method: str, url: str, base: dict[str, Any], *, kind: str,
+                 start_time: int | None = None) -> None:
+        self._name = name
+        self._method = method
+        self._url = url
+        self._base = base
+        self._kind = kind
+        self._start_time = start_time
+
+    def __enter__(self) -> DecisionSpan:
+        method = (self._method or "GET").upper()
+        if _tracing_enabled():
+            # Exceptions are handled in __exit__: the SDK's own recording would copy the message
+            # (often the full URL) into an event.
+            self._cm = _TRACER.start_as_current_span(
+                f"{self._name} {method}", kind=trace.SpanKind.INTERNAL, record_exception=False,
+                set_status_on_exception=False, start_time=self._start_time,
+            )
+            span = self._cm.__enter__()
+        else:
+            self._cm = None
+            span = trace.INVALID_SPAN
+        self._handle = DecisionSpan(span, method, self._url, self._base, kind=self._kind)
+        self._token = _ACTIVE.set(True)
+        return self._handle
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        handle = self._handle
         try:
-            yield handle
-        except BaseException as exc:
-            if "error.type" not in handle._attrs:
+            if exc is not None and "error.type" not in handle._attrs:
                 handle.record_error(exc)
-            raise
-        finally:
-            _ACTIVE.reset(token)
+            _ACTIVE.reset(self._token)
             handle._finish()
+        finally:
+            if self._cm is not None:
+                self._cm.__exit__(exc_type, exc, tb)
 
 
 def guard_span(
     method: str, redacted_url: str, *, layer: str, scanner: str
 ) -> contextlib.AbstractContextManager[DecisionSpan]:
     """One span ``interven.guard <METHOD>`` per guarded hop, parented to the current span."""
-    return _decision_span(
-        "interven.guard", method, redacted_url, {"interven.layer": layer, "interven.scanner": scanner},
-        kind="guard",
-    )
+    return _SpanScope("interven.guard", method, redacted_url,
+                      {"interven.layer": layer, "interven.scanner": scanner}, kind="guard")
 
 
 @contextlib.contextmanager
@@ -412,10 +484,8 @@ def scan_span(
     if _ACTIVE.get():
         yield _NullDecisionSpan()
         return
-    with _decision_span(
-        "interven.scan", method, redacted_url, {"interven.layer": layer, "interven.scanner": scanner},
-        kind="scan",
-    ) as handle:
+    with _SpanScope("interven.scan", method, redacted_url,
+                    {"interven.layer": layer, "interven.scanner": scanner}, kind="scan") as handle:
         yield handle
 
 
@@ -424,15 +494,12 @@ def record_scan(method: str, url: str, response: ScanResponse, *, scanner: str, 
 
     The span is back-dated to when the scan started, so its duration is the scan's.
     """
-    started = time.time_ns() - int(max(seconds, 0.0) * 1e9)
     if _ACTIVE.get():
         return
-    with _decision_span(
-        "interven.scan", method, url, {"interven.layer": "scan", "interven.scanner": scanner},
-        kind="scan", start_time=started,
-    ) as handle:
+    started = time.time_ns() - int(max(seconds, 0.0) * 1e9)
+    with _SpanScope("interven.scan", method, url, {"interven.layer": "scan", "interven.scanner": scanner},
+                    kind="scan", start_time=started) as handle:
         handle.record_decision(response, mode="enforce", enforced=str(response.decision), latency_s=seconds)
-
 
 # --------------------------------------------------------------------------------------------------
 # SDK configuration (optional ``otel`` extra)

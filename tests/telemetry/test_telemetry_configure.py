@@ -145,3 +145,28 @@ def test_exporter_endpoints_from_environment():
     logs_only = telemetry.exporter_endpoints({"OTEL_EXPORTER_OTLP_LOGS_ENDPOINT": "otel-gw:4317"})
     assert ("otel-gw", 4317) in logs_only
     assert json.dumps(sorted(telemetry.exporter_endpoints({})))  # hashable, serialisable pairs
+
+
+def test_without_any_sdk_decisions_still_reach_the_log():
+    # Users without tracing: no provider at all, logging configured by the application.
+    res = run_snippet("""
+        import logging, sys
+        fmt = "%(name)s %(levelname)s %(message)s"
+        logging.basicConfig(stream=sys.stdout, level=logging.INFO, format=fmt)
+        from opentelemetry import trace
+        from interven_autoguard import telemetry
+        from interven_autoguard.model import ScanResponse
+        for decision in ("ALLOW", "DENY"):
+            url = "http://127.0.0.1:7/p?q=1"
+            with telemetry.guard_span("GET", url, layer="urllib3", scanner="embedded") as ds:
+                assert not ds.span.is_recording()
+                ds.record_decision(ScanResponse(decision=decision, reason_codes=["POLICY_RULE"]),
+                                   mode="enforce", enforced=decision)
+        print(type(trace.get_tracer_provider()).__name__)
+    """)
+    assert res.returncode == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert lines[0] == ("interven_autoguard INFO interven guard decision=ALLOW mode=enforce "
+                        "reasons=POLICY_RULE GET http://127.0.0.1:7/p?q=REDACTED")
+    assert lines[1].startswith("interven_autoguard WARNING interven guard decision=DENY")
+    assert lines[2] == "ProxyTracerProvider"

@@ -241,9 +241,10 @@ def test_without_sdk_spans_are_non_recording_and_cheap():
     # A fresh tracer from a bare API provider: the no-op path must still accept every call.
     tracer = trace.NoOpTracerProvider().get_tracer("x")
     span = tracer.start_span("s")
-    ds = telemetry.DecisionSpan(span, {}, kind="guard")
+    ds = telemetry.DecisionSpan(span, "post", URL, {"interven.layer": "requests"}, kind="guard")
     ds.record_decision(_response("DENY"), mode="enforce", enforced="DENY")
     ds.approval_event("denied", "apr_1")
     ds.record_response(200)
     assert not span.is_recording()
     assert ds.attributes["interven.decision"] == "DENY"
+    assert ds.attributes["url.full"].endswith("?model=REDACTED")
