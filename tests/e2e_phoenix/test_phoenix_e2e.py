@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import urllib.request
+import zlib
 from pathlib import Path
 
 import pytest
@@ -43,9 +44,21 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def _github_token() -> str:
+    """A token in GitHub's real format (checksummed), random, built at run time."""
+    alphabet = string.digits + string.ascii_uppercase + string.ascii_lowercase
+    body = "".join(secrets.choice(alphabet) for _ in range(30))
+    crc, check = zlib.crc32(body.encode()), ""
+    while crc:
+        crc, rem = divmod(crc, 62)
+        check = alphabet[rem] + check
+    return "ghp_" + body + check.rjust(6, "0")
+
+
 def _planted() -> dict[str, str]:
-    tail = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(36))
-    return {"token": "ghp_" + tail, "ssn": "-".join(["2" + "19", "0" + "9", "9" + "999"])}
+    rnd = secrets.SystemRandom()
+    ssn = f"{rnd.randint(100, 665):03d}-{rnd.randint(10, 99):02d}-{rnd.randint(1000, 9999):04d}"
+    return {"token": _github_token(), "ssn": ssn}
 
 
 def _launcher() -> list[str]:
