@@ -2,6 +2,7 @@
 # Arize Phoenix for the end-to-end telemetry test (tests/e2e_phoenix), loopback only.
 #
 #   source .ci/phoenix.sh && phoenix_start    # installs (once) and starts; exports PHOENIX_URL
+#                                             # (safe under `set -euo pipefail`)
 #   ... run tests ...
 #   phoenix_stop                              # stops it by its PID, removes its working dir
 #
@@ -84,10 +85,10 @@ sys.exit(main())' \
 phoenix_stop() {
   local status=0
   if [ -n "${PHOENIX_PID:-}" ] && kill -0 "$PHOENIX_PID" 2>/dev/null; then
-    kill -TERM "$PHOENIX_PID" 2>/dev/null
+    kill -TERM "$PHOENIX_PID" 2>/dev/null || true
     for _ in $(seq 1 40); do kill -0 "$PHOENIX_PID" 2>/dev/null || break; sleep 0.25; done
-    kill -0 "$PHOENIX_PID" 2>/dev/null && kill -KILL "$PHOENIX_PID" 2>/dev/null
-    wait "$PHOENIX_PID" 2>/dev/null
+    if kill -0 "$PHOENIX_PID" 2>/dev/null; then kill -KILL "$PHOENIX_PID" 2>/dev/null || true; fi
+    wait "$PHOENIX_PID" 2>/dev/null || true  # its status is the signal's, not ours
   fi
   if [ -n "${PHOENIX_RUN_DIR:-}" ] && [ -d "$PHOENIX_RUN_DIR" ]; then
     if grep -q "safety net: refusing" "$PHOENIX_RUN_DIR/phoenix.log" 2>/dev/null; then
