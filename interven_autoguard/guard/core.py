@@ -105,21 +105,21 @@ def _fallback_redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
-def _engine_redactor() -> Callable[[str], str]:
-    try:
-        from ..engine.destinations import redact_url as engine_redact_url
-    except ImportError:
-        return _fallback_redact_url
-    return engine_redact_url  # type: ignore[no-any-return]
+def _strict_redactor() -> Callable[[str], str]:
+    # telemetry.redact_url replaces every query value (an SSN in ?q= must not reach an exception
+    # message or a log line); engine.destinations.redact_url only redacts credential-looking names.
+    strict = getattr(telemetry, "redact_url", None)
+    return strict if callable(strict) else _fallback_redact_url
 
 
 _redactor: Callable[[str], str] | None = None
 
 
 def redact_url(url: str) -> str:
+    """``url`` fit for spans, exception messages and logs: no userinfo, no query values, no fragment."""
     global _redactor
     if _redactor is None:
-        _redactor = _engine_redactor()
+        _redactor = _strict_redactor()
     try:
         return _redactor(url)
     except Exception:  # a redaction bug must never leak the raw URL or break the call
@@ -184,6 +184,7 @@ class _Call:
     headers: dict[str, str]
     body: Captured
     digest: str
+    scan_seconds: float | None = None
 
 
 class Guard:
@@ -195,6 +196,10 @@ class Guard:
         self.body_limit = int(settings.extra.get("max_body_bytes", DEFAULT_LIMIT))
         self.refusal_memory = float(settings.extra.get("refusal_memory_seconds", REFUSAL_MEMORY_SECONDS))
         self._exclude = tuple(settings.exclude_hosts)
+        # OTLP endpoints of this process: an exporter running outside OpenTelemetry's suppress
+        # context must not recurse into the guard (read once, at install: configure tracing first).
+        endpoints = getattr(telemetry, "exporter_endpoints", None)
+        self._exporters: frozenset[tuple[str, int]] = endpoints() if callable(endpoints) else frozenset()
         self._refusals: dict[str, tuple[float, ScanResponse, str]] = {}  # request hash -> refusal
 
     def __repr__(self) -> str:
@@ -209,15 +214,19 @@ class Guard:
         active = _HOP.get()
         if active is not None and active == hop_key(method, url):
             return False
-        if self._exclude and self._excluded(url):
+        if (self._exclude or self._exporters) and self._excluded(url):
             return False
         return not telemetry.instrumentation_suppressed()
 
     def _excluded(self, url: str) -> bool:
         try:
-            host = (urlsplit(url).hostname or "").lower()
+            parts = urlsplit(url)
+            host = (parts.hostname or "").lower()
+            port = parts.port or DEFAULT_PORTS.get(parts.scheme.lower())
         except ValueError:
             return False
+        if (host, port) in self._exporters:
+            return True
         return any(fnmatch.fnmatchcase(host, pattern) for pattern in self._exclude)
 
     # ---------------------------------------------------------------- sync hop
@@ -288,21 +297,30 @@ class Guard:
         """The scanner's response; None when the request goes out unexamined (fail-open/monitor)."""
         if not call.body.complete:
             return self._too_large()
+        started = time.perf_counter()
         try:
-            return self.scanner.scan(**self._scan_kwargs(call))
+            response = self.scanner.scan(**self._scan_kwargs(call))
         except Exception as exc:
+            call.scan_seconds = time.perf_counter() - started
             return self._scanner_failed(span, call, exc)
+        call.scan_seconds = time.perf_counter() - started
+        return response
 
     async def _ascan(self, span: telemetry.DecisionSpan, call: _Call) -> ScanResponse | None:
         if not call.body.complete:
             return self._too_large()
         ascan = getattr(self.scanner, "ascan", None)  # a scanner doing network I/O may offer one
+        started = time.perf_counter()
         try:
             if ascan is not None:
-                return await ascan(**self._scan_kwargs(call))  # type: ignore[no-any-return]
-            return self.scanner.scan(**self._scan_kwargs(call))
+                response: ScanResponse = await ascan(**self._scan_kwargs(call))
+            else:
+                response = self.scanner.scan(**self._scan_kwargs(call))
         except Exception as exc:
+            call.scan_seconds = time.perf_counter() - started
             return self._scanner_failed(span, call, exc)
+        call.scan_seconds = time.perf_counter() - started
+        return response
 
     def _too_large(self) -> ScanResponse:
         # The unread rest of a stream cannot be judged: fail closed, as the engine does for bodies.
@@ -318,11 +336,11 @@ class Guard:
             log.warning("interven-autoguard: scanner failed (%s) on %s %s; sent anyway (%s)",
                         type(exc).__name__, call.method, call.redacted,
                         "monitor mode" if mode == "monitor" else "fail_open")
-            span.record_decision(failure, mode=mode, enforced=Decision.ALLOW.value)
+            _record(span, call, failure, mode, Decision.ALLOW.value)
             return None
         log.warning("interven-autoguard: scanner failed (%s) on %s %s; blocked (fail closed)",
                     type(exc).__name__, call.method, call.redacted)
-        span.record_decision(failure, mode=mode, enforced=Decision.DENY.value)
+        _record(span, call, failure, mode, Decision.DENY.value)
         raise self._blocked(call, failure, note=f"scanner error {type(exc).__name__}") from None
 
     def _must_wait(self, response: ScanResponse) -> bool:
@@ -333,12 +351,12 @@ class Guard:
         mode = self.settings.mode
         decision = _decision(response)
         if mode == "monitor" or decision is Decision.ALLOW:
-            span.record_decision(response, mode=mode, enforced=Decision.ALLOW.value)
+            _record(span, call, response, mode, Decision.ALLOW.value)
             return None
         if decision is Decision.SANITIZE:
-            span.record_decision(response, mode=mode, enforced=Decision.SANITIZE.value)
+            _record(span, call, response, mode, Decision.SANITIZE.value)
             return self._rewrite(call, response)
-        span.record_decision(response, mode=mode, enforced=Decision.DENY.value)
+        _record(span, call, response, mode, Decision.DENY.value)
         raise self._blocked(call, response)
 
     def _rewrite(self, call: _Call, response: ScanResponse) -> Rewrite:
@@ -392,9 +410,9 @@ class Guard:
                         state: str) -> None:
         if state == APPROVED:
             # A human approved this exact request (bound by its hash): it goes out unchanged.
-            span.record_decision(response, mode=self.settings.mode, enforced=Decision.ALLOW.value)
+            _record(span, call, response, self.settings.mode, Decision.ALLOW.value)
             return None
-        span.record_decision(response, mode=self.settings.mode, enforced=Decision.DENY.value)
+        _record(span, call, response, self.settings.mode, Decision.DENY.value)
         self._remember_refusal(call, response, state)
         raise self._blocked(call, response, note=f"approval {state}")
 
@@ -424,7 +442,7 @@ class Guard:
             self._refusals.pop(call.digest, None)
             return
         span.approval_event(state, response.approval_id)
-        span.record_decision(response, mode=self.settings.mode, enforced=Decision.DENY.value)
+        _record(span, call, response, self.settings.mode, Decision.DENY.value)
         raise self._blocked(call, response, note=f"approval {state}, remembered")
 
     def _rewrite_blocked(self, call: _Call, note: str) -> RequestBlocked:
@@ -446,6 +464,11 @@ class Guard:
             message += f" trace_id={response.trace_id}"
         return cls(message, decision=decision, reason_codes=codes, trace_id=response.trace_id,
                    method=call.method, url=call.redacted, approval_id=response.approval_id)
+
+
+def _record(span: telemetry.DecisionSpan, call: _Call, response: ScanResponse, mode: str,
+            enforced: str) -> None:
+    span.record_decision(response, mode=mode, enforced=enforced, latency_s=call.scan_seconds)
 
 
 def _decision(response: ScanResponse) -> Decision:

@@ -157,3 +157,11 @@ def test_a_refused_approval_is_not_asked_again_by_a_retry_loop(driver: Driver, s
         driver.send("POST", server.url("/approve/other"), BODY, HEADERS)  # a different request
     assert len(scanner.approvals) == 2  # ... is asked about
 
+
+
+def test_otlp_exporter_endpoints_are_not_scanned(driver: Driver, server: RecordingServer,
+                                                 scanner: RuleScanner, guard_on, monkeypatch) -> None:
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", server.url("/deny/v1/traces"))
+    guard_on()
+    assert driver.send("POST", server.url("/deny/v1/traces"), b"spans") == 200
+    assert scanner.calls == []
