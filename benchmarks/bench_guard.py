@@ -104,8 +104,12 @@ def compare(label: str, send: Callable[[], Any], scanner: Any) -> None:
     import interven_autoguard
     from interven_autoguard.config import Settings
 
-    for _ in range(100):
-        send()  # warm connection pools and caches
+    for guarded_warmup in (False, True):  # warm pools, caches and first-call imports of both modes
+        if guarded_warmup:
+            interven_autoguard.install(Settings(), scanner=scanner)
+        for _ in range(100):
+            send()
+        interven_autoguard.uninstall()
     plain: list[tuple[float, float]] = []
     guarded: list[tuple[float, float]] = []
     for _ in range(ROUNDS):

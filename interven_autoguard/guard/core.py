@@ -473,6 +473,8 @@ def _record(span: telemetry.DecisionSpan, call: _Call, response: ScanResponse, m
 
 def _decision(response: ScanResponse) -> Decision:
     """The response's decision; anything unknown counts as DENY (fail closed)."""
+    if isinstance(response.decision, Decision):
+        return response.decision
     try:
         return Decision(str(response.decision))
     except ValueError:

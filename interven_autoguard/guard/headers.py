@@ -18,21 +18,33 @@ def text(value: Any) -> str:
 
 
 def to_dict(headers: Mapping[Any, Any] | Iterable[tuple[Any, Any]] | None) -> dict[str, str]:
-    """A plain ``{name: value}`` copy for the scanner; repeated names are joined with ``, ``."""
+    """A plain ``{name: value}`` copy for the scanner; repeated names are joined with ``, ``.
+
+    Runs on every guarded request: str pairs from a mapping (which cannot repeat a name in another
+    case in the libraries' own header classes) take the short path."""
     if not headers:
         return {}
-    items = headers.items() if isinstance(headers, Mapping) else headers
-    out: dict[str, str] = {}
+    if hasattr(headers, "items"):
+        out = {}
+        for name, value in headers.items():
+            out[name if name.__class__ is str else text(name)] = (
+                value if value.__class__ is str else text(value))
+        if len({k.lower() for k in out}) == len(out):
+            return out
+        items: Iterable[tuple[Any, Any]] = out.items()
+    else:
+        items = headers
+    merged: dict[str, str] = {}
     lower_to_name: dict[str, str] = {}
     for raw_name, raw_value in items:
         name, value = text(raw_name), text(raw_value)
         seen = lower_to_name.get(name.lower())
         if seen is None:
             lower_to_name[name.lower()] = name
-            out[name] = value
+            merged[name] = value
         else:
-            out[seen] = f"{out[seen]}, {value}"
-    return out
+            merged[seen] = f"{merged[seen]}, {value}"
+    return merged
 
 
 def get(headers: Mapping[str, str], name: str) -> str | None:
