@@ -126,7 +126,7 @@ def install(settings: Settings | None = None, *, scanner: Scanner | None = None,
     _load_adapters()
     with _lock:
         _global = guard
-        _patch_everything()
+    _patch_everything()
     return guard
 
 
@@ -156,7 +156,7 @@ def guarded(settings: Settings | None = None, *, scanner: Scanner | None = None,
     _load_adapters()
     with _lock:
         _scopes += 1
-        _patch_everything()
+    _patch_everything()
     token = _scoped.set(guard)
     try:
         yield guard
@@ -187,33 +187,57 @@ def _load_adapters() -> None:
         _adapter(adapter)
 
 
+def _wanted() -> bool:
+    return _global is not None or _scopes > 0
+
+
 def _patch_everything() -> None:
-    for module_name, adapter in INTEGRATIONS:
-        module = sys.modules.get(module_name)
-        if module is not None:
-            _patch_module(module_name, adapter, module)
-        elif module_name not in _hooked:
-            _hooked.add(module_name)
-            _register_hook(module_name)
-
-
-def _register_hook(module_name: str) -> None:
-    when_imported(module_name, functools.partial(_on_import, module_name))
+    """Patch the libraries already imported and hook the others. Called without ``_lock`` held:
+    patching may have to wait for another thread that is still importing the library, and that
+    thread's post-import hook needs ``_lock``."""
+    loaded: list[tuple[str, str, ModuleType]] = []
+    to_hook: list[str] = []
+    with _lock:
+        for module_name, adapter in INTEGRATIONS:
+            module = sys.modules.get(module_name)
+            if module is not None:
+                loaded.append((module_name, adapter, module))
+            elif module_name not in _hooked:
+                _hooked.add(module_name)
+                to_hook.append(module_name)
+    for module_name in to_hook:
+        when_imported(module_name, functools.partial(_on_import, module_name))
+    for module_name, adapter, module in loaded:
+        _patch_module(module_name, adapter, module)
+    _drop_patches_if_unwanted()
 
 
 def _on_import(module_name: str, module: ModuleType) -> None:
     """Post-import hook (runs in the importing thread once ``module_name`` has executed)."""
     with _lock:
         _hooked.discard(module_name)
-        if _global is None and _scopes == 0:
-            return
-        for name, adapter in INTEGRATIONS:
-            if name == module_name:
-                _patch_module(name, adapter, module)
+        wanted = _wanted()
+    if not wanted:
+        return
+    for name, adapter in INTEGRATIONS:
+        if name == module_name:
+            _patch_module(name, adapter, module)
+    _drop_patches_if_unwanted()
+
+
+def _drop_patches_if_unwanted() -> None:
+    # uninstall() may have run while we were patching outside the lock.
+    with _lock:
+        if not _wanted():
+            _unpatch_everything()
 
 
 def _patch_module(module_name: str, adapter: str, module: ModuleType) -> None:
     try:
+        if getattr(getattr(module, "__spec__", None), "_initializing", False):
+            # Another thread is still importing it: importing its submodules now, in another order,
+            # could deadlock the two imports. import_module waits for that import to finish.
+            module = importlib.import_module(module_name)
         _adapter(adapter).patch(_patcher, module)
     except Exception as exc:  # a library version we do not know: say so loudly, never crash its import
         log.warning("interven-autoguard: could not guard %s (%s: %s); its requests are NOT scanned",
@@ -247,6 +271,7 @@ def _after_fork_in_child() -> None:
     global _lock
     _lock = threading.RLock()
     blocked_errors._LOCK = threading.Lock()
+    _patcher.reset_lock()
     imports._lock = threading.Lock()
 
 

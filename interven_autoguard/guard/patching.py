@@ -8,6 +8,7 @@ so introspecting code (and ``iscoroutinefunction``) sees what it saw before.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -55,38 +56,47 @@ class Patcher:
 
     def __init__(self) -> None:
         self._patches: dict[tuple[type, str], _Patch] = {}
+        # Held only around dictionary checks and setattr, never across an import.
+        self._lock = threading.Lock()
+
+    def reset_lock(self) -> None:
+        """After fork: a lock held by another thread at fork time would stay held in the child."""
+        self._lock = threading.Lock()
 
     def is_patched(self, owner: type, name: str) -> bool:
         return (owner, name) in self._patches
 
     def wrap(self, owner: type, name: str, wrapper: Callable[..., Any]) -> None:
-        key = (owner, name)
-        if key in self._patches:
-            return  # still ours (kept when another tool wrapped over it): nothing to do
-        current = _raw_attribute(owner, name)
-        if is_guard_wrapper(current):
-            raise AlreadyGuarded(f"{owner.__module__}.{owner.__qualname__}.{name} is already guarded")
-        import wrapt  # only now: importing wrapt imports asyncio and ssl
+        import wrapt  # only now, and outside the lock: importing wrapt imports asyncio and ssl
 
-        function_wrapper = wrapt.FunctionWrapper(current, wrapper)
-        setattr(function_wrapper, _MARK, True)
-        self._patches[key] = _Patch(owner, name, vars(owner).get(name, _MISSING), function_wrapper)
-        setattr(owner, name, function_wrapper)
+        key = (owner, name)
+        with self._lock:
+            if key in self._patches:
+                return  # still ours (kept when another tool wrapped over it): nothing to do
+            current = _raw_attribute(owner, name)
+            if is_guard_wrapper(current):
+                raise AlreadyGuarded(f"{owner.__module__}.{owner.__qualname__}.{name} is already guarded")
+            function_wrapper = wrapt.FunctionWrapper(current, wrapper)
+            setattr(function_wrapper, _MARK, True)
+            self._patches[key] = _Patch(owner, name, vars(owner).get(name, _MISSING), function_wrapper)
+            setattr(owner, name, function_wrapper)
 
     def unpatch_all(self) -> list[str]:
         """Restore originals. A patch another tool has wrapped over since is left in place (its
         wrapper passes calls straight through while no guard is active) and reported."""
         left: list[str] = []
-        for key, patch in list(self._patches.items()):
-            if vars(patch.owner).get(patch.name, _MISSING) is not patch.wrapper:
-                left.append(f"{patch.owner.__qualname__}.{patch.name}")
-                continue
-            if patch.original is _MISSING:
-                delattr(patch.owner, patch.name)
-            else:
-                setattr(patch.owner, patch.name, patch.original)
-            del self._patches[key]
+        with self._lock:
+            for key, patch in list(self._patches.items()):
+                if vars(patch.owner).get(patch.name, _MISSING) is not patch.wrapper:
+                    left.append(f"{patch.owner.__qualname__}.{patch.name}")
+                    continue
+                if patch.original is _MISSING:
+                    delattr(patch.owner, patch.name)
+                else:
+                    setattr(patch.owner, patch.name, patch.original)
+                del self._patches[key]
         return left
 
     def patched(self) -> list[str]:
-        return [f"{p.owner.__module__}.{p.owner.__qualname__}.{p.name}" for p in self._patches.values()]
+        with self._lock:
+            return [f"{p.owner.__module__}.{p.owner.__qualname__}.{p.name}" for p in self._patches.values()]

@@ -153,3 +153,46 @@ def test_guard_works_in_a_forked_child(tmp_path: Path) -> None:
         results["status"] = os.waitpid(pid, 0)[1]
     """, tmp_path)
     assert results == {"child": "blocked", "status": 0}
+
+
+def test_install_racing_first_imports_in_other_threads(tmp_path: Path) -> None:
+    """install()/uninstall() in some threads while others import the libraries for the first time:
+    no deadlock, no double patch, and everything guarded at the end."""
+    results = run_script("""
+        import threading, importlib
+        import interven_autoguard
+        from interven_autoguard.guard import patched_methods
+        start = threading.Barrier(6)
+        errors = []
+
+        def churn():
+            start.wait()
+            for _ in range(30):
+                interven_autoguard.install(Settings(), scanner=scanner)
+                interven_autoguard.uninstall()
+
+        def load(name):
+            start.wait()
+            try:
+                importlib.import_module(name)
+            except Exception as exc:
+                errors.append(repr(exc))
+
+        threads = [threading.Thread(target=churn) for _ in range(2)]
+        names = ("requests", "httpx", "aiohttp", "httpx2")
+        threads += [threading.Thread(target=load, args=(n,)) for n in names]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        results["stuck"] = sum(t.is_alive() for t in threads)
+        results["errors"] = errors
+        results["patched_while_off"] = len(patched_methods())
+        interven_autoguard.install(Settings(), scanner=scanner)
+        results["patched"] = len(patched_methods())
+        import requests, httpx
+        results["blocked"] = [outcome(lambda: requests.get(server.url("/deny"), timeout=5)),
+                              outcome(lambda: httpx.get(server.url("/deny")))]
+    """, tmp_path)
+    assert results == {"stuck": 0, "errors": [], "patched_while_off": 0, "patched": 8,
+                       "blocked": ["blocked", "blocked"]}
