@@ -207,6 +207,11 @@ def _patch_everything() -> None:
                 to_hook.append(module_name)
     for module_name in to_hook:
         when_imported(module_name, functools.partial(_on_import, module_name))
+    for module_name, adapter in INTEGRATIONS:
+        # Imported by another thread between our look-up and the hook: its loader was not chained.
+        module = sys.modules.get(module_name)
+        if module_name in to_hook and module is not None:
+            loaded.append((module_name, adapter, module))
     for module_name, adapter, module in loaded:
         _patch_module(module_name, adapter, module)
     _drop_patches_if_unwanted()
