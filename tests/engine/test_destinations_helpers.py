@@ -113,6 +113,20 @@ def test_helpers_never_raise_on_garbage(garbage):
         ("http://u:p@ss@host/", "http://REDACTED:REDACTED@host/"),
         ("http://u:pw\\@host/", "http://REDACTED:REDACTED@host/"),
         ("mcp://tool_name?token=abc", "mcp://tool_name?token=REDACTED"),
+        (
+            "https://api.telegram.org/bot123456789:" + "AAH" + "x" * 30 + "/sendMessage",
+            "https://api.telegram.org/botREDACTED/sendMessage",
+        ),
+        (
+            "https://hooks.slack.com/services/T0ABCDEF1/B0ABCDEF2/" + "abcDEF123" * 3,
+            "https://hooks.slack.com/services/T0ABCDEF1/B0ABCDEF2/REDACTED",
+        ),
+        (
+            "https://discord.com/api/webhooks/123456789012345678/" + "tok-EN_1" * 8,
+            "https://discord.com/api/webhooks/123456789012345678/REDACTED",
+        ),
+        ("https://proxy.example/" + "ghp_" + "a1B2" * 9 + "/repos", "https://proxy.example/REDACTED/repos"),
+        ("https://docs.example/sk-learn-tutorial", "https://docs.example/sk-learn-tutorial"),
         ("not a url", "not a url"),
         ("", ""),
     ],
