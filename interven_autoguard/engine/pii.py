@@ -153,6 +153,8 @@ def may_match(text: str) -> bool:
     """
     if "@" in text:
         return True
+    if len(text) < _MIN_CLUSTER_DIGITS or text.isalpha():  # too short for any hit, or no digit at all
+        return False
     squeezed = text.encode("utf-8", "surrogatepass").translate(_TRIAGE_TABLE, _SEPARATORS)
     return _SEVEN_DIGITS in squeezed or b"AA00" in squeezed
 
@@ -166,9 +168,13 @@ def detect(text: str, key: str | None = None) -> list[Hit]:
         hits.extend(_emails(text))
     # One byte per character ("?" for anything non-ASCII) so shape offsets are text offsets.
     raw = text.encode("ascii", "replace")
+    squeezed = raw.translate(_TRIAGE_TABLE, _SEPARATORS)
+    numbers, iban_spots = _SEVEN_DIGITS in squeezed, b"AA00" in squeezed
+    if not (numbers or iban_spots):
+        return _resolve(hits) if len(hits) > 1 else hits  # e-mail addresses only
     shape = raw.translate(_SHAPE_TABLE)
     ibans: list[Hit] = []
-    pos = shape.find(b"AA00")
+    pos = shape.find(b"AA00") if iban_spots else -1
     while pos >= 0:
         hit = _iban_at(text, pos)
         if hit is not None:
@@ -176,7 +182,7 @@ def detect(text: str, key: str | None = None) -> list[Hit]:
         pos = shape.find(b"AA00", pos + 1)
     hits.extend(ibans)
     ctx = _KeyContext(key)
-    for m in _CLUSTER.finditer(shape):
+    for m in _CLUSTER.finditer(shape) if numbers else ():
         start, end = m.span()
         if shape.count(b"0", start, end) < _MIN_CLUSTER_DIGITS:
             continue
