@@ -11,6 +11,7 @@ networks, exfiltration hosts) is judged on the readings real clients connect to.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import unicodedata
@@ -33,6 +34,7 @@ _TAB_NEWLINE = {9: None, 10: None, 13: None}  # WHATWG drops these anywhere in a
 _FORBIDDEN_HOST_CHARS = frozenset(" #/:<>?@[\\]^|%\x7f" + "".join(chr(c) for c in range(0x20)))
 _IDEOGRAPHIC_DOTS = {0x3002: ".", 0xFF0E: ".", 0xFF61: "."}
 _MAX_AUTHORITY = 8192  # host names stop at 253 characters; even token-bearing userinfo fits easily
+_MAX_HOST = 253  # RFC 1035
 _ALT_SPLIT = re.compile(r"[\s&;,\\/?#@]+")
 
 _PRIVATE_NETWORKS = tuple(
@@ -195,14 +197,14 @@ def _assess(url: object, hits: _Hits) -> DestinationAssessment:
         hits.invalid()
         return DestinationAssessment(scheme=scheme, host="", port=None, ip=None, hits=hits.as_tuple())
 
-    authority = _until(after, "/?#")
-    if len(authority) > _MAX_AUTHORITY:
+    if len(_until(after, "/?")) > _MAX_AUTHORITY:  # the longest authority any reading takes
         hits.invalid()
-        authority = authority[:_MAX_AUTHORITY]  # bounded work; the URL is denied anyway
+        after = after[:_MAX_AUTHORITY]  # bounded work; the URL is denied anyway
+    authority = _until(after, "/?#")
     userinfo, at, hostport = authority.rpartition("@")
     host_raw, port, port_ok = _split_port(hostport)
     host, ip, host_ok = _normalize(host_raw)
-    if not port_ok or not host_ok or (not host and scheme != "file"):
+    if not port_ok or not host_ok or (not host and scheme != "file") or len(host) > _MAX_HOST:
         hits.invalid()
     _classify(host, ip, hits, full=True)
 
@@ -395,16 +397,17 @@ _IP_ECHO_SUFFIXES = frozenset(tables.IP_ECHO_SUFFIXES)
 _EXFIL_DOMAINS = frozenset(tables.EXFIL_DOMAINS)
 
 
+_MAX_TABLE_LABELS = max(
+    d.count(".") + 1 for d in (*_LOOPBACK_SUFFIXES, *_PRIVATE_SUFFIXES, *_IP_ECHO_SUFFIXES, *_EXFIL_DOMAINS)
+)
+
+
 def _has_suffix(host: str, domains: frozenset[str]) -> bool:
     """Is ``host`` one of ``domains`` or a sub-domain of one (on a label boundary)?"""
     if host in domains:
         return True
-    dot = host.find(".")
-    while dot >= 0:
-        if host[dot + 1 :] in domains:
-            return True
-        dot = host.find(".", dot + 1)
-    return False
+    labels = host.rsplit(".", _MAX_TABLE_LABELS)  # linear even for absurdly long names
+    return any(".".join(labels[i:]) in domains for i in range(1, len(labels)))
 
 
 def _classify(host: str, ip: IPAddress | None, hits: _Hits, *, full: bool) -> None:
@@ -496,6 +499,7 @@ _PATH_PARAM = re.compile(r";([^;/?#=]*)=([^;/?#]*)")
 _UNPARSEABLE = "[REDACTED:URL]"
 
 
+@functools.lru_cache(maxsize=1024)  # parameter *names* only, never values
 def _sensitive_name(name: str) -> bool:
     try:
         key = unquote_plus(name)

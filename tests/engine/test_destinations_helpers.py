@@ -184,3 +184,10 @@ def test_redacted_url_never_contains_password_or_sensitive_value(
 def test_metadata_host_with_any_suffix_is_denied(host, junk):
     url = f"http://{host}/{junk}"
     assert any(h.reason_code == "SSRF_METADATA" for h in assess(url).hits)
+
+
+def test_huge_urls_are_handled():
+    query = "a=b&" * 50_000 + "token=SECRETVALUE"
+    out = redact_url("http://x.example/?" + query)
+    assert out.endswith("token=REDACTED") and "SECRETVALUE" not in out
+    assert "INVALID_URL" in {h.type for h in assess("http://" + "a." * 100_000 + "com/").hits}
