@@ -24,6 +24,8 @@ Documentation domains such as ``example.com`` *are* reported: they look exactly 
 from __future__ import annotations
 
 import bisect
+import hashlib
+import os
 import re
 
 import phonenumbers
@@ -97,7 +99,8 @@ _CONTEXT_PAD = 2  # shape bytes kept either side of a cluster for the look-aroun
 _MAX_CACHED_SHAPE = 64
 _MAX_CACHE = 4096
 _shape_cache: dict[bytes, tuple[tuple[str, int, int], ...]] = {}
-_phone_cache: dict[tuple[str, str | None], bool] = {}
+_phone_cache: dict[tuple[bytes, str | None], bool] = {}
+_MEMO_KEY = os.urandom(16)
 
 _A = re.ASCII
 _NON_DIGITS = str.maketrans("", "", " ().-+")  # what a phone-number candidate holds besides digits
@@ -432,8 +435,11 @@ def _digit_count(s: str) -> int:
 
 
 def _is_valid_phone(raw: str, region: str | None) -> bool:
-    """``phonenumbers`` validation, memoised: chat payloads resend the same numbers every turn."""
-    cache_key = (raw, region)
+    """``phonenumbers`` validation, memoised: chat payloads resend the same numbers every turn.
+
+    The memo is keyed by a keyed hash, so numbers do not outlive the request in process memory.
+    """
+    cache_key = (hashlib.blake2b(raw.encode(), key=_MEMO_KEY, digest_size=16).digest(), region)
     known = _phone_cache.get(cache_key)
     if known is not None:
         return known
