@@ -96,6 +96,7 @@ _SHAPE_PATTERNS: tuple[tuple[str, re.Pattern[bytes]], ...] = tuple(
 )
 _PHONE_KINDS = frozenset({"intl", "intl00", "nanp", "nanp_bare", "national"})
 _CONTEXT_PAD = 2  # shape bytes kept either side of a cluster for the look-arounds
+_OFFSETS = tuple(bytes([i]) for i in range(_CONTEXT_PAD + 3))
 _MAX_CACHED_SHAPE = 64
 _MAX_CACHE = 4096
 _shape_cache: dict[bytes, tuple[tuple[str, int, int], ...]] = {}
@@ -190,7 +191,11 @@ def detect(text: str, key: str | None = None) -> list[Hit]:
         if shape.count(b"0", start, end) < _MIN_CLUSTER_DIGITS:
             continue
         base = max(0, start - _CONTEXT_PAD - 2)  # "+(" may precede the cluster
-        cache_key = shape[base : end + _CONTEXT_PAD] + _FIRST_TWO.get(raw[start : start + 2], b"--")
+        cache_key = (
+            shape[base : end + _CONTEXT_PAD]
+            + _FIRST_TWO.get(raw[start : start + 2], b"--")
+            + _OFFSETS[start - base]
+        )
         candidates = _shape_cache.get(cache_key)
         if candidates is None:
             candidates = _candidates(cache_key)
@@ -268,11 +273,10 @@ _FIRST_TWO: dict[bytes, bytes] = {
 def _candidates(key: bytes) -> tuple[tuple[str, int, int], ...]:
     """Every (kind, start, end) whose *shape* fits ``key`` and whose first digits can be right.
 
-    ``key`` is the cluster's shape with two bytes of context either side, followed by the classes
-    of its first two characters. Values are validated later, per candidate.
+    ``key`` is the cluster's shape with context bytes either side, then the classes of its first
+    two characters, then the cluster's offset in the key. Values are validated later, per candidate.
     """
-    shape, classes = key[:-2], key[-2:].decode()
-    first = shape.find(b"0")  # where the cluster starts: the padding holds no digits
+    shape, classes, first = key[:-3], key[-3:-1].decode(), key[-1]  # first: where the cluster starts
     found = tuple(
         (kind, m.start(), m.end())
         for kind, pattern in _SHAPE_PATTERNS
