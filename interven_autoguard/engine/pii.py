@@ -28,8 +28,6 @@ import hashlib
 import os
 import re
 
-import phonenumbers
-
 from interven_autoguard.engine import pii_tables as tables
 from interven_autoguard.engine.types import Hit
 
@@ -447,6 +445,8 @@ def _is_valid_phone(raw: str, region: str | None) -> bool:
     known = _phone_cache.get(cache_key)
     if known is not None:
         return known
+    import phonenumbers  # on first use: its metadata is megabytes, and most payloads hold no phone
+
     try:
         valid = phonenumbers.is_valid_number(phonenumbers.parse(raw, region))
     except phonenumbers.NumberParseException:
@@ -555,10 +555,19 @@ def _inside_url_authority(text: str, start: int) -> bool:
 
 # IBAN body of exactly N alphanumerics (country code and check digits included), single spaces
 # allowed between them, as IBANs are printed in groups of four.
-_IBAN_BODIES: dict[int, re.Pattern[str]] = {
-    n: re.compile(r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){" + str(n - 4) + r"}(?![A-Za-z0-9])", re.ASCII)
-    for n in set(tables.IBAN_LENGTHS.values())
-}
+_iban_bodies: dict[int, re.Pattern[str]] = {}  # compiled on first use, one per IBAN length
+
+
+def _iban_body(length: int) -> re.Pattern[str]:
+    pattern = _iban_bodies.get(length)
+    if pattern is None:
+        pattern = re.compile(
+            r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){" + str(length - 4) + r"}(?![A-Za-z0-9])", re.ASCII
+        )
+        _iban_bodies[length] = pattern
+    return pattern
+
+
 _IBAN_LETTERS = str.maketrans({chr(c): str(c - 55) for c in range(65, 91)})  # A→10 … Z→35
 
 
@@ -568,7 +577,7 @@ def _iban_at(text: str, pos: int) -> Hit | None:
     length = tables.IBAN_LENGTHS.get(text[pos : pos + 2])
     if length is None:
         return None
-    m = _IBAN_BODIES[length].match(text, pos)
+    m = _iban_body(length).match(text, pos)
     if m is None:
         return None
     compact = m.group().replace(" ", "")
