@@ -93,8 +93,10 @@ _SHAPE_PATTERNS: tuple[tuple[str, re.Pattern[bytes]], ...] = tuple(
     )
 )
 _PHONE_KINDS = frozenset({"intl", "intl00", "nanp", "nanp_bare", "national"})
-_CONTEXT_PAD = 2  # shape bytes kept either side of a cluster for the look-arounds
-_OFFSETS = tuple(bytes([i]) for i in range(_CONTEXT_PAD + 3))
+_LEFT_PAD = 4  # context bytes before a cluster in its cache key: look-behinds and a "+(" prefix
+_RIGHT_PAD = 2  # context bytes after it: look-aheads
+_PAD_LEFT = b"#" * _LEFT_PAD
+_PAD_RIGHT = b"#" * _RIGHT_PAD
 _MAX_CACHED_SHAPE = 64
 _MAX_CACHE = 4096
 _shape_cache: dict[bytes, tuple[tuple[str, int, int], ...]] = {}
@@ -174,32 +176,41 @@ def detect(text: str, key: str | None = None) -> list[Hit]:
     numbers, iban_spots = _SEVEN_DIGITS in squeezed, b"AA00" in squeezed
     if not (numbers or iban_spots):
         return _resolve(hits) if len(hits) > 1 else hits  # e-mail addresses only
-    shape = raw.translate(_SHAPE_TABLE)
     ibans: list[Hit] = []
-    pos = shape.find(b"AA00") if iban_spots else -1
-    while pos >= 0:
-        hit = _iban_at(text, pos)
-        if hit is not None:
-            ibans.append(hit)
-        pos = shape.find(b"AA00", pos + 1)
-    hits.extend(ibans)
-    ctx = _KeyContext(key)
-    for m in _CLUSTER.finditer(shape) if numbers else ():
-        start, end = m.span()
-        if shape.count(b"0", start, end) < _MIN_CLUSTER_DIGITS:
-            continue
-        base = max(0, start - _CONTEXT_PAD - 2)  # "+(" may precede the cluster
-        cache_key = (
-            shape[base : end + _CONTEXT_PAD]
-            + _FIRST_TWO.get(raw[start : start + 2], b"--")
-            + _OFFSETS[start - base]
-        )
-        candidates = _shape_cache.get(cache_key)
-        if candidates is None:
-            candidates = _candidates(cache_key)
-        if candidates and not (ibans and _covering(ibans, start, end)):  # an IBAN's digits are the IBAN
-            _numbers(text, base, candidates, ctx, hits)
+    if iban_spots:
+        shape = raw.translate(_SHAPE_TABLE)
+        pos = shape.find(b"AA00")
+        while pos >= 0:
+            hit = _iban_at(text, pos)
+            if hit is not None:
+                ibans.append(hit)
+            pos = shape.find(b"AA00", pos + 1)
+        hits.extend(ibans)
+    if numbers:
+        _clusters(text, raw, _KeyContext(key), ibans, hits)
     return _resolve(hits) if len(hits) > 1 else hits
+
+
+def _clusters(text: str, raw: bytes, ctx: _KeyContext, ibans: list[Hit], hits: list[Hit]) -> None:
+    """Number-shaped PII: find digit clusters, look their shapes up, validate what survives.
+
+    Text and shape are padded on both sides so every cluster's cache key has the same layout:
+    ``_LEFT_PAD`` context bytes, the cluster, ``_RIGHT_PAD`` context bytes, then the cluster's first
+    two characters as written. Offsets in ``padded`` are text offsets + ``_LEFT_PAD``. Written with
+    comprehensions: this is the per-request hot path on JSON full of timestamps and ids.
+    """
+    padded_raw = _PAD_LEFT + raw + _PAD_RIGHT
+    padded = padded_raw.translate(_SHAPE_TABLE)
+    spans = [m.span() for m in _CLUSTER.finditer(padded)]
+    keys = [padded[s - _LEFT_PAD : e + _RIGHT_PAD] + padded_raw[s : s + 2] for s, e in spans]
+    for (s, e), key, found in zip(spans, keys, map(_shape_cache.get, keys)):
+        candidates = _candidates(key) if found is None else found
+        if not candidates:
+            continue
+        start, end = s - _LEFT_PAD, e - _LEFT_PAD
+        if ibans and _covering(ibans, start, end):  # an IBAN's digits are the IBAN's
+            continue
+        _numbers(text, start - _LEFT_PAD, candidates, ctx, hits)
 
 
 def _resolve(hits: list[Hit]) -> list[Hit]:
@@ -256,31 +267,30 @@ def _context(
 # ---------------------------------------------------------------- numbers
 
 
-def _digit_class(c: int) -> bytes:
-    return b"z" if c == 48 else b"o" if c == 49 else b"n" if 50 <= c <= 57 else b"-"
-
-
-# The classes ("z"ero, "o"ne, "n" for 2-9, "-" for a separator) of a cluster's first two characters
-# join the cache key: they settle most value rules (area codes start 2-9, trunk prefixes are 0,
-# no card starts with 0 or 1) so that epochs, dates and versions map to "no candidates" in the cache.
-_FIRST_TWO: dict[bytes, bytes] = {
-    bytes([a, b]): _digit_class(a) + _digit_class(b) for a in range(48, 58) for b in b"0123456789 ().-+"
-}
+def _digit_class(c: int) -> str:
+    return "z" if c == 48 else "o" if c == 49 else "n" if 50 <= c <= 57 else "-"
 
 
 def _candidates(key: bytes) -> tuple[tuple[str, int, int], ...]:
-    """Every (kind, start, end) whose *shape* fits ``key`` and whose first digits can be right.
+    """Every (kind, start, end) whose *shape* fits the cluster and whose first digits can be right.
 
-    ``key`` is the cluster's shape with context bytes either side, then the classes of its first
-    two characters, then the cluster's offset in the key. Values are validated later, per candidate.
+    ``key`` is laid out as ``_clusters`` builds it. The classes of the cluster's first two
+    characters ("z"ero, "o"ne, "n" for 2-9, "-" otherwise) settle most value rules (area codes
+    start 2-9, trunk prefixes are 0, no card starts with 0 or 1), so epochs, dates and versions
+    come out of the cache as "no candidates". Values are validated later, per candidate.
     """
-    shape, classes, first = key[:-3], key[-3:-1].decode(), key[-1]  # first: where the cluster starts
-    found = tuple(
-        (kind, m.start(), m.end())
-        for kind, pattern in _SHAPE_PATTERNS
-        for m in pattern.finditer(shape)
-        if _first_digits_fit(kind, m.group(), classes) or shape.find(b"0", m.start()) != first
-    )
+    shape, written = key[:-2], key[-2:]
+    classes = _digit_class(written[0]) + _digit_class(written[1])
+    cluster = shape[_LEFT_PAD:-_RIGHT_PAD]
+    if cluster.count(b"0") < _MIN_CLUSTER_DIGITS:
+        found: tuple[tuple[str, int, int], ...] = ()
+    else:
+        found = tuple(
+            (kind, m.start(), m.end())
+            for kind, pattern in _SHAPE_PATTERNS
+            for m in pattern.finditer(shape)
+            if shape.find(b"0", m.start()) != _LEFT_PAD or _first_digits_fit(kind, m.group(), classes)
+        )
     if len(key) <= _MAX_CACHED_SHAPE:
         if len(_shape_cache) >= _MAX_CACHE:
             _shape_cache.clear()
