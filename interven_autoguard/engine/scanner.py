@@ -7,6 +7,7 @@ Knows nothing of HTTP client libraries or OpenTelemetry.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -43,6 +44,12 @@ _FRAMING_HEADERS = frozenset(
     }
 )
 _REDACTION_PASSES = 3
+
+
+@functools.lru_cache(maxsize=4096)
+def _assess(url: str, private_network: str) -> DestinationAssessment:
+    """Agents call the same endpoints over and over; the assessment is immutable, so reuse it."""
+    return destinations.assess(url, private_network=private_network)
 
 
 def placeholder(finding_type: str) -> str:
@@ -233,7 +240,7 @@ class LocalScanner:
         trace_id: str,
     ) -> ScanResponse:
         policy = self.policy
-        dest = destinations.assess(url, private_network=policy.private_network)
+        dest = _assess(url, policy.private_network)
         parts = _split_url(url)
         findings: list[Finding] = []
         too_large = not_inspectable = False
