@@ -102,6 +102,12 @@ class _Compiled:
                     entry_rules.append([])
                 entry_rules[j].append(i)
         self.entry_rules = [tuple(r) for r in entry_rules]
+        # Anchored rules with their own prefilter regex: an RE2 "locator" that finds only the
+        # positions where a match can start (far fewer than the keyword's occurrences in code/prose).
+        self.locators = [
+            _prefilter.compile_locator(prefilter_expression(r) or "") if r.anchored and r.prefilter else None
+            for r in self.rules
+        ]
         self.expressions = expressions
         self.prefilter: _prefilter.Prefilter = _prefilter.build(expressions)
         self.key_rules = [i for i, r in enumerate(self.rules) if r.key_words]
@@ -202,17 +208,17 @@ def _scan_near(c: _Compiled, i: int, text: str, lower: str, cands: list[_Candida
     regex = c.regexes[i]
     tail = c.tails[i]
     if rule.anchored:
+        locator = c.locators[i]
+        if locator is not None and text.isascii():  # byte offsets == character offsets
+            for pos in _prefilter.locate(locator, text):
+                kw = _keyword_at(rule.keywords, lower, pos)
+                if kw is not None:
+                    _try_anchored(c, i, text, pos, kw, cands)
+            return
         for kw in rule.keywords:
             pos = lower.find(kw)
             while pos >= 0:
-                if tail is not None:
-                    m = tail.match(text, pos + len(kw))
-                    if m is not None:
-                        _consider(c, i, text, m, cands, key_start=pos)
-                else:
-                    m = regex.match(text, pos)
-                    if m is not None:
-                        _consider(c, i, text, m, cands)
+                _try_anchored(c, i, text, pos, kw, cands)
                 pos = lower.find(kw, pos + 1)
         return
     starts = []
@@ -231,6 +237,26 @@ def _scan_near(c: _Compiled, i: int, text: str, lower: str, cands: list[_Candida
                     continue
                 m = full
             _consider(c, i, text, m, cands)
+
+
+def _keyword_at(keywords: tuple[str, ...], lower: str, pos: int) -> str | None:
+    best = None
+    for kw in keywords:
+        if lower.startswith(kw, pos) and (best is None or len(kw) > len(best)):
+            best = kw
+    return best
+
+
+def _try_anchored(c: _Compiled, i: int, text: str, pos: int, kw: str, cands: list[_Candidate]) -> None:
+    tail = c.tails[i]
+    if tail is not None:
+        m = tail.match(text, pos + len(kw))
+        if m is not None:
+            _consider(c, i, text, m, cands, key_start=pos)
+        return
+    m = c.regexes[i].match(text, pos)
+    if m is not None:
+        _consider(c, i, text, m, cands)
 
 
 def _merge_windows(starts: list[int], back: int, fwd: int, n: int) -> list[tuple[int, int]]:

@@ -115,3 +115,27 @@ def build_fast(expressions: Sequence[str]) -> Prefilter | None:
         return _HyperscanKeywords(expressions)
     except Exception:  # not installed, or no build for this CPU/platform: stay on re2
         return None
+
+
+def compile_locator(expression: str) -> object:
+    """An RE2 regex (bytes, case-insensitive) used to list where a rule's match can start."""
+    import re2
+
+    options = re2.Options()
+    options.case_sensitive = False
+    options.encoding = re2.Options.Encoding.LATIN1
+    return re2.compile(expression.encode("latin-1"), options)
+
+
+def locate(locator: object, ascii_text: str) -> list[int]:
+    """Every position where ``locator`` has a match starting (overlapping), for an ASCII text."""
+    data = ascii_text.encode("ascii")
+    out: list[int] = []
+    pos = 0
+    search = locator.search  # type: ignore[attr-defined]
+    while True:
+        m = search(data, pos)
+        if m is None:
+            return out
+        out.append(m.start())
+        pos = m.start() + 1

@@ -1001,53 +1001,30 @@ GENERIC_KINDS = {
     "private_key": ("generic-private-key", "PRIVATE_KEY"),
 }
 
-# Inline ``key = value`` / ``"key": "value"`` with a secret-sounding key. The regex starts at one of
-# these words; the full key name is completed and classified in code (``context.classify_key``) and
-# the value is gated by entropy and stopwords. A bare "key" is not a keyword: it only means a
-# credential in compounds ("api_key", "accessKey", "private-key"), so those are listed instead.
-_KEY_COMPOUND_HEADS = (
-    "api",
-    "access",
-    "app",
-    "subscription",
-    "license",
-    "service",
-    "master",
-    "signing",
-    "encryption",
-    "private",
-    "ssh",
-)
-GENERIC_KEYWORDS: tuple[str, ...] = (
-    "pass",
-    "pwd",
-    "secret",
-    "token",
-    "credential",
-    "auth",
-    "bearer",
-    "mnemonic",
-    *(head + sep + "key" for head in _KEY_COMPOUND_HEADS for sep in ("", "_", "-", ".")),
-)
+# Inline ``key = value`` / ``"key": "value"`` with a secret-sounding key. The regex is tried where
+# one of the base words occurs; the full key name is completed and classified in code
+# (``context.classify_key``) and the value is gated by entropy, stopwords and code shapes.
 _GENERIC_VALUE = (
     r"(?:\"\s{0,3}:\s{0,3}\"(?P<v>[^\"\\\s]{6,200})\"|'\s{0,3}:\s{0,3}'(?P<v2>[^'\\\s]{6,200})'"
     r"|[\"']?\s{0,3}(?:=|:=|=>|:)\s{0,3}[\"']?(?P<v3>[^\s\"'&,;<>{}\[\]()\\]{6,200}))"
 )
-_GENERIC_ALT = "|".join(re.escape(k) for k in GENERIC_KEYWORDS)
+GENERIC_BASE_WORDS = ("pass", "pwd", "secret", "token", "credential", "auth", "bearer", "mnemonic", "key")
+_GENERIC_ALT = "|".join(GENERIC_BASE_WORDS)
 GENERIC_RULE = Rule(
     "generic-key-value",
     "GENERIC_SECRET",
     None,
-    GENERIC_KEYWORDS,
+    # Positions are taken at these base words and the key is completed leftwards in code, so "key"
+    # also covers "api_key"/"accessKey"; classify_key() then rejects a bare "key" or "monkey".
+    GENERIC_BASE_WORDS,
     r"(?P<k>(?i:" + _GENERIC_ALT + r")(?=(?P<kt>[\w.-]{0,40}))(?P=kt))" + _GENERIC_VALUE,
     priority=PRIORITY_GENERIC,
     min_entropy=0.0,
     window=(0, 300),
     anchored=True,
     tail=r"(?=(?P<kt>[\w.-]{0,40}))(?P=kt)" + _GENERIC_VALUE,
-    # "key" stands in for all the compounds: a 60-way alternation makes Hyperscan compile slowly.
     prefilter=(
-        r"(?:pass|pwd|secret|token|credential|auth|bearer|mnemonic|key)[\w.-]*[\"']?\s*[:=]>?\s*[\"']?"
+        r"(?:" + _GENERIC_ALT + r")[\w.-]*[\"']?\s*[:=]>?\s*[\"']?"
         r"[^\s\"'\\]{6}"
     ),
 )

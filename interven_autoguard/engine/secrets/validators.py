@@ -235,14 +235,41 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _DIGEST_PREFIX = re.compile(r"(?i)(?:sha(?:1|224|256|384|512)|md5)[-:=]")
 _IDENTIFIER = re.compile(
-    r"[a-z]+(?:[_.-][a-z]+)*|[A-Z][A-Z_]+|[a-z]+(?:[A-Z][a-z]+)+|(?:[A-Z][a-z]+){2,}"
-    r"|(?:[A-Za-z_]+\.)+[A-Za-z_]+"  # code references: Rails.application.credentials.secret_key_base
+    r"[a-z]+(?:[_.-][a-z]+)*|_*[A-Z][A-Z_]+|[a-z]+(?:[A-Z][a-z]+)+|(?:[A-Z][a-z]+){2,}|[A-Z]?[a-z]+"
+    # snake_case with short segments: urlsafe_b64decode, max_retries_2
+    r"|_*[a-z][a-z0-9]{0,11}(?:_[a-z0-9]{1,12})+"
+    # dotted code references / entry points: Rails.application.credentials, base64.b64encode, pkg.mod:main
+    r"|(?:[A-Za-z_][A-Za-z0-9_]{0,59}\.)+[A-Za-z_][A-Za-z0-9_]{0,59}(?::[A-Za-z_]\w{0,59})?"
+    r"|_+[A-Za-z][A-Za-z0-9_]*"  # private names: _ProxyTypeDescriptor
 )
 _TEMPLATE = re.compile(r"\$\w+|%\w+%|\$\(|process\.env|os\.environ|env\(|getenv|vault:|secretref", re.I)
+_LETTERS_ONLY = re.compile(r"[A-Za-z_]+")
+_CODE_RECEIVERS = (
+    "self.",
+    "this.",
+    "cls.",
+    "os.",
+    "process.",
+    "config.",
+    "settings.",
+    "env.",
+    "params.",
+    "args.",
+    "kwargs[",
+    "request.",
+    "ctx.",
+    "props.",
+    "window.",
+    "document.",
+)
 
 
-def looks_like_non_secret(value: str) -> bool:
-    """Shapes that a generic rule must leave alone: digests, UUIDs, identifiers, URLs, paths, numbers."""
+def looks_like_non_secret(value: str, kind: str = "token") -> bool:
+    """Shapes that a generic rule must leave alone: digests, UUIDs, identifiers, code, URLs, paths, numbers.
+
+    ``kind`` "password" keeps letters-only values (people choose those); machine tokens almost always
+    mix in digits or symbols, so a letters-only value under ``token=`` is an identifier or a type name.
+    """
     if _UUID.fullmatch(value) or _DIGEST_PREFIX.match(value):
         return True
     # Cheap membership tests first: the template regex only runs when one of its anchors is present.
@@ -253,6 +280,10 @@ def looks_like_non_secret(value: str) -> bool:
     if value.startswith(("data:", "/", "./", "../", "~/", "http:", "https:", "file:")) or "://" in value:
         return True
     if value.replace(".", "").replace("-", "").replace("_", "").isdigit():
+        return True
+    if value.startswith(_CODE_RECEIVERS) or value.endswith(("()", ")")):
+        return True
+    if kind != "password" and len(value) < 24 and _LETTERS_ONLY.fullmatch(value):
         return True
     return bool(_IDENTIFIER.fullmatch(value))
 
@@ -281,7 +312,7 @@ def generic_value_ok(value: str, kind: str) -> bool:
         return False
     if len(value.split(None, 1)) != 1:  # whitespace inside: prose, not a credential
         return False
-    if is_placeholder(value) or looks_like_non_secret(value):
+    if is_placeholder(value) or looks_like_non_secret(value, kind):
         return False
     entropy = shannon_entropy(value)
     if kind == "password":
