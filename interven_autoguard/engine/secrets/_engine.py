@@ -206,7 +206,6 @@ def _scan_near(c: _Compiled, i: int, text: str, lower: str, cands: list[_Candida
     """Try the rule only where one of its keywords occurs."""
     rule = c.rules[i]
     regex = c.regexes[i]
-    tail = c.tails[i]
     if rule.anchored:
         locator = c.locators[i]
         if locator is not None and text.isascii():  # byte offsets == character offsets
