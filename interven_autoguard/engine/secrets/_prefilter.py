@@ -5,9 +5,9 @@ regexes that are necessary conditions for a match (RE2 ∩ Hyperscan syntax).
 
 Two interchangeable back-ends (both give the same answer, the indices of the expressions that occur):
 
-* google-re2 ``Set`` (the required dependency): compiles in ~20-60 ms; ~2.5 µs per 1 KB.
+* google-re2 ``Set`` (the required dependency): compiles in ~40 ms; ~2.5 µs per 1 KB.
 * Hyperscan (optional, ``pip install hyperscan``; x86-64): one automaton, ``SINGLEMATCH`` so each
-  expression is reported at most once — ~1 µs per 1 KB — but ~100-200 ms to compile, so it is built
+  expression is reported at most once — ~1 µs per 1 KB — but 150+ ms to compile, so it is built
   in a background thread and swapped in when ready.
 
 pyahocorasick was measured too (~14 µs per 1 KB because it yields every occurrence to Python) and is
