@@ -1,10 +1,11 @@
 """Matching machinery: keyword prefilter (Aho-Corasick), per-rule regexes, gates, overlap resolution.
 
 Why this shape: every outbound request passes through here, so the common case (no credential in the
-text) must cost one C-level pass. ``text.lower()`` is fed once to a pyahocorasick automaton holding
-every rule's keywords; only rules whose keyword occurred run their regex, and the context/generic
-rules (whose patterns start with a case-insensitive alternation, which ``re`` cannot skip ahead for)
-run only in small windows around the keyword occurrences. See ``benchmarks/bench_secrets.py``.
+text) must cost one C-level pass: the prefilter (``_prefilter``: RE2 Set or Hyperscan) reports which
+rules can match at all. Only those run their Python regex; the context/generic/URI rules (whose
+patterns start with a case-insensitive alternation that ``re`` cannot skip ahead for) are tried only
+where a match can start (an RE2 "locator", or the keyword's occurrences). See
+``benchmarks/bench_secrets.py`` and ``docs/secrets.md``.
 """
 
 from __future__ import annotations
@@ -192,7 +193,7 @@ def _scan_keywords(c: _Compiled, text: str, cands: list[_Candidate]) -> None:
     for i in sorted(triggered):
         rule = c.rules[i]
         regex = c.regexes[i]
-        if rule.window is not None:
+        if rule.anchored:
             if lower is None:
                 lower = text.lower()
             if len(lower) == n:  # else lower() expanded a character and offsets would drift
@@ -203,39 +204,20 @@ def _scan_keywords(c: _Compiled, text: str, cands: list[_Candidate]) -> None:
 
 
 def _scan_near(c: _Compiled, i: int, text: str, lower: str, cands: list[_Candidate]) -> None:
-    """Try the rule only where one of its keywords occurs."""
+    """Try an anchored rule only where its match can start: at its keywords' occurrences."""
     rule = c.rules[i]
-    regex = c.regexes[i]
-    if rule.anchored:
-        locator = c.locators[i]
-        if locator is not None and text.isascii():  # byte offsets == character offsets
-            for pos in _prefilter.locate(locator, text):
-                kw = _keyword_at(rule.keywords, lower, pos)
-                if kw is not None:
-                    _try_anchored(c, i, text, pos, kw, cands)
-            return
-        for kw in rule.keywords:
-            pos = lower.find(kw)
-            while pos >= 0:
+    locator = c.locators[i]
+    if locator is not None and text.isascii():  # byte offsets == character offsets
+        for pos in _prefilter.locate(locator, text):
+            kw = _keyword_at(rule.keywords, lower, pos)
+            if kw is not None:
                 _try_anchored(c, i, text, pos, kw, cands)
-                pos = lower.find(kw, pos + 1)
         return
-    starts = []
     for kw in rule.keywords:
         pos = lower.find(kw)
         while pos >= 0:
-            starts.append(pos)
+            _try_anchored(c, i, text, pos, kw, cands)
             pos = lower.find(kw, pos + 1)
-    back, fwd = rule.window  # type: ignore[misc]
-    n = len(text)
-    for lo, hi in _merge_windows(starts, back, fwd, n):
-        for m in regex.finditer(text, lo, hi):
-            if m.end() == hi and hi < n:  # the window may have cut the value short: re-match unbounded
-                full = regex.match(text, m.start())
-                if full is None:
-                    continue
-                m = full
-            _consider(c, i, text, m, cands)
 
 
 def _keyword_at(keywords: tuple[str, ...], lower: str, pos: int) -> str | None:
@@ -256,19 +238,6 @@ def _try_anchored(c: _Compiled, i: int, text: str, pos: int, kw: str, cands: lis
     m = c.regexes[i].match(text, pos)
     if m is not None:
         _consider(c, i, text, m, cands)
-
-
-def _merge_windows(starts: list[int], back: int, fwd: int, n: int) -> list[tuple[int, int]]:
-    """Windows [keyword start - back, keyword start + fwd), merged where they touch."""
-    out: list[tuple[int, int]] = []
-    for kw_start in sorted(starts):
-        lo = max(0, kw_start - back)
-        hi = min(n, kw_start + fwd)
-        if out and lo <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], hi))
-        else:
-            out.append((lo, hi))
-    return out
 
 
 def _value_span(m: re.Match[str]) -> tuple[int, int]:
