@@ -316,7 +316,11 @@ def generic_value_ok(value: str, kind: str) -> bool:
         return False
     entropy = shannon_entropy(value)
     if kind == "password":
-        return len(value) >= 6 and entropy >= 2.3 and _char_classes(value) >= 2
+        if len(value) < 6 or entropy < 2.3:
+            return False
+        # Mixed letters/digits/case, or a long symbol-bearing phrase; "mongodb+srv" is neither.
+        alnum_classes = _char_classes(value) - (not value.isalnum())
+        return alnum_classes >= 2 or (len(value) >= 12 and entropy >= 3.0 and _char_classes(value) >= 2)
     if len(value) < 12 or entropy < 3.0:
         return False
     return _char_classes(value) >= 2 or (len(value) >= 24 and entropy >= 3.6)
