@@ -1030,7 +1030,7 @@ GENERIC_KINDS = {
 # (``context.classify_key``) and the value is gated by entropy, stopwords and code shapes.
 _GENERIC_VALUE = (
     r"(?:\"\s{0,3}:\s{0,3}\"(?P<v>[^\"\\\s]{6,200})\"|'\s{0,3}:\s{0,3}'(?P<v2>[^'\\\s]{6,200})'"
-    r"|[\"']?\s{0,3}(?:=|:=|=>|:)\s{0,3}[\"']?(?P<v3>[^\s\"'&,;<>{}\[\]()\\]{6,200}))"
+    r"|[\"']?\s{0,3}(?:=|:=|=>|:)\s{0,3}[\"']?(?P<v3>[^\s\"'`&,;<>{}\[\]()\\]{6,200}))"
 )
 GENERIC_BASE_WORDS = ("pass", "pwd", "secret", "token", "credential", "auth", "bearer", "mnemonic", "key")
 _GENERIC_ALT = "|".join(GENERIC_BASE_WORDS)

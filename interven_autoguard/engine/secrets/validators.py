@@ -239,11 +239,18 @@ _IDENTIFIER = re.compile(
     # snake_case with short segments: urlsafe_b64decode, max_retries_2
     r"|_*[a-z][a-z0-9]{0,11}(?:_[a-z0-9]{1,12})+"
     # dotted code references / entry points: Rails.application.credentials, base64.b64encode, pkg.mod:main
-    r"|(?:[A-Za-z_][A-Za-z0-9_]{0,59}\.)+[A-Za-z_][A-Za-z0-9_]{0,59}(?::[A-Za-z_]\w{0,59})?"
+    r"|[A-Za-z_][A-Za-z0-9_]{0,59}(?:(?:\.|::?|->)[A-Za-z_][A-Za-z0-9_]{0,59})+"
     r"|_+[A-Za-z][A-Za-z0-9_]*"  # private names: _ProxyTypeDescriptor
 )
 _TEMPLATE = re.compile(r"\$\w+|%\w+%|\$\(|process\.env|os\.environ|env\(|getenv|vault:|secretref", re.I)
 _LETTERS_ONLY = re.compile(r"[A-Za-z_]+")
+# Shapes seen in config files and package lists rather than credentials.
+_CONFIG_WORDS = re.compile(
+    r"[A-Za-z_]+="  # "password= scmVersion=": an empty value followed by the next key
+    r"|[A-Za-z]{1,12}(?:/[A-Za-z]{1,12}){2,}"  # "JWT/Session/OAuth"
+)
+_KEBAB = re.compile(r"[a-z0-9]{1,8}(?:-[a-z0-9]{1,8})+")  # "scram-sha-256", "google-auth-library"
+_ALGORITHM = re.compile(r"(?i)sha-?(?:1|224|256|384|512)|md5|scram|hmac|aes-?\d|bcrypt|argon2|pbkdf2")
 _CODE_RECEIVERS = (
     "self.",
     "this.",
@@ -285,6 +292,10 @@ def looks_like_non_secret(value: str, kind: str = "token") -> bool:
         return True
     if kind != "password" and len(value) < 24 and _LETTERS_ONLY.fullmatch(value):
         return True
+    if _CONFIG_WORDS.fullmatch(value) or (kind != "password" and _KEBAB.fullmatch(value)):
+        return True
+    if _KEBAB.fullmatch(value) and _ALGORITHM.search(value):
+        return True
     return bool(_IDENTIFIER.fullmatch(value))
 
 
@@ -307,6 +318,8 @@ def generic_value_ok(value: str, kind: str) -> bool:
     ``kind`` is "password" (humans choose these: shorter, lower entropy allowed) or anything else
     (machine tokens: longer, higher entropy, at least two character classes).
     """
+    if not value.isprintable() or value[0] in ":=*&":  # binary junk; "a::b"; pointers and globs
+        return False
     low = value.lower()
     if low in STOPWORDS or _TEST_WORDS.search(low):
         return False
