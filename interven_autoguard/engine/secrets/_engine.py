@@ -167,6 +167,14 @@ def may_match(text: str) -> bool:
     return compiled().prefilter.any(text)
 
 
+def key_is_sensitive(key: str) -> bool:
+    """Whether ``detect(value, key=key)`` can report something that ``detect(value)`` would not:
+    the name announces a credential (``password``, ``X-Api-Key``) or a provider (``DD_API_KEY``)."""
+    if not key:
+        return False
+    return classify_key(key) is not None or bool(compiled().rules_for_key(key.lower()[:200]))
+
+
 def detect(text: str, key: str | None = None) -> list[Hit]:
     if not isinstance(text, str) or not text:
         return []

@@ -1032,7 +1032,24 @@ _GENERIC_VALUE = (
     r"(?:\"\s{0,3}:\s{0,3}\"(?P<v>[^\"\\\s]{6,200})\"|'\s{0,3}:\s{0,3}'(?P<v2>[^'\\\s]{6,200})'"
     r"|[\"']?\s{0,3}(?:=|:=|=>|:)\s{0,3}[\"']?(?P<v3>[^\s\"'`&,;<>{}\[\]()\\]{6,200}))"
 )
-GENERIC_BASE_WORDS = ("pass", "pwd", "secret", "token", "credential", "auth", "bearer", "mnemonic", "key")
+# Every name context.classify_key() accepts contains one of these, so a raw JSON/form body whose
+# fields would be flagged by key context is also reported by may_match().
+GENERIC_BASE_WORDS = (
+    "pass",
+    "pw",
+    "secret",
+    "token",
+    "cred",
+    "auth",
+    "bearer",
+    "mnemonic",
+    "key",
+    "jwt",
+    "dsn",
+    "connstr",
+    "connectionstring",
+    "sessionid",
+)
 _GENERIC_ALT = "|".join(GENERIC_BASE_WORDS)
 GENERIC_RULE = Rule(
     "generic-key-value",
