@@ -295,9 +295,6 @@ class JsonTextDoc:
         return "".join(out)
 
 
-_EXIT = object()
-
-
 class JsonObjDoc:
     """JSON-like Python objects (the ``body=`` of ``scan()``), walked without recursion."""
 
@@ -315,65 +312,56 @@ class JsonObjDoc:
 
     def _walk(self, prefix: str, limits: Limits, nest: int) -> None:
         fields, slots, containers = self.fields, self._slots, self._containers
-        on_path: set[int] = set()
-        # (node, parent container index, key in parent, location base, segment, context key, depth)
-        stack: list[tuple[Any, int, Any, str, str, Any, int]] = [(self.root, -1, None, prefix, "", None, 0)]
+        max_depth = limits.max_depth
+        # (node, parent container index, key in parent, location, context key, depth, key flag);
+        # key flag 2: the key is hidden from locations and scanned as a field before the value.
+        stack: list[tuple[Any, int, Any, str, Any, int, int]] = [(self.root, -1, None, prefix, None, 0, 0)]
+        pop, push = stack.pop, stack.append
         nodes = 0
         while stack:
-            node, parent, pkey, base, seg, key, depth = stack.pop()
-            if node is _EXIT:
-                on_path.discard(parent)
-                continue
-            nodes += 1
-            if nodes > limits.nodes_left:
-                raise BodyNotInspectable(TOO_LARGE, "body has too many nodes to inspect")
-            loc = base + seg
-            if isinstance(node, str):
-                if nest > 0 and looks_like_json_container(node):
-                    try:
-                        child = JsonTextDoc(node, loc + "<json>$", limits, nest - 1)
-                    except ValueError:
-                        child = None
-                    if child is not None:
-                        fields.extend(child.fields)
-                        slots.extend((parent, pkey, "c", child, j) for j in range(len(child.fields)))
-                        continue
-                fields.append(Field(loc, _ctx(key), node))
+            node, parent, pkey, loc, key, depth, key_flag = pop()
+            if key_flag:
+                fields.append(Field(loc + "<key>", key, key, True))
+                slots.append((parent, pkey, "k", None, 0))
+            t = type(node)
+            if t is str or (t is not bool and isinstance(node, str)):
+                if (
+                    nest
+                    and node[:1] in _JSON_OPENERS
+                    and node
+                    and self._nested(node, loc, parent, pkey, limits, nest)
+                ):
+                    continue
+                fields.append(Field(loc, key, node))
                 slots.append((parent, pkey, "v", None, 0))
-            elif isinstance(node, (dict, list, tuple)):
-                if id(node) in on_path:
-                    raise BodyNotInspectable(NOT_INSPECTABLE, "body contains a circular reference")
-                if depth >= limits.max_depth:
-                    raise limits.too_deep()
+            elif t is dict or t is list or isinstance(node, (dict, list, tuple)):
+                if depth >= max_depth:
+                    raise self._too_deep(node, parent, limits)
+                nodes += len(node)
+                if nodes > limits.nodes_left:
+                    raise BodyNotInspectable(TOO_LARGE, "body has too many nodes to inspect")
                 ci = len(containers)
                 containers.append((node, parent, pkey, depth))
-                on_path.add(id(node))
-                stack.append((_EXIT, id(node), None, "", "", None, 0))  # type: ignore[arg-type]
-                cbase = _child_base(base, seg, depth)
+                base = loc if depth < _LOC_DEPTH else _deep_base(loc, depth)
+                deep = depth >= _LOC_DEPTH
                 d = depth + 1
                 if isinstance(node, dict):
                     items = list(node.items())
                     for i in range(len(items) - 1, -1, -1):
                         k, v = items[i]
-                        skey = k if isinstance(k, str) else str(k)
-                        kseg = key_segment(skey)
-                        if kseg is None:
-                            kseg = _seg_for("[#" + str(i) + "]", depth)
-                            stack.append((v, ci, k, cbase, kseg, skey, d))
-                            fields_key = Field(cbase + kseg + "<key>", skey, skey, True)
-                            stack.append((fields_key, ci, k, "", "", None, -1))
+                        skey = k if type(k) is str else str(k)
+                        seg = key_segment(skey)
+                        if seg is None:
+                            push((v, ci, k, base + "[#" + str(i) + "]", skey, d, 2))
                         else:
-                            stack.append((v, ci, k, cbase, _seg_for(kseg, depth), skey, d))
+                            push((v, ci, k, base + (seg[1:] if deep and seg[0] == "." else seg), skey, d, 0))
                 else:
                     for i in range(len(node) - 1, -1, -1):
-                        stack.append((node[i], ci, i, cbase, "[" + str(i) + "]", key, d))
-            elif isinstance(node, Field):  # a hidden key, scanned in document order
-                fields.append(node)
-                slots.append((parent, pkey, "k", None, 0))
-            elif node is None or isinstance(node, bool):
+                        push((node[i], ci, i, base + "[" + str(i) + "]", key, d, 0))
+            elif node is None or t is bool:
                 continue
-            elif isinstance(node, (int, float)):
-                fields.append(Field(loc, _ctx(key), _number_text(node)))
+            elif t is int or t is float or isinstance(node, (int, float)):
+                fields.append(Field(loc, key, _number_text(node)))
                 slots.append((parent, pkey, "v", None, 0))
             elif isinstance(node, (bytes, bytearray, memoryview)):
                 raw = bytes(node)
@@ -381,12 +369,34 @@ class JsonObjDoc:
                     text, codec = raw.decode("utf-8"), "utf-8"
                 except UnicodeDecodeError:
                     text, codec = raw.decode("latin-1"), "latin-1"
-                fields.append(Field(loc, _ctx(key), text))
+                fields.append(Field(loc, key, text))
                 slots.append((parent, pkey, "b", codec, 0))
             else:  # Decimal, UUID, datetime, enums...: what json.dumps(default=str) would send
-                fields.append(Field(loc, _ctx(key), str(node)))
+                fields.append(Field(loc, key, str(node)))
                 slots.append((parent, pkey, "v", None, 0))
         limits.spend(nodes)
+
+    def _nested(self, text: str, loc: str, parent: int, pkey: Any, limits: Limits, nest: int) -> bool:
+        """Walk a string leaf that is itself a JSON object/array; False if it is not one."""
+        if not looks_like_json_container(text):
+            return False
+        try:
+            child = JsonTextDoc(text, loc + "<json>$", limits, nest - 1)
+        except ValueError:
+            return False
+        self.fields.extend(child.fields)
+        self._slots.extend((parent, pkey, "c", child, j) for j in range(len(child.fields)))
+        return True
+
+    def _too_deep(self, node: object, parent: int, limits: Limits) -> BodyNotInspectable:
+        # Cycles show up as unbounded depth; say which it is.
+        ids = set()
+        while parent >= 0:
+            obj, parent, _, _ = self._containers[parent]
+            ids.add(id(obj))
+        if id(node) in ids:
+            return BodyNotInspectable(NOT_INSPECTABLE, "body contains a circular reference")
+        return limits.too_deep()
 
     def rebuild(self, replacements: dict[int, str]) -> Any:
         """A new object with the given fields replaced; containers off the changed paths are shared."""
@@ -460,10 +470,6 @@ class JsonObjDoc:
             renamed.append((k, v))
         current.clear()
         current.update(renamed)
-
-
-def _ctx(key: Any) -> str | None:
-    return key if key is None or isinstance(key, str) else str(key)
 
 
 def _number_text(n: int | float) -> str:

@@ -66,8 +66,15 @@ def needs_views(text: str) -> bool:
     return has_escape_candidate(text) or has_blob_candidate(text)
 
 
-def normalise(text: str, parent: SpanMap | None = None) -> tuple[str, SpanMap | None]:
-    """NFKC without invisible characters, with a map back to ``text`` (None when unchanged)."""
+def normalise(
+    text: str, parent: SpanMap | None = None, *, work: int = DEFAULT_BUDGET
+) -> tuple[str, SpanMap | None]:
+    """NFKC without invisible characters, with a map back to ``text`` (None when unchanged).
+
+    Building an exact map costs a step per invisible character (or per non-ASCII character when
+    NFKC changes lengths); past ``work`` steps the map becomes coarse instead — any span maps to
+    the whole text — so the cost stays linear and nothing escapes redaction.
+    """
     if text.isascii():
         return text, None
     invisible = _INVISIBLE.search(text) is not None
@@ -76,7 +83,11 @@ def normalise(text: str, parent: SpanMap | None = None) -> tuple[str, SpanMap | 
     clean = _INVISIBLE_RUN.sub("", text) if invisible else text
     normal = _nfkc(clean)
     if len(normal) == len(clean) and "".join(map(_NFKC_CHAR, clean)) == normal:
+        if len(text) - len(clean) > work:
+            return normal, _whole_text_map(normal, text, parent)
         return normal, _skip_invisible_map(text, parent)  # full-width letters and the like
+    if len(text) - len(text.encode("ascii", "ignore")) > work:
+        return normal, _whole_text_map(normal, text, parent)
     span_map = SpanMap(parent)
     out: list[str] = []
     v = pos = 0
@@ -109,6 +120,12 @@ def _nfkc(text: str) -> str:
 
 # Normalising character by character in C (map + partial) to check a text maps one-to-one.
 _NFKC_CHAR = functools.partial(unicodedata.normalize, "NFKC")
+
+
+def _whole_text_map(normal: str, text: str, parent: SpanMap | None) -> SpanMap:
+    span_map = SpanMap(parent)
+    span_map.add(0, max(len(normal), 1), 0, len(text), 0)
+    return span_map
 
 
 def _skip_invisible_map(text: str, parent: SpanMap | None) -> SpanMap:
@@ -240,7 +257,7 @@ def _views(text: str, budget: int, max_depth: int) -> tuple[list[View], bool]:
     runs = list(blob_runs(text)) if text.isascii() else None
     if runs is not None and not has_escape_candidate(text) and not has_blob_candidate(text, runs):
         return [View(text, None, identity)], False
-    base, base_map = normalise(text)
+    base, base_map = normalise(text, work=budget)
     result = [View(base, None, base_map if base_map is not None else identity)]
     left = budget
     stopped = False
@@ -270,8 +287,11 @@ def _views(text: str, budget: int, max_depth: int) -> tuple[list[View], bool]:
             view_text, view_map, cut = _assemble(src, items, left, src_map)
             stopped |= cut
             # Decoded text may itself hide characters (base64 of zero-width-split text).
-            normal_text, normal_map = normalise(view_text, view_map)
-            left -= len(view_text)
+            normal_text, normal_map = normalise(view_text, view_map, work=budget)
+            if len(normal_text) > left:  # NFKC can lengthen text (ligatures, U+FDFA is 18 characters)
+                normal_text = normal_text[:left]
+                stopped = True
+            left -= max(len(view_text), len(normal_text))
             layer = name if not chain else chain + ">" + name
             if normal_map is None:
                 result.append(View(view_text, layer, view_map))

@@ -20,6 +20,20 @@ Decoder = Callable[[str, int, list[Run]], tuple[list[Item], bool]]
 
 MIN_BASE64 = 16
 MIN_HEX = 32
+# Most items one decoder returns for one text: keeps the Python work per view bounded even when
+# every character is its own escape of a different width.
+MAX_ITEMS = 4096
+
+
+def _add(items: list[Item], start: int, end: int, text: str, stride: int) -> None:
+    """Append an item, merging it into the previous one when both are same-width escapes."""
+    if items:
+        ps, pe, ptext, pstride = items[-1]
+        if stride > 0 and pstride == stride and pe == start:
+            items[-1] = (ps, end, ptext + text, stride)
+            return
+    items.append((start, end, text, stride))
+
 
 # -- printable check -------------------------------------------------------------------------------
 
@@ -35,26 +49,28 @@ def mostly_printable(text: str) -> bool:
 
 # -- percent and \x byte escapes ---------------------------------------------------------------------
 
-PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
-BACKSLASH = re.compile(r"(?:\\x[0-9A-Fa-f]{2})+|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}|\\u\{[0-9A-Fa-f]{1,6}\}")
-ENTITY = re.compile(r"&(?:#[0-9]{1,8}|#[xX][0-9A-Fa-f]{1,7});?|&[A-Za-z][A-Za-z0-9]{1,31};")
+# Runs of escapes are matched at most 4096 at a time, so no single match outgrows the budget;
+# every pattern starts with a literal character, which the regex engine skips to quickly.
+PERCENT = re.compile(r"%[0-9A-Fa-f]{2}(?:%[0-9A-Fa-f]{2}){0,4095}")
+BACKSLASH = re.compile(
+    r"\\(?:x[0-9A-Fa-f]{2}(?:\\x[0-9A-Fa-f]{2}){0,4095}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|u\{[0-9A-Fa-f]{1,6}\})"
+)
+ENTITY = re.compile(r"&(?:#[0-9]{1,8};?|#[xX][0-9A-Fa-f]{1,7};?|[A-Za-z][A-Za-z0-9]{1,31};)")
 
 
 def _matches(src: str, lead: str, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
-    """``pattern.finditer`` for patterns that start with ``lead``: jumps between occurrences of
-    ``lead`` with ``str.find`` instead of trying the pattern at every position (10x faster)."""
-    pos = src.find(lead)
-    while pos >= 0:
-        m = pattern.match(src, pos)
-        if m is None:
-            pos = src.find(lead, pos + 1)
-        else:
-            yield m
-            pos = src.find(lead, m.end())
+    """``pattern.finditer`` from the first ``lead`` character on (every pattern here starts with
+    a literal, which the regex engine skips to quickly; nothing before the first one can match)."""
+    first = src.find(lead)
+    return iter(()) if first < 0 else pattern.finditer(src, first)
 
 
 def _byte_items(start: int, width: int, data: bytes) -> list[Item]:
-    """Items for a run of escaped bytes: UTF-8 text when it is, else one character per byte."""
+    """Items for a run of escaped bytes: UTF-8 text when it is, else one character per byte.
+
+    Each character maps to exactly its own escapes (``%C3%BC`` for ``ü``); neighbours of the same
+    encoded width share one item.
+    """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -63,26 +79,11 @@ def _byte_items(start: int, width: int, data: bytes) -> list[Item]:
         return [(start, start + width * len(data), text, width)]
     items: list[Item] = []
     pos = start
-    ascii_start = -1
     for ch in text:
-        if ch < "\x80":
-            if ascii_start < 0:
-                ascii_start = pos
-            pos += width
-            continue
-        if ascii_start >= 0:
-            items.append((ascii_start, pos, text_slice(data, ascii_start, pos, start, width), width))
-            ascii_start = -1
-        n = len(ch.encode("utf-8"))
-        items.append((pos, pos + width * n, ch, 0))
-        pos += width * n
-    if ascii_start >= 0:
-        items.append((ascii_start, pos, text_slice(data, ascii_start, pos, start, width), width))
+        n = width * len(ch.encode("utf-8"))
+        _add(items, pos, pos + n, ch, n)
+        pos += n
     return items
-
-
-def text_slice(data: bytes, s: int, e: int, base: int, width: int) -> str:
-    return data[(s - base) // width : (e - base) // width].decode("ascii")
 
 
 def decode_percent(src: str, limit: int, runs: list[Run]) -> tuple[list[Item], bool]:
@@ -99,6 +100,8 @@ def decode_percent(src: str, limit: int, runs: list[Run]) -> tuple[list[Item], b
         data = bytes.fromhex(src[start:end].replace("%", ""))
         items.extend(_byte_items(start, 3, data))
         limit -= n
+        if len(items) >= MAX_ITEMS:
+            return items, True
     return items, False
 
 
@@ -129,15 +132,17 @@ def decode_backslash(src: str, limit: int, runs: list[Run]) -> tuple[list[Item],
             if pending_high is not None and pending_high[0] + 6 == start:
                 high = pending_high[1]
                 ch = chr(0x10000 + ((high - 0xD800) << 10) + (code - 0xDC00))
-                items.append((pending_high[0], end, ch, 0))
+                _add(items, pending_high[0], end, ch, end - pending_high[0])
                 limit -= 1
             pending_high = None
             continue
         pending_high = None
         if code > 0x10FFFF:
             continue
-        items.append((start, end, chr(code), end - start))
+        _add(items, start, end, chr(code), end - start)
         limit -= 1
+        if len(items) >= MAX_ITEMS:
+            return items, True
     return items, False
 
 
@@ -161,8 +166,10 @@ def decode_entities(src: str, limit: int, runs: list[Run]) -> tuple[list[Item], 
             if text is None:
                 continue
         start, end = m.span()
-        items.append((start, end, text, 0))
+        _add(items, start, end, text, end - start if len(text) == 1 else 0)
         limit -= len(text)
+        if len(items) >= MAX_ITEMS:
+            return items, True
     return items, False
 
 

@@ -217,3 +217,42 @@ def test_views_never_raise_on_odd_input():
     for text in ["\ud800 lone surrogate %41", "%", "\\u", "&#99999999;", "&#xD800;", "=" * 40, "\x00" * 50]:
         out = views(text)
         assert out[0].encoding is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "&#65;" * 50_000,
+        "&#65;&#103;" * 30_000,
+        "\\u0041" * 40_000,
+        "%E4%B8%AD" * 30_000,
+        "%" * 200_000,
+        "a\u200b" * 100_000,
+        "e\u0301\ufb01" * 50_000,
+    ],
+)
+def test_adversarial_inputs_stay_within_budget(text):
+    out, _ = views_with_status(text, budget=8192)
+    assert sum(len(v.text) for v in out[1:]) <= 8192
+    for v in out:
+        s, e = v.to_original(0, len(v.text))
+        assert 0 <= s <= e <= len(text)
+
+
+def test_coarse_map_when_normalisation_is_too_costly():
+    token_zw = "\u200b".join(TOKEN)
+    text = "pad\u200b" * 3000 + " " + token_zw + " tail"
+    base, base_map = normalise(text, work=100)
+    assert TOKEN in base
+    i = base.index(TOKEN)
+    assert base_map is not None and base_map(i, i + len(TOKEN)) == (0, len(text))
+    exact = views(text)[0]  # default work: exact map
+    i = exact.text.index(TOKEN)
+    assert text[slice(*exact.to_original(i, i + len(TOKEN)))] == token_zw
+
+
+def test_same_width_escapes_share_one_piece():
+    u = "".join(f"\\u{ord(c):04x}" for c in TOKEN)
+    view = views(u)[1]
+    i = view.text.index(TOKEN) + 5
+    assert view.to_original(i, i + 2) == (6 * i, 6 * (i + 2))
