@@ -196,18 +196,32 @@ _HEX_RUN = re.compile(r"[0-9A-Fa-f]{32,}")
 
 
 def blob_runs(src: str) -> Iterator[Run]:
-    """Maximal runs of base64-alphabet characters at least 16 long: (start, end, class bytes)."""
+    """Maximal runs of base64-alphabet characters at least 16 long: (start, end, class bytes).
+
+    Lines of whole base64 quanta (length a multiple of 4) continue across a line break while
+    they keep the first line's width, so MIME/PEM-style wrapped base64 is one run.
+    """
     raw = src.encode("ascii") if src.isascii() else src.encode("latin-1", "replace")
     runs = raw.translate(_RUN_TABLE)
     pos = runs.find(_RUN_NEEDLE)
     if pos < 0:
         return
     classes = raw.translate(_CLASS_TABLE)
+    n = len(runs)
     while pos >= 0:
         start = runs.rfind(b" ", 0, pos) + 1
         end = runs.find(b" ", pos)
         if end < 0:
-            end = len(runs)
+            end = n
+        line_start, width = start, end - start
+        while end - line_start == width and width % 4 == 0 and end < n:
+            nxt = end + (2 if raw.startswith(b"\r\n", end) else 1 if raw[end] == 10 else 0)
+            if nxt == end or nxt >= n or runs[nxt] != 65:  # 65: "A", a base64 character
+                break
+            line_start = nxt
+            end = runs.find(b" ", nxt)
+            if end < 0:
+                end = n
         yield start, end, classes[start:end]
         pos = runs.find(_RUN_NEEDLE, end)
 
@@ -236,6 +250,8 @@ def has_blob_candidate(src: str, runs: list[Run] | None = None) -> bool:
 
 
 def _b64decode(blob: str) -> bytes | None:
+    if "\n" in blob:
+        blob = blob.replace("\r", "").replace("\n", "")
     if "-" in blob or "_" in blob:
         if "+" in blob or "/" in blob:
             return None
@@ -271,7 +287,14 @@ def _base64_item(src: str, start: int, end: int, limit: int) -> Item | None:
     max_chars = (limit * 4 // 3) // 4 * 4 + 4
     text = _as_text(_b64decode(src[start : min(end, start + max_chars)]))
     if text is None:
-        return None
+        last_break = src.rfind("\n", start, end)
+        if last_break < 0:
+            return None
+        # A wrapped blob whose last line was full may have swallowed the next line: drop it.
+        end = pad_end = last_break - (src[last_break - 1] == "\r")
+        text = _as_text(_b64decode(src[start : min(end, start + max_chars)]))
+        if text is None:
+            return None
     return (start, pad_end, text[:limit], 0)
 
 

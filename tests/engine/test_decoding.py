@@ -256,3 +256,27 @@ def test_same_width_escapes_share_one_piece():
     view = views(u)[1]
     i = view.text.index(TOKEN) + 5
     assert view.to_original(i, i + 2) == (6 * i, 6 * (i + 2))
+
+
+def test_wrapped_base64_is_one_blob():
+    blob = base64.encodebytes(("lead text " * 8 + TOKEN + " trailing words").encode()).decode()
+    assert "\n" in blob.strip()
+    text = f"attachment:\n{blob}end"
+    hit = find(text)
+    assert hit is not None
+    s, e = hit[1]
+    assert text[s:e] == blob.rstrip("\n")
+
+
+def test_json_escaped_slash_needs_views():
+    assert needs_views('{"v": "abc\\/def"}')
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_wrapped_base64_with_full_last_line(newline):
+    plain = (TOKEN + " " + "x" * 200)[:114]  # exactly two 76-character lines
+    blob = base64.encodebytes(plain.encode()).decode().strip().replace("\n", newline)
+    assert blob.count(newline) == 1
+    text = f"begin{newline}{blob}{newline}endmarker and more"
+    hit = find(text)
+    assert hit is not None and text[slice(*hit[1])] == blob
