@@ -475,3 +475,42 @@ class JsonObjDoc:
 def _number_text(n: int | float) -> str:
     # What json.dumps sends for it (floats: shortest repr; NaN/inf as JSON's extensions).
     return json.dumps(n) if isinstance(n, float) else int.__repr__(n)
+
+
+class JsonLinesDoc:
+    """Newline-delimited JSON (NDJSON, JSON Lines): each line its own document, ``body[3]$.a``.
+
+    Raises ValueError unless every non-blank line is JSON and there are at least two of them.
+    """
+
+    __slots__ = ("_docs", "_lines", "_slots", "fields", "text")
+
+    def __init__(self, text: str, json_prefix: str, limits: Limits) -> None:
+        self.text = text
+        # Split on "\n" only: JSON strings may hold U+2028 and friends, which splitlines() cuts at.
+        self._lines = text.split("\n")
+        self._docs: dict[int, JsonTextDoc] = {}
+        self.fields: list[Field] = []
+        self._slots: list[tuple[int, int]] = []
+        head = json_prefix[:-1] if json_prefix.endswith("$") else json_prefix
+        for number, line in enumerate(self._lines):
+            if not line.strip():
+                continue
+            doc = JsonTextDoc(line, f"{head}[{number}]$", limits)
+            self._docs[number] = doc
+            self.fields.extend(doc.fields)
+            self._slots.extend((number, j) for j in range(len(doc.fields)))
+        if len(self._docs) < 2:
+            raise ValueError("not JSON Lines")
+
+    def rebuild(self, replacements: dict[int, str]) -> str:
+        if not replacements:
+            return self.text
+        per_line: dict[int, dict[int, str]] = {}
+        for i, new in replacements.items():
+            number, j = self._slots[i]
+            per_line.setdefault(number, {})[j] = new
+        lines = list(self._lines)
+        for number, repl in per_line.items():
+            lines[number] = self._docs[number].rebuild(repl)
+        return "\n".join(lines)
