@@ -220,8 +220,8 @@ def _assemble(src: str, items: list[Item], limit: int, parent: SpanMap | None) -
         cur = first_start
         while i < n and room_left:
             start, end, text, stride = items[i]
-            if start > cur + _WINDOW_GAP:
-                break
+            if start > cur + _WINDOW_GAP and start >= _right_edge(src, cur):
+                break  # far away and not in the same word: a new window
             if start > cur and not put(src[cur:start], cur, start, 1):
                 room_left = False
                 break

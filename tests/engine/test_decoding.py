@@ -280,3 +280,11 @@ def test_wrapped_base64_with_full_last_line(newline):
     text = f"begin{newline}{blob}{newline}endmarker and more"
     hit = find(text)
     assert hit is not None and text[slice(*hit[1])] == blob
+
+
+def test_escapes_far_apart_in_one_word_share_a_window():
+    word = "%5F" + "k" * 100 + TOKEN.replace("_", "%5F")
+    text = f"start {word} end"
+    assert_found(text, TOKEN.replace("_", "%5F"), "percent")
+    view = views(text)[1]
+    assert "_" + "k" * 100 + TOKEN in view.text
