@@ -271,6 +271,7 @@ def _views(text: str, budget: int, max_depth: int) -> tuple[list[View], bool]:
         src, src_map, layer_map, norm_map, chain, depth = queue.popleft()
         if runs is None or src is not text:
             runs = list(blob_runs(src))
+        layers: list[tuple[str, list[Item]]] = []
         for name, decode in DECODERS:
             if left <= 0:
                 return result, True
@@ -280,11 +281,14 @@ def _views(text: str, budget: int, max_depth: int) -> tuple[list[View], bool]:
                 # Below the first layer only what was just decoded is new: the copied context
                 # has been decoded already, one level up.
                 items = [it for it in items if _is_new(it, layer_map, norm_map)]
-            if not items:
-                continue
-            if depth >= max_depth:
-                stopped = True
-                continue
+            if items:
+                layers.append((name, items))
+        if layers and depth >= max_depth:
+            stopped = True
+            continue
+        for name, items in _mix_escapes(layers):
+            if left <= 0:
+                return result, True
             view_text, view_map, cut = _assemble(src, items, left, src_map)
             stopped |= cut
             # Decoded text may itself hide characters (base64 of zero-width-split text).
@@ -301,6 +305,26 @@ def _views(text: str, budget: int, max_depth: int) -> tuple[list[View], bool]:
                 result.append(View(normal_text, layer, normal_map))
                 queue.append((normal_text, normal_map, view_map, normal_map, layer, depth + 1))
     return result, stopped
+
+
+_ESCAPE_LAYERS = frozenset({"percent", "escape", "html"})
+
+
+def _mix_escapes(layers: list[tuple[str, list[Item]]]) -> list[tuple[str, list[Item]]]:
+    """One view for all escape kinds found together (``&#103;hp%5F...`` mixes two in one token).
+
+    Escapes decode character by character, so they can be undone in a single pass; the view is
+    named after the kinds it undid, ``"html+percent"``.
+    """
+    escapes = [(name, items) for name, items in layers if name in _ESCAPE_LAYERS]
+    if len(escapes) < 2:
+        return layers
+    merged: list[Item] = []
+    for item in sorted(it for _, items in escapes for it in items):
+        if not merged or item[0] >= merged[-1][1]:  # overlapping matches: the first one wins
+            merged.append(item)
+    name = "+".join(sorted(name for name, _ in escapes))
+    return [(name, merged), *((n, items) for n, items in layers if n not in _ESCAPE_LAYERS)]
 
 
 def _is_new(item: Item, layer_map: SpanMap, norm_map: SpanMap | None) -> bool:

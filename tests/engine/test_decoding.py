@@ -288,3 +288,8 @@ def test_escapes_far_apart_in_one_word_share_a_window():
     assert_found(text, TOKEN.replace("_", "%5F"), "percent")
     view = views(text)[1]
     assert "_" + "k" * 100 + TOKEN in view.text
+
+
+def test_mixed_escape_kinds_in_one_token():
+    mixed = "&#103;h\\x70%5F" + TOKEN[4:]
+    assert_found(f"x {mixed} y", mixed, "escape+html+percent")
