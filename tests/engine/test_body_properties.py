@@ -167,3 +167,21 @@ def test_gzip_round_trip(data):
         return
     out = parsed.rebuild({0: "[R]"})
     assert gzip.decompress(out) == "[R]".encode(parsed.charset or "utf-8")
+
+
+@_settings
+@given(st.dictionaries(_text, json_values, min_size=1, max_size=4), st.booleans())
+def test_nested_json_strings_round_trip(inner, as_text):
+    body: object = {"meta": 1, "payload": json.dumps(inner)}
+    if as_text:
+        body = json.dumps(body)
+    parsed = parse_body(body, "application/json")
+    nested = [i for i, f in enumerate(parsed.fields) if "<json>$" in f.location]
+    assert len(parsed.fields) == 1 + len(nested)
+    out = parsed.rebuild({i: f"<{n}>" for n, i in enumerate(nested)})
+    outer = json.loads(out) if as_text else out
+    assert outer["meta"] == 1
+    if nested:
+        assert json.loads(outer["payload"]) == _expected(inner, _count())
+    else:
+        assert outer["payload"] == json.dumps(inner)
