@@ -269,33 +269,41 @@ def _b64decode(blob: str) -> bytes | None:
 _URLSAFE = str.maketrans("-_", "+/")
 
 
-def _as_text(data: bytes | None) -> str | None:
+def _as_text(data: bytes | None, partial: bool = False) -> str | None:
+    """Decoded bytes as text, if they are printable UTF-8. ``partial``: the bytes were cut at the
+    budget, so a multi-byte character split at the end is dropped rather than failing."""
     if not data:
         return None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    return text if mostly_printable(text) else None
+    for cut in range(4 if partial else 1):
+        try:
+            text = data[: len(data) - cut].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        return text if mostly_printable(text) else None
+    return None
 
 
-def _base64_item(src: str, start: int, end: int, limit: int) -> Item | None:
-    # Take the padding that follows the run.
+def _base64_item(src: str, start: int, end: int, limit: int) -> tuple[Item | None, bool]:
+    """The decoded blob ``src[start:end]`` (plus its padding), and whether it was cut at ``limit``."""
     pad_end = end
     while pad_end < len(src) and pad_end - end < 2 and src[pad_end] == "=":
         pad_end += 1
     max_chars = (limit * 4 // 3) // 4 * 4 + 4
-    text = _as_text(_b64decode(src[start : min(end, start + max_chars)]))
+    cut = end - start > max_chars
+    text = _as_text(_b64decode(src[start : min(end, start + max_chars)]), cut)
     if text is None:
         last_break = src.rfind("\n", start, end)
         if last_break < 0:
-            return None
+            return None, False
         # A wrapped blob whose last line was full may have swallowed the next line: drop it.
         end = pad_end = last_break - (src[last_break - 1] == "\r")
-        text = _as_text(_b64decode(src[start : min(end, start + max_chars)]))
+        cut = end - start > max_chars
+        text = _as_text(_b64decode(src[start : min(end, start + max_chars)]), cut)
         if text is None:
-            return None
-    return (start, pad_end, text[:limit], 0)
+            return None, False
+    if len(text) > limit:
+        text, cut = text[:limit], True
+    return (start, pad_end, text, 0), cut
 
 
 _SEPARATORS = re.compile(r"[/+_\-]")
@@ -303,28 +311,31 @@ _SEPARATORS = re.compile(r"[/+_\-]")
 
 def decode_base64(src: str, limit: int, runs: list[Run]) -> tuple[list[Item], bool]:
     items: list[Item] = []
+    truncated = False
     for start, end, classes in runs:
         if limit <= 0:
             return items, True
         if not plausible_base64(src, start, end, classes):
             continue
-        item = _base64_item(src, start, end, limit)
+        item, cut = _base64_item(src, start, end, limit)
         if item is None:
             # A blob glued to a path or identifier ("collect/aGVsbG8..."): try a few suffixes.
             for n, m in enumerate(_SEPARATORS.finditer(src, start, end - MIN_BASE64)):
                 if n >= 6:
                     break
-                item = _base64_item(src, m.end(), end, limit)
+                item, cut = _base64_item(src, m.end(), end, limit)
                 if item is not None:
                     break
         if item is not None:
             items.append(item)
             limit -= len(item[2])
-    return items, False
+            truncated |= cut
+    return items, truncated
 
 
 def decode_hex(src: str, limit: int, runs: list[Run]) -> tuple[list[Item], bool]:
     items: list[Item] = []
+    truncated = False
     for start, end, _classes in runs:
         if end - start < MIN_HEX:
             continue
@@ -332,12 +343,16 @@ def decode_hex(src: str, limit: int, runs: list[Run]) -> tuple[list[Item], bool]
             if limit <= 0:
                 return items, True
             s, e = m.span()
+            cut = e - s > 2 * limit
             digits = src[s : min(e, s + 2 * limit)]
-            text = _as_text(bytes.fromhex(digits[: len(digits) // 2 * 2]))
+            text = _as_text(bytes.fromhex(digits[: len(digits) // 2 * 2]), cut)
             if text is not None:
+                if len(text) > limit:
+                    text, cut = text[:limit], True
                 items.append((s, e, text, 0))
                 limit -= len(text)
-    return items, False
+                truncated |= cut
+    return items, truncated
 
 
 # Order matters only for the names of chains; each decoder sees the same source text.

@@ -293,3 +293,13 @@ def test_escapes_far_apart_in_one_word_share_a_window():
 def test_mixed_escape_kinds_in_one_token():
     mixed = "&#103;h\\x70%5F" + TOKEN[4:]
     assert_found(f"x {mixed} y", mixed, "escape+html+percent")
+
+
+def test_blob_cut_at_the_budget_still_decodes_and_says_so():
+    plain = ("ünïcödé text " * 2000).encode()
+    for blob in (base64.b64encode(plain).decode(), plain.hex()):
+        out, stopped = views_with_status(f"x {blob} y", budget=1001)
+        assert stopped
+        assert len(out) == 2 and out[1].text.count("ünïcödé") > 10
+        s, e = out[1].to_original(5, 9)
+        assert (s, e) == (2, 2 + len(blob))
