@@ -432,3 +432,24 @@ def test_json_lines(ctype):
 def test_json_lines_with_a_bad_line_is_text():
     parsed = parse_body('{"a": 1}\nnot json\n{"b": 2}', "application/x-ndjson")
     assert parsed.kind == "text"
+
+
+# -- query strings ---------------------------------------------------------------------------------
+
+
+def test_parse_and_rebuild_query():
+    from interven_autoguard.engine.body import parse_query, rebuild_query
+
+    query = "?q=hello+world&token=abc%2Fdef&q=2&flag&john%40acme.com=x"
+    fields = parse_query(query)
+    assert [(f.location, f.text, f.is_key) for f in fields] == [
+        ("query:q", "hello world", False),
+        ("query:token", "abc/def", False),
+        ("query:q", "2", False),
+        ("query:#4<key>", "john@acme.com", True),
+        ("query:#4", "x", False),
+    ]
+    assert rebuild_query(query, {}) is query
+    assert rebuild_query(query, {1: "[R]"}) == "?q=hello+world&token=%5BR%5D&q=2&flag&john%40acme.com=x"
+    assert rebuild_query(query[1:], {3: "[R]"}) == "q=hello+world&token=abc%2Fdef&q=2&flag&%5BR%5D=x"
+    assert parse_query("") == [] and parse_query("?") == []
