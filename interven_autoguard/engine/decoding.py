@@ -63,8 +63,7 @@ def needs_views(text: str) -> bool:
     """
     if not text.isascii():
         return True
-    # "\/" is JSON's optional escape of "/": raw JSON text may hide base64 behind it.
-    return has_escape_candidate(text) or "\\/" in text or has_blob_candidate(text)
+    return has_escape_candidate(text) or has_blob_candidate(text)
 
 
 def normalise(

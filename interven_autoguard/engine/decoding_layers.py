@@ -241,7 +241,11 @@ def plausible_base64(src: str, start: int, end: int, classes: bytes) -> bool:
 
 
 def has_blob_candidate(src: str, runs: list[Run] | None = None) -> bool:
-    for start, end, classes in blob_runs(src) if runs is None else runs:
+    if runs is None:
+        if src.isascii() and _RUN_NEEDLE not in src.encode("ascii").translate(_RUN_TABLE):
+            return False  # the common case, without starting a generator
+        runs = list(blob_runs(src))
+    for start, end, classes in runs:
         if plausible_base64(src, start, end, classes):
             return True
         if end - start >= MIN_HEX and _HEX_RUN.search(src, start, end):
@@ -366,7 +370,13 @@ DECODERS: tuple[tuple[str, Decoder], ...] = (
 
 
 def has_escape_candidate(src: str) -> bool:
-    return any(
-        lead in src and next(_matches(src, lead, pattern), None) is not None
-        for lead, pattern in (("%", PERCENT), ("\\", BACKSLASH), ("&", ENTITY))
-    )
+    # Written out rather than looped: this runs on every field and every triage text.
+    i = src.find("%")
+    if i >= 0 and PERCENT.search(src, i) is not None:
+        return True
+    i = src.find("\\")
+    # "\/" is JSON's optional escape of "/": raw JSON text may hide base64 behind it.
+    if i >= 0 and ("\\/" in src or BACKSLASH.search(src, i) is not None):
+        return True
+    i = src.find("&")
+    return i >= 0 and ENTITY.search(src, i) is not None
