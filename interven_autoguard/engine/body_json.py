@@ -76,6 +76,19 @@ def dump_str(text: str, ascii_only: bool) -> str:
 
 
 _JSON_OPENERS = "{[ \t\r\n"
+_INDEX = tuple(f"[{i}]" for i in range(256))
+# Location segments of keys seen so far (keys repeat across fields and bodies); bounded.
+_SEGMENTS: dict[str, str | None] = {}
+_UNSEEN = object()
+
+
+def _remember_segment(key: str) -> str | None:
+    seg = key_segment(key)
+    if len(key) <= 64:
+        if len(_SEGMENTS) >= 4096:
+            _SEGMENTS.clear()
+        _SEGMENTS[key] = seg
+    return seg
 
 
 def _deep_base(loc: str, depth: int) -> str:
@@ -105,13 +118,15 @@ def _seg_for(seg: str, depth: int) -> str:
 class JsonTextDoc:
     """A JSON document given as text. Raises ValueError if ``text`` is not JSON."""
 
-    __slots__ = ("_slots", "fields", "text")
+    __slots__ = ("_nested", "_ords", "fields", "text")
 
     def __init__(self, text: str, prefix: str, limits: Limits, nest: int = NESTED_JSON_LEVELS) -> None:
         self.text = text
         self.fields: list[Field] = []
-        # Per field: (token ordinal in the text, nested doc or None, index of the field in that doc).
-        self._slots: list[tuple[int, JsonTextDoc | None, int]] = []
+        # Per field: the ordinal of its token among the text's string/number tokens; fields that
+        # come from JSON nested inside a string: field index -> (nested doc, index in that doc).
+        self._ords: list[int] = []
+        self._nested: dict[int, tuple[JsonTextDoc, int]] = {}
         try:
             # Objects as pair tuples: duplicate keys are all seen, in document order.
             root = json.loads(text, object_pairs_hook=tuple)
@@ -129,22 +144,26 @@ class JsonTextDoc:
             except ValueError:
                 child = None
             if child is not None:
+                base = len(self.fields)
                 self.fields.extend(child.fields)
-                self._slots.extend((ordinal, child, j) for j in range(len(child.fields)))
+                self._ords.extend([ordinal] * len(child.fields))
+                for j in range(len(child.fields)):
+                    self._nested[base + j] = (child, j)
                 return
         self.fields.append(Field(loc, key, text))
-        self._slots.append((ordinal, None, 0))
+        self._ords.append(ordinal)
 
     def _key_field(self, key: str, loc: str, ordinal: int) -> None:
         self.fields.append(Field(loc + "<key>", key, key, True))
-        self._slots.append((ordinal, None, 0))
+        self._ords.append(ordinal)
 
     def _walk(self, root: object, prefix: str, limits: Limits, nest: int) -> None:
         """Walk the decoded document in document order, counting string/number tokens.
 
         The hot loop of body parsing: one tuple per node, locations built as children are pushed.
         """
-        fields, slots = self.fields, self._slots
+        fields, ords = self.fields, self._ords
+        segment_of = _SEGMENTS.get
         ordinal = -1
         max_depth = limits.max_depth
         # (node, location, context key, depth, key flag): the flag says a key token precedes the
@@ -165,7 +184,7 @@ class JsonTextDoc:
                     self._leaf(node, loc, key, ordinal, limits, nest)
                 else:
                     fields.append(Field(loc, key, node))
-                    slots.append((ordinal, None, 0))
+                    ords.append(ordinal)
             elif t is tuple or t is list:
                 if depth >= max_depth:
                     raise limits.too_deep()
@@ -176,18 +195,20 @@ class JsonTextDoc:
                 if t is tuple:  # an object, as (key, value) pairs in document order
                     for i in range(len(node) - 1, -1, -1):
                         k, v = node[i]
-                        seg = key_segment(k)
+                        seg = segment_of(k, _UNSEEN)
+                        if seg is _UNSEEN:
+                            seg = _remember_segment(k)
                         if seg is None:
                             push((v, base + "[#" + str(i) + "]", k, d, 2))
                         else:
                             push((v, base + (seg[1:] if deep and seg[0] == "." else seg), k, d, 1))
                 else:
                     for i in range(len(node) - 1, -1, -1):
-                        push((node[i], base + "[" + str(i) + "]", key, d, 0))
+                        push((node[i], base + (_INDEX[i] if i < 256 else "[" + str(i) + "]"), key, d, 0))
             elif t is int or t is float:
                 ordinal += 1
                 fields.append(Field(loc, key, _number_text(node)))
-                slots.append((ordinal, None, 0))
+                ords.append(ordinal)
         limits.spend(nodes)
 
     def _walk_tokens(self, prefix: str, limits: Limits, nest: int) -> None:
@@ -241,7 +262,7 @@ class JsonTextDoc:
                 elif num is not None:
                     ordinal += 1
                     self.fields.append(Field(base + seg, ctx, num))
-                    self._slots.append((ordinal, None, 0))
+                    self._ords.append(ordinal)
                 elif punct is not None:
                     if depth >= limits.max_depth:
                         raise limits.too_deep()
@@ -269,10 +290,12 @@ class JsonTextDoc:
         new_tokens: dict[int, str] = {}
         nested: dict[int, tuple[JsonTextDoc, dict[int, str]]] = {}
         for i, new in replacements.items():
-            ordinal, child, j = self._slots[i]
-            if child is None:
+            ordinal = self._ords[i]
+            inner = self._nested.get(i)
+            if inner is None:
                 new_tokens[ordinal] = new
             else:
+                child, j = inner
                 nested.setdefault(ordinal, (child, {}))[1][j] = new
         for ordinal, (child, repl) in nested.items():
             new_tokens[ordinal] = child.rebuild(repl)
