@@ -335,6 +335,7 @@ class JsonObjDoc:
 
     def _walk(self, prefix: str, limits: Limits, nest: int) -> None:
         fields, slots, containers = self.fields, self._slots, self._containers
+        segment_of = _SEGMENTS.get
         max_depth = limits.max_depth
         # (node, parent container index, key in parent, location, context key, depth, key flag);
         # key flag 2: the key is hidden from locations and scanned as a field before the value.
@@ -373,14 +374,18 @@ class JsonObjDoc:
                     for i in range(len(items) - 1, -1, -1):
                         k, v = items[i]
                         skey = k if type(k) is str else str(k)
-                        seg = key_segment(skey)
+                        seg = segment_of(skey, _UNSEEN)
+                        if seg is _UNSEEN:
+                            seg = _remember_segment(skey)
                         if seg is None:
                             push((v, ci, k, base + "[#" + str(i) + "]", skey, d, 2))
                         else:
                             push((v, ci, k, base + (seg[1:] if deep and seg[0] == "." else seg), skey, d, 0))
                 else:
                     for i in range(len(node) - 1, -1, -1):
-                        push((node[i], ci, i, base + "[" + str(i) + "]", key, d, 0))
+                        push(
+                            (node[i], ci, i, base + (_INDEX[i] if i < 256 else "[" + str(i) + "]"), key, d, 0)
+                        )
             elif node is None or t is bool:
                 continue
             elif t is int or t is float or isinstance(node, (int, float)):
