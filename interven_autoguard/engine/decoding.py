@@ -51,6 +51,18 @@ _INVISIBLE = re.compile(
     "\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
 )
 _INVISIBLE_RUN = re.compile(_INVISIBLE.pattern + "+")
+
+# The zero of every decimal digit block NFKC leaves alone (Arabic-Indic, Devanagari, Thai, ...):
+# SSNs and card numbers written in them are folded to ASCII digits, one character for one.
+_DIGIT_ZEROS = (
+    0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66, 0xDE6, 0xE50,
+    0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0,
+    0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0x104A0, 0x10D30, 0x11066,
+    0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650, 0x116C0, 0x11730, 0x118E0, 0x11950,
+    0x11C50, 0x11D50, 0x11DA0, 0x16A60, 0x16AC0, 0x16B50, 0x1E140, 0x1E2F0, 0x1E950,
+)  # fmt: skip
+_DIGIT_FOLD = {zero + d: 0x30 + d for zero in _DIGIT_ZEROS for d in range(10)}
+_FOREIGN_DIGIT = re.compile("[" + "".join(f"{chr(z)}-{chr(z + 9)}" for z in _DIGIT_ZEROS) + "]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _WHITESPACE = re.compile(r"\s")
 
@@ -69,7 +81,8 @@ def needs_views(text: str) -> bool:
 def normalise(
     text: str, parent: SpanMap | None = None, *, work: int = DEFAULT_BUDGET
 ) -> tuple[str, SpanMap | None]:
-    """NFKC without invisible characters, with a map back to ``text`` (None when unchanged).
+    """NFKC without invisible characters, digits of every script as ASCII digits, with a map
+    back to ``text`` (None when unchanged).
 
     Building an exact map costs a step per invisible character (or per non-ASCII character when
     NFKC changes lengths); past ``work`` steps the map becomes coarse instead — any span maps to
@@ -78,8 +91,20 @@ def normalise(
     if text.isascii():
         return text, None
     invisible = _INVISIBLE.search(text) is not None
+    digits = _FOREIGN_DIGIT.search(text) is not None
     if not invisible and unicodedata.is_normalized("NFKC", text):
-        return text, None
+        if not digits:
+            return text, None
+        span_map = SpanMap(parent)  # folding digits keeps every character in place
+        span_map.add(0, len(text), 0, len(text), 1)
+        return text.translate(_DIGIT_FOLD), span_map
+    normal, span_map = _nfkc_without_invisible(text, parent, work, invisible)
+    return (normal.translate(_DIGIT_FOLD) if digits else normal), span_map
+
+
+def _nfkc_without_invisible(
+    text: str, parent: SpanMap | None, work: int, invisible: bool
+) -> tuple[str, SpanMap]:
     clean = _INVISIBLE_RUN.sub("", text) if invisible else text
     normal = _nfkc(clean)
     if len(normal) == len(clean) and "".join(map(_NFKC_CHAR, clean)) == normal:

@@ -303,3 +303,25 @@ def test_blob_cut_at_the_budget_still_decodes_and_says_so():
         assert len(out) == 2 and out[1].text.count("ünïcödé") > 10
         s, e = out[1].to_original(5, 9)
         assert (s, e) == (2, 2 + len(blob))
+
+
+def test_digits_of_other_scripts_fold_to_ascii():
+    arabic = "".join(chr(0x660 + int(c)) if c.isdigit() else c for c in "478-23-9156")
+    devanagari_card = "".join(chr(0x966 + int(c)) for c in "4111111111111111")
+    text = f"ssn {arabic} card {devanagari_card} ok"
+    view = views(text)[0]
+    assert "478-23-9156" in view.text and "4111111111111111" in view.text
+    i = view.text.index("478-23-9156")
+    assert text[slice(*view.to_original(i, i + 11))] == arabic
+    fullwidth_and_arabic = "\uff14" + arabic  # NFKC path and folding together
+    assert "4478-23-9156" in views(fullwidth_and_arabic)[0].text
+
+
+def test_every_unicode_decimal_digit_folds():
+    missing = [
+        hex(cp)
+        for cp in range(0x80, sys.maxunicode + 1)
+        if unicodedata.category(chr(cp)) == "Nd"
+        and normalise(chr(cp))[0] != str(unicodedata.decimal(chr(cp)))
+    ]
+    assert missing == []
