@@ -24,6 +24,8 @@ def _pct_some(s: str) -> str:  # only the non-alphanumerics, as quote() would
 ENCODERS = {
     "percent": _pct,
     "percent-some": _pct_some,
+    "percent-alternate": lambda s: "".join(_pct(c) if i % 2 else c for i, c in enumerate(s)),
+    "entity-first-last": lambda s: f"&#{ord(s[0])};{s[1:-1]}&#x{ord(s[-1]):x};",
     "u-escape": lambda s: "".join(f"\\u{ord(c):04x}" for c in s),
     "x-escape": lambda s: "".join(f"\\x{b:02x}" for b in s.encode()),
     "entity-dec": lambda s: "".join(f"&#{ord(c)};" for c in s),
