@@ -36,8 +36,12 @@ def _default_approver() -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="PATH", help="approvals database (default: $INTERVEN_APPROVALS_DB "
-                        "or ~/.local/state/interven-autoguard/approvals.sqlite3)")
+    common.add_argument(
+        "--db",
+        metavar="PATH",
+        help="approvals database (default: $INTERVEN_APPROVALS_DB "
+        "or ~/.local/state/interven-autoguard/approvals.sqlite3)",
+    )
     parser = argparse.ArgumentParser(prog=PROG, description="Decide on requests held for human approval.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -108,10 +112,14 @@ def _cmd_decide(store: SQLiteApprovalStore, args: argparse.Namespace, out: TextI
     approve = args.command == "approve"
     if not approve and not (args.reason or "").strip():
         raise ApprovalError("deny needs a non-empty --reason")
-    record = store.decide(args.id, approve=approve, decided_by=args.by or _default_approver(),
-                          reason=args.reason)
-    _print(f"{record.id} {record.state} by {display.printable(record.decided_by)}: "
-           f"{display.printable(record.method)} {display.printable(record.url)}", out)
+    record = store.decide(
+        args.id, approve=approve, decided_by=args.by or _default_approver(), reason=args.reason
+    )
+    _print(
+        f"{record.id} {record.state} by {display.printable(record.decided_by)}: "
+        f"{display.printable(record.method)} {display.printable(record.url)}",
+        out,
+    )
     return 0
 
 
@@ -129,8 +137,11 @@ def _cmd_watch(store: SQLiteApprovalStore, args: argparse.Namespace, out: TextIO
                 seen[record.id] = record.state
                 if before is None and record.state == PENDING:
                     _print(f"NEW      {display.one_line(record, now)}", out)
-                    _print(f"         approve: {PROG} approve {record.id}   "
-                           f"deny: {PROG} deny {record.id} --reason ...", out)
+                    _print(
+                        f"         approve: {PROG} approve {record.id}   "
+                        f"deny: {PROG} deny {record.id} --reason ...",
+                        out,
+                    )
                 elif not first:
                     _print(f"{record.state.upper():<8} {display.one_line(record, now)}", out)
             first = False
@@ -148,8 +159,11 @@ def _cmd_serve(store: SQLiteApprovalStore, args: argparse.Namespace, out: TextIO
     host, port = server.server_address[:2]
     shown = f"[{host}]" if ":" in str(host) else host
     if not app.loopback_only(str(host)):
-        _print(f"warning: listening on {host}, not loopback: anyone who can reach it and learns the "
-               "token can decide, and plain HTTP does not protect the token on the network", sys.stderr)
+        _print(
+            f"warning: listening on {host}, not loopback: anyone who can reach it and learns the "
+            "token can decide, and plain HTTP does not protect the token on the network",
+            sys.stderr,
+        )
     _print(f"approvals page for {store.path}", out)
     _print(f"open: http://{shown}:{port}/?token={token}", out)
     try:

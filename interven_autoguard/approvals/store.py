@@ -197,13 +197,45 @@ def default_db_path() -> Path:
 
 
 def _row_to_record(row: tuple[Any, ...]) -> ApprovalRecord:
-    (id_, state, created, expires, decided, by, reason, method, url, display, rhash, policy,
-     codes, score, band, agent, process, executed) = row
+    (
+        id_,
+        state,
+        created,
+        expires,
+        decided,
+        by,
+        reason,
+        method,
+        url,
+        display,
+        rhash,
+        policy,
+        codes,
+        score,
+        band,
+        agent,
+        process,
+        executed,
+    ) = row
     return ApprovalRecord(
-        id=id_, state=state, created_at=created, expires_at=expires, decided_at=decided,
-        decided_by=by, reason=reason, method=method, url=url, request_display=json.loads(display),
-        request_hash=rhash, policy_version=policy, reason_codes=list(json.loads(codes)),
-        risk_score=score, risk_band=band, agent_id=agent, process=process, executed_at=executed,
+        id=id_,
+        state=state,
+        created_at=created,
+        expires_at=expires,
+        decided_at=decided,
+        decided_by=by,
+        reason=reason,
+        method=method,
+        url=url,
+        request_display=json.loads(display),
+        request_hash=rhash,
+        policy_version=policy,
+        reason_codes=list(json.loads(codes)),
+        risk_score=score,
+        risk_band=band,
+        agent_id=agent,
+        process=process,
+        executed_at=executed,
     )
 
 
@@ -370,10 +402,26 @@ class SQLiteApprovalStore:
         with self._write() as conn:
             conn.execute(
                 f"INSERT INTO approvals ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (approval_id, PENDING, now, now + float(ttl_seconds), None, None, None, str(method).upper(),
-                 str(url), display, request_hash.lower(), str(policy_version),
-                 json.dumps([str(c) for c in reason_codes]), float(risk_score), str(risk_band),
-                 agent_id, process, None),
+                (
+                    approval_id,
+                    PENDING,
+                    now,
+                    now + float(ttl_seconds),
+                    None,
+                    None,
+                    None,
+                    str(method).upper(),
+                    str(url),
+                    display,
+                    request_hash.lower(),
+                    str(policy_version),
+                    json.dumps([str(c) for c in reason_codes]),
+                    float(risk_score),
+                    str(risk_band),
+                    agent_id,
+                    process,
+                    None,
+                ),
             )
             record = self._select(conn, approval_id)
         assert record is not None
@@ -408,8 +456,9 @@ class SQLiteApprovalStore:
                 assert record is not None
                 return record
         # Raised after COMMIT so that the expiry we noticed is kept.
-        raise ApprovalStateError(approval_id, EXPIRED if expired else record.state,
-                                 "approve" if approve else "deny")
+        raise ApprovalStateError(
+            approval_id, EXPIRED if expired else record.state, "approve" if approve else "deny"
+        )
 
     def expire(self, approval_id: str) -> ApprovalRecord:
         with self._write() as conn:
@@ -496,8 +545,10 @@ class _Watcher:
 
 # --------------------------------------------------------------------------- release (guard side)
 
-def _outcome(store: ApprovalStore, record: ApprovalRecord, request_hash: str, policy_version: str,
-             watcher: _Watcher) -> str:
+
+def _outcome(
+    store: ApprovalStore, record: ApprovalRecord, request_hash: str, policy_version: str, watcher: _Watcher
+) -> str:
     """Turn the record at the end of a wait into what the guard does: approved | denied | expired."""
     if record.state == PENDING:
         # The caller stops waiting: make the record say so, unless a decision landed meanwhile.
@@ -507,8 +558,9 @@ def _outcome(store: ApprovalStore, record: ApprovalRecord, request_hash: str, po
         if store.consume(record.id, request_hash=request_hash, policy_version=policy_version):
             watcher.report(EXECUTED)
             return APPROVED
-        log.warning("approval %s does not match this request or policy version (or was used): refused",
-                    record.id)
+        log.warning(
+            "approval %s does not match this request or policy version (or was used): refused", record.id
+        )
         return DENIED
     if record.state == EXPIRED:
         return EXPIRED

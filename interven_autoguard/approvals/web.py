@@ -36,9 +36,11 @@ COOKIE = "interven_approvals"
 MAX_FORM_BYTES = 64 * 1024
 _ID_ROUTE = re.compile(r"^/approvals/(apr_[A-Za-z0-9_-]{1,64})(?:/(approve|deny))?$")
 _SECURITY_HEADERS = (
-    ("Content-Security-Policy",
-     "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-     "frame-ancestors 'none'; base-uri 'none'"),
+    (
+        "Content-Security-Policy",
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'",
+    ),
     ("X-Frame-Options", "DENY"),
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "no-referrer"),
@@ -110,32 +112,43 @@ class ApprovalsWebApp:
             return self._route(req)
         except Exception as exc:  # never a traceback (or a record) in the page
             log.exception("approvals page error")
-            return self._page(HTTPStatus.INTERNAL_SERVER_ERROR, "Error",
-                              f"<p>Internal error ({_e(type(exc).__name__)}); see the server log.</p>")
+            return self._page(
+                HTTPStatus.INTERNAL_SERVER_ERROR,
+                "Error",
+                f"<p>Internal error ({_e(type(exc).__name__)}); see the server log.</p>",
+            )
 
     def _route(self, req: WebRequest) -> WebResponse:
         if self.allowed_hosts is not None and req.headers.get("host", "").lower() not in self.allowed_hosts:
-            return self._page(HTTPStatus.MISDIRECTED_REQUEST, "Wrong host",
-                              "<p>This page only answers on the address it was started with.</p>")
+            return self._page(
+                HTTPStatus.MISDIRECTED_REQUEST,
+                "Wrong host",
+                "<p>This page only answers on the address it was started with.</p>",
+            )
         path = req.path
         if self.base_path and path.startswith(self.base_path):
-            path = path[len(self.base_path):] or "/"
+            path = path[len(self.base_path) :] or "/"
         query = parse_qs(req.query, keep_blank_values=True)
 
         if req.method == "GET" and path == "/" and "token" in query:
             if not _same(query["token"][0], self._token):
                 return self._page(HTTPStatus.FORBIDDEN, "Wrong token", "<p>That token is not valid.</p>")
             # Trade the token in the URL for a cookie, and drop it from the address bar/history.
-            cookie = (f"{COOKIE}={self._session}; HttpOnly; SameSite=Strict; Path={self.base_path or '/'}")
-            return WebResponse(HTTPStatus.SEE_OTHER, headers=[
-                ("Location", self._url("/")), ("Set-Cookie", cookie), *_SECURITY_HEADERS])
+            cookie = f"{COOKIE}={self._session}; HttpOnly; SameSite=Strict; Path={self.base_path or '/'}"
+            return WebResponse(
+                HTTPStatus.SEE_OTHER,
+                headers=[("Location", self._url("/")), ("Set-Cookie", cookie), *_SECURITY_HEADERS],
+            )
 
         auth = self._authenticated(req)
         if auth is None:
-            return self._page(HTTPStatus.UNAUTHORIZED, "Sign in",
-                              "<p>Open the address printed by <code>approvals serve</code> "
-                              "(it ends in <code>?token=…</code>).</p>",
-                              extra_headers=[("WWW-Authenticate", 'Bearer realm="interven-approvals"')])
+            return self._page(
+                HTTPStatus.UNAUTHORIZED,
+                "Sign in",
+                "<p>Open the address printed by <code>approvals serve</code> "
+                "(it ends in <code>?token=…</code>).</p>",
+                extra_headers=[("WWW-Authenticate", 'Bearer realm="interven-approvals"')],
+            )
         if auth is False:
             return self._page(HTTPStatus.FORBIDDEN, "Wrong token", "<p>That token is not valid.</p>")
 
@@ -182,22 +195,28 @@ class ApprovalsWebApp:
         form = parse_qs(req.body.decode("utf-8", "replace"), keep_blank_values=True)
         csrf = form.get("csrf", [""])[0]
         if not self._same_origin(req) or not _same(csrf, self._csrf):
-            return self._page(HTTPStatus.FORBIDDEN, "Refused",
-                              "<p>This form did not come from this page. Reload it and try again.</p>")
+            return self._page(
+                HTTPStatus.FORBIDDEN,
+                "Refused",
+                "<p>This form did not come from this page. Reload it and try again.</p>",
+            )
         reason = form.get("reason", [""])[0].strip() or None
         by = form.get("by", [""])[0].strip()
         decided_by = f"{by} (web)" if by else "web"
         if not approve and not reason:
-            return self._page(HTTPStatus.BAD_REQUEST, "Reason needed",
-                              f"<p>Denying needs a reason. {self._back()}</p>")
+            return self._page(
+                HTTPStatus.BAD_REQUEST, "Reason needed", f"<p>Denying needs a reason. {self._back()}</p>"
+            )
         try:
             record = self.store.decide(approval_id, approve=approve, decided_by=decided_by, reason=reason)
         except ApprovalError as exc:
             return self._page(HTTPStatus.CONFLICT, "Not decided", f"<p>{_e(exc)}</p><p>{self._back()}</p>")
         except ValueError as exc:
             return self._page(HTTPStatus.BAD_REQUEST, "Not decided", f"<p>{_e(exc)}</p><p>{self._back()}</p>")
-        return WebResponse(HTTPStatus.SEE_OTHER, headers=[
-            ("Location", self._url(f"/?done={quote(record.id)}")), *_SECURITY_HEADERS])
+        return WebResponse(
+            HTTPStatus.SEE_OTHER,
+            headers=[("Location", self._url(f"/?done={quote(record.id)}")), *_SECURITY_HEADERS],
+        )
 
     # -- rendering ---------------------------------------------------------------------------
 
@@ -214,29 +233,38 @@ class ApprovalsWebApp:
         if done:
             record = self.store.get(done)
             if record is not None:
-                notice = (f'<p class="notice" id="notice">{_e(record.id)}: {_e(record.state)} '
-                          f"by {_e(record.decided_by or '-')}</p>")
+                notice = (
+                    f'<p class="notice" id="notice">{_e(record.id)}: {_e(record.state)} '
+                    f"by {_e(record.decided_by or '-')}</p>"
+                )
         pending = self.store.list(state=PENDING, limit=200)
         recent = [r for r in self.store.list(limit=50) if r.state != PENDING][:20]
         cards = "".join(self._card(r, now) for r in pending) or '<p id="empty">Nothing is waiting.</p>'
         rows = "".join(
-            f"<tr class=\"decided\" data-id=\"{_e(r.id)}\">"
-            f"<td><a href=\"{_e(self._url('/approvals/' + r.id))}\">"
-            f"{_e(r.id)}</a></td><td class=\"state-{_e(r.state)}\">{_e(r.state)}</td>"
+            f'<tr class="decided" data-id="{_e(r.id)}">'
+            f'<td><a href="{_e(self._url("/approvals/" + r.id))}">'
+            f'{_e(r.id)}</a></td><td class="state-{_e(r.state)}">{_e(r.state)}</td>'
             f"<td>{_e(r.method)} {_e(r.url)}</td><td>{_e(r.decided_by or '-')}</td>"
             f"<td>{_e(r.reason or '')}</td><td>{_e(display.utc(r.decided_at))}</td></tr>"
             for r in recent
         )
-        history = (f"<h2>Recently decided</h2><table><tr><th>id</th><th>state</th><th>request</th>"
-                   f"<th>by</th><th>reason</th><th>when</th></tr>{rows}</table>" if rows else "")
-        body = (f'{notice}<p><a href="{_e(self._url("/"))}">Refresh</a> · {len(pending)} waiting</p>'
-                f"{cards}{history}")
+        history = (
+            f"<h2>Recently decided</h2><table><tr><th>id</th><th>state</th><th>request</th>"
+            f"<th>by</th><th>reason</th><th>when</th></tr>{rows}</table>"
+            if rows
+            else ""
+        )
+        body = (
+            f'{notice}<p><a href="{_e(self._url("/"))}">Refresh</a> · {len(pending)} waiting</p>'
+            f"{cards}{history}"
+        )
         return self._page(HTTPStatus.OK, "Approvals", body)
 
     def _card(self, r: ApprovalRecord, now: float) -> str:
         headers = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in display.headers_of(r))
-        body = html.escape(display.printable(display.body_text(r.request_display.get("body")),
-                                             keep_newlines=True))
+        body = html.escape(
+            display.printable(display.body_text(r.request_display.get("body")), keep_newlines=True)
+        )
         facts = [
             ("State", display.status_text(r, now)),
             ("Reasons", ", ".join(r.reason_codes) or "-"),
@@ -264,19 +292,20 @@ class ApprovalsWebApp:
             )
         return (
             f'<section class="approval" id="{_e(r.id)}" data-state="{_e(r.state)}">'
-            f"<h2><span class=\"method\">{_e(r.method)}</span> <code>{_e(r.url)}</code></h2>"
+            f'<h2><span class="method">{_e(r.method)}</span> <code>{_e(r.url)}</code></h2>'
             f"<dl>{facts_html}</dl>"
             f"<h3>Headers (masked)</h3>"
-            f"<table class=\"headers\">{headers or '<tr><td>(none)</td></tr>'}</table>"
-            f"<h3>Body (masked)</h3><pre class=\"body\">{body}</pre>{form}</section>"
+            f'<table class="headers">{headers or "<tr><td>(none)</td></tr>"}</table>'
+            f'<h3>Body (masked)</h3><pre class="body">{body}</pre>{form}</section>'
         )
 
-    def _page(self, status: int, title: str, body: str,
-              extra_headers: list[tuple[str, str]] | None = None) -> WebResponse:
+    def _page(
+        self, status: int, title: str, body: str, extra_headers: list[tuple[str, str]] | None = None
+    ) -> WebResponse:
         doc = (
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
             f"<title>{_e(title)} · interven-autoguard</title>"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>"
+            '<meta name="viewport" content="width=device-width, initial-scale=1"><style>'
             "body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem;color:#222}"
             "section.approval{border:1px solid #ccc;border-radius:6px;padding:1rem;margin:1rem 0}"
             "dl{display:grid;grid-template-columns:8rem 1fr;gap:.2rem 1rem}dt{font-weight:600}"
@@ -292,6 +321,7 @@ class ApprovalsWebApp:
 
 
 # --------------------------------------------------------------------------- standard-library server
+
 
 class _Handler(BaseHTTPRequestHandler):
     server_version = "interven-approvals"
@@ -330,8 +360,9 @@ def make_server(app: ApprovalsWebApp, *, host: str = "127.0.0.1", port: int = 0)
     handler = type("ApprovalsHandler", (_Handler,), {"app": app})
     server_cls = ThreadingHTTPServer
     if ":" in host:
-        server_cls = type("ThreadingHTTPServerV6", (ThreadingHTTPServer,),
-                          {"address_family": socket.AF_INET6})
+        server_cls = type(
+            "ThreadingHTTPServerV6", (ThreadingHTTPServer,), {"address_family": socket.AF_INET6}
+        )
     server = server_cls((host, port), handler)
     server.daemon_threads = True
     bound_port = server.server_address[1]
@@ -363,13 +394,21 @@ def asgi_app(app: ApprovalsWebApp) -> Callable[[dict[str, Any], ASGIReceive, ASG
         path = scope.get("path", "/")
         root = scope.get("root_path", "")
         if root and path.startswith(root) and not app.base_path:
-            path = path[len(root):] or "/"
-        request = WebRequest(scope["method"], path, scope.get("query_string", b"").decode("latin-1"),
-                             headers, body)
+            path = path[len(root) :] or "/"
+        request = WebRequest(
+            scope["method"], path, scope.get("query_string", b"").decode("latin-1"), headers, body
+        )
         response = await asyncio.to_thread(app.handle, request)  # the store may block on a lock
-        await send({"type": "http.response.start", "status": response.status,
-                    "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in
-                                [*response.headers, ("Content-Length", str(len(response.body)))]]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status,
+                "headers": [
+                    (k.lower().encode("latin-1"), v.encode("latin-1"))
+                    for k, v in [*response.headers, ("Content-Length", str(len(response.body)))]
+                ],
+            }
+        )
         payload = response.body if scope["method"] != "HEAD" else b""
         await send({"type": "http.response.body", "body": payload})
 

@@ -53,14 +53,21 @@ def run_cli(db: Path, *args: str, timeout: float = 60) -> subprocess.CompletedPr
     """``python -m interven_autoguard.approvals.cli ARGS`` in a separate process, network-safe."""
     return subprocess.run(
         [sys.executable, str(RUNNER), "interven_autoguard.approvals.cli", *args],
-        env=subprocess_env(db), capture_output=True, text=True, timeout=timeout, cwd=str(ROOT),
+        env=subprocess_env(db),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=str(ROOT),
     )
 
 
 def popen_module(db: Path, module: str, *args: str, **extra_env: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, str(RUNNER), module, *args],
-        env=subprocess_env(db, **extra_env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=subprocess_env(db, **extra_env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         cwd=str(ROOT),
     )
 

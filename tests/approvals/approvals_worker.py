@@ -37,9 +37,19 @@ def agent(db: str, count: int, tag: str) -> dict:
     created: dict[str, str] = {}
     for i in range(count):
         h = hashlib.sha256(f"{tag}-{i}".encode()).hexdigest()
-        rec = store.create(method="POST", url=f"http://127.0.0.1:9/{tag}/{i}", request_display={"body": i},
-                           request_hash=h, policy_version="v1", reason_codes=["POLICY_RULE"], risk_score=0.5,
-                           risk_band="MEDIUM", agent_id=tag, process=None, ttl_seconds=600)
+        rec = store.create(
+            method="POST",
+            url=f"http://127.0.0.1:9/{tag}/{i}",
+            request_display={"body": i},
+            request_hash=h,
+            policy_version="v1",
+            reason_codes=["POLICY_RULE"],
+            risk_score=0.5,
+            risk_band="MEDIUM",
+            agent_id=tag,
+            process=None,
+            ttl_seconds=600,
+        )
         created[rec.id] = h
     consumed: list[str] = []
     open_ids = set(created)
@@ -84,8 +94,14 @@ def release(db: str, approval_id: str, request_hash: str, policy: str, timeout: 
     store = SQLiteApprovalStore(db)
     states: list[str] = []
     print(json.dumps({"waiting": approval_id}), flush=True)
-    outcome = wait_for_release(store, approval_id, request_hash=request_hash, policy_version=policy,
-                               timeout=float(timeout), on_state=states.append)
+    outcome = wait_for_release(
+        store,
+        approval_id,
+        request_hash=request_hash,
+        policy_version=policy,
+        timeout=float(timeout),
+        on_state=states.append,
+    )
     return {"outcome": outcome, "states": states, "woke_at": time.time()}
 
 

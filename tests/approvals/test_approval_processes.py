@@ -18,8 +18,13 @@ AGENTS, PER_AGENT, APPROVERS = 4, 50, 4
 
 
 def _start(db, role, *args):
-    return subprocess.Popen([sys.executable, str(WORKER), role, str(db), *map(str, args)], env=subprocess_env(db),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, str(WORKER), role, str(db), *map(str, args)],
+        env=subprocess_env(db),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _result(proc, timeout=180):

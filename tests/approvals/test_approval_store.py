@@ -38,9 +38,14 @@ def test_create_returns_a_pending_record_with_everything_the_approver_needs(stor
     assert rec.state == "pending" and not rec.terminal
     assert before <= rec.created_at <= time.time()
     assert rec.expires_at == pytest.approx(rec.created_at + 600)
-    assert rec.decided_at is None and rec.decided_by is None and rec.reason is None and rec.executed_at is None
+    assert (
+        rec.decided_at is None and rec.decided_by is None and rec.reason is None and rec.executed_at is None
+    )
     assert rec.method == "POST" and rec.url == "http://127.0.0.1:9/payouts"
-    assert rec.request_display == {"headers": {"Authorization": "[REDACTED]"}, "body": {"amount": 125, "to": "acct_1"}}
+    assert rec.request_display == {
+        "headers": {"Authorization": "[REDACTED]"},
+        "body": {"amount": 125, "to": "acct_1"},
+    }
     assert rec.request_hash == H1 and rec.policy_version == "policy-v1"
     assert rec.reason_codes == ["POLICY_RULE", "APPROVAL_REQUIRED"]
     assert (rec.risk_score, rec.risk_band, rec.agent_id) == (0.7, "HIGH", "payout-bot")
@@ -65,7 +70,9 @@ def test_get_unknown_is_none_and_deciding_unknown_raises(store):
 def test_approve_then_consume_exactly_once(store, new_record):
     rec = new_record()
     decided = store.decide(rec.id, approve=True, decided_by="alice", reason="expected payout")
-    assert decided.state == "approved" and decided.decided_by == "alice" and decided.reason == "expected payout"
+    assert (
+        decided.state == "approved" and decided.decided_by == "alice" and decided.reason == "expected payout"
+    )
     assert decided.decided_at is not None
     assert store.consume(rec.id, request_hash=H1, policy_version="policy-v1") is True
     after = store.get(rec.id)
@@ -206,7 +213,10 @@ def test_default_path_follows_env_then_xdg(monkeypatch, tmp_path):
     assert default_db_path() == tmp_path / "state" / "interven-autoguard" / "approvals.sqlite3"
     monkeypatch.delenv("XDG_STATE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert default_db_path() == tmp_path / "home" / ".local" / "state" / "interven-autoguard" / "approvals.sqlite3"
+    assert (
+        default_db_path()
+        == tmp_path / "home" / ".local" / "state" / "interven-autoguard" / "approvals.sqlite3"
+    )
 
 
 def test_describe_process_names_the_program_but_not_its_arguments(monkeypatch):
@@ -269,8 +279,9 @@ def test_wait_for_release_outcomes(store, new_record, approve, hash_, policy, ex
     rec = new_record()
     states = []
     t = _decide_soon(store.path, rec.id, approve)
-    outcome = wait_for_release(store, rec.id, request_hash=hash_, policy_version=policy, timeout=30,
-                               on_state=states.append)
+    outcome = wait_for_release(
+        store, rec.id, request_hash=hash_, policy_version=policy, timeout=30, on_state=states.append
+    )
     t.join()
     assert outcome == expected
     final = store.get(rec.id).state
@@ -283,8 +294,9 @@ def test_wait_for_release_outcomes(store, new_record, approve, hash_, policy, ex
 def test_wait_for_release_timeout_expires_the_record_so_a_late_approval_cannot_be_used(store, new_record):
     rec = new_record()
     states = []
-    outcome = wait_for_release(store, rec.id, request_hash=H1, policy_version="policy-v1", timeout=0.3,
-                               on_state=states.append)
+    outcome = wait_for_release(
+        store, rec.id, request_hash=H1, policy_version="policy-v1", timeout=0.3, on_state=states.append
+    )
     assert outcome == "expired" and states == ["pending", "expired"]
     with pytest.raises(ApprovalStateError):
         store.decide(rec.id, approve=True, decided_by="late", reason=None)
@@ -292,13 +304,17 @@ def test_wait_for_release_timeout_expires_the_record_so_a_late_approval_cannot_b
 
 def test_wait_for_release_ttl_expiry(store, new_record):
     rec = new_record(ttl_seconds=0.3)
-    assert wait_for_release(store, rec.id, request_hash=H1, policy_version="policy-v1", timeout=30) == "expired"
+    assert (
+        wait_for_release(store, rec.id, request_hash=H1, policy_version="policy-v1", timeout=30) == "expired"
+    )
 
 
 def test_a_used_approval_is_not_released_twice(store, new_record):
     rec = new_record()
     store.decide(rec.id, approve=True, decided_by="alice", reason=None)
-    assert wait_for_release(store, rec.id, request_hash=H1, policy_version="policy-v1", timeout=5) == "approved"
+    assert (
+        wait_for_release(store, rec.id, request_hash=H1, policy_version="policy-v1", timeout=5) == "approved"
+    )
     assert wait_for_release(store, rec.id, request_hash=H1, policy_version="policy-v1", timeout=5) == "denied"
 
 
