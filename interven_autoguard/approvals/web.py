@@ -312,7 +312,7 @@ class ApprovalsWebApp:
             "dl{display:grid;grid-template-columns:8rem 1fr;gap:.2rem 1rem}dt{font-weight:600}"
             "pre.body{background:#f6f6f6;padding:.6rem;overflow:auto;max-height:30rem}"
             "table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left;"
-            "vertical-align:top;word-break:break-all}.approve{background:#1a7f37;color:#fff}"
+            "vertical-align:top;overflow-wrap:anywhere}.approve{background:#1a7f37;color:#fff}"
             ".deny{background:#cf222e;color:#fff}button{padding:.4rem 1rem;border:0;border-radius:4px}"
             ".notice{background:#eef;padding:.5rem}code{word-break:break-all}"
             f"</style></head><body><h1>{_e(title)}</h1>{body}</body></html>"
