@@ -3,6 +3,7 @@
     python approvals_worker.py agent DB N TAG        create N approvals, consume each one approved
     python approvals_worker.py approver DB TOTAL TAG decide pending approvals until TOTAL are decided
     python approvals_worker.py release DB ID HASH POLICY TIMEOUT   wait_for_release, print the outcome
+    python approvals_worker.py scanner-wait DB ID HASH POLICY_FILE TIMEOUT   LocalScanner.wait_for_approval
 
 Prints one JSON line with what it did.
 """
@@ -105,9 +106,23 @@ def release(db: str, approval_id: str, request_hash: str, policy: str, timeout: 
     return {"outcome": outcome, "states": states, "woke_at": time.time()}
 
 
+def scanner_wait(db: str, approval_id: str, request_hash: str, policy_file: str, timeout: str) -> dict:
+    from interven_autoguard.engine.scanner import LocalScanner
+
+    scanner = LocalScanner(policy=policy_file)  # its store: $INTERVEN_APPROVALS_DB (= db)
+    states: list[str] = []
+    print(json.dumps({"waiting": approval_id}), flush=True)
+    outcome = scanner.wait_for_approval(
+        approval_id, request_hash=request_hash, timeout=float(timeout), on_state=states.append
+    )
+    return {"outcome": outcome, "states": states}
+
+
 if __name__ == "__main__":
     role, *args = sys.argv[1:]
-    if role == "agent":
+    if role == "scanner-wait":
+        result = scanner_wait(*args)
+    elif role == "agent":
         result = agent(args[0], int(args[1]), args[2])
     elif role == "approver":
         result = approver(args[0], int(args[1]), args[2])

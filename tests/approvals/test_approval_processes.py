@@ -85,7 +85,8 @@ def test_an_agent_process_is_released_by_an_approval_from_another_process(db_pat
     assert cli.returncode == 0, cli.stderr
     result = _result(waiter)
     assert result["outcome"] == "approved"
-    assert result["states"] == ["pending", "approved", "executed"]
+    # "pending" is missed only if the decision beat the waiter's first look.
+    assert result["states"] in (["pending", "approved", "executed"], ["approved", "executed"])
     final = SQLiteApprovalStore(db_path).get(rec.id)
     assert final.state == "executed" and final.decided_by == "alice"
     # Wake-up latency (goal ≤ 1 s) is measured in benchmarks/approvals_wake.py, not asserted here.

@@ -229,24 +229,36 @@ def test_describe_process_names_the_program_but_not_its_arguments(monkeypatch):
 # --------------------------------------------------------------------------- waiting
 
 
-def _decide_soon(store_path, approval_id, approve, delay=0.3):
-    def run():
-        time.sleep(delay)
-        SQLiteApprovalStore(store_path).decide(approval_id, approve=approve, decided_by="t", reason="r")
+class DecideOnceWaiting:
+    """An approver thread that decides once the waiter has seen "pending" (no sleeps, no races).
 
-    t = threading.Thread(target=run)
-    t.start()
-    return t
+    Pass ``.states`` as the callback: it records every state and starts the decision on "pending".
+    """
+
+    def __init__(self, store_path, approval_id, approve):
+        self.seen: list[str] = []
+        self._waiting = threading.Event()
+
+        def run():
+            assert self._waiting.wait(30)
+            SQLiteApprovalStore(store_path).decide(approval_id, approve=approve, decided_by="t", reason="r")
+
+        self.thread = threading.Thread(target=run)
+        self.thread.start()
+
+    def states(self, state: str) -> None:
+        self.seen.append(state)
+        if state == "pending":
+            self._waiting.set()
 
 
 def test_wait_returns_on_decision_and_reports_each_state_once(store, new_record):
     rec = new_record()
-    states = []
-    t = _decide_soon(store.path, rec.id, True)
-    got = store.wait(rec.id, timeout=30, on_state=states.append)
-    t.join()
+    approver = DecideOnceWaiting(store.path, rec.id, True)
+    got = store.wait(rec.id, timeout=30, on_state=approver.states)
+    approver.thread.join()
     assert got.state == "approved"
-    assert states == ["pending", "approved"]
+    assert approver.seen == ["pending", "approved"]
 
 
 def test_wait_times_out_with_the_record_still_pending(store, new_record):
@@ -277,16 +289,15 @@ def test_a_broken_callback_does_not_break_waiting(store, new_record, caplog):
 )
 def test_wait_for_release_outcomes(store, new_record, approve, hash_, policy, expected):
     rec = new_record()
-    states = []
-    t = _decide_soon(store.path, rec.id, approve)
+    approver = DecideOnceWaiting(store.path, rec.id, approve)
     outcome = wait_for_release(
-        store, rec.id, request_hash=hash_, policy_version=policy, timeout=30, on_state=states.append
+        store, rec.id, request_hash=hash_, policy_version=policy, timeout=30, on_state=approver.states
     )
-    t.join()
+    approver.thread.join()
     assert outcome == expected
     final = store.get(rec.id).state
     if expected == "approved":
-        assert final == "executed" and states == ["pending", "approved", "executed"]
+        assert final == "executed" and approver.seen == ["pending", "approved", "executed"]
     else:
         assert final == ("approved" if approve else "denied")
 
@@ -323,28 +334,21 @@ def test_await_release_keeps_the_event_loop_running(store, new_record):
 
     async def main():
         ticks = 0
-        stop = asyncio.Event()
-
-        async def ticker():
-            nonlocal ticks
-            while not stop.is_set():
-                ticks += 1
-                await asyncio.sleep(0.01)
 
         async def approver():
-            await asyncio.sleep(0.3)
+            # Runs on the same loop: it only gets to decide if await_release does not block it.
+            nonlocal ticks
+            while ticks < 5:
+                ticks += 1
+                await asyncio.sleep(0.01)
             await asyncio.to_thread(store.decide, rec.id, approve=True, decided_by="a", reason=None)
 
-        tick_task = asyncio.create_task(ticker())
         decide_task = asyncio.create_task(approver())
         outcome = await await_release(store, rec.id, request_hash=H1, policy_version="policy-v1", timeout=30)
-        stop.set()
-        await asyncio.gather(tick_task, decide_task)
-        return outcome, ticks
+        await decide_task
+        return outcome
 
-    outcome, ticks = asyncio.run(main())
-    assert outcome == "approved"
-    assert ticks >= 5  # the loop ran other tasks while the request was held
+    assert asyncio.run(main()) == "approved"
     assert store.get(rec.id).state == "executed"
 
 
