@@ -155,7 +155,10 @@ def _cmd_serve(store: SQLiteApprovalStore, args: argparse.Namespace, out: TextIO
 
     token = args.token or os.environ.get(ENV_TOKEN) or secrets.token_urlsafe(24)
     app = ApprovalsWebApp(store, token=token)
-    server = make_server(app, host=args.host, port=args.port)
+    try:
+        server = make_server(app, host=args.host, port=args.port)
+    except OSError as exc:
+        raise ApprovalError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     host, port = server.server_address[:2]
     shown = f"[{host}]" if ":" in str(host) else host
     if not app.loopback_only(str(host)):

@@ -18,6 +18,7 @@ import ipaddress
 import logging
 import re
 import socket
+import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -331,7 +332,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         parts = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self._write(WebResponse(HTTPStatus.BAD_REQUEST, b"bad Content-Length\n"))
+            return
         if length > MAX_FORM_BYTES:
             self._write(WebResponse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, b"too large\n"))
             return
@@ -356,16 +363,27 @@ class _Handler(BaseHTTPRequestHandler):
         log.info("%s %s", self.command, urlsplit(self.path).path)
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A browser closing its connection early is routine, not a traceback on the console.
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            log.debug("client %s went away: %s", client_address[0], type(exc).__name__)
+            return
+        log.exception("approvals page: error serving %s", client_address[0])
+
+
+class _ServerV6(_Server):
+    address_family = socket.AF_INET6
+
+
 def make_server(app: ApprovalsWebApp, *, host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
     """A threaded HTTP server for ``app``; on a loopback address it answers to loopback names only."""
     handler = type("ApprovalsHandler", (_Handler,), {"app": app})
-    server_cls = ThreadingHTTPServer
-    if ":" in host:
-        server_cls = type(
-            "ThreadingHTTPServerV6", (ThreadingHTTPServer,), {"address_family": socket.AF_INET6}
-        )
+    server_cls = _ServerV6 if ":" in host else _Server
     server = server_cls((host, port), handler)
-    server.daemon_threads = True
     bound_port = server.server_address[1]
     if app.allowed_hosts is None and app.loopback_only(host):
         app.allowed_hosts = {f"{name}:{bound_port}" for name in ("127.0.0.1", "localhost", "[::1]")}

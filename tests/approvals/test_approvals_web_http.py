@@ -208,3 +208,30 @@ def test_mounted_under_a_prefix_in_an_asgi_app(store, new_record):
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+def test_malformed_content_length_is_a_400_not_a_crash(server):
+    import socket
+
+    with socket.create_connection(("127.0.0.1", server), timeout=30) as sock:
+        sock.sendall(
+            b"POST /approvals/apr_x/approve HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: nope\r\n\r\n"
+        )
+        reply = b""
+        while chunk := sock.recv(4096):
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.0 400")
+
+
+def test_serve_on_a_busy_port_fails_with_a_clear_message(db_path):
+    import socket
+
+    from approvals_testlib import run_cli
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        out = run_cli(db_path, "serve", "--port", str(busy.getsockname()[1]))
+    assert (
+        out.returncode == 1 and "cannot listen on 127.0.0.1" in out.stderr and "Traceback" not in out.stderr
+    )
