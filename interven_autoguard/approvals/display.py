@@ -12,7 +12,7 @@ import time
 import unicodedata
 from typing import Any
 
-from .store import EXECUTED, PENDING, ApprovalRecord
+from .store import EXECUTED, EXPIRED, PENDING, ApprovalRecord
 
 
 def printable(text: Any, *, keep_newlines: bool = False) -> str:
@@ -51,6 +51,8 @@ def status_text(record: ApprovalRecord, now: float | None = None) -> str:
     if record.state == PENDING:
         return f"pending, expires in {duration(record.expires_at - now)}"
     who = f" by {record.decided_by}" if record.decided_by else ""
+    if record.state == EXPIRED:
+        return f"expired at {utc(record.decided_at)}"
     if record.state == EXECUTED:
         return f"executed at {utc(record.executed_at)} (approved{who} at {utc(record.decided_at)})"
     return f"{record.state}{who} at {utc(record.decided_at)}"

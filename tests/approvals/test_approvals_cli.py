@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import queue
+import subprocess
+import sys
 import threading
+import time
 
-from approvals_testlib import eventually, make_record, popen_module, run_cli
+import pytest
+from approvals_testlib import ROOT, RUNNER, eventually, make_record, popen_module, run_cli, subprocess_env
 
 from interven_autoguard.approvals.store import SQLiteApprovalStore
 
@@ -135,3 +139,26 @@ def test_help_lists_every_command(db_path):
     assert out.returncode == 0
     for command in ("list", "show", "approve", "deny", "watch", "serve"):
         assert command in out.stdout
+
+
+def test_reachable_through_the_top_level_cli(db_path, new_record):
+    if not (ROOT / "interven_autoguard" / "__main__.py").exists():
+        pytest.skip("the top-level CLI is not on this branch")
+    rec = new_record()
+    out = subprocess.run(
+        [sys.executable, str(RUNNER), "interven_autoguard", "approvals", "list"],
+        env=subprocess_env(db_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=str(ROOT),
+    )
+    assert out.returncode == 0, out.stderr
+    assert rec.id in out.stdout
+
+
+def test_expired_approvals_say_so(db_path, new_record):
+    rec = new_record(ttl_seconds=0.2)
+    time.sleep(0.3)
+    out = run_cli(db_path, "list", "--all").stdout
+    assert f"{rec.id}  expired at " in out
