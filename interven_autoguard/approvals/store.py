@@ -46,6 +46,7 @@ POLL_INTERVAL_SECONDS = 0.15
 ENV_DB = "INTERVEN_APPROVALS_DB"
 SCHEMA_VERSION = 1
 _MAX_TEXT = 2000  # decided_by / reason: enough for a sentence, not a dumping ground
+MAX_DISPLAY_CHARS = 256 * 1024  # stored request display; longer bodies are cut for the approver
 
 StateCallback = Callable[[str], None]
 
@@ -239,6 +240,29 @@ def _row_to_record(row: tuple[Any, ...]) -> ApprovalRecord:
     )
 
 
+def _display_json(request_display: dict[str, Any]) -> str:
+    """The display as stored: a 10 MB body is not something an approver reads, nor the file should hold."""
+    text = json.dumps(request_display, ensure_ascii=False, default=str, sort_keys=True)
+    if len(text) <= MAX_DISPLAY_CHARS:
+        return text
+    capped = dict(request_display)
+    body = capped.get("body")
+    body_text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False, default=str)
+    keep = MAX_DISPLAY_CHARS // 2
+    if len(body_text) > keep:
+        capped["body"] = body_text[:keep] + f"\n… [{len(body_text) - keep} more characters not shown]"
+    headers = capped.get("headers")
+    if isinstance(headers, dict):
+        capped["headers"] = {
+            str(k)[:200]: (str(v)[:2000] + "…" if len(str(v)) > 2000 else str(v))
+            for k, v in list(headers.items())[:200]
+        }
+    text = json.dumps(capped, ensure_ascii=False, default=str, sort_keys=True)
+    if len(text) > MAX_DISPLAY_CHARS:  # pathological headers: keep what identifies the request
+        text = json.dumps({"headers": {}, "body": capped["body"], "note": "headers too large to show"})
+    return text
+
+
 def _clean_text(value: str | None, field: str) -> str | None:
     if value is None:
         return None
@@ -396,7 +420,7 @@ class SQLiteApprovalStore:
             raise TypeError("request_display must be a dict ({'headers': ..., 'body': ...})")
         if not ttl_seconds > 0:
             raise ValueError(f"ttl_seconds must be positive, got {ttl_seconds!r}")
-        display = json.dumps(request_display, ensure_ascii=False, default=str, sort_keys=True)
+        display = _display_json(request_display)
         now = time.time()
         approval_id = "apr_" + secrets.token_urlsafe(18)
         with self._write() as conn:

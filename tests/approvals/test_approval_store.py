@@ -384,3 +384,14 @@ def test_threads_share_one_store_instance(store, new_record):
         t.join()
     assert errors == []
     assert {r.state for r in store.list(limit=100)} == {"executed"}
+
+
+def test_huge_displays_are_cut_for_the_approver(store, new_record):
+    big = "x" * (2 * store_mod.MAX_DISPLAY_CHARS)
+    rec = new_record(request_display={"headers": {"X-Big": "y" * 10_000}, "body": {"blob": big}})
+    body = rec.request_display["body"]
+    assert isinstance(body, str) and len(body) < store_mod.MAX_DISPLAY_CHARS
+    assert body.startswith('{"blob": "xxx') and "more characters not shown" in body
+    assert rec.request_display["headers"]["X-Big"].endswith("…")
+    small = new_record(request_display={"headers": {}, "body": {"a": 1}})
+    assert small.request_display == {"headers": {}, "body": {"a": 1}}
