@@ -16,6 +16,7 @@ _DELEGATED = {
     "run": ("interven_autoguard.runner", "guard an agent: run [options] agent.py [args...]"),
     "approvals": ("interven_autoguard.approvals.cli", "list, show, approve, deny, watch or serve approvals"),
     "serve": ("interven_autoguard.gateway.server", "run the self-hosted Interven-protocol gateway"),
+    "policy": ("interven_autoguard.engine.policy_cli", "policy check FILE... | policy show [FILE]"),
 }
 
 
@@ -38,14 +39,6 @@ def _scan_parser(sub: Any) -> None:
     p.add_argument("--explain", action="store_true", help="print a table of findings instead of JSON")
 
 
-def _policy_parser(sub: Any) -> None:
-    p = sub.add_parser("policy", help="policy tools")
-    psub = p.add_subparsers(dest="policy_command", required=True)
-    check = psub.add_parser("check", help="validate a policy file; errors are reported with line numbers")
-    check.add_argument("file")
-    psub.add_parser("show-default", help="print the built-in default policy")
-
-
 def _read_body(args: argparse.Namespace) -> Any:
     if args.body_file:
         if args.body_file == "-":
@@ -63,8 +56,13 @@ def _read_body(args: argparse.Namespace) -> Any:
 def _cmd_scan(args: argparse.Namespace) -> int:
     from .api import scan
 
-    result = scan(method=args.method, url=args.url, body=_read_body(args), headers=args.header or None,
-                  policy=args.policy)
+    result = scan(
+        method=args.method,
+        url=args.url,
+        body=_read_body(args),
+        headers=args.header or None,
+        policy=args.policy,
+    )
     if args.explain:
         print(_explain(result))
     else:
@@ -84,34 +82,14 @@ def _explain(result: Any) -> str:
         lines.append("findings:     none")
         return "\n".join(lines)
     rows = [("TYPE", "LOCATION", "DETECTOR", "ENCODING", "HASH")]
-    rows += [(f.type, f"{f.location}[{f.start}:{f.end}]", f.detector, f.encoding or "-", f.value_hash)
-             for f in result.findings]
+    rows += [
+        (f.type, f"{f.location}[{f.start}:{f.end}]", f.detector, f.encoding or "-", f.value_hash)
+        for f in result.findings
+    ]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines.append("findings:")
     lines += ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     return "\n".join(lines)
-
-
-def _cmd_policy(args: argparse.Namespace) -> int:
-    from .engine import policy as policy_mod
-
-    if args.policy_command == "show-default":
-        from importlib import resources
-
-        print(resources.files("interven_autoguard.engine").joinpath("default_policy.toml").read_text("utf-8"), end="")
-        return 0
-    try:
-        errors = policy_mod.check_file(args.file)
-    except OSError as exc:
-        print(f"{args.file}: cannot read: {exc.strerror or exc}", file=sys.stderr)
-        return 2
-    if not errors:
-        print(f"{args.file}: OK")
-        return 0
-    for line, message in errors:
-        where = f"{args.file}:{line}" if line else args.file
-        print(f"{where}: {message}", file=sys.stderr)
-    return 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -119,15 +97,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv and argv[0] in _DELEGATED:
         module = importlib.import_module(_DELEGATED[argv[0]][0])
         return int(module.main(argv[1:]) or 0)
-    parser = argparse.ArgumentParser(prog="python -m interven_autoguard",
-                                     description="In-process firewall for AI agents.")
+    parser = argparse.ArgumentParser(
+        prog="python -m interven_autoguard", description="In-process firewall for AI agents."
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _scan_parser(sub)
-    _policy_parser(sub)
     for name, (_module, help_text) in _DELEGATED.items():
         sub.add_parser(name, help=help_text, add_help=False)
     args = parser.parse_args(argv)
-    handler = {"scan": _cmd_scan, "policy": _cmd_policy}.get(args.command)
+    handler = {"scan": _cmd_scan}.get(args.command)
     if handler is None:
         parser.print_help()
         return 2

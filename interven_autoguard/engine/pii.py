@@ -80,9 +80,8 @@ _DATE_SHAPE = re.compile(
 )
 
 _EMAIL_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
-_EMAIL_DOMAIN = re.compile(
-    r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+([A-Za-z]{2,63})(?![A-Za-z0-9\-])", _A
-)
+# Unicode-aware on purpose: internationalised addresses (``jürgen@bücher.de``) are PII too.
+_EMAIL_DOMAIN = re.compile(r"(?:[^\W_](?:[\w\-]{0,61}[^\W_])?\.)+([^\W\d_]{2,63})(?![\w\-])")
 _URL_AUTHORITY_STOP = frozenset("/?#\"' \t\r\n<>")
 
 _CONTEXT_WINDOW = 40
@@ -379,7 +378,7 @@ def _emails(text: str) -> list[Hit]:
 def _email_at(text: str, at: int) -> Hit | None:
     start = at
     floor = max(0, at - 64)
-    while start > floor and text[start - 1] in _EMAIL_LOCAL_CHARS:
+    while start > floor and (text[start - 1] in _EMAIL_LOCAL_CHARS or text[start - 1].isalnum()):
         start -= 1
     while start < at and text[start] == ".":
         start += 1

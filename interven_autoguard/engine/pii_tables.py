@@ -52,9 +52,7 @@ CARD_RANGES: tuple[tuple[int, int, frozenset[int], str], ...] = (
 FAKE_SSNS: frozenset[str] = frozenset({"078051120", "219099999", "123456789", "457555462"})
 
 # ITIN: area 9xx with these group numbers (IRS allocation); never a valid SSN (area ≥ 900).
-ITIN_GROUPS: frozenset[int] = frozenset(
-    [*range(50, 66), *range(70, 89), *range(90, 93), *range(94, 100)]
-)
+ITIN_GROUPS: frozenset[int] = frozenset([*range(50, 66), *range(70, 89), *range(90, 93), *range(94, 100)])
 
 # First two digits of an ABA routing number: Federal Reserve districts, thrifts, electronic,
 # traveller's cheques.

@@ -8,27 +8,18 @@ host, and a request with nothing found and no rule for its host costs a dict loo
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import re
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from ..errors import PolicyError
 from ..model import Decision, Finding, ReasonCode, RiskBand
-from .policy_globs import FieldMatcher, HostMatcher, NameMatcher, PathMatcher, normalize_path
-from .policy_schema import Errors, validate
+from .policy_load import compile_text, default_content, error_summary, looks_like_toml, read, version_of
+from .policy_rules import Request, Rule, RuleIndex, TypeTable
 from .types import DestHit, DestinationAssessment, RequestContext
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 ENV_VAR = "INTERVEN_POLICY"
 
@@ -96,164 +87,6 @@ _NOTHING: list[Any] = _FrozenList()
 _ALLOW_VERDICT = Verdict(_ALLOW, _NOTHING, _NOTHING, _NOTHING, 0.0, _NOTHING)
 
 
-class Rule:
-    """A compiled ``[[rules]]`` or ``[[allow]]`` entry. ``None`` for a match key = matches anything."""
-
-    __slots__ = (
-        "agent_ids", "categories", "decision", "description", "fields", "finding_types", "hosts",
-        "id", "kind", "methods", "needs_findings", "order", "paths", "rank", "risk", "schemes",
-    )
-
-    def __init__(self, spec: dict[str, Any], kind: str, order: int) -> None:
-        self.id: str = spec["id"]
-        self.kind = kind  # "rule" | "allow"
-        self.order = order
-        self.description: str = spec.get("description", "")
-        self.decision: Decision = Decision(spec.get("decision", "ALLOW"))
-        self.rank = self.decision.rank
-        self.risk: float | None = spec.get("risk")
-        self.methods = frozenset(spec["methods"]) if "methods" in spec else None
-        self.schemes = frozenset(spec["schemes"]) if "schemes" in spec else None
-        self.hosts = HostMatcher(spec["hosts"]) if "hosts" in spec else None
-        self.paths = PathMatcher(spec["paths"]) if "paths" in spec else None
-        self.agent_ids = NameMatcher(spec["agent_ids"]) if "agent_ids" in spec else None
-        types = spec.get("finding_types")
-        self.finding_types = NameMatcher(types, upper=True) if types is not None else None
-        self.categories = frozenset(spec["categories"]) if "categories" in spec else None
-        self.fields = FieldMatcher(spec["fields"]) if "fields" in spec else None
-        self.needs_findings = any(k in spec for k in ("finding_types", "categories", "fields"))
-
-    def matches_finding(self, f: Finding) -> bool:
-        if self.categories is not None and f.category not in self.categories:
-            return False
-        if self.finding_types is not None and not self.finding_types(f.type.upper()):
-            return False
-        return self.fields is None or self.fields(f.location)
-
-    def __repr__(self) -> str:
-        return f"<{self.kind} {self.id} {self.decision.value if self.kind == 'rule' else 'allow'}>"
-
-
-class _Request:
-    """The request facts rules match on, with the normalised path computed only if needed."""
-
-    __slots__ = ("_path", "agent_id", "host", "method", "raw_path", "scheme")
-
-    def __init__(self, ctx: RequestContext, host: str) -> None:
-        self.method = ctx.method.upper()
-        self.host = host
-        self.scheme = ctx.scheme
-        self.raw_path = ctx.path
-        self.agent_id = ctx.agent_id
-        self._path: str | None = None
-
-    @property
-    def path(self) -> str:
-        if self._path is None:
-            self._path = normalize_path(self.raw_path or "/")
-        return self._path
-
-    def matches(self, r: Rule) -> bool:
-        return (r.hosts is None or r.hosts(self.host)) and self.matches_besides_host(r)
-
-    def matches_besides_host(self, r: Rule) -> bool:
-        if r.methods is not None and self.method not in r.methods:
-            return False
-        if r.schemes is not None and (self.scheme or "").lower() not in r.schemes:
-            return False
-        if r.paths is not None and not r.paths(self.path):
-            return False
-        return r.agent_ids is None or (self.agent_id is not None and r.agent_ids(self.agent_id))
-
-
-class _RuleIndex:
-    """Find the rules that can apply to a host without trying every rule.
-
-    Rules whose host patterns are all exact names or ``*.suffix`` are filed under those names
-    and suffixes (their host is then known to match); only rules with other globs, or without
-    ``hosts``, are tried for every request.
-    """
-
-    __slots__ = ("by_host", "by_suffix", "generic", "suffixes")
-
-    def __init__(self, rules: Iterable[Rule]) -> None:
-        by_host: dict[str, list[Rule]] = {}
-        by_suffix: dict[str, list[Rule]] = {}
-        generic: list[Rule] = []
-        for r in rules:
-            if r.hosts is not None and r.hosts.regex is None:
-                for h in r.hosts.exact:
-                    by_host.setdefault(h, []).append(r)
-                for sfx in r.hosts.suffixes:
-                    by_suffix.setdefault(sfx, []).append(r)
-            else:
-                generic.append(r)
-        self.by_host = {h: tuple(rs) for h, rs in by_host.items()}
-        self.by_suffix = {h: tuple(rs) for h, rs in by_suffix.items()}
-        self.suffixes = tuple(by_suffix)
-        self.generic = tuple(generic)
-
-    def may_match(self, host: str) -> bool:
-        return (host in self.by_host or bool(self.generic)
-                or (bool(self.suffixes) and host.endswith(self.suffixes)))
-
-    def matching(self, req: _Request) -> list[Rule]:
-        host = req.host
-        found: list[Rule] = []
-        for r in self.by_host.get(host, ()):
-            if req.matches_besides_host(r):
-                found.append(r)
-        sources = 1 if found else 0
-        if self.suffixes and host.endswith(self.suffixes):
-            i = host.find(".")
-            while i >= 0:
-                before = len(found)
-                for r in self.by_suffix.get(host[i:], ()):
-                    if req.matches_besides_host(r):
-                        found.append(r)
-                sources += len(found) > before
-                i = host.find(".", i + 1)
-        if self.generic:
-            before = len(found)
-            for r in self.generic:
-                if req.matches(r):
-                    found.append(r)
-            sources += len(found) > before
-        if sources > 1:  # several buckets: back to policy order, each rule once
-            found = sorted(set(found), key=_by_order)
-        return found
-
-
-def _by_order(rule: Rule) -> int:
-    return rule.order
-
-
-class _TypeTable:
-    """Per finding type value: exact names first, then globs in order, then the category default."""
-
-    def __init__(self, table: dict[str, Any], by_category: dict[str, Any], fallback: Any) -> None:
-        self._exact = {k: v for k, v in table.items() if "*" not in k and "?" not in k}
-        self._globs = [(NameMatcher([k], upper=True), v) for k, v in table.items() if k not in self._exact]
-        self._by_category = by_category
-        self._fallback = fallback
-        self._cache: dict[tuple[str, str], Any] = {}
-
-    def get(self, type_name: str, category: str) -> Any:
-        key = (type_name, category)
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit
-        t = type_name.upper()
-        value = self._exact.get(t)
-        if value is None:
-            value = next((v for m, v in self._globs if m(t)), None)
-        if value is None:
-            value = self._by_category.get(category, self._fallback)
-        if len(self._cache) < 4096:  # finding types are a small closed set; stay bounded anyway
-            self._cache[key] = value
-        return value
-
-
 class Policy:
     """A loaded, compiled policy. Immutable; share one instance between threads."""
 
@@ -274,7 +107,7 @@ class Policy:
         self._content = content
         self.source = source
         self.description = content.get("description", "")
-        self.version = _version_of(content)
+        self.version = version_of(content)
         s = content["settings"]
         self.max_body_bytes = s["max_body_bytes"]
         self.body_too_large = Decision(s["body_too_large"])
@@ -282,13 +115,8 @@ class Policy:
         self.private_network = s["private_network"]
         self.exfil_destination = Decision(s["exfil_destination"])
         self.approval_ttl_seconds = s["approval_ttl_seconds"]
-        self._decisions = _TypeTable(
-            {k: Decision(v) for k, v in s["types"].items()},
-            {"pii": Decision(s["pii"])},
-            Decision(s["secrets"]),
-        )
-        risk = content["risk"]
-        self._weights = _TypeTable(risk["types"], {"pii": risk["pii"]}, risk["secret"])
+        self._decisions = TypeTable(content["decisions"], Decision)
+        self._weights = TypeTable(content["risk"], float)
         self._dest = {
             t: (_DENY if setting is None else Decision(s[setting]), code, weight)
             for t, (setting, code, weight) in _DEST_TABLE.items()
@@ -296,9 +124,9 @@ class Policy:
         self.rules = tuple(Rule(spec, "rule", i) for i, spec in enumerate(content["rules"]))
         offset = len(self.rules)
         self.allowances = tuple(Rule(spec, "allow", offset + i) for i, spec in enumerate(content["allow"]))
-        self._request_rules = _RuleIndex(r for r in self.rules if not r.needs_findings)
-        self._finding_rules = _RuleIndex(r for r in self.rules if r.needs_findings)
-        self._allow_index = _RuleIndex(self.allowances)
+        self._request_rules = RuleIndex(r for r in self.rules if not r.needs_findings)
+        self._finding_rules = RuleIndex(r for r in self.rules if r.needs_findings)
+        self._allow_index = RuleIndex(self.allowances)
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -317,22 +145,26 @@ class Policy:
             if not env:
                 return cls.default()
             source = env
-        if isinstance(source, str) and ("\n" in source or "[" in source):
+        if isinstance(source, str) and looks_like_toml(source):
             return cls.from_text(source)
         if not isinstance(source, (str, os.PathLike)):
             raise PolicyError(f"policy must be a path, TOML text or Policy, got {type(source).__name__}")
         path = os.fspath(source)
-        text, errors = _read(path)
+        text, errors = read(path)
         if text is None:
             raise PolicyError(f"cannot load policy {path}: {errors[0][1]}", errors)
         return cls.from_text(text, source=path)
 
     @classmethod
     def from_text(cls, text: str, *, source: str = "<text>") -> Policy:
-        content, errors = _compile_text(text)
+        content, errors = compile_text(text)
         if errors or content is None:
-            raise PolicyError(_error_summary(source, errors), errors)
+            raise PolicyError(error_summary(source, errors), errors)
         return cls(content, source=source)
+
+    def get(self, entry_id: str) -> Rule | None:
+        """The rule or allowance with this id (e.g. to show an approver why a rule fired)."""
+        return next((r for r in (*self.rules, *self.allowances) if r.id == entry_id), None)
 
     def to_dict(self) -> dict[str, Any]:
         """The effective policy (defaults merged in) as plain data, e.g. for ``policy show``."""
@@ -361,9 +193,10 @@ class Policy:
         host = destination.host or (ctx.host or "").lower().rstrip(".")
         if not (findings or destination.hits or auth_mismatch or body_too_large or not_inspectable):
             # The hot path: most requests carry nothing and match no rule for their host.
-            if not self._request_rules.may_match(host):
+            method = ctx.method if ctx.method.isupper() else ctx.method.upper()
+            if not self._request_rules.may_match(host, method):
                 return _ALLOW_VERDICT
-        req = _Request(ctx, host)
+        req = Request(ctx, host)
         request_rules = self._request_rules.matching(req)
         if not (findings or destination.hits or auth_mismatch or body_too_large or not_inspectable
                 or request_rules):
@@ -376,7 +209,7 @@ class Policy:
 class _Evaluation:
     """Accumulates decisions, reason codes, risk parts and fired rules for one request."""
 
-    def __init__(self, policy: Policy, req: _Request, request_rules: list[Rule]) -> None:
+    def __init__(self, policy: Policy, req: Request, request_rules: list[Rule]) -> None:
         self.p = policy
         self.req = req
         self.request_rules = request_rules
@@ -498,116 +331,9 @@ def _combine(parts: Iterable[float]) -> float:
     return round(min(1.0, 1.0 - remaining), 4)
 
 
-# --- loading helpers ---------------------------------------------------------------------------
-
-_TOML_POSITION = re.compile(r"\(at line (\d+), column \d+\)")
-
-
-def _parse(text: str) -> tuple[dict[str, Any] | None, Errors]:
-    try:
-        return tomllib.loads(text), []
-    except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        m = _TOML_POSITION.search(msg)
-        line = int(m.group(1)) if m else getattr(exc, "lineno", None)
-        return None, [(line, "TOML syntax error: " + _TOML_POSITION.sub("", msg).strip())]
-
-
-@lru_cache(maxsize=1)
-def _default_content() -> dict[str, Any]:
-    text = resources.files(__package__).joinpath("default_policy.toml").read_text(encoding="utf-8")
-    doc, errors = _parse(text)
-    if doc is None or errors:
-        raise PolicyError(_error_summary("default_policy.toml", errors), errors)
-    content, errors = validate(doc, text)
-    if errors:
-        raise PolicyError(_error_summary("default_policy.toml", errors), errors)
-    content["description"] = doc.get("description", "")
-    return _finalise(content)
-
-
-def _finalise(content: dict[str, Any]) -> dict[str, Any]:
-    """The effective content: no inheritance bookkeeping, every optional table present."""
-    out = {
-        "description": content.get("description", ""),
-        "settings": dict(content["settings"]),
-        "risk": {"secret": 0.0, "pii": 0.0, "types": {}, **content["risk"]},
-        "rules": content["rules"],
-        "allow": content["allow"],
-    }
-    out["settings"].setdefault("types", {})
-    return out
-
-
 @lru_cache(maxsize=1)
 def _default_policy() -> Policy:
-    return Policy(_default_content(), source="<default>")
-
-
-def _base_ids() -> frozenset[str]:
-    base = _default_content()
-    return frozenset(e["id"] for e in (*base["rules"], *base["allow"]))
-
-
-def _compile_text(text: str) -> tuple[dict[str, Any] | None, Errors]:
-    doc, errors = _parse(text)
-    if doc is None:
-        return None, errors
-    content, errors = validate(doc, text, _base_ids())
-    if errors:
-        return None, errors
-    if isinstance(doc.get("description"), str):
-        content["description"] = doc["description"]
-    return _merge(_default_content(), content), []
-
-
-def _merge(base: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
-    """Settings and risk weights always inherit from the default (the single source of defaults);
-    rules and allowances inherit only with ``extends = "default"``, minus ``disable``, and a user
-    entry with an inherited id replaces it in place."""
-    settings = {**base["settings"], **{k: v for k, v in user["settings"].items() if k != "types"}}
-    settings["types"] = _merge_types(base["settings"]["types"], user["settings"].get("types", {}))
-    risk = {**base["risk"], **{k: v for k, v in user["risk"].items() if k != "types"}}
-    risk["types"] = _merge_types(base["risk"]["types"], user["risk"].get("types", {}))
-    merged: dict[str, Any] = {"settings": settings, "risk": risk}
-    for table in ("rules", "allow"):
-        if user["extends"] == "none":
-            merged[table] = list(user[table])
-            continue
-        mine = {e["id"]: e for e in user[table]}
-        entries = [mine.pop(e["id"], e) for e in base[table] if e["id"] not in user["disable"]]
-        merged[table] = entries + [e for e in user[table] if e["id"] in mine]
-    merged["description"] = user.get("description", "")
-    return _finalise(merged)
-
-
-def _merge_types(base: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
-    # User entries first: among globs the first match wins, so the user's globs take precedence.
-    out = dict(user)
-    for k, v in base.items():
-        out.setdefault(k, v)
-    return out
-
-
-def _version_of(content: dict[str, Any]) -> str:
-    payload = {k: v for k, v in content.items() if k != "description"}
-    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:12]
-
-
-def _read(path: str) -> tuple[str | None, Errors]:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read(), []
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-        return None, [(None, f"cannot read {path}: {reason}")]
-
-
-def _error_summary(source: str, errors: Errors) -> str:
-    shown = "; ".join(f"line {ln}: {msg}" if ln else msg for ln, msg in errors[:3])
-    more = f" (+{len(errors) - 3} more)" if len(errors) > 3 else ""
-    return f"invalid policy {source}: {shown}{more}"
+    return Policy(default_content(), source="<default>")
 
 
 # --- checking (``python -m interven_autoguard policy check FILE``) -----------------------------
@@ -615,11 +341,11 @@ def _error_summary(source: str, errors: Errors) -> str:
 
 def check_text(text: str) -> list[tuple[int | None, str]]:
     """Every problem in a policy text as ``(line, message)``; ``[]`` when it is valid."""
-    return _compile_text(text)[1]
+    return compile_text(text)[1]
 
 
 def check_file(path: str | os.PathLike[str]) -> list[tuple[int | None, str]]:
-    text, errors = _read(os.fspath(path))
+    text, errors = read(os.fspath(path))
     return errors if text is None else check_text(text)
 
 
