@@ -74,7 +74,12 @@ def browser(tmp_path: Path):
         f"--user-data-dir={tmp_path / 'chromium-profile'}",
     ):
         options.add_argument(arg)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+    from selenium.common.exceptions import WebDriverException
+
+    try:
+        driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+    except WebDriverException:  # a browser start-up hiccup on a loaded machine: one more try
+        driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
     driver.set_page_load_timeout(60)
     try:
         yield driver
