@@ -509,6 +509,23 @@ class SQLiteApprovalStore:
             )
             return cursor.rowcount == 1
 
+    def purge(self, *, older_than: float) -> int:
+        """Delete decided/expired/executed records whose last event is older than ``older_than`` seconds.
+
+        Pending approvals are never purged. Returns how many records were deleted.
+        """
+        if older_than < 0:
+            raise ValueError(f"older_than must not be negative, got {older_than!r}")
+        self._expire_overdue()
+        cutoff = time.time() - older_than
+        with self._write() as conn:
+            cursor = conn.execute(
+                "DELETE FROM approvals WHERE state != 'pending' "
+                "AND COALESCE(executed_at, decided_at, created_at) < ?",
+                (cutoff,),
+            )
+            return cursor.rowcount
+
     # -- waiting -----------------------------------------------------------------------------
 
     def wait(

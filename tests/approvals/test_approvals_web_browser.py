@@ -196,3 +196,14 @@ def test_a_request_held_by_the_engine_shows_masked_in_the_browser(tmp_path, db_p
     card.find_element(By.CSS_SELECTOR, "input.reason").send_keys("checked")
     _submit(browser, card.find_element(By.CSS_SELECTOR, "button.approve"))
     assert SQLiteApprovalStore(db_path).get(result.approval_id).state == "approved"
+
+
+def test_a_new_request_appears_on_an_open_empty_page(db_path, page_url, browser):
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(page_url)
+    assert browser.find_element(By.ID, "empty").text == "Nothing is waiting."
+    rec = make_record(SQLiteApprovalStore(db_path), url="http://127.0.0.1:9/arrived-later")
+    WebDriverWait(browser, 60).until(expected_conditions.presence_of_element_located((By.ID, rec.id)))
+    assert "/arrived-later" in _card(browser, rec.id).text
