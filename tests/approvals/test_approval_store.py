@@ -411,3 +411,10 @@ def test_purge_deletes_old_decided_records_and_keeps_pending_ones(store, new_rec
     assert [r.id for r in store.list()] == [pending.id]
     with pytest.raises(ValueError):
         store.purge(older_than=-1)
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_configuration_error(tmp_path):
+    bogus = tmp_path / "approvals.sqlite3"
+    bogus.write_bytes(b"this is not sqlite, just text that happens to be here" * 100)
+    with pytest.raises(ConfigurationError, match="not a usable approvals database"):
+        SQLiteApprovalStore(bogus)
