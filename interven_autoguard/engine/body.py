@@ -303,28 +303,21 @@ def bytes_doc(
         if doc is not None:
             return "multipart", doc, None
     text, codec, clean = decode_bytes(data, params.get("charset"))
-    if _is_binary_type(mime) or not clean:
-        kind, doc = "text", _PlainText(text, text_location, key)
-        if not _is_binary_type(mime):
-            kind, doc = text_doc(
-                text,
-                mime,
-                limits,
-                json_prefix=json_prefix,
-                text_location=text_location,
-                form_prefix=form_prefix,
-                key=key,
-            )
-        return ("binary" if kind == "text" else kind), _Encoded(doc, codec), codec
-    kind, doc = text_doc(
-        text,
-        mime,
-        limits,
-        json_prefix=json_prefix,
-        text_location=text_location,
-        form_prefix=form_prefix,
-        key=key,
-    )
+    doc: _TextDoc
+    if _is_binary_type(mime):
+        kind, doc = "binary", _PlainText(text, text_location, key)
+    else:
+        kind, doc = text_doc(
+            text,
+            mime,
+            limits,
+            json_prefix=json_prefix,
+            text_location=text_location,
+            form_prefix=form_prefix,
+            key=key,
+        )
+        if kind == "text" and not clean:
+            kind = "binary"  # not text in its charset: read as one character per byte
     return kind, _Encoded(doc, codec), codec
 
 
