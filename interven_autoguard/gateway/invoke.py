@@ -236,10 +236,16 @@ async def execute_approval(request: Request) -> Response:
     signature = request.headers.get(wire.SIGNATURE_HEADER)
 
     def handle() -> Response:
-        held = gw.held.get(approval_id)
         rec = gw.approvals.get(approval_id)
-        if held is None or rec is None:
+        held = gw.held.get(approval_id)
+        if rec is None:
             raise HttpProblem(404, "Unknown approval_id", "NOT_FOUND")
+        if held is None:
+            if rec.state == "executed":
+                raise HttpProblem(409, "Approval was already executed (single use)", "ALREADY_EXECUTED")
+            if rec.state in ("denied", "expired"):
+                raise HttpProblem(403, f"Approval is {rec.state}", "APPROVAL_" + rec.state.upper())
+            raise HttpProblem(404, "No held /invoke request for this approval", "NOT_FOUND")
         agent_id, tool_name, payload = held
         agent = gw.config.agent(agent_id)
         if signature is not None or gw.config.execute_requires_signature:

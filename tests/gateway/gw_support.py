@@ -80,7 +80,11 @@ class Team:
             ],
             "approvers": [{"id": "alice", "token_hash": hash_secret(self.approver_token)}],
             "agents": [{"agent_id": self.agent_id, "name": "release-bot", "secret": self.agent_secret}],
-            "tools": {"github": {"base_url": self.tool_base_url}},
+            # "imds" points at the cloud metadata address: the engine must refuse it before any connect.
+            "tools": {
+                "github": {"base_url": self.tool_base_url},
+                "imds": {"base_url": "http://169.254.169.254"},
+            },
         }
 
     def config(self, **server: Any) -> GatewayConfig:
@@ -94,7 +98,8 @@ class Team:
             for item in data[table]:
                 lines.append(f"\n[[{table}]]")
                 lines += [f"{k} = {json.dumps(v)}" for k, v in item.items()]
-        lines.append(f'\n[tools.github]\nbase_url = "{self.tool_base_url}"')
+        for name, tool in data["tools"].items():
+            lines.append(f'\n[tools.{name}]\nbase_url = "{tool["base_url"]}"')
         with open(path, "w") as fh:
             fh.write("\n".join(lines) + "\n")
         return path
