@@ -95,7 +95,8 @@ except PayloadTooLargeError:
 except GatewayError as e:
     out["too_large"] = "GatewayError " + str(e)
 out["health"] = client.health()
-r = client.scan(method="PUT", url="https://api.github.com/repos/acme/app/collaborators/bob", body={"permission": "admin"})
+r = client.scan(method="PUT", url="https://api.github.com/repos/acme/app/collaborators/bob",
+                body={"permission": "admin"})
 out["first"] = client.poll_approval(r.approval_id).status
 req = urllib.request.Request(url + "/v1/approvals/" + r.approval_id + "/approve", method="POST",
     data=b'{"reason": "known contractor"}', headers={"Authorization": "Bearer " + os.environ["T_APPROVER"]})
@@ -130,7 +131,8 @@ r = client.invoke(InvokeParams(tool_name="github", method="GET", url_path="/repo
 out["allow"] = [r.decision, r.http_status, r.upstream_response]
 try:
     AifClient(agent_secret="not-the-secret", **common).invoke(InvokeParams(
-        tool_name="github", method="GET", url_path="/x", credential_type="pat", credential_token="t", scopes=[]))
+        tool_name="github", method="GET", url_path="/x", credential_type="pat", credential_token="t",
+        scopes=[]))
 except AuthenticationError:
     out["bad_secret"] = "AuthenticationError"
 r = client.invoke(InvokeParams(tool_name="github", method="PUT", url_path="/repos/acme/app/collaborators/eve",
@@ -159,8 +161,9 @@ url = os.environ["GW"]
 client = AifClient(gateway_url=url, agent_id=os.environ["T_AGENT"], agent_name="release-bot",
                    agent_secret=os.environ["T_SECRET"], telemetry_url=url)
 status = client.wait_for_approval(os.environ["T_ID"], poll_interval=0.1, max_wait=20)
-first = client.execute_approval(os.environ["T_ID"], credential_token=os.environ["T_CRED"], credential_type="pat", scopes=["repo"])
-again = client.execute_approval(os.environ["T_ID"], credential_token=os.environ["T_CRED"], credential_type="pat", scopes=["repo"])
+cred = dict(credential_token=os.environ["T_CRED"], credential_type="pat", scopes=["repo"])
+first = client.execute_approval(os.environ["T_ID"], **cred)
+again = client.execute_approval(os.environ["T_ID"], **cred)
 print(json.dumps({"status": status.status, "first": [first.decision, first.http_status],
                   "again": [again.http_status, again.error]}))
 """
