@@ -215,6 +215,11 @@ class Client:
         data = self._json_or_raise(result)
         return bool(data.get("consumed"))
 
+    def cancel_approval(self, approval_id: str) -> ApprovalStatus:
+        """Tell the gateway nobody waits for this approval any more (pending → expired)."""
+        data = self._json_or_raise(self._post_json(f"/v1/approvals/{approval_id}/cancel", {}))
+        return ApprovalStatus.from_dict(data)
+
     def health(self) -> bool:
         """True when the gateway answers 200 on ``/health``."""
         try:

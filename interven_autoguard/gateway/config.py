@@ -13,7 +13,7 @@ Example::
     db = "sqlite:///var/lib/interven/gateway.db"   # or postgresql://user@127.0.0.1/interven
     policy = "policy.toml"
     rate_limit_per_minute = 600
-    approval_ttl_seconds = 3600
+    approval_ttl_seconds = 3600          # optional cap on the policy's approval expiry
 
     [[api_keys]]
     id = "ci-agents"
@@ -111,7 +111,7 @@ class GatewayConfig:
     db: str | None = None
     policy: str | None = None
     rate_limit_per_minute: int = 600
-    approval_ttl_seconds: float = 3600.0
+    approval_ttl_seconds: float | None = None  # cap on the policy's approval expiry
     replay_window_seconds: float = 60.0
     max_body_bytes: int = 256 * 1024
     execute_requires_signature: bool = False
@@ -190,7 +190,7 @@ class GatewayConfig:
             db=server.get("db"),
             policy=policy,
             rate_limit_per_minute=int(server.get("rate_limit_per_minute", 600)),
-            approval_ttl_seconds=float(server.get("approval_ttl_seconds", 3600.0)),
+            approval_ttl_seconds=_opt_float(server, "approval_ttl_seconds"),
             replay_window_seconds=float(server.get("replay_window_seconds", 60.0)),
             max_body_bytes=int(server.get("max_body_bytes", 256 * 1024)),
             execute_requires_signature=bool(server.get("execute_requires_signature", False)),
@@ -239,6 +239,11 @@ def _hash_field(item: Mapping[str, Any], key: str, where: str) -> str:
             "never the key itself"
         )
     return value
+
+
+def _opt_float(item: Mapping[str, Any], key: str) -> float | None:
+    value = item.get(key)
+    return None if value is None else float(value)
 
 
 def _opt_int(item: Mapping[str, Any], key: str) -> int | None:

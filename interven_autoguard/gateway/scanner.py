@@ -170,6 +170,15 @@ class GatewayScanner:
             return status.status, _FINAL[status.status]
         return status.status, None  # pending, or "unknown" while the gateway is briefly unreachable
 
+    def _give_up(self, approval_id: str) -> str:
+        """Timeout counts as deny; expire it on the gateway so nobody approves an unawaited call."""
+        self._cache.forget_approval(approval_id)
+        try:
+            self.client.cancel_approval(approval_id)
+        except AifError:
+            pass  # best effort: the approval still expires on its own
+        return EXPIRED
+
     def wait_for_approval(
         self,
         approval_id: str,
@@ -189,7 +198,7 @@ class GatewayScanner:
                 return final
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                return EXPIRED
+                return self._give_up(approval_id)
             time.sleep(min(self.poll_interval, remaining))
 
     async def await_approval(
@@ -211,5 +220,5 @@ class GatewayScanner:
                 return final
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                return EXPIRED
+                return await asyncio.to_thread(self._give_up, approval_id)
             await asyncio.sleep(min(self.poll_interval, remaining))

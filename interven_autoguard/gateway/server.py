@@ -8,6 +8,7 @@ Endpoints (JSON in and out):
   POST /v1/scan/response                    Bearer API key → classify an upstream response
   GET  /v1/approvals/{id}/status            Bearer API key (the key that caused it)
   POST /v1/approvals/{id}/consume           Bearer API key: single-use release of an approved call
+  POST /v1/approvals/{id}/cancel            Bearer API key: the waiting agent gave up (→ expired)
   GET  /v1/approvals[?state=pending]        Bearer approver token
   GET  /v1/approvals/{id}                   Bearer approver token: the masked request
   POST /v1/approvals/{id}/approve|deny      Bearer approver token, {"reason": "..."}
@@ -318,6 +319,20 @@ async def approval_consume(request: Request) -> Response:
     return await run_in_threadpool(consume)
 
 
+async def approval_cancel(request: Request) -> Response:
+    """The waiting agent gave up: pending → expired, so no approver acts on a call nobody awaits."""
+    gw: Gateway = request.app.state.gateway
+    key = await run_in_threadpool(gw.api_key, request)
+    approval_id = request.path_params["approval_id"]
+
+    def cancel() -> ApprovalRecord:
+        _own_approval(gw, approval_id, key)
+        return gw.approvals.expire(approval_id)
+
+    rec = await run_in_threadpool(cancel)
+    return JSONResponse(rec.status_dict())
+
+
 async def approvals_list(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
     await run_in_threadpool(gw.approver, request)
@@ -410,7 +425,7 @@ def create_app(
     config = config or GatewayConfig()
     factory = engine_factory or default_engine
     db = Database(db_url or config.db)
-    approvals = SqlApprovalStore(db, default_ttl=config.approval_ttl_seconds)
+    approvals = SqlApprovalStore(db, max_ttl=config.approval_ttl_seconds)
     gateway = Gateway(
         config=config,
         db=db,
@@ -430,6 +445,7 @@ def create_app(
         Route("/v1/approvals/{approval_id}", approval_show, methods=["GET"]),
         Route("/v1/approvals/{approval_id}/status", approval_status, methods=["GET"]),
         Route("/v1/approvals/{approval_id}/consume", approval_consume, methods=["POST"]),
+        Route("/v1/approvals/{approval_id}/cancel", approval_cancel, methods=["POST"]),
         Route("/v1/approvals/{approval_id}/approve", _decide_endpoint(True), methods=["POST"]),
         Route("/v1/approvals/{approval_id}/deny", _decide_endpoint(False), methods=["POST"]),
         Route("/invoke", invoke, methods=["POST"]),

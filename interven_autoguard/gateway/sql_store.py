@@ -164,9 +164,10 @@ def _clean(value: str | None) -> str | None:
 class SqlApprovalStore:
     """ApprovalStore over ``storage.Database`` (SQLite file or PostgreSQL)."""
 
-    def __init__(self, db: Database, *, default_ttl: float = 3600.0) -> None:
+    def __init__(self, db: Database, *, default_ttl: float = 3600.0, max_ttl: float | None = None) -> None:
         self.db = db
         self.default_ttl = default_ttl
+        self.max_ttl = max_ttl
 
     def create(
         self,
@@ -190,11 +191,14 @@ class SqlApprovalStore:
         if existing is not None:
             return existing
         now = time.time()
+        ttl = self.default_ttl if ttl_seconds is None else float(ttl_seconds)
+        if self.max_ttl is not None:
+            ttl = min(ttl, self.max_ttl)
         rec = ApprovalRecord(
             id=str(uuid.uuid4()),
             state=PENDING,
             created_at=now,
-            expires_at=now + (self.default_ttl if ttl_seconds is None else float(ttl_seconds)),
+            expires_at=now + ttl,
             decided_at=None,
             decided_by=None,
             reason=None,
