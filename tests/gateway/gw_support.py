@@ -10,6 +10,7 @@ import socket
 import string
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -148,6 +149,7 @@ def start_gateway_process(config_path: str, db_url: str, port: int) -> subproces
         **os.environ,
         "PYTHONPATH": os.pathsep.join([os.path.join(TESTS_DIR, "gateway"), TESTS_DIR, REPO_DIR]),
     }
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -162,8 +164,8 @@ def start_gateway_process(config_path: str, db_url: str, port: int) -> subproces
             "warning",
         ],
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
     )
     from interven_autoguard.gateway import Client
 
@@ -172,10 +174,29 @@ def start_gateway_process(config_path: str, db_url: str, port: int) -> subproces
     while not probe.health():
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            _out, err = proc.communicate()
-            raise RuntimeError(f"gateway process did not start: {err.decode()[-2000:]}")
+            proc.wait()
+            log.seek(0)
+            raise RuntimeError(f"gateway process did not start: {log.read().decode()[-2000:]}")
         time.sleep(0.1)
     return proc
+
+
+def post_json(url: str, token: str, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """A plain HTTP POST with a Bearer token (approvers use curl or a browser, not the SDK)."""
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(
+        url,
+        data=json.dumps(payload).encode(),
+        method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
 
 
 def run_published_sdk(script: str, env: dict[str, str] | None = None, timeout: float = 60) -> Any:
