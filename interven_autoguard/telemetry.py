@@ -83,3 +83,20 @@ def guard_span(method: str, redacted_url: str, *, layer: str, scanner: str) -> I
         },
     ) as span:
         yield DecisionSpan(span)
+
+
+def record_scan(method: str, url: str, response: ScanResponse, *, scanner: str, seconds: float) -> None:
+    """One span for a direct ``scan()`` call (no request is sent)."""
+    from .engine.destinations import redact_url
+
+    with _TRACER.start_as_current_span(
+        f"interven.scan {method.upper()}",
+        kind=trace.SpanKind.INTERNAL,
+        attributes={
+            "http.request.method": method.upper(),
+            "url.full": redact_url(url),
+            "interven.layer": "scan",
+            "interven.scanner": scanner,
+        },
+    ) as span:
+        DecisionSpan(span).record_decision(response, mode="enforce", enforced=str(response.decision))

@@ -1,0 +1,398 @@
+"""Request bodies as scannable fields, and back: ``parse_body`` → ``ParsedBody.rebuild``.
+
+``rebuild`` returns a body of the type it was given (dict stays dict, bytes stay bytes, gzip stays
+gzip) with only the replaced field text changed; with no replacements it returns the original
+object itself. Anything that cannot be inspected raises ``BodyNotInspectable`` with a reason code
+so the scanner can fail closed.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import zlib
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from .body_fields import NOT_INSPECTABLE, TOO_LARGE, BodyNotInspectable, Field
+from .body_form import FormDoc, parse_query, rebuild_query
+from .body_json import JsonObjDoc, JsonTextDoc, Limits, looks_like_json_container
+
+__all__ = [
+    "BodyNotInspectable",
+    "Field",
+    "ParsedBody",
+    "parse_body",
+    "parse_query",
+    "raw_text",
+    "rebuild_query",
+]
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_DECOMPRESSED = 50 * 1024 * 1024
+DEFAULT_MAX_DEPTH = 10_000
+
+
+class _TextDoc(Protocol):
+    fields: list[Field]
+
+    def rebuild(self, replacements: dict[int, str]) -> Any: ...
+
+
+class ParsedBody:
+    """A body as fields, plus the means to rebuild it with some field texts replaced."""
+
+    __slots__ = ("_doc", "_original", "_wrap", "charset", "fields", "kind")
+
+    def __init__(
+        self,
+        kind: str,
+        fields: list[Field],
+        original: object,
+        doc: _TextDoc | None = None,
+        wrap: Callable[[Any], Any] | None = None,
+        charset: str | None = None,
+    ) -> None:
+        self.kind = kind  # "json" | "form" | "multipart" | "text" | "binary" | "empty"
+        self.fields = fields
+        # The codec the text was read with; "latin-1" when the declared one could not decode it.
+        self.charset = charset
+        self._original = original
+        self._doc = doc
+        self._wrap = wrap
+
+    def rebuild(self, replacements: dict[int, str]) -> Any:
+        """The body with ``fields[i].text`` replaced by ``replacements[i]``, in the original type."""
+        fields = self.fields
+        changed = {}
+        for i, new in replacements.items():
+            if not 0 <= i < len(fields):
+                raise IndexError(f"no field {i} in this body ({len(fields)} fields)")
+            if new != fields[i].text:
+                changed[i] = new
+        if not changed or self._doc is None:
+            return self._original
+        rebuilt = self._doc.rebuild(changed)
+        return self._wrap(rebuilt) if self._wrap is not None else rebuilt
+
+    def __repr__(self) -> str:  # never the content
+        return f"ParsedBody(kind={self.kind!r}, fields={len(self.fields)})"
+
+
+# -- content type and charset ---------------------------------------------------------------------
+
+
+def _media_type(content_type: str | None) -> tuple[str, dict[str, str]]:
+    if not content_type:
+        return "", {}
+    mime, _, rest = content_type.partition(";")
+    params: dict[str, str] = {}
+    if rest:
+        for item in rest.split(";"):
+            name, eq, value = item.partition("=")
+            if eq:
+                params[name.strip().lower()] = value.strip().strip('"')
+    return mime.strip().lower(), params
+
+
+def _is_json_type(mime: str) -> bool:
+    return mime == "application/json" or mime.endswith("+json") or mime == "text/json"
+
+
+_BINARY_PREFIXES = ("image/", "audio/", "video/", "font/")
+_BINARY_TYPES = frozenset(
+    {
+        "application/octet-stream",
+        "application/pdf",
+        "application/zip",
+        "application/gzip",
+        "application/x-tar",
+    }
+)
+
+
+def _is_binary_type(mime: str) -> bool:
+    return mime in _BINARY_TYPES or mime.startswith(_BINARY_PREFIXES)
+
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str, bool]:
+    """(text, codec used, whether the declared/default codec decoded it cleanly)."""
+    codec = "utf-8"
+    if charset:
+        try:
+            codec = codecs.lookup(charset).name
+        except LookupError:
+            codec = "utf-8"
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) or data[:3] == codecs.BOM_UTF8:
+        for bom, name in _BOMS:
+            if data.startswith(bom):
+                codec = name
+                break
+    try:
+        return data.decode(codec), codec, True
+    except (UnicodeDecodeError, LookupError):
+        # One character per byte: lossless, every byte stays visible to the detectors.
+        return data.decode("latin-1"), "latin-1", False
+
+
+# -- content encoding ------------------------------------------------------------------------------
+
+# zlib window bits per Content-Encoding token; "deflate" may also arrive raw (no zlib header).
+_WBITS = {"gzip": 31, "x-gzip": 31, "deflate": 15}
+
+
+def _encodings(content_encoding: str | None) -> list[str]:
+    if not content_encoding:
+        return []
+    tokens = [t.strip().lower() for t in content_encoding.split(",")]
+    tokens = [t for t in tokens if t and t != "identity"]
+    for t in tokens:
+        if t not in _WBITS:
+            raise BodyNotInspectable(NOT_INSPECTABLE, f"unsupported Content-Encoding {t[:32]!r}")
+    return tokens
+
+
+def _inflate(data: bytes, wbits: int, cap: int) -> bytes:
+    """Decompress at most ``cap`` bytes; a bomb is stopped after ``cap + 1`` bytes, never allocated."""
+    out = bytearray()
+    while True:
+        d = zlib.decompressobj(wbits)
+        chunk = data
+        while chunk:
+            out += d.decompress(chunk, cap + 1 - len(out))
+            if len(out) > cap:
+                raise BodyNotInspectable(TOO_LARGE, f"decompressed body exceeds {cap} bytes")
+            chunk = d.unconsumed_tail
+            if d.eof:
+                break
+        if not d.eof:
+            out += d.flush()
+            if len(out) > cap:
+                raise BodyNotInspectable(TOO_LARGE, f"decompressed body exceeds {cap} bytes")
+            raise zlib.error("truncated compressed stream")
+        data = d.unused_data
+        if not data or wbits != 31:  # gzip may have several members; zlib streams have one
+            if data:
+                raise zlib.error("data after the end of the compressed stream")
+            return bytes(out)
+
+
+def _decompress(data: bytes, encodings: list[str], cap: int) -> tuple[bytes, list[int]]:
+    """Undo Content-Encoding (applied in the listed order); returns the data and wbits used per layer."""
+    used: list[int] = []
+    for enc in reversed(encodings):
+        wbits = _WBITS[enc]
+        try:
+            data = _inflate(data, wbits, cap)
+        except zlib.error:
+            if wbits != 15:
+                raise BodyNotInspectable(NOT_INSPECTABLE, f"body is not valid {enc} data") from None
+            try:  # "deflate" sent without the zlib wrapper, as some servers and clients do
+                wbits = -15
+                data = _inflate(data, wbits, cap)
+            except zlib.error:
+                raise BodyNotInspectable(NOT_INSPECTABLE, "body is not valid deflate data") from None
+        used.append(wbits)
+    return data, used
+
+
+def _compress(data: bytes, used: list[int]) -> bytes:
+    for wbits in reversed(used):
+        c = zlib.compressobj(6, zlib.DEFLATED, wbits)
+        data = c.compress(data) + c.flush()
+    return data
+
+
+# -- documents ---------------------------------------------------------------------------------------
+
+
+class _PlainText:
+    __slots__ = ("fields", "text")
+
+    def __init__(self, text: str, location: str, key: str | None = None) -> None:
+        self.text = text
+        self.fields = [Field(location, key, text)]
+
+    def rebuild(self, replacements: dict[int, str]) -> str:
+        return replacements.get(0, self.text)
+
+
+def text_doc(
+    text: str,
+    mime: str,
+    limits: Limits,
+    *,
+    json_prefix: str,
+    text_location: str,
+    form_prefix: str | None,
+    key: str | None = None,
+) -> tuple[str, _TextDoc]:
+    """Choose how to read a decoded body: form, JSON (declared or sniffed) or plain text."""
+    if form_prefix is not None and mime == "application/x-www-form-urlencoded":
+        return "form", FormDoc(text, form_prefix)
+    if _is_json_type(mime) or looks_like_json_container(text):
+        try:
+            return "json", JsonTextDoc(text, json_prefix, limits)
+        except ValueError:
+            pass  # malformed JSON is still scanned, as text
+        except BodyNotInspectable as exc:
+            if exc.reason_code != NOT_INSPECTABLE:
+                raise
+            # Nesting too deep to walk: every string is still in the text, so scan that.
+    return "text", _PlainText(text, text_location, key)
+
+
+class _Encoded:
+    """A text document read from bytes: rebuild encodes with the codec it was read with."""
+
+    __slots__ = ("codec", "doc", "fields")
+
+    def __init__(self, doc: _TextDoc, codec: str) -> None:
+        self.doc = doc
+        self.codec = codec
+        self.fields = doc.fields
+
+    def rebuild(self, replacements: dict[int, str]) -> bytes:
+        text = self.doc.rebuild(replacements)
+        try:
+            return text.encode(self.codec)
+        except UnicodeEncodeError:  # a replacement the original charset cannot carry
+            return text.encode(self.codec, "xmlcharrefreplace")
+
+
+def bytes_doc(
+    data: bytes,
+    content_type: str | None,
+    limits: Limits,
+    *,
+    json_prefix: str = "body$",
+    text_location: str = "body",
+    form_prefix: str | None = "form:",
+    key: str | None = None,
+    multipart_depth: int = 0,
+) -> tuple[str, _TextDoc, str | None]:
+    """Read bytes (already decompressed) as a document whose rebuild returns bytes."""
+    mime, params = _media_type(content_type)
+    if mime.startswith("multipart/") and params.get("boundary") and multipart_depth < 3:
+        from .body_multipart import MultipartDoc  # only multipart bodies pay for it
+
+        doc = MultipartDoc.parse(data, params["boundary"], limits, multipart_depth + 1, text_location)
+        if doc is not None:
+            return "multipart", doc, None
+    text, codec, clean = decode_bytes(data, params.get("charset"))
+    if _is_binary_type(mime) or not clean:
+        kind, doc = "text", _PlainText(text, text_location, key)
+        if not _is_binary_type(mime):
+            kind, doc = text_doc(
+                text,
+                mime,
+                limits,
+                json_prefix=json_prefix,
+                text_location=text_location,
+                form_prefix=form_prefix,
+                key=key,
+            )
+        return ("binary" if kind == "text" else kind), _Encoded(doc, codec), codec
+    kind, doc = text_doc(
+        text,
+        mime,
+        limits,
+        json_prefix=json_prefix,
+        text_location=text_location,
+        form_prefix=form_prefix,
+        key=key,
+    )
+    return kind, _Encoded(doc, codec), codec
+
+
+# -- public API --------------------------------------------------------------------------------------
+
+
+def parse_body(
+    body: object,
+    content_type: str | None = None,
+    content_encoding: str | None = None,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_decompressed: int = DEFAULT_MAX_DECOMPRESSED,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+) -> ParsedBody:
+    """Split a request body into scannable fields. Raises ``BodyNotInspectable`` (fail closed)."""
+    if body is None:
+        return ParsedBody("empty", [], body)
+    limits = Limits(max_depth, max_bytes)
+    if isinstance(body, (dict, list, tuple)):
+        doc = JsonObjDoc(body, "body$", limits)
+        return ParsedBody("json", doc.fields, body, doc)
+    if isinstance(body, str):
+        if len(body) > max_bytes:
+            raise BodyNotInspectable(TOO_LARGE, f"body of {len(body)} characters exceeds {max_bytes}")
+        if not body:
+            return ParsedBody("empty", [], body)
+        mime = _media_type(content_type)[0]
+        if mime.startswith("multipart/"):
+            data = body.encode("utf-8", "surrogateescape")
+            kind, bdoc, _ = bytes_doc(data, content_type, limits)
+            return ParsedBody(kind, bdoc.fields, body, bdoc, _utf8_text, "utf-8")
+        kind, tdoc = text_doc(
+            body, mime, limits, json_prefix="body$", text_location="body", form_prefix="form:"
+        )
+        return ParsedBody(kind, tdoc.fields, body, tdoc)
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        raw = bytes(body)
+        if len(raw) > max_bytes:
+            raise BodyNotInspectable(TOO_LARGE, f"body of {len(raw)} bytes exceeds {max_bytes}")
+        data, used = _decompress(raw, _encodings(content_encoding), max_decompressed)
+        if not data:
+            return ParsedBody("empty", [], body)
+        kind, bdoc, codec = bytes_doc(data, content_type, limits)
+        return ParsedBody(kind, bdoc.fields, body, bdoc, _rewrap(type(body), used), codec)
+    raise BodyNotInspectable(NOT_INSPECTABLE, f"body of type {type(body).__name__} cannot be inspected")
+
+
+def _utf8_text(data: bytes) -> str:
+    return data.decode("utf-8", "surrogateescape")
+
+
+def _rewrap(kind: type, used: list[int]) -> Callable[[bytes], Any]:
+    def wrap(data: bytes) -> Any:
+        if used:
+            data = _compress(data, used)
+        if kind is bytearray:
+            return bytearray(data)
+        if kind is memoryview:
+            return memoryview(data)
+        return data
+
+    return wrap
+
+
+def raw_text(
+    body: object, content_type: str | None = None, content_encoding: str | None = None
+) -> str | None:
+    """The whole body as text, cheaply, for a triage pass before field extraction.
+
+    JSON escapes and form encoding are left as written. None when the body cannot be read as text
+    here (then ``parse_body`` says why).
+    """
+    if body is None:
+        return ""
+    if isinstance(body, str):
+        return body
+    if isinstance(body, (dict, list, tuple)):
+        try:
+            return json.dumps(body, ensure_ascii=False, default=str)
+        except (ValueError, TypeError, RecursionError):
+            return None
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        data = bytes(body)
+        try:
+            if content_encoding:
+                data, _ = _decompress(data, _encodings(content_encoding), DEFAULT_MAX_DECOMPRESSED)
+        except BodyNotInspectable:
+            return None
+        return decode_bytes(data, _media_type(content_type)[1].get("charset"))[0]
+    return None

@@ -1,0 +1,456 @@
+"""JSON bodies: list every leaf as a field and rebuild with replaced leaves, structure intact.
+
+Two documents:
+
+* ``JsonTextDoc`` — JSON given as text. Parsed with the C decoder (objects kept as tuples of
+  pairs, so duplicate keys are all seen; numbers kept as their exact text). Rebuilding splices new
+  string tokens into the original text, so whitespace, key order, duplicate keys and number
+  formatting of everything untouched stay byte-for-byte the same. Nesting too deep for the C
+  decoder (it recurses) falls back to an iterative tokenizer.
+* ``JsonObjDoc`` — JSON-like Python objects (dict/list/tuple/str/numbers). Walked iteratively;
+  rebuilding copies only the containers on the path to a replaced leaf, never mutating the input.
+
+A string leaf that is itself a JSON object or array is walked too (``body$.a<json>$.b``) and
+re-serialised when one of its leaves changes.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from .body_fields import NOT_INSPECTABLE, TOO_LARGE, BodyNotInspectable, Field, key_segment
+
+# Locations deeper than this keep their head and show the rest as JSONPath recursive descent.
+_LOC_DEPTH = 48
+# How many levels of "JSON inside a JSON string" are walked.
+NESTED_JSON_LEVELS = 3
+
+
+class _Num(str):
+    """A JSON number kept as its exact source text (card numbers sent as numbers, big floats)."""
+
+    __slots__ = ()
+
+
+class Limits:
+    """Work limits shared by one parse (all nested documents draw on the same counters)."""
+
+    __slots__ = ("max_depth", "nodes_left")
+
+    def __init__(self, max_depth: int, max_nodes: int) -> None:
+        self.max_depth = max_depth
+        self.nodes_left = max_nodes
+
+    def too_deep(self) -> BodyNotInspectable:
+        return BodyNotInspectable(NOT_INSPECTABLE, f"JSON nesting deeper than {self.max_depth} levels")
+
+    def spend(self, n: int) -> None:
+        self.nodes_left -= n
+        if self.nodes_left < 0:
+            raise BodyNotInspectable(TOO_LARGE, "JSON body has too many nodes to inspect")
+
+
+# String and number tokens of JSON text, in document order (literals true/false/null excluded).
+_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|NaN|-?Infinity', re.S)
+_LEX = re.compile(
+    r'[ \t\r\n]*(?:("[^"\\]*(?:\\.[^"\\]*)*")|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|NaN|-?Infinity)'
+    r"|([{}\[\]:,])|(true|false|null))",
+    re.S,
+)
+_TRAILING_WS = re.compile(r"[ \t\r\n]*\Z")
+
+
+def looks_like_json_container(s: str) -> bool:
+    """Cheap pre-check before trying to parse a string as a JSON object or array."""
+    if len(s) < 2:
+        return False
+    first, last = s[0], s[-1]
+    if first in " \t\r\n" or last in " \t\r\n":
+        s = s.strip()
+        if len(s) < 2:
+            return False
+        first, last = s[0], s[-1]
+    return (first == "{" and last == "}") or (first == "[" and last == "]")
+
+
+def dump_str(text: str, ascii_only: bool) -> str:
+    return json.dumps(text, ensure_ascii=ascii_only)
+
+
+def _child_base(base: str, seg: str, depth: int) -> str:
+    """Location prefix for the children of a container at ``depth`` whose own location is base+seg."""
+    if depth < _LOC_DEPTH:
+        return base + seg
+    if depth == _LOC_DEPTH:
+        return base + seg + ".."
+    return base
+
+
+def _seg_for(seg: str, depth: int) -> str:
+    # Below the display depth the base already ends with "..": drop the segment's own dot.
+    return seg[1:] if depth >= _LOC_DEPTH and seg[:1] == "." else seg
+
+
+class JsonTextDoc:
+    """A JSON document given as text. Raises ValueError if ``text`` is not JSON."""
+
+    __slots__ = ("_slots", "fields", "text")
+
+    def __init__(self, text: str, prefix: str, limits: Limits, nest: int = NESTED_JSON_LEVELS) -> None:
+        self.text = text
+        self.fields: list[Field] = []
+        # Per field: (token ordinal in the text, nested doc or None, index of the field in that doc).
+        self._slots: list[tuple[int, JsonTextDoc | None, int]] = []
+        try:
+            root = json.loads(
+                text, object_pairs_hook=tuple, parse_int=_Num, parse_float=_Num, parse_constant=_Num
+            )
+        except RecursionError:
+            self._walk_tokens(prefix, limits, nest)
+            return
+        self._walk(root, prefix, limits, nest)
+
+    # -- parsing -----------------------------------------------------------------------------------
+
+    def _leaf(self, text: str, loc: str, key: str | None, ordinal: int, limits: Limits, nest: int) -> None:
+        if nest > 0 and looks_like_json_container(text):
+            try:
+                child = JsonTextDoc(text, loc + "<json>$", limits, nest - 1)
+            except ValueError:
+                child = None
+            if child is not None:
+                self.fields.extend(child.fields)
+                self._slots.extend((ordinal, child, j) for j in range(len(child.fields)))
+                return
+        self.fields.append(Field(loc, key, text))
+        self._slots.append((ordinal, None, 0))
+
+    def _key_field(self, key: str, loc: str, ordinal: int) -> None:
+        self.fields.append(Field(loc + "<key>", key, key, True))
+        self._slots.append((ordinal, None, 0))
+
+    def _walk(self, root: object, prefix: str, limits: Limits, nest: int) -> None:
+        """Walk the decoded document in document order, counting string/number tokens."""
+        ordinal = -1
+        max_depth = limits.max_depth
+        # (node, location base, segment, context key, depth); depth < 0 marks a key token
+        # (-1 shown in the location, -2 hidden, hence scanned as a field).
+        stack: list[tuple[Any, str, str, str | None, int]] = [(root, prefix, "", None, 0)]
+        nodes = 0
+        while stack:
+            node, base, seg, key, depth = stack.pop()
+            nodes += 1
+            if depth < 0:
+                ordinal += 1
+                if depth == -2:
+                    self._key_field(node, base + seg, ordinal)
+                continue
+            t = type(node)
+            if t is str:
+                ordinal += 1
+                self._leaf(node, base + seg, key, ordinal, limits, nest)
+            elif t is _Num:
+                ordinal += 1
+                self.fields.append(Field(base + seg, key, str(node)))
+                self._slots.append((ordinal, None, 0))
+            elif t is tuple or t is list:
+                if depth >= max_depth:
+                    raise limits.too_deep()
+                cbase = _child_base(base, seg, depth)
+                d = depth + 1
+                if t is tuple:  # object: pairs in document order
+                    for i in range(len(node) - 1, -1, -1):
+                        k, v = node[i]
+                        kseg = key_segment(k)
+                        hidden = kseg is None
+                        kseg = _seg_for("[#" + str(i) + "]" if hidden else kseg, depth)
+                        stack.append((v, cbase, kseg, k, d))
+                        stack.append((k, cbase, kseg, k, -2 if hidden else -1))
+                else:
+                    for i in range(len(node) - 1, -1, -1):
+                        stack.append((node[i], cbase, "[" + str(i) + "]", key, d))
+        limits.spend(nodes)
+
+    def _walk_tokens(self, prefix: str, limits: Limits, nest: int) -> None:
+        """Iterative walk for documents nested too deeply for the C decoder."""
+        text = self.text
+        pos = 0
+        ordinal = -1
+        # Frame: [is_object, children's location base, index, current key, key segment, context key, depth]
+        frames: list[list[Any]] = []
+        expect_key = False
+        nodes = 0
+        while True:
+            m = _LEX.match(text, pos)
+            if m is None:
+                if _TRAILING_WS.match(text, pos) and not frames and nodes:
+                    break
+                raise ValueError("not JSON")
+            pos = m.end()
+            nodes += 1
+            s, num, punct = m.group(1), m.group(2), m.group(3)
+            top = frames[-1] if frames else None
+            if s is not None and top is not None and top[0] and expect_key:
+                ordinal += 1
+                key = json.loads(s)
+                kseg = key_segment(key)
+                hidden = kseg is None
+                top[3] = key
+                top[4] = _seg_for("[#" + str(top[2]) + "]" if hidden else kseg, top[6] - 1)
+                if hidden:
+                    self._key_field(key, top[1] + top[4], ordinal)
+                expect_key = False
+                continue
+            if punct is None or punct in "{[":
+                # A value: its location and context key come from the enclosing frame.
+                if top is None:
+                    if nodes > 1:
+                        raise ValueError("not JSON")
+                    base, seg, ctx, depth = prefix, "", None, 0
+                elif top[0]:
+                    base, seg, ctx, depth = top[1], top[4], top[3], top[6]
+                else:
+                    base, seg, ctx, depth = (
+                        top[1],
+                        _seg_for("[" + str(top[2]) + "]", top[6] - 1),
+                        top[5],
+                        top[6],
+                    )
+                if s is not None:
+                    ordinal += 1
+                    self._leaf(json.loads(s), base + seg, ctx, ordinal, limits, nest)
+                elif num is not None:
+                    ordinal += 1
+                    self.fields.append(Field(base + seg, ctx, num))
+                    self._slots.append((ordinal, None, 0))
+                elif punct is not None:
+                    if depth >= limits.max_depth:
+                        raise limits.too_deep()
+                    frames.append([punct == "{", _child_base(base, seg, depth), 0, None, "", ctx, depth + 1])
+                    expect_key = punct == "{"
+                continue
+            if punct == ",":
+                if top is None:
+                    raise ValueError("not JSON")
+                top[2] += 1
+                expect_key = top[0]
+            elif punct in "}]":
+                if top is None or top[0] != (punct == "}"):
+                    raise ValueError("not JSON")
+                frames.pop()
+                expect_key = False
+        limits.spend(nodes)
+
+    # -- rebuilding --------------------------------------------------------------------------------
+
+    def rebuild(self, replacements: dict[int, str]) -> str:
+        """The document text with the given fields (index → new text) replaced."""
+        if not replacements:
+            return self.text
+        new_tokens: dict[int, str] = {}
+        nested: dict[int, tuple[JsonTextDoc, dict[int, str]]] = {}
+        for i, new in replacements.items():
+            ordinal, child, j = self._slots[i]
+            if child is None:
+                new_tokens[ordinal] = new
+            else:
+                nested.setdefault(ordinal, (child, {}))[1][j] = new
+        for ordinal, (child, repl) in nested.items():
+            new_tokens[ordinal] = child.rebuild(repl)
+        wanted = sorted(new_tokens)
+        text = self.text
+        out: list[str] = []
+        last = 0
+        k = 0
+        for ordinal, m in enumerate(_TOKEN.finditer(text)):
+            if ordinal != wanted[k]:
+                continue
+            token = m.group()
+            out.append(text[last : m.start()])
+            out.append(dump_str(new_tokens[ordinal], token.isascii()))
+            last = m.end()
+            k += 1
+            if k == len(wanted):
+                break
+        out.append(text[last:])
+        return "".join(out)
+
+
+_EXIT = object()
+
+
+class JsonObjDoc:
+    """JSON-like Python objects (the ``body=`` of ``scan()``), walked without recursion."""
+
+    __slots__ = ("_containers", "_slots", "fields", "root")
+
+    def __init__(self, root: object, prefix: str, limits: Limits, nest: int = NESTED_JSON_LEVELS) -> None:
+        self.root = root
+        self.fields: list[Field] = []
+        # Containers met: (object, parent index, key in parent, depth).
+        self._containers: list[tuple[Any, int, Any, int]] = []
+        # Per field: (container index, key in container, mode, nested doc, index in nested doc);
+        # mode: "v" value, "k" key, "b" bytes value, "c" nested JSON text.
+        self._slots: list[tuple[int, Any, str, Any, int]] = []
+        self._walk(prefix, limits, nest)
+
+    def _walk(self, prefix: str, limits: Limits, nest: int) -> None:
+        fields, slots, containers = self.fields, self._slots, self._containers
+        on_path: set[int] = set()
+        # (node, parent container index, key in parent, location base, segment, context key, depth)
+        stack: list[tuple[Any, int, Any, str, str, Any, int]] = [(self.root, -1, None, prefix, "", None, 0)]
+        nodes = 0
+        while stack:
+            node, parent, pkey, base, seg, key, depth = stack.pop()
+            if node is _EXIT:
+                on_path.discard(parent)
+                continue
+            nodes += 1
+            if nodes > limits.nodes_left:
+                raise BodyNotInspectable(TOO_LARGE, "body has too many nodes to inspect")
+            loc = base + seg
+            if isinstance(node, str):
+                if nest > 0 and looks_like_json_container(node):
+                    try:
+                        child = JsonTextDoc(node, loc + "<json>$", limits, nest - 1)
+                    except ValueError:
+                        child = None
+                    if child is not None:
+                        fields.extend(child.fields)
+                        slots.extend((parent, pkey, "c", child, j) for j in range(len(child.fields)))
+                        continue
+                fields.append(Field(loc, _ctx(key), node))
+                slots.append((parent, pkey, "v", None, 0))
+            elif isinstance(node, (dict, list, tuple)):
+                if id(node) in on_path:
+                    raise BodyNotInspectable(NOT_INSPECTABLE, "body contains a circular reference")
+                if depth >= limits.max_depth:
+                    raise limits.too_deep()
+                ci = len(containers)
+                containers.append((node, parent, pkey, depth))
+                on_path.add(id(node))
+                stack.append((_EXIT, id(node), None, "", "", None, 0))  # type: ignore[arg-type]
+                cbase = _child_base(base, seg, depth)
+                d = depth + 1
+                if isinstance(node, dict):
+                    items = list(node.items())
+                    for i in range(len(items) - 1, -1, -1):
+                        k, v = items[i]
+                        skey = k if isinstance(k, str) else str(k)
+                        kseg = key_segment(skey)
+                        if kseg is None:
+                            kseg = _seg_for("[#" + str(i) + "]", depth)
+                            stack.append((v, ci, k, cbase, kseg, skey, d))
+                            fields_key = Field(cbase + kseg + "<key>", skey, skey, True)
+                            stack.append((fields_key, ci, k, "", "", None, -1))
+                        else:
+                            stack.append((v, ci, k, cbase, _seg_for(kseg, depth), skey, d))
+                else:
+                    for i in range(len(node) - 1, -1, -1):
+                        stack.append((node[i], ci, i, cbase, "[" + str(i) + "]", key, d))
+            elif isinstance(node, Field):  # a hidden key, scanned in document order
+                fields.append(node)
+                slots.append((parent, pkey, "k", None, 0))
+            elif node is None or isinstance(node, bool):
+                continue
+            elif isinstance(node, (int, float)):
+                fields.append(Field(loc, _ctx(key), _number_text(node)))
+                slots.append((parent, pkey, "v", None, 0))
+            elif isinstance(node, (bytes, bytearray, memoryview)):
+                raw = bytes(node)
+                try:
+                    text, codec = raw.decode("utf-8"), "utf-8"
+                except UnicodeDecodeError:
+                    text, codec = raw.decode("latin-1"), "latin-1"
+                fields.append(Field(loc, _ctx(key), text))
+                slots.append((parent, pkey, "b", codec, 0))
+            else:  # Decimal, UUID, datetime, enums...: what json.dumps(default=str) would send
+                fields.append(Field(loc, _ctx(key), str(node)))
+                slots.append((parent, pkey, "v", None, 0))
+        limits.spend(nodes)
+
+    def rebuild(self, replacements: dict[int, str]) -> Any:
+        """A new object with the given fields replaced; containers off the changed paths are shared."""
+        if not replacements or not self._containers:
+            return self.root
+        copies: dict[int, Any] = {}
+        renames: dict[int, list[tuple[Any, str]]] = {}
+        nested: dict[tuple[int, Any], tuple[JsonTextDoc, dict[int, str]]] = {}
+        for i, new in replacements.items():
+            ci, pkey, mode, extra, j = self._slots[i]
+            if mode == "k":
+                renames.setdefault(ci, []).append((pkey, new))
+            elif mode == "c":
+                nested.setdefault((ci, pkey), (extra, {}))[1][j] = new
+            elif mode == "b":
+                self._mutable(ci, copies)[pkey] = new.encode(extra, "replace")
+            else:
+                self._mutable(ci, copies)[pkey] = new
+        for (ci, pkey), (child, repl) in nested.items():
+            self._mutable(ci, copies)[pkey] = child.rebuild(repl)
+        for ci in renames:  # copy them while their parents can still be assigned into
+            self._mutable(ci, copies)
+        self._finish_tuples(copies)
+        for ci, pairs in renames.items():
+            self._rename_keys(copies[ci], pairs)
+        return copies[0]
+
+    def _mutable(self, ci: int, copies: dict[int, Any]) -> Any:
+        """The copy of container ``ci``, copying every container between it and the root first."""
+        chain = []
+        while ci >= 0 and ci not in copies:
+            chain.append(ci)
+            ci = self._containers[ci][1]
+        for c in reversed(chain):
+            obj, parent, pkey, _ = self._containers[c]
+            if type(obj) is dict:
+                new: Any = dict(obj)
+            elif isinstance(obj, tuple):
+                new = list(obj)  # made a tuple again by _finish_tuples
+            else:
+                new = copy.copy(obj)
+            copies[c] = new
+            if parent >= 0:
+                copies[parent][pkey] = new
+        return copies[chain[0]] if chain else copies[ci]
+
+    def _finish_tuples(self, copies: dict[int, Any]) -> None:
+        for ci in sorted(copies, key=lambda c: -self._containers[c][3]):
+            obj, parent, pkey, _ = self._containers[ci]
+            if isinstance(obj, tuple):
+                items = copies[ci]
+                make: Callable[[Any], Any] = getattr(type(obj), "_make", type(obj))
+                copies[ci] = made = make(items)
+                if parent >= 0:
+                    copies[parent][pkey] = made
+
+    @staticmethod
+    def _rename_keys(current: Any, pairs: list[tuple[Any, str]]) -> None:
+        new_names = dict(pairs)
+        items = list(current.items())
+        taken = {k for k in current if k not in new_names}
+        renamed = []
+        for k, v in items:
+            if k in new_names:
+                name, n = new_names[k], 1
+                while name in taken:  # two keys redacted to the same placeholder: keep both
+                    n += 1
+                    name = f"{new_names[k]}#{n}"
+                taken.add(name)
+                k = name
+            renamed.append((k, v))
+        current.clear()
+        current.update(renamed)
+
+
+def _ctx(key: Any) -> str | None:
+    return key if key is None or isinstance(key, str) else str(key)
+
+
+def _number_text(n: int | float) -> str:
+    # What json.dumps sends for it (floats: shortest repr; NaN/inf as JSON's extensions).
+    return json.dumps(n) if isinstance(n, float) else int.__repr__(n)

@@ -1,0 +1,321 @@
+"""Validate a parsed policy document and turn it into a normalised, JSON-able dict.
+
+Every problem is collected (not just the first) as ``(line, message)``; lines come from
+:class:`~.policy_lines.LineLocator`. The normalised form is what the policy version hashes, so
+comments, key order and spelling variants (``"deny"`` vs ``"DENY"``) do not change the version.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from typing import Any
+
+from ..model import Decision
+from .policy_globs import (
+    field_glob_error,
+    host_glob_error,
+    name_glob_error,
+    path_glob_error,
+    type_glob_error,
+)
+from .policy_lines import LineLocator, Path
+
+Errors = list[tuple[int | None, str]]
+
+DECISIONS = tuple(d.value for d in Decision)
+# Input conditions have no finding to redact, so SANITIZE would mean nothing for them.
+_NO_SANITIZE = tuple(d for d in DECISIONS if d != Decision.SANITIZE.value)
+
+# setting name -> (kind, allowed decisions or None)
+SETTINGS_SCHEMA: dict[str, tuple[str, tuple[str, ...] | None]] = {
+    "max_body_bytes": ("positive_int", None),
+    "body_too_large": ("decision", _NO_SANITIZE),
+    "not_inspectable": ("decision", _NO_SANITIZE),
+    "private_network": ("decision", _NO_SANITIZE),
+    "exfil_destination": ("decision", _NO_SANITIZE),
+    "approval_ttl_seconds": ("positive_int", None),
+    "secrets": ("decision", DECISIONS),
+    "pii": ("decision", DECISIONS),
+    "types": ("decision_table", DECISIONS),
+}
+RISK_KEYS = ("secret", "pii", "types")
+TOP_KEYS = ("description", "extends", "disable", "settings", "risk", "rules", "allow")
+EXTENDS = ("default", "none")
+
+# match key -> (validator of one pattern, how the value is normalised)
+_Check = Callable[[object], "str | None"]
+MATCH_KEYS: dict[str, tuple[_Check, Callable[[str], str]]] = {
+    "methods": (lambda v: _token_error(v, "method"), str.upper),
+    "schemes": (lambda v: _token_error(v, "scheme"), str.lower),
+    "hosts": (host_glob_error, lambda s: s.lower().rstrip(".")),
+    "paths": (path_glob_error, str),
+    "finding_types": (type_glob_error, str.upper),
+    "categories": (lambda v: _category_error(v), str.lower),
+    "fields": (field_glob_error, str),
+    "agent_ids": (lambda v: name_glob_error(v, "agent id"), str),
+}
+FINDING_KEYS = ("finding_types", "categories", "fields")
+CATEGORIES = ("secret", "pii")
+RULE_KEYS = ("id", "description", "decision", "risk", *MATCH_KEYS)
+ALLOW_KEYS = ("id", "description", *MATCH_KEYS)
+
+
+def _token_error(value: object, what: str) -> str | None:
+    if not isinstance(value, str):
+        return f"{what}s must be strings, got {type(value).__name__}"
+    if not value or not value.replace("-", "").replace("+", "").replace(".", "").isalnum():
+        return f"invalid {what} {value!r}"
+    return None
+
+
+def _category_error(value: object) -> str | None:
+    if not isinstance(value, str) or value.lower() not in CATEGORIES:
+        return f"unknown category {value!r}; expected one of {', '.join(CATEGORIES)}"
+    return None
+
+
+def _type_name(value: object) -> str:
+    return {str: "string", int: "integer", float: "float", bool: "boolean", list: "array",
+            dict: "table"}.get(type(value), type(value).__name__)
+
+
+def _unknown(key: str, known: tuple[str, ...] | list[str], where: str) -> str:
+    msg = f"unknown key {key!r} in {where}"
+    close = difflib.get_close_matches(key, list(known), n=1)
+    if close:
+        msg += f"; did you mean {close[0]!r}?"
+    return msg
+
+
+class _Validator:
+    def __init__(self, text: str | None) -> None:
+        self.errors: Errors = []
+        self._locator = LineLocator(text) if text else None
+
+    def err(self, path: Path, message: str) -> None:
+        line = self._locator.line(path) if self._locator else None
+        self.errors.append((line, message))
+
+    def decision(self, value: object, path: Path, where: str, allowed: tuple[str, ...]) -> str | None:
+        if not isinstance(value, str) or value.upper() not in DECISIONS:
+            self.err(path, f"{where} must be one of {', '.join(allowed)}, got {value!r}")
+            return None
+        if value.upper() not in allowed:
+            self.err(path, f"{where} cannot be {value.upper()}; expected one of {', '.join(allowed)}")
+            return None
+        return value.upper()
+
+    def _decision_any(self, value: object, path: Path, where: str) -> str | None:
+        return self.decision(value, path, where, DECISIONS)
+
+    def settings(self, raw: object) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if not isinstance(raw, dict):
+            self.err(("settings",), f"[settings] must be a table, got {_type_name(raw)}")
+            return out
+        for key, value in raw.items():
+            path = ("settings", key)
+            if key not in SETTINGS_SCHEMA:
+                self.err(path, _unknown(key, list(SETTINGS_SCHEMA), "[settings]"))
+                continue
+            kind, allowed = SETTINGS_SCHEMA[key]
+            if kind == "positive_int":
+                if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                    self.err(path, f"settings.{key} must be a positive integer, got {value!r}")
+                else:
+                    out[key] = value
+            elif kind == "decision":
+                assert allowed is not None
+                d = self.decision(value, path, f"settings.{key}", allowed)
+                if d:
+                    out[key] = d
+            else:
+                out[key] = self._type_table(value, path, self._decision_any)
+        return out
+
+    def _type_table(self, raw: object, path: Path, convert: Callable[[object, Path, str], Any]) -> dict:
+        where = ".".join(str(p) for p in path)
+        if not isinstance(raw, dict):
+            self.err(path, f"[{where}] must be a table of finding type = value, got {_type_name(raw)}")
+            return {}
+        out: dict[str, Any] = {}
+        for type_glob, value in raw.items():
+            kpath = (*path, type_glob)
+            problem = type_glob_error(type_glob)
+            if problem:
+                self.err(kpath, f"in [{where}]: {problem}")
+                continue
+            converted = convert(value, kpath, f"{where}.{type_glob}")
+            if converted is not None:
+                out[type_glob.upper()] = converted
+        return out
+
+    def risk_value(self, value: object, path: Path, where: str) -> float | None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+            self.err(path, f"{where} must be a number between 0 and 1, got {value!r}")
+            return None
+        return float(value)
+
+    def risk(self, raw: object) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if not isinstance(raw, dict):
+            self.err(("risk",), f"[risk] must be a table, got {_type_name(raw)}")
+            return out
+        for key, value in raw.items():
+            path = ("risk", key)
+            if key not in RISK_KEYS:
+                self.err(path, _unknown(key, RISK_KEYS, "[risk]"))
+            elif key == "types":
+                out["types"] = self._type_table(value, path, self.risk_value)
+            else:
+                r = self.risk_value(value, path, f"risk.{key}")
+                if r is not None:
+                    out[key] = r
+        return out
+
+    def entries(self, raw: object, table: str, *, is_rule: bool) -> list[dict[str, Any]]:
+        if not isinstance(raw, list):
+            self.err((table,), f"'{table}' must be an array of tables ([[{table}]]), got {_type_name(raw)}")
+            return []
+        return [e for i, item in enumerate(raw) if (e := self.entry(item, table, i, is_rule)) is not None]
+
+    def entry(self, raw: object, table: str, index: int, is_rule: bool) -> dict[str, Any] | None:
+        base: Path = (table, index)
+        rid = raw.get("id") if isinstance(raw, dict) else None
+        where = f"[[{table}]] #{index + 1}" + (f" (id {rid!r})" if isinstance(rid, str) and rid else "")
+        if not isinstance(raw, dict):
+            self.err(base, f"{where} must be a table, got {_type_name(raw)}")
+            return None
+        known = RULE_KEYS if is_rule else ALLOW_KEYS
+        ok = True
+        out: dict[str, Any] = {}
+        for key, value in raw.items():
+            path = (*base, key)
+            if key not in known:
+                hint = ""
+                if not is_rule and key in ("decision", "risk"):
+                    hint = " (an allowance only removes expected findings; it has no decision or risk)"
+                self.err(path, _unknown(key, known, where) + hint)
+                ok = False
+            elif key == "id":
+                if not isinstance(value, str) or not value.strip() or any(c.isspace() for c in value):
+                    self.err(path, f"{where}: id must be a non-empty string without spaces, got {value!r}")
+                    ok = False
+                else:
+                    out["id"] = value
+            elif key == "description":
+                if not isinstance(value, str):
+                    self.err(path, f"{where}: description must be a string, got {_type_name(value)}")
+                    ok = False
+                else:
+                    out["description"] = value
+            elif key == "decision":
+                d = self.decision(value, path, f"{where}: decision", DECISIONS)
+                ok = ok and d is not None
+                if d:
+                    out["decision"] = d
+            elif key == "risk":
+                r = self.risk_value(value, path, f"{where}: risk")
+                ok = ok and r is not None
+                if r is not None:
+                    out["risk"] = r
+            else:
+                patterns = self.patterns(value, path, where, key)
+                ok = ok and patterns is not None
+                if patterns is not None:
+                    out[key] = patterns
+        if "id" not in raw:
+            self.err(base, f"{where} has no 'id'")
+            ok = False
+        if is_rule and "decision" not in raw:
+            self.err(base, f"{where} has no 'decision' (one of {', '.join(DECISIONS)})")
+            ok = False
+        if not is_rule and not any(k in raw for k in FINDING_KEYS):
+            self.err(base, f"{where} must say which findings it allows: set finding_types, categories "
+                           "and/or fields (use categories = [\"secret\", \"pii\"] to allow everything)")
+            ok = False
+        return out if ok else None
+
+    def patterns(self, value: object, path: Path, where: str, key: str) -> list[str] | None:
+        check, normalise = MATCH_KEYS[key]
+        if not isinstance(value, list):
+            self.err(path, f"{where}: {key} must be an array of strings, got {_type_name(value)}")
+            return None
+        if not value:
+            self.err(path, f"{where}: {key} is empty; leave the key out to match anything")
+            return None
+        out: list[str] = []
+        for item in value:
+            problem = check(item)
+            if problem:
+                self.err(path, f"{where}: {problem}")
+                return None
+            assert isinstance(item, str)
+            n = normalise(item)
+            if n not in out:
+                out.append(n)
+        return out
+
+
+def validate(doc: dict[str, Any], text: str | None, base_ids: frozenset[str] = frozenset()
+             ) -> tuple[dict[str, Any], Errors]:
+    """Check one parsed policy file. Returns its normalised content and the errors found.
+
+    ``base_ids`` are the rule/allowance ids of the default policy (what ``disable`` may name).
+    """
+    v = _Validator(text)
+    out: dict[str, Any] = {"extends": "default", "disable": [], "settings": {}, "risk": {},
+                           "rules": [], "allow": []}
+    for key in doc:
+        if key not in TOP_KEYS:
+            v.err((key,), _unknown(key, TOP_KEYS, "the policy file (top level)"))
+    if "description" in doc and not isinstance(doc["description"], str):
+        v.err(("description",), "description must be a string")
+    if "extends" in doc:
+        ext = doc["extends"]
+        if ext not in EXTENDS:
+            v.err(("extends",), f"extends must be \"default\" or \"none\", got {ext!r}")
+        else:
+            out["extends"] = ext
+    if "disable" in doc:
+        out["disable"] = _disable(v, doc["disable"], base_ids if out["extends"] == "default" else frozenset())
+    if "settings" in doc:
+        out["settings"] = v.settings(doc["settings"])
+    if "risk" in doc:
+        out["risk"] = v.risk(doc["risk"])
+    if "rules" in doc:
+        out["rules"] = v.entries(doc["rules"], "rules", is_rule=True)
+    if "allow" in doc:
+        out["allow"] = v.entries(doc["allow"], "allow", is_rule=False)
+    _check_unique_ids(v, doc)
+    return out, sorted(v.errors, key=lambda e: (e[0] is None, e[0] or 0))
+
+
+def _disable(v: _Validator, raw: object, base_ids: frozenset[str]) -> list[str]:
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+        v.err(("disable",), "disable must be an array of rule/allowance ids")
+        return []
+    for rid in raw:
+        if rid not in base_ids:
+            hint = difflib.get_close_matches(rid, sorted(base_ids), n=1)
+            more = f"; did you mean {hint[0]!r}?" if hint else ""
+            v.err(("disable",), f"disable: the default policy has no rule or allowance {rid!r}{more}")
+    return [rid for rid in raw if rid in base_ids]
+
+
+def _check_unique_ids(v: _Validator, doc: dict[str, Any]) -> None:
+    seen: dict[str, str] = {}
+    for table in ("rules", "allow"):
+        items = doc.get(table)
+        if not isinstance(items, list):
+            continue
+        for i, item in enumerate(items):
+            rid = item.get("id") if isinstance(item, dict) else None
+            if not isinstance(rid, str):
+                continue
+            here = f"[[{table}]] #{i + 1}"
+            if rid in seen:
+                v.err((table, i, "id"), f"{here}: duplicate id {rid!r} (first used by {seen[rid]})")
+            else:
+                seen[rid] = here

@@ -1,0 +1,509 @@
+"""The embedded scanner: one request in, one decision (with redactions) out.
+
+Pipeline: destination → fields (URL, query, headers, body) → cheap triage → normalise/decode views →
+detectors → map hits back to original spans → policy verdict → structure-preserving redaction.
+Knows nothing of HTTP client libraries or OpenTelemetry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from ..errors import ScannerError
+from ..model import Decision, Finding, ReasonCode, RiskBand, ScanResponse
+from . import decoding, destinations, pii, secrets
+from .body import BodyNotInspectable, Field, ParsedBody, parse_body, parse_query, raw_text, rebuild_query
+from .policy import Policy, Verdict
+from .types import DestinationAssessment, Hit, RequestContext
+
+# Header values we never need to read: they carry framing, not data. Skipping them keeps the hot path short.
+_FRAMING_HEADERS = frozenset(
+    {"content-length", "content-type", "content-encoding", "transfer-encoding", "connection", "host",
+     "accept", "accept-encoding", "accept-language", "user-agent", "keep-alive", "te", "expect"}
+)
+_REDACTION_PASSES = 3
+
+
+def placeholder(finding_type: str) -> str:
+    return f"[REDACTED:{finding_type}]"
+
+
+@dataclass
+class _FieldHits:
+    """Findings of one field, with the original spans to redact."""
+
+    field: Field
+    spans: list[tuple[int, int, str]]  # (start, end, type) in field.text
+
+
+def _detect(text: str, key: str | None) -> list[tuple[Hit, str | None, tuple[int, int], str]]:
+    """All hits in ``text`` as (hit, encoding, original span, decoded value)."""
+    if not (secrets.may_match(text) or pii.may_match(text) or decoding.needs_views(text)):
+        return []
+    found: list[tuple[Hit, str | None, tuple[int, int], str]] = []
+    seen: set[tuple[str, int, int]] = set()
+    for view in decoding.views(text) if decoding.needs_views(text) else [None]:
+        vtext = text if view is None else view.text
+        if not (secrets.may_match(vtext) or pii.may_match(vtext)):
+            continue
+        for hit in (*secrets.detect(vtext, key), *pii.detect(vtext, key)):
+            span = (hit.start, hit.end) if view is None else view.to_original(hit.start, hit.end)
+            mark = (hit.type, span[0], span[1])
+            if mark in seen:
+                continue
+            seen.add(mark)
+            found.append((hit, None if view is None else view.encoding, span, vtext[hit.start : hit.end]))
+    return found
+
+
+def _merge_spans(spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    merged: list[tuple[int, int, str]] = []
+    for start, end, kind in sorted(spans):
+        if merged and start < merged[-1][1]:
+            prev = merged[-1]
+            merged[-1] = (prev[0], max(prev[1], end), prev[2])
+        else:
+            merged.append((start, end, kind))
+    return merged
+
+
+def redact_text(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
+    """Replace each span with a typed placeholder; overlapping spans merge into one."""
+    out: list[str] = []
+    pos = 0
+    for start, end, kind in _merge_spans(spans):
+        out.append(text[pos:start])
+        out.append(placeholder(kind))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _header_items(headers: Any) -> list[tuple[str, str]]:
+    if headers is None:
+        return []
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    result: list[tuple[str, str]] = []
+    for item in items:
+        try:
+            name, value = item
+        except (TypeError, ValueError):
+            raise TypeError("headers must be a mapping or an iterable of (name, value) pairs") from None
+        result.append((_as_text(name), _as_text(value)))
+    return result
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("latin-1")
+    return str(value)
+
+
+def _header(items: list[tuple[str, str]], name: str) -> str | None:
+    for key, value in items:
+        if key.lower() == name:
+            return value
+    return None
+
+
+def request_fingerprint(method: str, url: str, body: Any) -> str:
+    """SHA-256 of method, URL and body, for callers (direct ``scan()``) that give no request hash."""
+    digest = hashlib.sha256()
+    digest.update(method.upper().encode() + b"\n" + url.encode("utf-8", "surrogatepass") + b"\n")
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        digest.update(bytes(body))
+    elif isinstance(body, str):
+        digest.update(body.encode("utf-8", "surrogatepass"))
+    elif body is not None:
+        digest.update(json.dumps(body, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+class LocalScanner:
+    """The embedded engine behind ``interven_autoguard.scan()``. Thread-safe; compile once, scan many."""
+
+    name = "embedded"
+
+    def __init__(self, policy: Any = None, *, approvals: Any = None, salt: bytes | None = None) -> None:
+        self.policy: Policy = Policy.load(policy)
+        self._approvals = approvals
+        self._approvals_lock = threading.Lock()
+        self._salt = salt if salt is not None else os.urandom(16)
+
+    # ----------------------------------------------------------------- public
+
+    def scan(
+        self,
+        *,
+        method: str = "GET",
+        url: str,
+        headers: Any = None,
+        body: Any = None,
+        agent_id: str | None = None,
+        request_hash: str | None = None,
+    ) -> ScanResponse:
+        if not isinstance(method, str) or not method:
+            raise TypeError("method must be a non-empty string such as 'POST'")
+        if not isinstance(url, str):
+            raise TypeError(f"url must be a string, not {type(url).__name__}")
+        header_items = _header_items(headers)
+        trace_id = uuid.uuid4().hex
+        try:
+            response = self._scan(method.upper(), url, header_items, body, agent_id, trace_id)
+        except Exception as exc:  # an engine bug must not let a request through uninspected
+            return ScanResponse(
+                decision=Decision.DENY,
+                reason_codes=[ReasonCode.SCANNER_ERROR],
+                risk_score=1.0,
+                risk_band=RiskBand.CRITICAL,
+                trace_id=trace_id,
+                policy_version=self.policy.version,
+                raw={"error": type(exc).__name__},
+            )
+        if response.decision == Decision.REQUIRE_APPROVAL:
+            response.approval_id = self._create_approval(
+                method.upper(), url, header_items, body, response, agent_id,
+                request_hash or request_fingerprint(method, url, body),
+            )
+        return response
+
+    def wait_for_approval(
+        self, approval_id: str, *, request_hash: str, timeout: float, on_state: Any = None
+    ) -> str:
+        from ..approvals.store import wait_for_release
+
+        return wait_for_release(
+            self._store(), approval_id, request_hash=request_hash,
+            policy_version=self.policy.version, timeout=timeout, on_state=on_state,
+        )
+
+    async def await_approval(
+        self, approval_id: str, *, request_hash: str, timeout: float, on_state: Any = None
+    ) -> str:
+        from ..approvals.store import await_release
+
+        return await await_release(
+            self._store(), approval_id, request_hash=request_hash,
+            policy_version=self.policy.version, timeout=timeout, on_state=on_state,
+        )
+
+    # --------------------------------------------------------------- pipeline
+
+    def _scan(
+        self,
+        method: str,
+        url: str,
+        header_items: list[tuple[str, str]],
+        body: Any,
+        agent_id: str | None,
+        trace_id: str,
+    ) -> ScanResponse:
+        policy = self.policy
+        dest = destinations.assess(url, private_network=policy.private_network)
+        parts = _split_url(url)
+        findings: list[Finding] = []
+        forced: list[tuple[Decision, str]] = []
+        auth_mismatch = False
+
+        # The request's own credentials (URL userinfo, auth headers) only face the binding rule.
+        if dest.userinfo:
+            auth_mismatch |= self._check_binding(dest.userinfo, "url.userinfo", dest, findings, auth=False)
+        for name, value in header_items:
+            if name.lower() in secrets.AUTH_HEADERS or name.lower() == "cookie":
+                auth_mismatch |= self._check_binding(value, f"header:{name.lower()}", dest, findings, auth=True)
+
+        # URL path and query: a provider credential bound to this host is its auth; anything else leaks.
+        url_hits = self._scan_fields([Field(location="url.path", key=None, text=parts.path)] if parts else [],
+                                     findings, dest, bound_ok=True)
+        query_fields = parse_query(parts.query) if parts and parts.query else []
+        query_hits = self._scan_fields(query_fields, findings, dest, bound_ok=True)
+
+        header_fields = [
+            Field(location=f"header:{name.lower()}", key=name.lower(), text=value)
+            for name, value in header_items
+            if name.lower() not in _FRAMING_HEADERS
+            and name.lower() not in secrets.AUTH_HEADERS
+            and name.lower() != "cookie"
+        ]
+        header_hits = self._scan_fields(header_fields, findings, dest, bound_ok=False)
+
+        parsed: ParsedBody | None = None
+        body_hits: list[_FieldHits] = []
+        body_size = _body_size(body)
+        if body_size > policy.max_body_bytes:
+            forced.append((policy.body_too_large, ReasonCode.BODY_TOO_LARGE))
+        elif body is not None:
+            ctype, cenc = _header(header_items, "content-type"), _header(header_items, "content-encoding")
+            triage = None if isinstance(body, (dict, list, tuple)) else raw_text(body, ctype, cenc)
+            clean = triage is not None and not (
+                secrets.may_match(triage) or pii.may_match(triage) or decoding.needs_views(triage)
+            )
+            try:
+                parsed = None if clean else parse_body(
+                    body, ctype, cenc, max_bytes=policy.max_body_bytes,
+                )
+            except BodyNotInspectable as exc:
+                decision = policy.body_too_large if exc.reason_code == ReasonCode.BODY_TOO_LARGE \
+                    else policy.not_inspectable
+                forced.append((decision, exc.reason_code))
+            else:
+                if parsed is not None:
+                    body_hits = self._scan_fields(parsed.fields, findings, dest, bound_ok=False)
+
+        ctx = RequestContext(
+            method=method, url=url, scheme=dest.scheme, host=dest.host, port=dest.port,
+            path=parts.path if parts else "", agent_id=agent_id, body_size=body_size,
+        )
+        verdict: Verdict = policy.evaluate(ctx, findings, dest, auth_mismatch=auth_mismatch)
+        decision = Decision(verdict.decision)
+        reasons = list(verdict.reason_codes)
+        risk = verdict.risk_score
+        for forced_decision, code in forced:
+            decision = Decision.strongest(decision, Decision(forced_decision))
+            if code not in reasons:
+                reasons.append(code)
+            risk = max(risk, 0.7)
+
+        kept = {(f.location, f.start, f.end, f.type) for f in verdict.findings}
+        response = ScanResponse(
+            decision=decision,
+            reason_codes=reasons,
+            risk_score=round(risk, 3),
+            risk_band=RiskBand.for_score(risk),
+            trace_id=trace_id,
+            policy_version=policy.version,
+            matched_rules=list(verdict.matched_rules),
+        )
+        redact = [h for h in (*url_hits, *query_hits, *header_hits, *body_hits)
+                  if any((h.field.location, s, e, t) in kept for s, e, t in h.spans)]
+        if redact:
+            response.sanitized_url = _rebuild_url(url, parts, url_hits, query_fields, query_hits, kept)
+            response.sanitized_headers = _rebuild_headers(header_items, header_hits, kept)
+            response.sanitized_body = _rebuild_body(body, parsed, body_hits, kept)
+            self._verify_redaction(response, header_items, dest, kept)
+        marked = {(h.field.location, s, e, t) for h in redact for s, e, t in h.spans}
+        response.findings = [
+            _with_redacted(f, (f.location, f.start, f.end, f.type) in marked) for f in verdict.findings
+        ]
+        return response
+
+    def _scan_fields(
+        self, fields: list[Field], findings: list[Finding], dest: DestinationAssessment, *, bound_ok: bool
+    ) -> list[_FieldHits]:
+        result: list[_FieldHits] = []
+        for field in fields:
+            spans: list[tuple[int, int, str]] = []
+            for hit, encoding, (start, end), value in _detect(field.text, field.key):
+                if bound_ok and hit.provider and secrets.host_allowed_for_provider(hit.provider, dest.host):
+                    continue  # e.g. ?key=AIza… to googleapis.com, /bot<token>/ to api.telegram.org
+                findings.append(self._finding(hit, field.location, start, end, value, encoding))
+                spans.append((start, end, hit.type))
+            if spans:
+                result.append(_FieldHits(field, spans))
+        return result
+
+    def _check_binding(
+        self, value: str, location: str, dest: DestinationAssessment, findings: list[Finding], *, auth: bool
+    ) -> bool:
+        hits = secrets.detect_auth_value(value) if auth else secrets.detect(value)
+        mismatch = False
+        for hit in hits:
+            if hit.provider and not secrets.host_allowed_for_provider(hit.provider, dest.host):
+                mismatch = True
+                findings.append(
+                    Finding(
+                        type=hit.type, detector=hit.detector, category="credential_binding",
+                        location=location, start=hit.start, end=hit.end,
+                        value_hash=self._hash(value[hit.start : hit.end]), provider=hit.provider,
+                    )
+                )
+        return mismatch
+
+    def _finding(self, hit: Hit, location: str, start: int, end: int, value: str, encoding: str | None) -> Finding:
+        return Finding(
+            type=hit.type, detector=hit.detector, category=hit.category, location=location,
+            start=start, end=end, value_hash=self._hash(value), encoding=encoding, provider=hit.provider,
+        )
+
+    def _hash(self, value: str) -> str:
+        return hashlib.blake2b(value.encode("utf-8", "surrogatepass"), digest_size=6, key=self._salt).hexdigest()
+
+    def _verify_redaction(
+        self, response: ScanResponse, header_items: list[tuple[str, str]], dest: DestinationAssessment,
+        kept: set[tuple[str, int, int, str]],
+    ) -> None:
+        """Never the LLM-Guard failure mode: what we send after SANITIZE must not still carry a value.
+
+        Re-scan the redacted body; whatever of a redacted kind still shows up in a redacted field (a
+        second encoding of the same value, an overlap) is redacted again, a few passes at most.
+        """
+        targets = {(location, kind) for location, _s, _e, kind in kept}
+        body = response.sanitized_body
+        for _ in range(_REDACTION_PASSES):
+            leftover = self._leftovers(body, header_items, targets)
+            if leftover is None:
+                response.sanitized_body = body
+                return
+            parsed, hits = leftover
+            body = _rebuild_body(body, parsed, hits, None)
+        raise ScannerError("redaction did not converge")
+
+    def _leftovers(
+        self, body: Any, header_items: list[tuple[str, str]], targets: set[tuple[str, str]]
+    ) -> tuple[ParsedBody, list[_FieldHits]] | None:
+        if body is None:
+            return None
+        parsed = parse_body(body, _header(header_items, "content-type"), _header(header_items, "content-encoding"),
+                            max_bytes=max(self.policy.max_body_bytes, _body_size(body)))
+        hits: list[_FieldHits] = []
+        for field in parsed.fields:
+            spans = [
+                (s, e, h.type)
+                for h, _enc, (s, e), _value in _detect(field.text, field.key)
+                if (field.location, h.type) in targets and "[REDACTED:" not in field.text[s:e]
+            ]
+            if spans:
+                hits.append(_FieldHits(field, spans))
+        return (parsed, hits) if hits else None
+
+    # -------------------------------------------------------------- approvals
+
+    def _store(self) -> Any:
+        with self._approvals_lock:
+            if self._approvals is None:
+                from ..approvals.store import default_store
+
+                self._approvals = default_store()
+            return self._approvals
+
+    def _create_approval(
+        self, method: str, url: str, header_items: list[tuple[str, str]], body: Any,
+        response: ScanResponse, agent_id: str | None, request_hash: str,
+    ) -> str:
+        display_body = response.sanitized_body if response.sanitized_body is not None else body
+        record = self._store().create(
+            method=method,
+            url=destinations.redact_url(response.sanitized_url or url),
+            request_display=display_request(header_items, display_body, response.sanitized_headers),
+            request_hash=request_hash,
+            policy_version=self.policy.version,
+            reason_codes=list(response.reason_codes),
+            risk_score=response.risk_score,
+            risk_band=str(response.risk_band),
+            agent_id=agent_id,
+            process=f"pid {os.getpid()}",
+            ttl_seconds=float(self.policy.approval_ttl_seconds),
+        )
+        return str(record.id)
+
+
+def display_request(
+    header_items: list[tuple[str, str]], body: Any, sanitized_headers: Mapping[str, str] | None
+) -> dict[str, Any]:
+    """The request as a human approver may see it: credentials masked, findings already redacted."""
+    headers: dict[str, str] = {}
+    for name, value in header_items:
+        lower = name.lower()
+        if lower in secrets.AUTH_HEADERS or lower == "cookie":
+            headers[name] = "[MASKED]"
+        elif sanitized_headers is not None and name in sanitized_headers:
+            headers[name] = sanitized_headers[name]
+        else:
+            headers[name] = value
+    shown: Any = body
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        shown = bytes(body).decode("utf-8", "replace")
+    return {"headers": headers, "body": shown}
+
+
+# ------------------------------------------------------------------- helpers
+
+
+@dataclass(frozen=True)
+class _UrlParts:
+    scheme: str
+    netloc: str
+    path: str
+    query: str
+    fragment: str
+
+
+def _split_url(url: str) -> _UrlParts | None:
+    try:
+        p = urlsplit(url)
+    except ValueError:
+        return None
+    return _UrlParts(p.scheme, p.netloc, p.path, p.query, p.fragment)
+
+
+def _body_size(body: Any) -> int:
+    if body is None:
+        return 0
+    if isinstance(body, (bytes, bytearray)):
+        return len(body)
+    if isinstance(body, memoryview):
+        return body.nbytes
+    if isinstance(body, str):
+        return len(body)  # characters: a cheap lower bound of the UTF-8 size, exact for ASCII
+    return 0  # dict/list: parse_body measures while walking
+
+
+def _replacements(hits: list[_FieldHits], fields: list[Field], kept: set[tuple[str, int, int, str]] | None) -> dict[int, str]:
+    index = {id(f): i for i, f in enumerate(fields)}
+    result: dict[int, str] = {}
+    for fh in hits:
+        spans = [s for s in fh.spans if kept is None or (fh.field.location, *s) in kept]
+        if spans:
+            result[index[id(fh.field)]] = redact_text(fh.field.text, spans)
+    return result
+
+
+def _rebuild_body(body: Any, parsed: ParsedBody | None, hits: list[_FieldHits],
+                  kept: set[tuple[str, int, int, str]] | None) -> Any:
+    if parsed is None or not hits:
+        return body
+    replacements = _replacements(hits, parsed.fields, kept)
+    return parsed.rebuild(replacements) if replacements else body
+
+
+def _rebuild_url(url: str, parts: _UrlParts | None, url_hits: list[_FieldHits], query_fields: list[Field],
+                 query_hits: list[_FieldHits], kept: set[tuple[str, int, int, str]]) -> str:
+    if parts is None or not (url_hits or query_hits):
+        return url
+    path = parts.path
+    for fh in url_hits:
+        path = redact_text(path, [s for s in fh.spans if (fh.field.location, *s) in kept])
+    query = parts.query
+    if query_hits:
+        replacements = _replacements(query_hits, query_fields, kept)
+        if replacements:
+            query = rebuild_query(parts.query, replacements)
+    return urlunsplit((parts.scheme, parts.netloc, path, query, parts.fragment))
+
+
+def _rebuild_headers(header_items: list[tuple[str, str]], header_hits: list[_FieldHits],
+                     kept: set[tuple[str, int, int, str]]) -> dict[str, str]:
+    redacted = {fh.field.location: fh for fh in header_hits}
+    result: dict[str, str] = {}
+    for name, value in header_items:
+        fh = redacted.get(f"header:{name.lower()}")
+        if fh is not None:
+            value = redact_text(value, [s for s in fh.spans if (fh.field.location, *s) in kept])
+        result[name] = value
+    return result
+
+
+def _with_redacted(finding: Finding, redacted: bool) -> Finding:
+    if finding.redacted == redacted:
+        return finding
+    from dataclasses import replace
+
+    return replace(finding, redacted=redacted)

@@ -1,0 +1,169 @@
+"""Properties of the body codecs on arbitrary input: never crash, round-trip, stay valid."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from interven_autoguard.engine.body import BodyNotInspectable, parse_body
+from interven_autoguard.engine.body_fields import key_segment
+from interven_autoguard.engine.body_json import looks_like_json_container
+
+_settings = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+_text = st.text(st.characters(codec="utf-8"), max_size=12).filter(lambda s: not looks_like_json_container(s))
+_leaf = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | _text
+json_values = st.recursive(
+    _leaf,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(_text, children, max_size=4),
+    max_leaves=20,
+)
+
+
+def _expected(value, counter):
+    """The value with every scanned leaf replaced by its field index, in document order (the oracle)."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (str, int, float)):
+        return f"<{next(counter)}>"
+    if isinstance(value, list):
+        return [_expected(v, counter) for v in value]
+    out = {}
+    for k, v in value.items():
+        if key_segment(k) is None:
+            k = f"<{next(counter)}>"
+        out[k] = _expected(v, counter)
+    return out
+
+
+def _count():
+    i = 0
+    while True:
+        yield i
+        i += 1
+
+
+@_settings
+@given(json_values, st.sampled_from([None, 2]), st.booleans())
+def test_json_text_round_trip_and_replace_every_field(value, indent, ensure_ascii):
+    body = json.dumps(value, indent=indent, ensure_ascii=ensure_ascii).encode()
+    parsed = parse_body(body, "application/json")
+    assert parsed.rebuild({}) is body
+    assert parsed.rebuild({i: f.text for i, f in enumerate(parsed.fields)}) is body
+    if not isinstance(value, (dict, list)):
+        return
+    out = parsed.rebuild({i: f"<{i}>" for i in range(len(parsed.fields))})
+    assert json.loads(out) == _expected(value, _count())
+
+
+@_settings
+@given(json_values)
+def test_python_objects_round_trip_and_replace_every_field(value):
+    if not isinstance(value, (dict, list)):
+        value = [value]
+    snapshot = json.dumps(value)
+    parsed = parse_body(value)
+    assert parsed.rebuild({}) is value
+    out = parsed.rebuild({i: f"<{i}>" for i in range(len(parsed.fields))})
+    assert json.dumps(value) == snapshot  # input untouched
+    if parsed.fields:
+        assert out == _expected(value, _count())
+    # Field texts of numbers are what json.dumps would send.
+    texts = [f.text for f in parsed.fields]
+    assert all(isinstance(t, str) for t in texts)
+
+
+@_settings
+@given(json_values, st.integers(min_value=0, max_value=50))
+def test_single_replacement_changes_only_that_leaf(value, pick):
+    body = json.dumps({"wrap": value})
+    parsed = parse_body(body, "application/json")
+    strings = [i for i, f in enumerate(parsed.fields) if not f.is_key]
+    if not strings:
+        return
+    idx = strings[pick % len(strings)]
+    old = parsed.fields[idx].text
+    out = parsed.rebuild({idx: old + "!"})
+    reparsed = parse_body(out, "application/json")
+    assert len(reparsed.fields) == len(parsed.fields)
+    for i, (a, b) in enumerate(zip(parsed.fields, reparsed.fields)):
+        assert a.location == b.location
+        assert b.text == (old + "!" if i == idx else a.text)
+
+
+@_settings
+@given(
+    st.binary(max_size=300),
+    st.sampled_from(
+        [
+            None,
+            "application/json",
+            "text/plain; charset=utf-16",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=b",
+            "image/png",
+            "x/y; charset=nope",
+        ]
+    ),
+    st.sampled_from([None, "gzip", "deflate", "identity"]),
+)
+def test_arbitrary_bytes_never_crash(data, ctype, encoding):
+    try:
+        parsed = parse_body(data, ctype, encoding)
+    except BodyNotInspectable as exc:
+        assert exc.reason_code in ("BODY_TOO_LARGE", "BODY_NOT_INSPECTABLE")
+        return
+    assert parsed.rebuild({}) is data
+    out = parsed.rebuild({i: f.text + "x" for i, f in enumerate(parsed.fields)})
+    assert isinstance(out, bytes)
+
+
+@_settings
+@given(
+    st.text(max_size=200),
+    st.sampled_from(
+        [None, "application/json", "application/x-www-form-urlencoded", "multipart/form-data; boundary=b"]
+    ),
+)
+def test_arbitrary_text_never_crashes_and_round_trips(text, ctype):
+    parsed = parse_body(text, ctype)
+    assert parsed.rebuild({}) is text
+    out = parsed.rebuild({i: f.text for i, f in enumerate(parsed.fields)})
+    assert out == text
+    if parsed.fields:
+        assert isinstance(parsed.rebuild({0: parsed.fields[0].text + "!"}), str)
+
+
+@_settings
+@given(st.lists(st.tuples(st.text(max_size=8), st.text(max_size=12)), max_size=6), st.integers(0, 20))
+def test_form_round_trip(pairs, pick):
+    from urllib.parse import parse_qsl, urlencode
+
+    body = urlencode(pairs)
+    parsed = parse_body(body, "application/x-www-form-urlencoded")
+    assert parsed.rebuild({}) is body
+    values = [i for i, f in enumerate(parsed.fields) if not f.is_key]
+    if not values:
+        return
+    idx = values[pick % len(values)]
+    out = parsed.rebuild({idx: "new & = value"})
+    decoded = parse_qsl(out, keep_blank_values=True)
+    expected = [(k, v) for k, v in pairs]
+    pos = values.index(idx)
+    expected[pos] = (expected[pos][0], "new & = value")
+    assert decoded == expected
+
+
+@_settings
+@given(st.binary(max_size=200))
+def test_gzip_round_trip(data):
+    body = gzip.compress(data)
+    parsed = parse_body(body, "application/octet-stream", "gzip")
+    if not data:
+        assert parsed.kind == "empty"
+        return
+    out = parsed.rebuild({0: "[R]"})
+    assert gzip.decompress(out) == "[R]".encode(parsed.charset or "utf-8")

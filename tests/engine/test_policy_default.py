@@ -1,0 +1,175 @@
+"""The shipped default policy: settings, approval rules and allowances do what docs/policy.md says."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+
+import pytest
+from policy_support import evaluate, finding
+
+from interven_autoguard.engine.policy import Policy, check_file
+from interven_autoguard.model import Decision, ReasonCode
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+DEFAULT = Policy.default()
+
+
+def test_default_settings():
+    d = DEFAULT
+    assert d.max_body_bytes == 10 * 1024 * 1024
+    assert d.body_too_large == Decision.DENY
+    assert d.not_inspectable == Decision.DENY
+    assert d.private_network == "ALLOW"
+    assert d.exfil_destination == Decision.DENY
+    assert d.approval_ttl_seconds == 3600
+    assert re.fullmatch(r"[0-9a-f]{12}", d.version)
+    assert Policy.default() is d  # parsed once
+
+
+def test_default_policy_file_is_valid_on_its_own():
+    path = ROOT / "interven_autoguard" / "engine" / "default_policy.toml"
+    assert check_file(path) == []
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "method", "url"),
+    [
+        ("github-add-collaborator", "PUT", "https://api.github.com/repos/octo/demo/collaborators/mallory"),
+        ("github-set-org-membership", "PUT", "https://api.github.com/orgs/octo/memberships/mallory"),
+        ("github-delete-repository", "DELETE", "https://api.github.com/repos/octo/demo"),
+        (
+            "github-remove-branch-protection",
+            "DELETE",
+            "https://api.github.com/repos/octo/demo/branches/main/protection",
+        ),
+        ("github-add-deploy-key", "POST", "https://api.github.com/repos/octo/demo/keys"),
+        ("stripe-create-payout", "POST", "https://api.stripe.com/v1/payouts"),
+        ("stripe-create-transfer", "POST", "https://api.stripe.com/v1/transfers"),
+        ("slack-admin-api", "POST", "https://slack.com/api/admin.users.invite"),
+        ("slack-admin-api", "POST", "https://acme.slack.com/api/admin.conversations.delete"),
+    ],
+)
+def test_approval_rules_fire_for_the_documented_requests(rule_id, method, url):
+    v = evaluate(DEFAULT, method, url)
+    assert v.decision == Decision.REQUIRE_APPROVAL
+    assert v.matched_rules == [rule_id]
+    assert v.reason_codes == [ReasonCode.POLICY_RULE, ReasonCode.APPROVAL_REQUIRED]
+    assert v.risk_score == 0.6
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("GET", "https://api.github.com/repos/octo/demo/collaborators/mallory"),  # reading is fine
+        ("DELETE", "https://api.github.com/repos/octo/demo/collaborators/mallory"),  # removing access
+        ("DELETE", "https://api.github.com/repos/octo/demo/issues/comments/1"),  # not the repository
+        ("PATCH", "https://api.github.com/repos/octo/demo"),
+        ("GET", "https://api.github.com/repos/octo/demo/keys"),
+        ("PUT", "https://api.github.com.evil.net/repos/octo/demo/collaborators/mallory"),
+        ("PUT", "https://github.example.com/repos/octo/demo/collaborators/mallory"),
+        ("GET", "https://api.stripe.com/v1/payouts"),
+        ("POST", "https://api.stripe.com/v1/payouts/po_123/cancel"),
+        ("POST", "https://api.stripe.com/v1/customers"),
+        ("POST", "https://slack.com/api/chat.postMessage"),
+        ("POST", "https://slack.com.evil.net/api/admin.users.invite"),
+    ],
+)
+def test_approval_rules_do_not_fire_for_near_misses(method, url):
+    v = evaluate(DEFAULT, method, url)
+    assert v.decision == Decision.ALLOW and v.matched_rules == []
+
+
+def test_issue_example_email_and_ssn_to_slack_are_sanitized():
+    v = evaluate(
+        DEFAULT,
+        "POST",
+        "https://slack.com/api/chat.postMessage",
+        [finding("US_SSN", "body$.text"), finding("EMAIL", "body$.text")],
+    )
+    assert v.decision == Decision.SANITIZE
+    assert v.reason_codes == [ReasonCode.PII_DETECTED]
+    assert len(v.findings) == 2
+
+
+@pytest.mark.parametrize(
+    "location", ["body$.config.token", "query:api_key", "header:x-debug", "url.path", "body"]
+)
+def test_secrets_anywhere_outside_auth_are_sanitized(location):
+    v = evaluate(DEFAULT, "POST", "https://api.example.com/x", [finding("AWS_ACCESS_KEY", location)])
+    assert v.decision == Decision.SANITIZE
+    assert v.reason_codes == [ReasonCode.SECRET_DETECTED]
+    assert v.risk_score == 0.8
+
+
+@pytest.mark.parametrize("pii", ["US_SSN", "US_ITIN", "CREDIT_CARD", "IBAN", "EMAIL", "PHONE", "ABA_ROUTING"])
+def test_pii_is_sanitized_by_default(pii):
+    assert (
+        evaluate(DEFAULT, "POST", "https://api.example.com/x", [finding(pii)]).decision == Decision.SANITIZE
+    )
+
+
+MAIL_CASES = [
+    ("sendgrid-recipients", "https://api.sendgrid.com/v3/mail/send", "body$.personalizations[0].to[1].email"),
+    ("sendgrid-recipients", "https://api.sendgrid.com/v3/mail/send", "body$.from.email"),
+    ("mailgun-recipients", "https://api.mailgun.net/v3/mg.acme.test/messages", "body$.to"),
+    ("mailgun-recipients", "https://api.eu.mailgun.net/v3/mg.acme.test/messages", "body$.bcc"),
+    ("resend-recipients", "https://api.resend.com/emails", "body$.to[0]"),
+    ("resend-recipients", "https://api.resend.com/emails/batch", "body$[3].to[0]"),
+    ("postmark-recipients", "https://api.postmarkapp.com/email", "body$.To"),
+    ("postmark-recipients", "https://api.postmarkapp.com/email/batch", "body$[0].Cc"),
+    (
+        "msgraph-sendmail-recipients",
+        "https://graph.microsoft.com/v1.0/me/sendMail",
+        "body$.message.toRecipients[0].emailAddress.address",
+    ),
+    (
+        "msgraph-sendmail-recipients",
+        "https://graph.microsoft.com/v1.0/users/u-1/sendMail",
+        "body$.message.ccRecipients[2].emailAddress.address",
+    ),
+]
+
+
+@pytest.mark.parametrize(("allow_id", "url", "location"), MAIL_CASES)
+def test_mail_api_recipients_are_expected(allow_id, url, location):
+    v = evaluate(DEFAULT, "POST", url, [finding("EMAIL", location)])
+    assert v.decision == Decision.ALLOW
+    assert v.matched_rules == [allow_id]
+    assert v.findings == [] and [f.location for f in v.allowed_findings] == [location]
+
+
+@pytest.mark.parametrize(("allow_id", "url", "location"), MAIL_CASES)
+def test_mail_allowances_cover_neither_other_fields_nor_other_types(allow_id, url, location):
+    body_leak = finding("EMAIL", "body$.subject")
+    ssn_in_recipient = finding("US_SSN", location)
+    v = evaluate(DEFAULT, "POST", url, [body_leak, ssn_in_recipient])
+    assert v.decision == Decision.SANITIZE
+    assert v.findings == [body_leak, ssn_in_recipient]
+
+
+def test_twilio_numbers_are_expected_but_not_in_the_message_body():
+    url = "https://api.twilio.com/2010-04-01/Accounts/AC123/Messages.json"
+    v = evaluate(DEFAULT, "POST", url, [finding("PHONE", "body$.To"), finding("PHONE", "body$.Body")])
+    assert v.decision == Decision.SANITIZE
+    assert [f.location for f in v.findings] == ["body$.Body"]
+    assert v.matched_rules == ["twilio-message-numbers"]
+
+
+def test_every_default_rule_and_allowance_is_described_and_documented():
+    docs = (ROOT / "docs" / "policy.md").read_text(encoding="utf-8")
+    for entry in (*DEFAULT.rules, *DEFAULT.allowances):
+        assert entry.description, entry.id
+        assert f"`{entry.id}`" in docs, f"docs/policy.md does not document {entry.id}"
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "examples" / "policies").glob("*.toml")), ids=lambda p: p.name
+)
+def test_example_policies_are_valid(path):
+    assert check_file(path) == []
+    assert Policy.load(path).version != DEFAULT.version
+
+
+def test_there_are_example_policies():
+    assert len(list((ROOT / "examples" / "policies").glob("*.toml"))) >= 3

@@ -1,0 +1,173 @@
+"""End-to-end behaviour of the embedded engine through the public ``scan()``."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import urllib.parse
+
+import pytest
+
+import interven_autoguard as autoguard
+from interven_autoguard import Decision, LocalScanner, ReasonCode
+
+SSN = "478-23-9156"
+EMAIL = "john@acme.com"
+# Built at run time so the repository holds no credential-shaped literal.
+AWS_KEY = "AKIA" + "QYLPMN5HHHFPZAM2"
+
+
+def _github_token() -> str:
+    from interven_autoguard.engine.secrets import validators
+
+    body = "R7x9mQ2kLp4vN8sT1wY6zB3cF5hJ0d"
+    return "ghp_" + body + validators.github_checksum(body)
+
+
+@pytest.fixture(scope="module")
+def scanner() -> LocalScanner:
+    return LocalScanner()
+
+
+def test_issue_example_sanitizes_ssn_and_email():
+    body = {"text": f"Customer SSN {SSN}, email {EMAIL}"}
+    r = autoguard.scan(method="POST", url="https://slack.com/api/chat.postMessage", body=body)
+    assert r.decision == "SANITIZE"
+    assert r.needs_sanitization and not r.allowed and not r.blocked
+    assert r.sanitized_body == {"text": "Customer SSN [REDACTED:US_SSN], email [REDACTED:EMAIL]"}
+    assert r.reason_codes == ["PII_DETECTED"]
+    assert body == {"text": f"Customer SSN {SSN}, email {EMAIL}"}, "scan() must not mutate its input"
+    assert {f.type for f in r.findings} == {"US_SSN", "EMAIL"}
+    assert all(f.location == "body$.text" for f in r.findings)
+
+
+def test_benign_request_is_allowed(scanner):
+    r = scanner.scan(method="POST", url="https://api.example.com/v1/items",
+                     headers={"Content-Type": "application/json"},
+                     body=json.dumps({"name": "widget", "count": 3, "tags": ["a", "b"]}).encode())
+    assert r.decision == Decision.ALLOW
+    assert r.reason_codes == []
+    assert r.findings == []
+    assert r.risk_band == "LOW"
+
+
+@pytest.mark.parametrize("kind", [bytes, str, dict])
+def test_sanitized_body_keeps_the_input_type(scanner, kind):
+    payload = {"note": f"key {AWS_KEY} here", "n": 1}
+    body = {bytes: json.dumps(payload).encode(), str: json.dumps(payload), dict: payload}[kind]
+    r = scanner.scan(method="POST", url="https://api.example.com/x",
+                     headers={"content-type": "application/json"}, body=body)
+    assert r.decision == Decision.SANITIZE
+    assert ReasonCode.SECRET_DETECTED in r.reason_codes
+    assert type(r.sanitized_body) is kind
+    decoded = r.sanitized_body if kind is dict else json.loads(r.sanitized_body)
+    assert decoded == {"note": "key [REDACTED:AWS_ACCESS_KEY] here", "n": 1}
+
+
+def test_metadata_ip_is_denied_in_any_notation(scanner):
+    for url in ("http://169.254.169.254/latest/meta-data/", "http://2852039166/", "http://[::ffff:a9fe:a9fe]/",
+                "http://good.com@169.254.169.254/", "http://metadata.google.internal/computeMetadata/v1/"):
+        r = scanner.scan(method="GET", url=url)
+        assert r.decision == Decision.DENY, url
+        assert ReasonCode.SSRF_METADATA in r.reason_codes, url
+
+
+def test_exfiltration_host_is_denied(scanner):
+    r = scanner.scan(method="POST", url="https://webhook.site/abc", body={"x": "hello"})
+    assert r.blocked
+    assert ReasonCode.EXFIL_DESTINATION in r.reason_codes
+
+
+def test_credential_bound_to_its_provider_is_ordinary_traffic(scanner):
+    token = _github_token()
+    ok = scanner.scan(method="GET", url="https://api.github.com/user", headers={"Authorization": f"Bearer {token}"})
+    assert ok.decision == Decision.ALLOW
+    for url in ("https://api.github.com.evil.net/user", "https://api.github.com@evil.net/user",
+                "https://evil.example/collect"):
+        r = scanner.scan(method="GET", url=url, headers={"Authorization": f"Bearer {token}"})
+        assert r.decision == Decision.DENY, url
+        assert ReasonCode.CREDENTIAL_HOST_MISMATCH in r.reason_codes
+
+
+def test_basic_auth_to_any_host_is_allowed(scanner):
+    cred = base64.b64encode(b"alice:correct-horse-battery").decode()
+    r = scanner.scan(method="GET", url="https://intranet.example/api", headers={"Authorization": f"Basic {cred}"})
+    assert r.decision == Decision.ALLOW
+
+
+def test_secret_in_query_and_header_is_redacted(scanner):
+    r = scanner.scan(method="GET", url=f"https://api.example.com/s?q=cats&aws={AWS_KEY}",
+                     headers={"X-Debug": f"creds {AWS_KEY}"})
+    assert r.decision == Decision.SANITIZE
+    assert AWS_KEY not in r.sanitized_url
+    assert "q=cats" in r.sanitized_url
+    assert r.sanitized_headers["X-Debug"] == "creds [REDACTED:AWS_ACCESS_KEY]"
+    locations = {f.location for f in r.findings}
+    assert {"query:aws", "header:x-debug"} <= locations
+
+
+def test_base64_encoded_secret_is_found_and_the_encoded_form_removed(scanner):
+    blob = base64.b64encode(f"aws={AWS_KEY}".encode()).decode()
+    r = scanner.scan(method="POST", url="https://api.example.com/x", body={"data": blob})
+    assert r.decision == Decision.SANITIZE
+    assert blob not in json.dumps(r.sanitized_body)
+    assert r.findings[0].encoding and "base64" in r.findings[0].encoding
+
+
+def test_percent_encoded_ssn_in_form_body(scanner):
+    body = urllib.parse.urlencode({"msg": f"ssn {SSN}"}).encode()
+    r = scanner.scan(method="POST", url="https://api.example.com/x",
+                     headers={"Content-Type": "application/x-www-form-urlencoded"}, body=body)
+    assert r.decision == Decision.SANITIZE
+    assert SSN.encode() not in r.sanitized_body
+    assert urllib.parse.parse_qs(r.sanitized_body.decode())["msg"] == ["ssn [REDACTED:US_SSN]"]
+
+
+def test_gzip_body_comes_back_gzip(scanner):
+    raw = json.dumps({"t": f"ssn {SSN}"}).encode()
+    r = scanner.scan(method="POST", url="https://api.example.com/x",
+                     headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+                     body=gzip.compress(raw))
+    assert r.decision == Decision.SANITIZE
+    assert json.loads(gzip.decompress(r.sanitized_body)) == {"t": "ssn [REDACTED:US_SSN]"}
+
+
+def test_body_too_large_is_denied(scanner):
+    r = scanner.scan(method="POST", url="https://api.example.com/x", body=b"a" * (10 * 1024 * 1024 + 1))
+    assert r.decision == Decision.DENY
+    assert ReasonCode.BODY_TOO_LARGE in r.reason_codes
+
+
+def test_deep_nesting_does_not_crash(scanner):
+    body = "[" * 10_000 + "]" * 10_000
+    r = scanner.scan(method="POST", url="https://api.example.com/x",
+                     headers={"content-type": "application/json"}, body=body.encode())
+    assert r.decision in (Decision.ALLOW, Decision.DENY)
+
+
+def test_invalid_utf8_gets_a_decision(scanner):
+    r = scanner.scan(method="POST", url="https://api.example.com/x",
+                     headers={"content-type": "text/plain"}, body=b"\xff\xfe ssn " + SSN.encode() + b" \xc3")
+    assert r.decision == Decision.SANITIZE
+    assert SSN.encode() not in r.sanitized_body
+
+
+def test_findings_never_carry_the_value(scanner):
+    token = _github_token()
+    r = scanner.scan(method="POST", url="https://api.example.com/x", body={"t": token, "s": SSN})
+    dumped = json.dumps(r.to_dict()["findings"])
+    assert token not in dumped and SSN not in dumped
+    assert all(len(f.value_hash) == 12 for f in r.findings)
+
+
+def test_mcp_scheme_is_accepted(scanner):
+    r = scanner.scan(method="POST", url="mcp://send_email", body={"to": "x", "body": f"ssn {SSN}"})
+    assert r.decision == Decision.SANITIZE
+
+
+def test_bad_argument_types_raise_clear_errors(scanner):
+    with pytest.raises(TypeError, match="url must be a string"):
+        scanner.scan(method="GET", url=None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="headers"):
+        scanner.scan(method="GET", url="https://x.example/", headers=[1, 2])
