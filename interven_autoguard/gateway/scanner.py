@@ -110,6 +110,13 @@ class GatewayScanner:
         self._cache = _DecisionCache(cache_ttl, cache_size)
         self.gateway_calls = 0  # scans that actually reached the gateway (observability, tests)
 
+    @classmethod
+    def from_settings(cls, settings: Any, **kw: Any) -> GatewayScanner:
+        """The scanner ``install()`` uses when ``INTERVEN_API_KEY`` is set (``config.Settings``)."""
+        return cls(
+            api_key=settings.api_key, gateway_url=settings.gateway_url, agent_id=settings.agent_id, **kw
+        )
+
     def __repr__(self) -> str:
         return f"GatewayScanner(gateway_url={self.client.gateway_url!r})"
 

@@ -13,8 +13,8 @@ import asyncio
 import builtins
 import contextvars
 import json
+import secrets
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -68,6 +68,11 @@ def requester(key_id: str | None) -> Iterator[None]:
         yield
     finally:
         _requester.reset(token)
+
+
+def new_approval_id() -> str:
+    """Unguessable (128 bits): the legacy status/execute endpoints treat the id as a capability."""
+    return "apr_" + secrets.token_urlsafe(16)
 
 
 def iso(ts: float | None) -> str | None:
@@ -195,7 +200,7 @@ class SqlApprovalStore:
         if self.max_ttl is not None:
             ttl = min(ttl, self.max_ttl)
         rec = ApprovalRecord(
-            id=str(uuid.uuid4()),
+            id=new_approval_id(),
             state=PENDING,
             created_at=now,
             expires_at=now + ttl,

@@ -177,3 +177,15 @@ def test_two_gateway_processes_share_one_database(db_url, tmp_path, team):
             proc.terminate()
         for proc in procs:
             proc.wait(10)
+
+
+def test_pg_store_entry_point_refuses_other_urls(tmp_path):
+    from interven_autoguard.errors import ConfigurationError
+    from interven_autoguard.gateway.pg_store import PgApprovalStore
+
+    with pytest.raises(ConfigurationError):
+        PgApprovalStore(f"sqlite:///{tmp_path}/x.db")
+    if PG_URL:
+        store = PgApprovalStore(PG_URL)
+        rec = new_approval(store, request_hash="pg-entry-" + secrets.token_hex(4))
+        assert rec.id.startswith("apr_") and store.get(rec.id).state == "pending"
