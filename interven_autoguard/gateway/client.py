@@ -98,10 +98,12 @@ class Client:
         if result.status >= 400 or not isinstance(data, dict):
             text = data.get("error") if isinstance(data, dict) else None
             code = data.get("code") if isinstance(data, dict) else None
+            retry = result.headers.get("retry-after")
             raise GatewayError(
                 f"Gateway returned {result.status}: {text or 'unexpected answer'}",
                 status=result.status,
                 code=code,
+                details={"retry_after": retry} if retry else None,
             )
         return data
 

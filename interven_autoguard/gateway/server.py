@@ -143,7 +143,8 @@ class Gateway:
         request_hash: str | None,
         endpoint: str,
     ) -> ScanResponse:
-        with requester(key.id if key else agent_label):
+        # HMAC agents get their own namespace so no API key id can ever match their approvals.
+        with requester(key.id if key else f"agent:{agent_label}"):
             resp = self.engine.scan(
                 method=method,
                 url=url,

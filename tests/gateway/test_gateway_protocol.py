@@ -231,7 +231,8 @@ def test_rate_limit_per_key_is_429(gateway, team):
         assert limited.scan(method="GET", url="http://127.0.0.1/a").allowed
     with pytest.raises(GatewayError) as info:
         limited.scan(method="GET", url="http://127.0.0.1/a")
-    assert info.value.status == 429
+    assert info.value.status == 429 and info.value.code == "RATE_LIMITED"
+    assert int(info.value.details["retry_after"]) >= 1
     status, data = raw_request(
         gateway, "POST", "/v1/scan", b"{}", {"Authorization": f"Bearer {team.limited_key}"}
     )
