@@ -232,3 +232,13 @@ class Client:
 
 
 IntervenClient = Client
+
+
+def __getattr__(name: str) -> Any:
+    # ``from interven_autoguard.gateway.client import GatewayScanner`` (the guard's import path)
+    # without a circular import: the scanner module imports this one.
+    if name == "GatewayScanner":
+        from .scanner import GatewayScanner
+
+        return GatewayScanner
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

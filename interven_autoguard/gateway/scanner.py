@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
+from ..config import Settings
 from ..errors import ScannerError
 from ..model import Decision, ReasonCode, RiskBand, ScanResponse
 from ..scanner import APPROVED, DENIED, EXPIRED, ApprovalStateCallback
@@ -85,7 +86,7 @@ class GatewayScanner:
 
     def __init__(
         self,
-        client: Client | None = None,
+        client: Client | Settings | None = None,
         *,
         api_key: str | None = None,
         gateway_url: str | None = None,
@@ -96,6 +97,11 @@ class GatewayScanner:
         cache_size: int = 1024,
         poll_interval: float = 1.0,
     ) -> None:
+        if isinstance(client, Settings):  # what install() passes: GatewayScanner(settings)
+            api_key = api_key or client.api_key
+            gateway_url = gateway_url or client.gateway_url
+            agent_id = agent_id or client.agent_id
+            client = None
         try:
             self.client = client or Client(
                 api_key,

@@ -227,3 +227,13 @@ def test_consume_is_single_use_and_key_scoped(gateway, team):
     assert client.consume_approval(resp.approval_id, request_hash="wrong") is False
     assert client.consume_approval(resp.approval_id, request_hash="h5") is True
     assert client.consume_approval(resp.approval_id, request_hash="h5") is False
+
+
+def test_scanner_from_settings_as_install_builds_it(gateway, team):
+    from interven_autoguard.config import Settings
+    from interven_autoguard.gateway.client import GatewayScanner as ViaClientModule
+
+    settings = Settings.from_env({}, api_key=team.api_key, gateway_url=gateway.url, agent_id="a-9")
+    for scanner in (ViaClientModule(settings), GatewayScanner.from_settings(settings)):
+        assert scanner.client.gateway_url == gateway.url and scanner.client.agent_id == "a-9"
+        assert scanner.scan(method="GET", url="https://api.example.com/s").allowed
