@@ -62,12 +62,15 @@ def start_agent(team, gw_url: str, target: str) -> subprocess.Popen[str]:
     )
 
 
-def wait_pending(gw, timeout: float = 30) -> str:
+def wait_pending(gw, agent: subprocess.Popen[str], timeout: float = 30) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         pending = gw.gateway.approvals.list(state="pending")
         if pending:
             return pending[0].id
+        if agent.poll() is not None:
+            out, err = agent.communicate()
+            raise AssertionError(f"agent ended without asking for approval: {out} {err[-3000:]}")
         time.sleep(0.05)
     raise AssertionError("no approval was requested")
 
@@ -79,7 +82,7 @@ def test_guarded_call_is_released_or_refused_by_the_gateway_approver(tmp_path, t
     with GatewayThread(team.config(policy=str(policy)), f"sqlite:///{tmp_path}/gw.db") as gw:
         agent = start_agent(team, gw.url, upstream.url + "/repos/acme/app/collaborators/eve")
         try:
-            approval_id = wait_pending(gw)
+            approval_id = wait_pending(gw, agent)
             assert upstream.requests == []  # held
             status, _ = post_json(
                 f"{gw.url}/v1/approvals/{approval_id}/{'approve' if approve else 'deny'}",
