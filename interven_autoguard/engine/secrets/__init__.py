@@ -1,0 +1,41 @@
+"""Secret detectors: 100+ provider credential formats, key-context generic rules, credential binding.
+
+Public contract (the engine's scanner codes against these names)::
+
+    detect(text, key=None) -> list[Hit]     # sorted, non-overlapping, spans = the secret value only
+    may_match(text) -> bool                 # False ⇒ detect(t) == [] for every substring t
+    detect_auth_value(value) -> list[Hit]   # provider tokens inside an auth header value
+    AUTH_HEADERS                            # header names that carry the request's own credentials
+    provider_for(name) -> str | None
+    host_allowed_for_provider(provider, host) -> bool
+
+Tables are compiled on first use (thread-safe); importing this package is cheap.
+"""
+
+from __future__ import annotations
+
+from ._engine import detect, may_match
+from .auth import AUTH_HEADERS, detect_auth_value
+from .providers import PROVIDER_HOSTS, host_allowed_for_provider, provider_for
+from .rules import RULES, all_rule_ids
+
+
+def warm_up() -> None:
+    """Compile the rule tables now instead of on the first request."""
+    from ._engine import compiled
+
+    compiled()
+
+
+__all__ = [
+    "AUTH_HEADERS",
+    "PROVIDER_HOSTS",
+    "RULES",
+    "all_rule_ids",
+    "detect",
+    "detect_auth_value",
+    "host_allowed_for_provider",
+    "may_match",
+    "provider_for",
+    "warm_up",
+]

@@ -1,0 +1,103 @@
+"""What a field's name says about its value: ``password`` yes, ``password_policy`` / ``max_tokens`` no."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from itertools import pairwise
+
+_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
+_SPLIT = re.compile(r"[^a-z0-9]+")
+
+_PASSWORD_WORDS = frozenset(
+    {"password", "passwd", "passphrase", "pwd", "pass", "pw", "passwort", "motdepasse"}
+)
+_TOKEN_WORDS = frozenset(
+    {
+        "token",
+        "jwt",
+        "bearer",
+        "auth",
+        "sessionid",
+        "accesstoken",
+        "authtoken",
+        "refreshtoken",
+        "idtoken",
+        "sessiontoken",
+        "apitoken",
+        "csrftoken",
+        "xsrftoken",
+        "authorization",
+    }
+)
+_SECRET_WORDS = frozenset(
+    {"secret", "credential", "credentials", "creds", "cred", "clientsecret", "mnemonic"}
+)
+# Two-word names whose parts are harmless alone ("api", "key") but a credential together.
+_COMPOUNDS = {
+    "apikey": "api_key",
+    "accesskey": "api_key",
+    "appkey": "api_key",
+    "subscriptionkey": "api_key",
+    "licensekey": "api_key",
+    "authkey": "api_key",
+    "servicekey": "api_key",
+    "masterkey": "secret",
+    "secretkey": "secret",
+    "signingkey": "secret",
+    "encryptionkey": "secret",
+    "privatekey": "private_key",
+    "sshkey": "private_key",
+    "accesstoken": "token",
+    "authtoken": "token",
+    "refreshtoken": "token",
+    "sessiontoken": "token",
+    "bearertoken": "token",
+    "idtoken": "token",
+    "sessionid": "token",
+    "clientsecret": "secret",
+    "connectionstring": "secret",
+    "connstr": "secret",
+    "dsn": "secret",
+}
+# A last word like these makes the field *about* a credential, not the credential itself.
+_META_LAST = frozenset(
+    """
+    type types name names length len count counts limit limits url uri urls endpoint path file filename
+    field fields policy policies hint hints label prompt format expiry expires expiresin expiration
+    expiresat ttl usage enabled required min max size version mode method header param location provider
+    strategy kind encoding algorithm alg scope scopes reset changed updated created at date time timestamp
+    index budget window regex pattern rule rules validation strength prefix suffix id ids hash hashed
+    digest fingerprint status state valid validity rotation source env var variable ref reference
+    placeholder description desc help text title display rotated last lifetime tokens
+    """.split()
+)
+
+
+def key_words(key: str) -> list[str]:
+    """``"X-Api-Key"`` → ["x", "api", "key"]; ``"dbPassword"`` → ["db", "password"]."""
+    return [w for w in _SPLIT.split(_CAMEL.sub(r"\1_\2", key).lower()) if w]
+
+
+@lru_cache(maxsize=4096)
+def classify_key(key: str) -> str | None:
+    """The generic kind ("password", "secret", "api_key", "token", "private_key") a field name implies,
+    or None when the name does not announce a credential."""
+    words = key_words(key[:120])
+    if not words or words[-1] in _META_LAST:
+        return None
+    for a, b in pairwise(words):
+        kind = _COMPOUNDS.get(a + b)
+        if kind:
+            return kind
+    for w in words:
+        if w in _COMPOUNDS:
+            return _COMPOUNDS[w]
+        if w in _PASSWORD_WORDS or "password" in w or "passwd" in w:
+            return "password"
+    for w in words:
+        if w in _SECRET_WORDS or "secret" in w:
+            return "secret"
+        if w in _TOKEN_WORDS or (w.endswith("token") and len(w) > 5):
+            return "token"
+    return None

@@ -1,0 +1,301 @@
+"""Post-match checks that turn a regex candidate into a finding: checksums, structure, entropy.
+
+A regex only says "this looks like a token". These functions say "this *is* one" (checksum-valid,
+decodes to the documented structure) or "this is an obvious stand-in" (placeholder, template, digest).
+Every function takes the candidate value and returns a bool; none raises, none logs the value.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Callable
+
+BASE62_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+# --------------------------------------------------------------------------- checksums
+
+
+def base62_encode(number: int, width: int = 6) -> str:
+    """Base62 (digits, upper, lower) left-padded with '0' — the alphabet GitHub and npm use."""
+    out = ""
+    while number:
+        number, rem = divmod(number, 62)
+        out = BASE62_ALPHABET[rem] + out
+    return out.rjust(width, "0")
+
+
+def crc32_base62(payload: str) -> str:
+    """The 6-character checksum GitHub/npm append: base62(crc32(payload))."""
+    return base62_encode(binascii.crc32(payload.encode("ascii")))
+
+
+def base62_checksum_ok(value: str) -> bool:
+    """``<prefix>_<random><6 checksum chars>``: the suffix is base62(crc32(random)).
+
+    Used for GitHub ``gh[pousr]_`` and npm ``npm_`` tokens. A typo'd or invented token fails.
+    """
+    _, sep, body = value.partition("_")
+    if not sep or len(body) <= 6 or not body.isascii():
+        return False
+    return crc32_base62(body[:-6]) == body[-6:]
+
+
+def grafana_service_token_ok(value: str) -> bool:
+    """``glsa_<32 random>_<8 hex>``: the hex is the little-endian CRC32 of ``glsa_<32 random>``."""
+    head, _, checksum = value.rpartition("_")
+    if len(checksum) != 8 or not head.isascii():
+        return False
+    try:
+        expected = binascii.crc32(head.encode("ascii")).to_bytes(4, "little").hex()
+    except (UnicodeEncodeError, OverflowError):
+        return False
+    return checksum.lower() == expected
+
+
+def atlassian_token_ok(value: str) -> bool:
+    """Atlassian API tokens / Bitbucket app passwords end in 8 hex = CRC32 of everything before them."""
+    if len(value) <= 8 or not value.isascii():
+        return False
+    try:
+        checksum = int(value[-8:], 16)
+    except ValueError:
+        return False
+    return binascii.crc32(value[:-8].encode("ascii")) == checksum
+
+
+# --------------------------------------------------------------------------- structure
+
+
+def b64_decode_loose(segment: str) -> bytes | None:
+    """Decode base64 or base64url with or without padding; None when it is not base64."""
+    segment = segment.rstrip("=")
+    if not segment or len(segment) % 4 == 1:
+        return None
+    padded = segment + "=" * (-len(segment) % 4)
+    try:
+        if "-" in padded or "_" in padded:
+            return base64.urlsafe_b64decode(padded)
+        return base64.b64decode(padded, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _json_object(raw: bytes | None) -> dict[str, object] | None:
+    if raw is None:
+        return None
+    try:
+        obj = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def jwt_ok(value: str) -> bool:
+    """Header and payload both decode to JSON objects and the header names an ``alg``."""
+    parts = value.split(".")
+    if len(parts) != 3:
+        return False
+    header = _json_object(b64_decode_loose(parts[0]))
+    if header is None or "alg" not in header:
+        return False
+    return _json_object(b64_decode_loose(parts[1])) is not None
+
+
+def base64_json_ok(value: str) -> bool:
+    """After the first ``_``: base64 of a JSON object (Grafana Cloud ``glc_``, 1Password ``ops_``)."""
+    _, _, body = value.partition("_")
+    return _json_object(b64_decode_loose(body)) is not None
+
+
+def discord_bot_token_ok(value: str) -> bool:
+    """The first segment is the base64 of the bot's numeric snowflake id."""
+    first = value.split(".", 1)[0]
+    raw = b64_decode_loose(first)
+    return raw is not None and raw.isdigit() and 15 <= len(raw) <= 21
+
+
+_PEM_BODY = re.compile(r"-----BEGIN[^-]*-----(.*?)-----END", re.S)
+_NOT_B64 = re.compile(r"[^A-Za-z0-9+/=]")
+
+
+def private_key_ok(value: str) -> bool:
+    """A real key block carries a substantial base64 body, not ``...`` or ``<your key here>``."""
+    m = _PEM_BODY.search(value)
+    if not m:
+        return False
+    body = m.group(1).replace("\\n", "\n").replace("\\r", "\n")
+    # RFC 1421 headers such as "Proc-Type: 4,ENCRYPTED" precede a blank line; drop them.
+    lines = [ln for ln in body.splitlines() if ":" not in ln]
+    b64 = _NOT_B64.sub("", "".join(lines))
+    return len(b64) >= 64 and len(set(b64)) >= 16
+
+
+def aws_secret_ok(value: str) -> bool:
+    """40 chars of base64 that are not a hex digest: real AWS secrets mix cases and digits."""
+    return (
+        any(c.isupper() for c in value)
+        and any(c.islower() for c in value)
+        and any(c.isdigit() or c in "+/" for c in value)
+    )
+
+
+def putty_key_ok(value: str) -> bool:
+    return "Private-Lines:" in value
+
+
+# --------------------------------------------------------------------------- false-positive gates
+
+
+_XLOGX = [0.0] + [c * math.log2(c) for c in range(1, 4097)]
+
+
+def shannon_entropy(value: str) -> float:
+    """Bits per character of the value's own character distribution: log2(n) - Σ c·log2(c) / n."""
+    n = len(value)
+    if not n:
+        return 0.0
+    counts = Counter(value).values()
+    if n > 4096:
+        return -sum(c / n * math.log2(c / n) for c in counts)
+    return math.log2(n) - sum(map(_XLOGX.__getitem__, counts)) / n
+
+
+# Lower-case fragments that mark documentation, templates and masked values, never live credentials.
+_PLACEHOLDER_FRAGMENTS = (
+    "example",
+    "your_",
+    "your-",
+    "yourapi",
+    "yourkey",
+    "yoursecret",
+    "yourtoken",
+    "<",
+    ">",
+    "${",
+    "{{",
+    "}}",
+    "%s",
+    "%(",
+    "xxxx",
+    "****",
+    "••",
+    "....",
+    "changeme",
+    "change_me",
+    "change-me",
+    "dummy",
+    "placeholder",
+    "redacted",
+    "replace_me",
+    "replaceme",
+    "insert_",
+    "insert-",
+    "put_your",
+    "sample",
+    "123456789",
+    "abcdefghij",
+    "foobar",
+    "notreal",
+    "not_a_real",
+    "not-a-real",
+    "[redacted",
+    "enc[",
+)
+# One regex instead of a loop over fragments: this runs on every candidate. Also: a character repeated
+# eight times in a row ("sk-aaaaaaaa…", "00000000").
+_PLACEHOLDER = re.compile("|".join(re.escape(f) for f in _PLACEHOLDER_FRAGMENTS))
+_REPEAT_RUN = re.compile(r"(.)\1{7,}", re.S)
+
+
+def is_placeholder(value: str) -> bool:
+    """Obvious stand-ins: YOUR_API_KEY, sk-xxxx…, ${VAR}, {{ x }}, <token>, ****, EXAMPLE, aaaaaaaa…"""
+    if len(set(value)) < 6 or _PLACEHOLDER.search(value.lower()):
+        return True
+    return _REPEAT_RUN.search(value) is not None
+
+
+# Values that generic key=value rules see constantly and that are never secrets.
+STOPWORDS = frozenset(
+    """
+    true false null none nil undefined nan yes no on off enabled disabled required optional hidden
+    masked redacted secret secrets password passwd passphrase token tokens apikey api_key key keys
+    string bearer basic digest oauth oauth2 jwt default empty unset unknown admin root user username
+    guest public private anonymous login logout session cookie header authorization authenticated
+    sha256 sha384 sha512 sha1 md5 hmac base64 utf-8 utf8 ascii json yaml text plain application
+    """.split()
+)
+_TEST_WORDS = re.compile("test|dummy|fake|mock|sample|lorem|foo|bar|qwerty|letmein|password")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_HEX = re.compile(r"[0-9a-fA-F]+")
+_DIGEST_PREFIX = re.compile(r"(?i)(?:sha(?:1|224|256|384|512)|md5)[-:=]")
+_IDENTIFIER = re.compile(r"[a-z]+(?:[_.-][a-z]+)*|[A-Z][A-Z_]+|[a-z]+(?:[A-Z][a-z]+)+|(?:[A-Z][a-z]+){2,}")
+_TEMPLATE = re.compile(r"\$\w+|%\w+%|\$\(|process\.env|os\.environ|env\(|getenv|vault:|secretref", re.I)
+
+
+def looks_like_non_secret(value: str) -> bool:
+    """Shapes that a generic rule must leave alone: digests, UUIDs, identifiers, URLs, paths, numbers."""
+    if _UUID.fullmatch(value) or _DIGEST_PREFIX.match(value):
+        return True
+    # Cheap membership tests first: the template regex only runs when one of its anchors is present.
+    if ("$" in value or "%" in value or "env" in value.lower() or ":" in value) and _TEMPLATE.search(value):
+        return True
+    if _HEX.fullmatch(value) and len(value) in (32, 40, 64, 128):  # md5/sha1(git)/sha256/sha512 digests
+        return True
+    if value.startswith(("data:", "/", "./", "../", "~/", "http:", "https:", "file:")) or "://" in value:
+        return True
+    if value.replace(".", "").replace("-", "").replace("_", "").isdigit():
+        return True
+    return bool(_IDENTIFIER.fullmatch(value))
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _char_classes(value: str) -> int:
+    """How many of lower / upper / digit / other the value mixes."""
+    return (
+        (value.upper() != value)
+        + (value.lower() != value)
+        + (_DIGIT.search(value) is not None)
+        + (not value.isalnum())
+    )
+
+
+def generic_value_ok(value: str, kind: str) -> bool:
+    """Gate for values found only by their key name (``password``, ``secret``, ``api_key``, ``token``).
+
+    ``kind`` is "password" (humans choose these: shorter, lower entropy allowed) or anything else
+    (machine tokens: longer, higher entropy, at least two character classes).
+    """
+    low = value.lower()
+    if low in STOPWORDS or _TEST_WORDS.search(low):
+        return False
+    if len(value.split(None, 1)) != 1:  # whitespace inside: prose, not a credential
+        return False
+    if is_placeholder(value) or looks_like_non_secret(value):
+        return False
+    entropy = shannon_entropy(value)
+    if kind == "password":
+        return len(value) >= 6 and entropy >= 2.3 and _char_classes(value) >= 2
+    if len(value) < 12 or entropy < 3.0:
+        return False
+    return _char_classes(value) >= 2 or (len(value) >= 24 and entropy >= 3.6)
+
+
+VALIDATORS: dict[str, Callable[[str], bool]] = {
+    "base62-crc32": base62_checksum_ok,
+    "grafana-crc32": grafana_service_token_ok,
+    "atlassian-crc32": atlassian_token_ok,
+    "jwt": jwt_ok,
+    "base64-json": base64_json_ok,
+    "discord-bot": discord_bot_token_ok,
+    "private-key": private_key_ok,
+    "aws-secret": aws_secret_ok,
+    "putty-key": putty_key_ok,
+}
