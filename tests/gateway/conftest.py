@@ -8,12 +8,14 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from gw_support import GatewayThread, Team, UpstreamRecorder
+from gw_support import TEST_POLICY, GatewayThread, Team, UpstreamRecorder
 
 
 @pytest.fixture
-def team() -> Team:
-    return Team()
+def team(tmp_path) -> Team:
+    policy = tmp_path / "test-policy.toml"
+    policy.write_text(TEST_POLICY)
+    return Team(policy_path=str(policy))
 
 
 @pytest.fixture

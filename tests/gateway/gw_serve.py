@@ -8,10 +8,6 @@ import safetynet
 
 safetynet.install()
 
-import gw_support  # noqa: E402
+from interven_autoguard.gateway.server import main  # noqa: E402
 
-import interven_autoguard.gateway.server as server  # noqa: E402
-
-# Same engine choice as the in-thread tests (the embedded engine once it is importable).
-server.default_engine = gw_support.engine_factory()  # type: ignore[assignment]
-sys.exit(server.main(sys.argv[1:]))
+sys.exit(main(sys.argv[1:]))

@@ -29,13 +29,7 @@ INTERVEN_VENV_PYTHON = os.environ.get("INTERVEN_SDK_PYTHON", "/work/interven-ven
 
 
 def engine_factory() -> Callable[[str | None, Any], Any]:
-    """The embedded engine when it is importable; otherwise the test double with its interface."""
-    try:
-        from interven_autoguard.engine.scanner import LocalScanner  # noqa: F401
-    except ImportError:
-        from gw_engine_double import EngineDouble
-
-        return lambda policy, approvals: EngineDouble(policy, approvals=approvals)
+    """The embedded engine (``LocalScanner``) with the gateway's approval store: what ``serve`` runs."""
     from interven_autoguard.gateway.server import default_engine
 
     return default_engine
@@ -43,7 +37,7 @@ def engine_factory() -> Callable[[str | None, Any], Any]:
 
 def github_token() -> str:
     """A checksum-valid ghp_ token made at run time (the repository holds no token literal)."""
-    alphabet = string.digits + string.ascii_letters
+    alphabet = string.digits + string.ascii_uppercase + string.ascii_lowercase  # GitHub's base62 order
     body = "".join(secrets.choice(alphabet) for _ in range(30))
     crc = binascii.crc32(body.encode()) & 0xFFFFFFFF
     digits = ""
@@ -59,6 +53,18 @@ def ssn() -> str:
     return f"{area}-{group}-{serial}"
 
 
+# The default policy asks for approval before adding a collaborator on api.github.com; the test
+# "github" tool lives on loopback, so the same rule is extended to it.
+TEST_POLICY = """
+[[rules]]
+id = "loopback-github-collaborators"
+decision = "REQUIRE_APPROVAL"
+methods = ["PUT"]
+hosts = ["127.0.0.1"]
+paths = ["/repos/*/*/collaborators/*"]
+"""
+
+
 @dataclass
 class Team:
     """Credentials of a test gateway: raw values for clients, hashes in the config."""
@@ -70,10 +76,15 @@ class Team:
     agent_id: str = "00000000-0000-0000-0000-000000000010"
     agent_secret: str = field(default_factory=lambda: secrets.token_hex(24))
     tool_base_url: str = "http://127.0.0.1:9"
+    policy_path: str | None = None  # TEST_POLICY written by the fixture
 
     def config_dict(self, **server: Any) -> dict[str, Any]:
         return {
-            "server": {"rate_limit_per_minute": 10_000, **server},
+            "server": {
+                "rate_limit_per_minute": 10_000,
+                **({"policy": self.policy_path} if self.policy_path else {}),
+                **server,
+            },
             "api_keys": [
                 {"id": "team", "hash": hash_secret(self.api_key)},
                 {"id": "other", "hash": hash_secret(self.other_key)},

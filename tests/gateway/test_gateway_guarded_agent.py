@@ -20,14 +20,6 @@ except ImportError:
 
 pytestmark = pytest.mark.skipif(_install is None, reason="the guard's install() is not on this branch yet")
 
-POLICY = """
-[[rules]]
-id = "loopback-collaborators"
-decision = "REQUIRE_APPROVAL"
-methods = ["PUT"]
-paths = ["/repos/*/*/collaborators/*"]
-"""
-
 AGENT = """
 import sys, json
 sys.path.insert(0, {tests!r})
@@ -77,9 +69,7 @@ def wait_pending(gw, agent: subprocess.Popen[str], timeout: float = 30) -> str:
 
 @pytest.mark.parametrize("approve", [True, False])
 def test_guarded_call_is_released_or_refused_by_the_gateway_approver(tmp_path, team, upstream, approve):
-    policy = tmp_path / "policy.toml"
-    policy.write_text(POLICY)
-    with GatewayThread(team.config(policy=str(policy)), f"sqlite:///{tmp_path}/gw.db") as gw:
+    with GatewayThread(team.config(), f"sqlite:///{tmp_path}/gw.db") as gw:  # team: TEST_POLICY
         agent = start_agent(team, gw.url, upstream.url + "/repos/acme/app/collaborators/eve")
         try:
             approval_id = wait_pending(gw, agent)

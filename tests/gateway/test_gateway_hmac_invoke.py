@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from gw_support import github_token
+from gw_support import github_token, ssn
 
 from interven_autoguard.gateway import (
     AifClient,
@@ -81,14 +81,13 @@ def test_good_signature_is_scanned_and_forwarded_with_the_credential(gateway, te
 
 
 def test_sanitize_forwards_the_redacted_body(gateway, team, upstream):
+    number = ssn()
     resp = make_client(gateway, team).invoke(
-        params(
-            method="POST", url_path="/repos/acme/app/issues", body={"title": "x", "body": "ssn 123-45-6789"}
-        )
+        params(method="POST", url_path="/repos/acme/app/issues", body={"title": "x", "body": "ssn " + number})
     )
     assert resp.decision == "SANITIZE"
     sent = json.loads(upstream.requests[0]["body"])
-    assert "123-45-6789" not in json.dumps(sent) and sent["title"] == "x"
+    assert number not in json.dumps(sent) and sent["title"] == "x"
 
 
 def test_bad_signature_and_unknown_agent_are_401(gateway, team, upstream):
