@@ -15,9 +15,12 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
-WORDS = ("the agent asked for the quarterly report and summarised the customer feedback about shipping "
-         "delays in the northern region while the team reviewed pricing tiers for enterprise plans").split()
+WORDS = (
+    "the agent asked for the quarterly report and summarised the customer feedback about shipping "
+    "delays in the northern region while the team reviewed pricing tiers for enterprise plans"
+).split()
 
 
 def benign_json(size: int, seed: int = 7) -> bytes:
@@ -25,7 +28,9 @@ def benign_json(size: int, seed: int = 7) -> bytes:
     messages = []
     while len(json.dumps({"model": "gpt-x", "messages": messages})) < size:
         text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 20)))
-        messages.append({"role": rng.choice(("user", "assistant")), "content": text, "id": rng.randint(1, 999)})
+        messages.append(
+            {"role": rng.choice(("user", "assistant")), "content": text, "id": rng.randint(1, 999)}
+        )
     return json.dumps({"model": "gpt-x", "messages": messages}).encode()[: size + 200]
 
 
@@ -39,6 +44,7 @@ def timeit(fn, repeat: int) -> list[float]:
 
 
 def main() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from interven_autoguard import LocalScanner
 
     scanner = LocalScanner()
@@ -52,12 +58,16 @@ def main() -> None:
     s1 = timeit(lambda: scanner.scan(method="POST", url=url, headers=headers, body=body_1k), 3000)
     j1 = timeit(lambda: json.loads(body_1k), 3000)
     p50 = statistics.median(s1) * 1e6
-    print(f"1 KB benign JSON: p50 {p50:.1f} µs  p90 {sorted(s1)[int(len(s1) * .9)] * 1e6:.1f} µs  "
-          f"(json.loads alone {statistics.median(j1) * 1e6:.1f} µs)   goal p50 ≤ 30 µs")
+    print(
+        f"1 KB benign JSON: p50 {p50:.1f} µs  p90 {sorted(s1)[int(len(s1) * 0.9)] * 1e6:.1f} µs  "
+        f"(json.loads alone {statistics.median(j1) * 1e6:.1f} µs)   goal p50 ≤ 30 µs"
+    )
 
     s256 = timeit(lambda: scanner.scan(method="POST", url=url, headers=headers, body=body_256k), 30)
     per_kb = statistics.median(s256) * 1e6 / (len(body_256k) / 1024)
-    print(f"256 KB benign JSON: {statistics.median(s256) * 1e3:.2f} ms = {per_kb:.1f} µs/KB   goal ≤ 20 µs/KB")
+    print(
+        f"256 KB benign JSON: {statistics.median(s256) * 1e3:.2f} ms = {per_kb:.1f} µs/KB   goal ≤ 20 µs/KB"
+    )
 
     try:
         from detect_secrets.core.scan import scan_line
@@ -70,8 +80,10 @@ def main() -> None:
             list(scan_line(text_1k))
             d1 = timeit(lambda: list(scan_line(text_1k)), 200)
         ours = statistics.median(s1)
-        print(f"detect-secrets on the same 1 KB: {statistics.median(d1) * 1e6:.0f} µs  → we are "
-              f"{statistics.median(d1) / ours:.0f}× faster   goal ≥ 40×")
+        print(
+            f"detect-secrets on the same 1 KB: {statistics.median(d1) * 1e6:.0f} µs  → we are "
+            f"{statistics.median(d1) / ours:.0f}× faster   goal ≥ 40×"
+        )
 
     code = textwrap.dedent("""
         import time, resource
@@ -85,9 +97,13 @@ def main() -> None:
         a.scan(method='POST', url='https://api.example.com/x', body={'text': 'hello'})
         print(time.perf_counter() - t, rss() - before)
     """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
-    print(f"start-up: import + first scan {float(out[0]) * 1e3:.0f} ms (goal ≤ 300 ms), "
-          f"RSS added {float(out[1]):.1f} MB (goal ≤ 20 MB)")
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    print(
+        f"start-up: import + first scan {float(out[0]) * 1e3:.0f} ms (goal ≤ 300 ms), "
+        f"RSS added {float(out[1]):.1f} MB (goal ≤ 20 MB)"
+    )
 
 
 if __name__ == "__main__":

@@ -25,12 +25,16 @@ from .model import Decision, Finding, ReasonCode, RiskBand, ScanResponse
 if TYPE_CHECKING:
     from .api import scan
     from .engine.scanner import LocalScanner
+    from .guard.install import guarded, install, uninstall
 
 __version__ = "0.1.0"
 
 _LAZY = {
     "scan": ("interven_autoguard.api", "scan"),
     "LocalScanner": ("interven_autoguard.engine.scanner", "LocalScanner"),
+    "install": ("interven_autoguard.guard.install", "install"),
+    "uninstall": ("interven_autoguard.guard.install", "uninstall"),
+    "guarded": ("interven_autoguard.guard.install", "guarded"),
 }
 
 
@@ -56,5 +60,8 @@ __all__ = [
     "ScanResponse",
     "ScannerError",
     "__version__",
+    "guarded",
+    "install",
     "scan",
+    "uninstall",
 ]

@@ -22,8 +22,11 @@ def default_scanner() -> Scanner:
     Rebuilt when the relevant environment changes, so tests and long-lived agents see new settings.
     """
     global _default, _default_key
-    key = (os.environ.get("INTERVEN_API_KEY"), os.environ.get("INTERVEN_GATEWAY_URL"),
-           os.environ.get("INTERVEN_POLICY"))
+    key = (
+        os.environ.get("INTERVEN_API_KEY"),
+        os.environ.get("INTERVEN_GATEWAY_URL"),
+        os.environ.get("INTERVEN_POLICY"),
+    )
     with _lock:
         if _default is None or key != _default_key:
             _default = make_scanner(api_key=key[0], gateway_url=key[1], policy=key[2])
@@ -31,8 +34,13 @@ def default_scanner() -> Scanner:
         return _default
 
 
-def make_scanner(*, api_key: str | None = None, gateway_url: str | None = None, policy: Any = None,
-                 agent_id: str | None = None) -> Scanner:
+def make_scanner(
+    *,
+    api_key: str | None = None,
+    gateway_url: str | None = None,
+    policy: Any = None,
+    agent_id: str | None = None,
+) -> Scanner:
     """The single place that chooses between the embedded engine and the gateway."""
     if api_key:
         try:

@@ -56,8 +56,13 @@ def _read_body(args: argparse.Namespace) -> Any:
 def _cmd_scan(args: argparse.Namespace) -> int:
     from .api import scan
 
-    result = scan(method=args.method, url=args.url, body=_read_body(args), headers=args.header or None,
-                  policy=args.policy)
+    result = scan(
+        method=args.method,
+        url=args.url,
+        body=_read_body(args),
+        headers=args.header or None,
+        policy=args.policy,
+    )
     if args.explain:
         print(_explain(result))
     else:
@@ -77,8 +82,10 @@ def _explain(result: Any) -> str:
         lines.append("findings:     none")
         return "\n".join(lines)
     rows = [("TYPE", "LOCATION", "DETECTOR", "ENCODING", "HASH")]
-    rows += [(f.type, f"{f.location}[{f.start}:{f.end}]", f.detector, f.encoding or "-", f.value_hash)
-             for f in result.findings]
+    rows += [
+        (f.type, f"{f.location}[{f.start}:{f.end}]", f.detector, f.encoding or "-", f.value_hash)
+        for f in result.findings
+    ]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines.append("findings:")
     lines += ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
@@ -90,8 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv and argv[0] in _DELEGATED:
         module = importlib.import_module(_DELEGATED[argv[0]][0])
         return int(module.main(argv[1:]) or 0)
-    parser = argparse.ArgumentParser(prog="python -m interven_autoguard",
-                                     description="In-process firewall for AI agents.")
+    parser = argparse.ArgumentParser(
+        prog="python -m interven_autoguard", description="In-process firewall for AI agents."
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _scan_parser(sub)
     for name, (_module, help_text) in _DELEGATED.items():

@@ -62,7 +62,9 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         env = os.environ if env is None else env
-        hosts = tuple(h.strip().lower() for h in env.get("INTERVEN_EXCLUDE_HOSTS", "").split(",") if h.strip())
+        hosts = tuple(
+            h.strip().lower() for h in env.get("INTERVEN_EXCLUDE_HOSTS", "").split(",") if h.strip()
+        )
         base = cls(
             mode=(env.get("INTERVEN_MODE") or "enforce").strip().lower(),
             policy=env.get("INTERVEN_POLICY") or None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 
 class AutoguardError(Exception):
@@ -61,7 +62,8 @@ class RequestBlocked(AutoguardError):
     def __str__(self) -> str:
         return self.message
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Keep the keyword-only attributes across pickling (multiprocessing, process pools).
         return (
             _rebuild_blocked,
             (type(self), self.message, self.decision, self.reason_codes, self.trace_id,
@@ -69,8 +71,10 @@ class RequestBlocked(AutoguardError):
         )
 
 
-def _rebuild_blocked(cls, message, decision, reason_codes, trace_id, method, url, approval_id):  # type: ignore[no-untyped-def]
-    exc = RequestBlocked.__new__(cls)
+def _rebuild_blocked(cls: type[RequestBlocked], message: str, decision: str, reason_codes: list[str],
+                     trace_id: str | None, method: str | None, url: str | None,
+                     approval_id: str | None) -> RequestBlocked:
+    exc = cls.__new__(cls)
     RequestBlocked.__init__(
         exc, message, decision=decision, reason_codes=reason_codes, trace_id=trace_id,
         method=method, url=url, approval_id=approval_id,

@@ -8,7 +8,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-import safetynet  # noqa: E402
+import safetynet
 
 
 @pytest.fixture(autouse=True)

@@ -162,6 +162,10 @@ class Policy:
             raise PolicyError(error_summary(source, errors), errors)
         return cls(content, source=source)
 
+    def get(self, entry_id: str) -> Rule | None:
+        """The rule or allowance with this id (e.g. to show an approver why a rule fired)."""
+        return next((r for r in (*self.rules, *self.allowances) if r.id == entry_id), None)
+
     def to_dict(self) -> dict[str, Any]:
         """The effective policy (defaults merged in) as plain data, e.g. for ``policy show``."""
         return json.loads(json.dumps(self._content))
@@ -330,7 +334,6 @@ def _combine(parts: Iterable[float]) -> float:
 @lru_cache(maxsize=1)
 def _default_policy() -> Policy:
     return Policy(default_content(), source="<default>")
-
 
 
 # --- checking (``python -m interven_autoguard policy check FILE``) -----------------------------

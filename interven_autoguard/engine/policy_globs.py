@@ -24,8 +24,10 @@ from urllib.parse import unquote
 
 _HOST_CHARS = re.compile(r"^[a-z0-9.*?_\-]+$")
 _FIELD_ROOT = re.compile(
-    r"\A(?:body(?:\$.*)?|query:.*|header:.*|url(?:\..*)?|\*.*)\Z", re.IGNORECASE | re.DOTALL
+    r"\A(?:body(?:\$.*)?|form:.*|multipart:.*|query:.*|header:.*|url(?:\..*)?|\*.*)\Z",
+    re.IGNORECASE | re.DOTALL,
 )
+_IPV6_GLOB = re.compile(r"^(?=.*:.*:|.*[*?])[0-9a-f:.*?]+$")  # "::1", "fd00:ec2::254", "fd00:*"
 _TYPE_CHARS = re.compile(r"^[A-Z0-9_*?]+$")
 
 
@@ -71,13 +73,25 @@ def host_glob_error(pattern: object) -> str | None:
     assert isinstance(pattern, str)
     if "://" in pattern or "/" in pattern:
         return f"host pattern {pattern!r} must be a host name, not a URL or path (put paths in 'paths')"
-    if ":" in pattern or "@" in pattern:
-        return f"host pattern {pattern!r} must not contain a port or user info"
+    if "@" in pattern:
+        return f"host pattern {pattern!r} must not contain user info"
+    if ":" in pattern:
+        if _IPV6_GLOB.match(normalize_host_pattern(pattern)):
+            return None  # an IPv6 address (or glob over one), with or without brackets
+        return f"host pattern {pattern!r} must not contain a port (IPv6 addresses are fine: '::1', 'fd00:*')"
     if not _HOST_CHARS.match(pattern.lower()):
         return f"host pattern {pattern!r} may only contain letters, digits, '.', '-', '_', '*' and '?'"
     if "**" in pattern:
         return f"host pattern {pattern!r}: use a single '*' (it already spans dots)"
     return None
+
+
+def normalize_host_pattern(pattern: str) -> str:
+    """Lower case, no trailing dot, no IPv6 brackets: the form ``DestinationAssessment.host`` has."""
+    p = pattern.strip().lower().rstrip(".")
+    if p.startswith("[") and p.endswith("]"):
+        p = p[1:-1]
+    return p
 
 
 class HostMatcher:
@@ -90,7 +104,7 @@ class HostMatcher:
         suffixes: list[str] = []
         regexes: list[str] = []
         for raw in patterns:
-            p = raw.lower().rstrip(".")
+            p = normalize_host_pattern(raw)
             if "*" not in p and "?" not in p:
                 exact.add(p)
             elif p.startswith("*.") and "*" not in p[1:] and "?" not in p:
@@ -191,8 +205,8 @@ def field_glob_error(pattern: object) -> str | None:
     assert isinstance(pattern, str)
     if not _FIELD_ROOT.match(pattern):
         return (
-            f"field pattern {pattern!r} must start with 'body' (e.g. 'body$.to'), 'query:', "
-            "'header:', 'url' or a wildcard"
+            f"field pattern {pattern!r} must start with 'body' (e.g. 'body$.to'), 'form:', 'multipart:', "
+            "'query:', 'header:', 'url' or a wildcard"
         )
     if pattern.count("[") != pattern.count("]"):
         return f"field pattern {pattern!r} has unbalanced brackets"

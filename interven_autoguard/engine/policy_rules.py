@@ -1,8 +1,8 @@
 """Compiled rules and the indexes that keep rule matching off the hot path's bill.
 
 ``Rule`` is one ``[[rules]]`` or ``[[allow]]`` entry with its globs compiled; ``RuleIndex`` files
-rules by exact host and ``*.suffix`` so a request only tries the rules that can apply to its
-host; ``TypeTable`` resolves per-finding-type settings (exact name, then globs, then category).
+rules by method and by exact host or ``*.suffix`` so a request only tries the rules that can apply to
+it; ``TypeTable`` resolves per-finding-type settings (exact name, then globs, then category).
 """
 
 from __future__ import annotations
@@ -14,13 +14,15 @@ from ..model import Decision, Finding
 from .policy_globs import FieldMatcher, HostMatcher, NameMatcher, PathMatcher, normalize_path
 from .types import RequestContext
 
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
 
 class Rule:
     """A compiled ``[[rules]]`` or ``[[allow]]`` entry. ``None`` for a match key = matches anything."""
 
     __slots__ = (
         "agent_ids", "categories", "decision", "description", "fields", "finding_types", "hosts",
-        "id", "kind", "methods", "needs_findings", "order", "paths", "rank", "risk", "schemes",
+        "id", "kind", "methods", "needs_findings", "order", "paths", "ports", "rank", "risk", "schemes",
     )
 
     def __init__(self, spec: dict[str, Any], kind: str, order: int) -> None:
@@ -33,6 +35,7 @@ class Rule:
         self.risk: float | None = spec.get("risk")
         self.methods = frozenset(spec["methods"]) if "methods" in spec else None
         self.schemes = frozenset(spec["schemes"]) if "schemes" in spec else None
+        self.ports = frozenset(spec["ports"]) if "ports" in spec else None
         self.hosts = HostMatcher(spec["hosts"]) if "hosts" in spec else None
         self.paths = PathMatcher(spec["paths"]) if "paths" in spec else None
         self.agent_ids = NameMatcher(spec["agent_ids"]) if "agent_ids" in spec else None
@@ -56,12 +59,13 @@ class Rule:
 class Request:
     """The request facts rules match on, with the normalised path computed only if needed."""
 
-    __slots__ = ("_path", "agent_id", "host", "method", "raw_path", "scheme")
+    __slots__ = ("_path", "agent_id", "host", "method", "port", "raw_path", "scheme")
 
     def __init__(self, ctx: RequestContext, host: str) -> None:
         self.method = ctx.method.upper()
         self.host = host
-        self.scheme = ctx.scheme
+        self.scheme = (ctx.scheme or "").lower()
+        self.port = ctx.port if ctx.port is not None else _DEFAULT_PORTS.get(self.scheme)
         self.raw_path = ctx.path
         self.agent_id = ctx.agent_id
         self._path: str | None = None
@@ -74,7 +78,9 @@ class Request:
 
     def matches_rest(self, r: Rule) -> bool:
         """Everything but method and host, which the index has already checked."""
-        if r.schemes is not None and (self.scheme or "").lower() not in r.schemes:
+        if r.schemes is not None and self.scheme not in r.schemes:
+            return False
+        if r.ports is not None and self.port not in r.ports:
             return False
         if r.paths is not None and not r.paths(self.path):
             return False

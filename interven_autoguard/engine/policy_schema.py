@@ -16,6 +16,7 @@ from .policy_globs import (
     field_glob_error,
     host_glob_error,
     name_glob_error,
+    normalize_host_pattern,
     path_glob_error,
     type_glob_error,
 )
@@ -45,15 +46,22 @@ EXTENDS = ("default", "none")
 
 # match key -> (validator of one pattern, how the value is normalised)
 _Check = Callable[[object], "str | None"]
-MATCH_KEYS: dict[str, tuple[_Check, Callable[[str], str]]] = {
+def _port_error(value: object) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+        return f"ports must be integers from 1 to 65535, got {value!r}"
+    return None
+
+
+MATCH_KEYS: dict[str, tuple[_Check, Callable[[Any], Any]]] = {
     "methods": (lambda v: _token_error(v, "method"), str.upper),
     "schemes": (lambda v: _token_error(v, "scheme"), str.lower),
-    "hosts": (host_glob_error, lambda s: s.lower().rstrip(".")),
+    "hosts": (host_glob_error, normalize_host_pattern),
     "paths": (path_glob_error, str),
     "finding_types": (type_glob_error, str.upper),
     "categories": (lambda v: _category_error(v), str.lower),
     "fields": (field_glob_error, str),
     "agent_ids": (lambda v: name_glob_error(v, "agent id"), str),
+    "ports": (_port_error, int),
 }
 FINDING_KEYS = ("finding_types", "categories", "fields")
 CATEGORIES = ("secret", "pii")
@@ -237,21 +245,21 @@ class _Validator:
             ok = False
         return out if ok else None
 
-    def patterns(self, value: object, path: Path, where: str, key: str) -> list[str] | None:
+    def patterns(self, value: object, path: Path, where: str, key: str) -> list[Any] | None:
         check, normalise = MATCH_KEYS[key]
         if not isinstance(value, list):
-            self.err(path, f"{where}: {key} must be an array of strings, got {_type_name(value)}")
+            items = "integers" if key == "ports" else "strings"
+            self.err(path, f"{where}: {key} must be an array of {items}, got {_type_name(value)}")
             return None
         if not value:
             self.err(path, f"{where}: {key} is empty; leave the key out to match anything")
             return None
-        out: list[str] = []
+        out: list[Any] = []
         for item in value:
             problem = check(item)
             if problem:
                 self.err(path, f"{where}: {problem}")
                 return None
-            assert isinstance(item, str)
             n = normalise(item)
             if n not in out:
                 out.append(n)

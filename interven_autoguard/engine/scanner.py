@@ -26,8 +26,21 @@ from .types import DestinationAssessment, Hit, RequestContext
 
 # Header values we never need to read: they carry framing, not data. Skipping them keeps the hot path short.
 _FRAMING_HEADERS = frozenset(
-    {"content-length", "content-type", "content-encoding", "transfer-encoding", "connection", "host",
-     "accept", "accept-encoding", "accept-language", "user-agent", "keep-alive", "te", "expect"}
+    {
+        "content-length",
+        "content-type",
+        "content-encoding",
+        "transfer-encoding",
+        "connection",
+        "host",
+        "accept",
+        "accept-encoding",
+        "accept-language",
+        "user-agent",
+        "keep-alive",
+        "te",
+        "expect",
+    }
 )
 _REDACTION_PASSES = 3
 
@@ -170,7 +183,12 @@ class LocalScanner:
             )
         if response.decision == Decision.REQUIRE_APPROVAL:
             response.approval_id = self._create_approval(
-                method.upper(), url, header_items, body, response, agent_id,
+                method.upper(),
+                url,
+                header_items,
+                body,
+                response,
+                agent_id,
                 request_hash or request_fingerprint(method, url, body),
             )
         return response
@@ -181,8 +199,12 @@ class LocalScanner:
         from ..approvals.store import wait_for_release
 
         return wait_for_release(
-            self._store(), approval_id, request_hash=request_hash,
-            policy_version=self.policy.version, timeout=timeout, on_state=on_state,
+            self._store(),
+            approval_id,
+            request_hash=request_hash,
+            policy_version=self.policy.version,
+            timeout=timeout,
+            on_state=on_state,
         )
 
     async def await_approval(
@@ -191,8 +213,12 @@ class LocalScanner:
         from ..approvals.store import await_release
 
         return await await_release(
-            self._store(), approval_id, request_hash=request_hash,
-            policy_version=self.policy.version, timeout=timeout, on_state=on_state,
+            self._store(),
+            approval_id,
+            request_hash=request_hash,
+            policy_version=self.policy.version,
+            timeout=timeout,
+            on_state=on_state,
         )
 
     # --------------------------------------------------------------- pipeline
@@ -210,7 +236,7 @@ class LocalScanner:
         dest = destinations.assess(url, private_network=policy.private_network)
         parts = _split_url(url)
         findings: list[Finding] = []
-        forced: list[tuple[Decision, str]] = []
+        too_large = not_inspectable = False
         auth_mismatch = False
 
         # The request's own credentials (URL userinfo, auth headers) only face the binding rule.
@@ -218,11 +244,17 @@ class LocalScanner:
             auth_mismatch |= self._check_binding(dest.userinfo, "url.userinfo", dest, findings, auth=False)
         for name, value in header_items:
             if name.lower() in secrets.AUTH_HEADERS or name.lower() == "cookie":
-                auth_mismatch |= self._check_binding(value, f"header:{name.lower()}", dest, findings, auth=True)
+                auth_mismatch |= self._check_binding(
+                    value, f"header:{name.lower()}", dest, findings, auth=True
+                )
 
         # URL path and query: a provider credential bound to this host is its auth; anything else leaks.
-        url_hits = self._scan_fields([Field(location="url.path", key=None, text=parts.path)] if parts else [],
-                                     findings, dest, bound_ok=True)
+        url_hits = self._scan_fields(
+            [Field(location="url.path", key=None, text=parts.path)] if parts else [],
+            findings,
+            dest,
+            bound_ok=True,
+        )
         query_fields = parse_query(parts.query) if parts and parts.query else []
         query_hits = self._scan_fields(query_fields, findings, dest, bound_ok=True)
 
@@ -239,7 +271,7 @@ class LocalScanner:
         body_hits: list[_FieldHits] = []
         body_size = _body_size(body)
         if body_size > policy.max_body_bytes:
-            forced.append((policy.body_too_large, ReasonCode.BODY_TOO_LARGE))
+            too_large = True
         elif body is not None:
             ctype, cenc = _header(header_items, "content-type"), _header(header_items, "content-encoding")
             triage = None if isinstance(body, (dict, list, tuple)) else raw_text(body, ctype, cenc)
@@ -247,30 +279,44 @@ class LocalScanner:
                 secrets.may_match(triage) or pii.may_match(triage) or decoding.needs_views(triage)
             )
             try:
-                parsed = None if clean else parse_body(
-                    body, ctype, cenc, max_bytes=policy.max_body_bytes,
+                parsed = (
+                    None
+                    if clean
+                    else parse_body(
+                        body,
+                        ctype,
+                        cenc,
+                        max_bytes=policy.max_body_bytes,
+                    )
                 )
             except BodyNotInspectable as exc:
-                decision = policy.body_too_large if exc.reason_code == ReasonCode.BODY_TOO_LARGE \
-                    else policy.not_inspectable
-                forced.append((decision, exc.reason_code))
+                too_large = exc.reason_code == ReasonCode.BODY_TOO_LARGE
+                not_inspectable = not too_large
             else:
                 if parsed is not None:
                     body_hits = self._scan_fields(parsed.fields, findings, dest, bound_ok=False)
 
         ctx = RequestContext(
-            method=method, url=url, scheme=dest.scheme, host=dest.host, port=dest.port,
-            path=parts.path if parts else "", agent_id=agent_id, body_size=body_size,
+            method=method,
+            url=url,
+            scheme=dest.scheme,
+            host=dest.host,
+            port=dest.port,
+            path=parts.path if parts else "",
+            agent_id=agent_id,
+            body_size=body_size,
         )
-        verdict: Verdict = policy.evaluate(ctx, findings, dest, auth_mismatch=auth_mismatch)
+        verdict: Verdict = policy.evaluate(
+            ctx,
+            findings,
+            dest,
+            auth_mismatch=auth_mismatch,
+            body_too_large=too_large,
+            not_inspectable=not_inspectable,
+        )
         decision = Decision(verdict.decision)
         reasons = list(verdict.reason_codes)
         risk = verdict.risk_score
-        for forced_decision, code in forced:
-            decision = Decision.strongest(decision, Decision(forced_decision))
-            if code not in reasons:
-                reasons.append(code)
-            risk = max(risk, 0.7)
 
         kept = {(f.location, f.start, f.end, f.type) for f in verdict.findings}
         response = ScanResponse(
@@ -282,17 +328,21 @@ class LocalScanner:
             policy_version=policy.version,
             matched_rules=list(verdict.matched_rules),
         )
-        redact = [h for h in (*url_hits, *query_hits, *header_hits, *body_hits)
-                  if any((h.field.location, s, e, t) in kept for s, e, t in h.spans)]
+        redact = [
+            h
+            for h in (*url_hits, *query_hits, *header_hits, *body_hits)
+            if any((h.field.location, s, e, t) in kept for s, e, t in h.spans)
+        ]
         if redact:
             response.sanitized_url = _rebuild_url(url, parts, url_hits, query_fields, query_hits, kept)
             response.sanitized_headers = _rebuild_headers(header_items, header_hits, kept)
             response.sanitized_body = _rebuild_body(body, parsed, body_hits, kept)
             self._verify_redaction(response, header_items, dest, kept)
         marked = {(h.field.location, s, e, t) for h in redact for s, e, t in h.spans}
+        # Allowed findings (allowances, ALLOW types) are reported too, never redacted.
         response.findings = [
             _with_redacted(f, (f.location, f.start, f.end, f.type) in marked) for f in verdict.findings
-        ]
+        ] + [_with_redacted(f, False) for f in verdict.allowed_findings]
         return response
 
     def _scan_fields(
@@ -320,24 +370,43 @@ class LocalScanner:
                 mismatch = True
                 findings.append(
                     Finding(
-                        type=hit.type, detector=hit.detector, category="credential_binding",
-                        location=location, start=hit.start, end=hit.end,
-                        value_hash=self._hash(value[hit.start : hit.end]), provider=hit.provider,
+                        type=hit.type,
+                        detector=hit.detector,
+                        category="credential_binding",
+                        location=location,
+                        start=hit.start,
+                        end=hit.end,
+                        value_hash=self._hash(value[hit.start : hit.end]),
+                        provider=hit.provider,
                     )
                 )
         return mismatch
 
-    def _finding(self, hit: Hit, location: str, start: int, end: int, value: str, encoding: str | None) -> Finding:
+    def _finding(
+        self, hit: Hit, location: str, start: int, end: int, value: str, encoding: str | None
+    ) -> Finding:
         return Finding(
-            type=hit.type, detector=hit.detector, category=hit.category, location=location,
-            start=start, end=end, value_hash=self._hash(value), encoding=encoding, provider=hit.provider,
+            type=hit.type,
+            detector=hit.detector,
+            category=hit.category,
+            location=location,
+            start=start,
+            end=end,
+            value_hash=self._hash(value),
+            encoding=encoding,
+            provider=hit.provider,
         )
 
     def _hash(self, value: str) -> str:
-        return hashlib.blake2b(value.encode("utf-8", "surrogatepass"), digest_size=6, key=self._salt).hexdigest()
+        return hashlib.blake2b(
+            value.encode("utf-8", "surrogatepass"), digest_size=6, key=self._salt
+        ).hexdigest()
 
     def _verify_redaction(
-        self, response: ScanResponse, header_items: list[tuple[str, str]], dest: DestinationAssessment,
+        self,
+        response: ScanResponse,
+        header_items: list[tuple[str, str]],
+        dest: DestinationAssessment,
         kept: set[tuple[str, int, int, str]],
     ) -> None:
         """Never the LLM-Guard failure mode: what we send after SANITIZE must not still carry a value.
@@ -361,8 +430,12 @@ class LocalScanner:
     ) -> tuple[ParsedBody, list[_FieldHits]] | None:
         if body is None:
             return None
-        parsed = parse_body(body, _header(header_items, "content-type"), _header(header_items, "content-encoding"),
-                            max_bytes=max(self.policy.max_body_bytes, _body_size(body)))
+        parsed = parse_body(
+            body,
+            _header(header_items, "content-type"),
+            _header(header_items, "content-encoding"),
+            max_bytes=max(self.policy.max_body_bytes, _body_size(body)),
+        )
         hits: list[_FieldHits] = []
         for field in parsed.fields:
             spans = [
@@ -385,8 +458,14 @@ class LocalScanner:
             return self._approvals
 
     def _create_approval(
-        self, method: str, url: str, header_items: list[tuple[str, str]], body: Any,
-        response: ScanResponse, agent_id: str | None, request_hash: str,
+        self,
+        method: str,
+        url: str,
+        header_items: list[tuple[str, str]],
+        body: Any,
+        response: ScanResponse,
+        agent_id: str | None,
+        request_hash: str,
     ) -> str:
         display_body = response.sanitized_body if response.sanitized_body is not None else body
         record = self._store().create(
@@ -456,7 +535,9 @@ def _body_size(body: Any) -> int:
     return 0  # dict/list: parse_body measures while walking
 
 
-def _replacements(hits: list[_FieldHits], fields: list[Field], kept: set[tuple[str, int, int, str]] | None) -> dict[int, str]:
+def _replacements(
+    hits: list[_FieldHits], fields: list[Field], kept: set[tuple[str, int, int, str]] | None
+) -> dict[int, str]:
     index = {id(f): i for i, f in enumerate(fields)}
     result: dict[int, str] = {}
     for fh in hits:
@@ -466,16 +547,23 @@ def _replacements(hits: list[_FieldHits], fields: list[Field], kept: set[tuple[s
     return result
 
 
-def _rebuild_body(body: Any, parsed: ParsedBody | None, hits: list[_FieldHits],
-                  kept: set[tuple[str, int, int, str]] | None) -> Any:
+def _rebuild_body(
+    body: Any, parsed: ParsedBody | None, hits: list[_FieldHits], kept: set[tuple[str, int, int, str]] | None
+) -> Any:
     if parsed is None or not hits:
         return body
     replacements = _replacements(hits, parsed.fields, kept)
     return parsed.rebuild(replacements) if replacements else body
 
 
-def _rebuild_url(url: str, parts: _UrlParts | None, url_hits: list[_FieldHits], query_fields: list[Field],
-                 query_hits: list[_FieldHits], kept: set[tuple[str, int, int, str]]) -> str:
+def _rebuild_url(
+    url: str,
+    parts: _UrlParts | None,
+    url_hits: list[_FieldHits],
+    query_fields: list[Field],
+    query_hits: list[_FieldHits],
+    kept: set[tuple[str, int, int, str]],
+) -> str:
     if parts is None or not (url_hits or query_hits):
         return url
     path = parts.path
@@ -489,8 +577,9 @@ def _rebuild_url(url: str, parts: _UrlParts | None, url_hits: list[_FieldHits], 
     return urlunsplit((parts.scheme, parts.netloc, path, query, parts.fragment))
 
 
-def _rebuild_headers(header_items: list[tuple[str, str]], header_hits: list[_FieldHits],
-                     kept: set[tuple[str, int, int, str]]) -> dict[str, str]:
+def _rebuild_headers(
+    header_items: list[tuple[str, str]], header_hits: list[_FieldHits], kept: set[tuple[str, int, int, str]]
+) -> dict[str, str]:
     redacted = {fh.field.location: fh for fh in header_hits}
     result: dict[str, str] = {}
     for name, value in header_items:

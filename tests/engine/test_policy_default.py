@@ -102,7 +102,9 @@ def test_secrets_anywhere_outside_auth_are_sanitized(location):
     assert v.risk_score == 0.8
 
 
-@pytest.mark.parametrize("pii", ["US_SSN", "US_ITIN", "CREDIT_CARD", "IBAN", "EMAIL", "PHONE", "ABA_ROUTING"])
+@pytest.mark.parametrize(
+    "pii", ["US_SSN", "US_ITIN", "CREDIT_CARD", "IBAN", "EMAIL", "PHONE_NUMBER", "ABA_ROUTING"]
+)
 def test_pii_is_sanitized_by_default(pii):
     assert (
         evaluate(DEFAULT, "POST", "https://api.example.com/x", [finding(pii)]).decision == Decision.SANITIZE
@@ -112,8 +114,8 @@ def test_pii_is_sanitized_by_default(pii):
 MAIL_CASES = [
     ("sendgrid-recipients", "https://api.sendgrid.com/v3/mail/send", "body$.personalizations[0].to[1].email"),
     ("sendgrid-recipients", "https://api.sendgrid.com/v3/mail/send", "body$.from.email"),
-    ("mailgun-recipients", "https://api.mailgun.net/v3/mg.acme.test/messages", "body$.to"),
-    ("mailgun-recipients", "https://api.eu.mailgun.net/v3/mg.acme.test/messages", "body$.bcc"),
+    ("mailgun-recipients", "https://api.mailgun.net/v3/mg.acme.test/messages", "form:to"),
+    ("mailgun-recipients", "https://api.eu.mailgun.net/v3/mg.acme.test/messages", "multipart:bcc"),
     ("resend-recipients", "https://api.resend.com/emails", "body$.to[0]"),
     ("resend-recipients", "https://api.resend.com/emails/batch", "body$[3].to[0]"),
     ("postmark-recipients", "https://api.postmarkapp.com/email", "body$.To"),
@@ -150,9 +152,11 @@ def test_mail_allowances_cover_neither_other_fields_nor_other_types(allow_id, ur
 
 def test_twilio_numbers_are_expected_but_not_in_the_message_body():
     url = "https://api.twilio.com/2010-04-01/Accounts/AC123/Messages.json"
-    v = evaluate(DEFAULT, "POST", url, [finding("PHONE", "body$.To"), finding("PHONE", "body$.Body")])
+    v = evaluate(
+        DEFAULT, "POST", url, [finding("PHONE_NUMBER", "form:To"), finding("PHONE_NUMBER", "form:Body")]
+    )
     assert v.decision == Decision.SANITIZE
-    assert [f.location for f in v.findings] == ["body$.Body"]
+    assert [f.location for f in v.findings] == ["form:Body"]
     assert v.matched_rules == ["twilio-message-numbers"]
 
 

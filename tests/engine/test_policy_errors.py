@@ -218,3 +218,20 @@ def test_missing_or_undecodable_file(tmp_path):
     assert check_file(bad)[0][0] is None
     with pytest.raises(PolicyError):
         Policy.load(tmp_path / "absent.toml")
+
+
+def test_ports_must_be_integers_in_range():
+    text = """
+    [[rules]]
+    id = "a"
+    decision = "DENY"
+    ports = ["443"]
+
+    [[rules]]
+    id = "b"
+    decision = "DENY"
+    ports = [0]
+    """
+    errs = errors_of(text)
+    assert [e[0] for e in errs] == [4, 9]
+    assert all("ports must be integers from 1 to 65535" in m for _, m in errs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from policy_support import evaluate, finding, hit
 
@@ -18,7 +20,7 @@ def only(rules: str, settings: str = "") -> Policy:
 
 def rule(decision: str = "DENY", rid: str = "r", **keys: list[str]) -> str:
     lines = ["[[rules]]", f'id = "{rid}"', f'decision = "{decision}"']
-    lines += [f"{k} = {list(v)!r}".replace("'", '"') for k, v in keys.items()]
+    lines += [f"{k} = {json.dumps(list(v))}" for k, v in keys.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -101,6 +103,14 @@ def test_schemes():
     assert not fires(p, "GET", "https://delete_database/")
 
 
+def test_ports_explicit_and_scheme_default():
+    p = only('[[rules]]\nid = "r"\ndecision = "DENY"\nports = [8443, 443]\n')
+    assert fires(p, "GET", "https://h.test/")  # https means 443
+    assert fires(p, "GET", "http://127.0.0.1:8443/")
+    assert not fires(p, "GET", "http://h.test/")
+    assert not fires(p, "GET", "http://127.0.0.1:8080/")
+
+
 def test_agent_ids_glob_and_absent_agent():
     p = only(rule(agent_ids=["billing-*"]))
     assert fires(p, "GET", "https://h.test/", agent_id="billing-bot")
@@ -143,6 +153,12 @@ def test_categories():
         ("body", "body$.messages[2].content", True),
         ("body", "body", True),
         ("url.path", "url.path", True),
+        ("form:to", "form:to", True),
+        ("form:to", "form:token", False),
+        ("form:*", "form:h:Reply-To", True),
+        ("multipart:to", "multipart:to", True),
+        ("multipart:doc", "multipart:doc$.owner.email", True),
+        ("body$['h:Reply-To']", "body$['h:Reply-To']", True),
     ],
 )
 def test_field_globs(pattern, location, expected):
@@ -212,7 +228,7 @@ def test_default_decisions_for_secrets_and_pii_by_type():
 def test_type_settings_resolve_exact_then_glob_then_category_and_the_user_file_first():
     p = only("", '[settings.types]\n"*" = "DENY"\nEMAIL = "SANITIZE"\n')
     assert p.decision_for("EMAIL", "pii") == Decision.SANITIZE  # exact beats glob within a file
-    assert p.decision_for("PHONE", "pii") == Decision.DENY  # the user's glob beats the default's exact PHONE
+    assert p.decision_for("PHONE_NUMBER", "pii") == Decision.DENY  # user glob > default exact
     assert p.decision_for("AWS_ACCESS_KEY", "secret") == Decision.DENY
     lax = only("", '[settings]\npii = "ALLOW"\n')
     assert lax.decision_for("EMAIL", "pii") == Decision.ALLOW  # beats the inherited EMAIL = "SANITIZE"
@@ -408,7 +424,7 @@ def test_risk_score_weights_and_combination():
     assert one(finding("AWS_ACCESS_KEY")) == 0.8
     assert one(finding("US_SSN")) == 0.6
     assert one(finding("EMAIL")) == 0.3
-    assert one(finding("PHONE")) == 0.3
+    assert one(finding("PHONE_NUMBER")) == 0.3
     assert one(finding("ABA_ROUTING")) == 0.4  # PII without its own weight
     # one weight per type: many e-mail addresses are not many times the risk
     assert one(*[finding("EMAIL", f"body$.to[{i}]") for i in range(10)]) == 0.3

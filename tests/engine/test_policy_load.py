@@ -162,3 +162,12 @@ def test_default_policy_is_package_data():
     import interven_autoguard.engine as engine
 
     assert (pathlib.Path(engine.__file__).parent / "default_policy.toml").is_file()
+
+
+def test_get_returns_rules_and_allowances_by_id():
+    rule = DEFAULT.get("github-add-collaborator")
+    assert (
+        rule is not None and rule.decision == Decision.REQUIRE_APPROVAL and "collaborator" in rule.description
+    )
+    assert DEFAULT.get("sendgrid-recipients").kind == "allow"
+    assert DEFAULT.get("nope") is None

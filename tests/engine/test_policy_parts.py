@@ -50,6 +50,11 @@ def test_normalize_path(raw, expected):
     assert normalize_path(raw) == expected  # cached answer is the same
 
 
+def test_ipv6_host_patterns_match_the_canonical_host():
+    m = HostMatcher(["[::1]", "fd00:*"])
+    assert m("::1") and m("fd00:ec2::254") and not m("fe80::1")
+
+
 def test_host_matcher_mixes_exact_suffix_and_regex():
     m = HostMatcher(["api.github.com", "*.slack.com", "api-*.example.com", "Trailing.Dot."])
     assert m("api.github.com") and m("x.slack.com") and m("api-eu.example.com") and m("trailing.dot")
@@ -72,6 +77,8 @@ def test_path_field_and_name_matchers():
         (host_glob_error, "a b", "whitespace"),
         (host_glob_error, "http://x", "not a URL"),
         (host_glob_error, "x:443", "port"),
+        (host_glob_error, "[::1]:8080", "port"),
+        (host_glob_error, "user@x", "user info"),
         (host_glob_error, "**.x", "single '*'"),
         (host_glob_error, "x[1].com", "may only contain"),
         (path_glob_error, "v1/x", "must start with '/'"),
@@ -88,7 +95,7 @@ def test_glob_validation(check, pattern, problem):
     assert err is not None and problem in err
 
 
-@pytest.mark.parametrize("ok", ["*.x.com", "a-b_c.d", "*"])
+@pytest.mark.parametrize("ok", ["*.x.com", "a-b_c.d", "*", "::1", "[::1]", "fd00:*", "[FD00:EC2::254]"])
 def test_valid_host_globs(ok):
     assert host_glob_error(ok) is None
 

@@ -43,9 +43,12 @@ def test_issue_example_sanitizes_ssn_and_email():
 
 
 def test_benign_request_is_allowed(scanner):
-    r = scanner.scan(method="POST", url="https://api.example.com/v1/items",
-                     headers={"Content-Type": "application/json"},
-                     body=json.dumps({"name": "widget", "count": 3, "tags": ["a", "b"]}).encode())
+    r = scanner.scan(
+        method="POST",
+        url="https://api.example.com/v1/items",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps({"name": "widget", "count": 3, "tags": ["a", "b"]}).encode(),
+    )
     assert r.decision == Decision.ALLOW
     assert r.reason_codes == []
     assert r.findings == []
@@ -56,8 +59,12 @@ def test_benign_request_is_allowed(scanner):
 def test_sanitized_body_keeps_the_input_type(scanner, kind):
     payload = {"note": f"key {AWS_KEY} here", "n": 1}
     body = {bytes: json.dumps(payload).encode(), str: json.dumps(payload), dict: payload}[kind]
-    r = scanner.scan(method="POST", url="https://api.example.com/x",
-                     headers={"content-type": "application/json"}, body=body)
+    r = scanner.scan(
+        method="POST",
+        url="https://api.example.com/x",
+        headers={"content-type": "application/json"},
+        body=body,
+    )
     assert r.decision == Decision.SANITIZE
     assert ReasonCode.SECRET_DETECTED in r.reason_codes
     assert type(r.sanitized_body) is kind
@@ -66,8 +73,13 @@ def test_sanitized_body_keeps_the_input_type(scanner, kind):
 
 
 def test_metadata_ip_is_denied_in_any_notation(scanner):
-    for url in ("http://169.254.169.254/latest/meta-data/", "http://2852039166/", "http://[::ffff:a9fe:a9fe]/",
-                "http://good.com@169.254.169.254/", "http://metadata.google.internal/computeMetadata/v1/"):
+    for url in (
+        "http://169.254.169.254/latest/meta-data/",
+        "http://2852039166/",
+        "http://[::ffff:a9fe:a9fe]/",
+        "http://good.com@169.254.169.254/",
+        "http://metadata.google.internal/computeMetadata/v1/",
+    ):
         r = scanner.scan(method="GET", url=url)
         assert r.decision == Decision.DENY, url
         assert ReasonCode.SSRF_METADATA in r.reason_codes, url
@@ -81,10 +93,15 @@ def test_exfiltration_host_is_denied(scanner):
 
 def test_credential_bound_to_its_provider_is_ordinary_traffic(scanner):
     token = _github_token()
-    ok = scanner.scan(method="GET", url="https://api.github.com/user", headers={"Authorization": f"Bearer {token}"})
+    ok = scanner.scan(
+        method="GET", url="https://api.github.com/user", headers={"Authorization": f"Bearer {token}"}
+    )
     assert ok.decision == Decision.ALLOW
-    for url in ("https://api.github.com.evil.net/user", "https://api.github.com@evil.net/user",
-                "https://evil.example/collect"):
+    for url in (
+        "https://api.github.com.evil.net/user",
+        "https://api.github.com@evil.net/user",
+        "https://evil.example/collect",
+    ):
         r = scanner.scan(method="GET", url=url, headers={"Authorization": f"Bearer {token}"})
         assert r.decision == Decision.DENY, url
         assert ReasonCode.CREDENTIAL_HOST_MISMATCH in r.reason_codes
@@ -92,13 +109,18 @@ def test_credential_bound_to_its_provider_is_ordinary_traffic(scanner):
 
 def test_basic_auth_to_any_host_is_allowed(scanner):
     cred = base64.b64encode(b"alice:correct-horse-battery").decode()
-    r = scanner.scan(method="GET", url="https://intranet.example/api", headers={"Authorization": f"Basic {cred}"})
+    r = scanner.scan(
+        method="GET", url="https://intranet.example/api", headers={"Authorization": f"Basic {cred}"}
+    )
     assert r.decision == Decision.ALLOW
 
 
 def test_secret_in_query_and_header_is_redacted(scanner):
-    r = scanner.scan(method="GET", url=f"https://api.example.com/s?q=cats&aws={AWS_KEY}",
-                     headers={"X-Debug": f"creds {AWS_KEY}"})
+    r = scanner.scan(
+        method="GET",
+        url=f"https://api.example.com/s?q=cats&aws={AWS_KEY}",
+        headers={"X-Debug": f"creds {AWS_KEY}"},
+    )
     assert r.decision == Decision.SANITIZE
     assert AWS_KEY not in r.sanitized_url
     assert "q=cats" in r.sanitized_url
@@ -117,8 +139,12 @@ def test_base64_encoded_secret_is_found_and_the_encoded_form_removed(scanner):
 
 def test_percent_encoded_ssn_in_form_body(scanner):
     body = urllib.parse.urlencode({"msg": f"ssn {SSN}"}).encode()
-    r = scanner.scan(method="POST", url="https://api.example.com/x",
-                     headers={"Content-Type": "application/x-www-form-urlencoded"}, body=body)
+    r = scanner.scan(
+        method="POST",
+        url="https://api.example.com/x",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        body=body,
+    )
     assert r.decision == Decision.SANITIZE
     assert SSN.encode() not in r.sanitized_body
     assert urllib.parse.parse_qs(r.sanitized_body.decode())["msg"] == ["ssn [REDACTED:US_SSN]"]
@@ -126,9 +152,12 @@ def test_percent_encoded_ssn_in_form_body(scanner):
 
 def test_gzip_body_comes_back_gzip(scanner):
     raw = json.dumps({"t": f"ssn {SSN}"}).encode()
-    r = scanner.scan(method="POST", url="https://api.example.com/x",
-                     headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
-                     body=gzip.compress(raw))
+    r = scanner.scan(
+        method="POST",
+        url="https://api.example.com/x",
+        headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+        body=gzip.compress(raw),
+    )
     assert r.decision == Decision.SANITIZE
     assert json.loads(gzip.decompress(r.sanitized_body)) == {"t": "ssn [REDACTED:US_SSN]"}
 
@@ -141,14 +170,22 @@ def test_body_too_large_is_denied(scanner):
 
 def test_deep_nesting_does_not_crash(scanner):
     body = "[" * 10_000 + "]" * 10_000
-    r = scanner.scan(method="POST", url="https://api.example.com/x",
-                     headers={"content-type": "application/json"}, body=body.encode())
+    r = scanner.scan(
+        method="POST",
+        url="https://api.example.com/x",
+        headers={"content-type": "application/json"},
+        body=body.encode(),
+    )
     assert r.decision in (Decision.ALLOW, Decision.DENY)
 
 
 def test_invalid_utf8_gets_a_decision(scanner):
-    r = scanner.scan(method="POST", url="https://api.example.com/x",
-                     headers={"content-type": "text/plain"}, body=b"\xc3\x28 ssn " + SSN.encode() + b" \xff")
+    r = scanner.scan(
+        method="POST",
+        url="https://api.example.com/x",
+        headers={"content-type": "text/plain"},
+        body=b"\xc3\x28 ssn " + SSN.encode() + b" \xff",
+    )
     assert r.decision == Decision.SANITIZE
     assert SSN.encode() not in r.sanitized_body
 

@@ -17,15 +17,21 @@ AWS_KEY = "AKIA" + "QYLPMN5HHHFPZAM2"
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
-    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5)
+    ),
     max_leaves=30,
 )
 fast = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @fast
-@given(st.binary(max_size=2048), st.sampled_from([None, "application/json", "text/plain",
-                                                  "application/x-www-form-urlencoded", "multipart/form-data"]))
+@given(
+    st.binary(max_size=2048),
+    st.sampled_from(
+        [None, "application/json", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data"]
+    ),
+)
 def test_scan_never_raises_on_arbitrary_bytes(body, content_type):
     headers = {"Content-Type": content_type} if content_type else None
     r = SCANNER.scan(method="POST", url="https://api.example.com/x", headers=headers, body=body)
@@ -62,8 +68,9 @@ ENCODINGS = {
 def test_redacted_json_stays_valid_and_never_contains_the_value(doc, encoding, secret, prefix):
     planted = {"payload": doc, "note": prefix + " " + ENCODINGS[encoding]("value " + secret) + " end"}
     raw = json.dumps(planted).encode()
-    r = SCANNER.scan(method="POST", url="https://api.example.com/x",
-                     headers={"Content-Type": "application/json"}, body=raw)
+    r = SCANNER.scan(
+        method="POST", url="https://api.example.com/x", headers={"Content-Type": "application/json"}, body=raw
+    )
     assert r.decision == Decision.SANITIZE, (encoding, r.reason_codes)
     out = json.loads(r.sanitized_body)
     assert set(out) == {"payload", "note"}

@@ -1,0 +1,416 @@
+"""The transport-agnostic guard: scan one hop, decide, enforce, record a span.
+
+Adapters (``integrations/``) translate a library's request into ``(method, url, headers, body)``,
+open ``Guard.hop(...)`` (or ``ahop`` in async code), apply the returned ``Rewrite`` if any, and send
+inside ``Hop.sending(...)`` so a lower layer handling the same hop (requests → urllib3) does not
+scan it a second time. Nothing here imports an HTTP library.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import hashlib
+import json
+import logging
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextvars import ContextVar, Token
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+from .. import telemetry
+from ..config import Settings
+from ..errors import RequestBlocked
+from ..model import Decision, ReasonCode, ScanResponse
+from ..scanner import APPROVED, Scanner
+from . import headers as hdrs
+from .bodies import DEFAULT_LIMIT, Captured
+from .errors import blocked_error
+
+log = logging.getLogger("interven_autoguard.guard")
+
+_INTERNAL: ContextVar[bool] = ContextVar("interven_autoguard_internal_call", default=False)
+_HOP: ContextVar[tuple[str, str] | None] = ContextVar("interven_autoguard_hop", default=None)
+DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+UNAVAILABLE = "unavailable"  # the scanner cannot resolve approvals: fail closed
+
+
+@contextlib.contextmanager
+def internal_call() -> Iterator[None]:
+    """Mark the calls made inside this block as the guard's own (gateway, exporters): not scanned."""
+    token = _INTERNAL.set(True)
+    try:
+        yield
+    finally:
+        _INTERNAL.reset(token)
+
+
+def is_internal_call() -> bool:
+    return _INTERNAL.get()
+
+
+def hop_key(method: str, url: str) -> tuple[str, str]:
+    """Identity of one hop across layers: method plus the URL with case and default port normalised."""
+    try:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        port = parts.port or DEFAULT_PORTS.get(scheme)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return method.upper(), url
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return method.upper(), f"{scheme}://{host}:{port}{target}"
+
+
+def request_hash(
+    method: str, url: str, headers: Mapping[str, str] | None, body: bytes | None
+) -> str:
+    """SHA-256 (hex) of the exact request: binds an approval to the very request that was approved.
+
+    Every field is length-prefixed so no two different requests share an encoding; header names
+    are lower-cased and sorted, values stripped, the body hashed byte for byte.
+    """
+    digest = hashlib.sha256()
+
+    def field(raw: bytes) -> None:
+        digest.update(len(raw).to_bytes(8, "big"))
+        digest.update(raw)
+
+    field(method.upper().encode("ascii", "replace"))
+    field(url.encode("utf-8", "surrogatepass"))
+    canonical = sorted((str(k).strip().lower(), str(v).strip()) for k, v in (headers or {}).items())
+    field(str(len(canonical)).encode("ascii"))
+    for name, value in canonical:
+        field(name.encode("utf-8", "surrogatepass"))
+        field(value.encode("utf-8", "surrogatepass"))
+    field(b"\x00" if body is None else b"\x01" + body)
+    return digest.hexdigest()
+
+
+def _fallback_redact_url(url: str) -> str:
+    """Userinfo removed, query values replaced, fragment dropped: safe to log and put on spans."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if ":" in host:
+            host = f"[{host}]"
+        netloc = f"{host}:{parts.port}" if parts.port else host
+    except ValueError:
+        return "<invalid url>"
+    query = "&".join(
+        f"{k}=REDACTED" if v else k for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+def _engine_redactor() -> Callable[[str], str]:
+    try:
+        from ..engine.destinations import redact_url as engine_redact_url
+    except ImportError:
+        return _fallback_redact_url
+    return engine_redact_url  # type: ignore[no-any-return]
+
+
+_redactor: Callable[[str], str] | None = None
+
+
+def redact_url(url: str) -> str:
+    global _redactor
+    if _redactor is None:
+        _redactor = _engine_redactor()
+    try:
+        return _redactor(url)
+    except Exception:  # a redaction bug must never leak the raw URL or break the call
+        return _fallback_redact_url(url)
+
+
+@dataclass
+class Rewrite:
+    """What to send instead, on SANITIZE. ``body`` None: the body is unchanged (send the replay)."""
+
+    url: str
+    headers: dict[str, str]
+    body: bytes | None
+
+
+class Hop:
+    """One guarded hop, handed to the adapter by ``Guard.hop`` / ``Guard.ahop``."""
+
+    __slots__ = ("body", "rewrite", "span")
+
+    def __init__(self, span: telemetry.DecisionSpan, rewrite: Rewrite | None, body: Captured) -> None:
+        self.span = span
+        self.rewrite = rewrite
+        self.body = body
+
+    def enter(self, method: str, url: str) -> Token[tuple[str, str] | None]:
+        """Mark ``(method, url)`` as scanned while the original send runs (lower layers skip it)."""
+        return _HOP.set(hop_key(method, url))
+
+    @staticmethod
+    def leave(token: Token[tuple[str, str] | None]) -> None:
+        _HOP.reset(token)
+
+    @contextlib.contextmanager
+    def sending(self, method: str, url: str) -> Iterator[None]:
+        token = self.enter(method, url)
+        try:
+            yield
+        finally:
+            _HOP.reset(token)
+
+    def response(self, status_code: int) -> None:
+        self.span.record_response(status_code)
+
+
+@dataclass
+class _Call:
+    library: str
+    method: str
+    url: str
+    redacted: str
+    headers: dict[str, str]
+    body: Captured
+    digest: str
+
+
+class Guard:
+    """Settings + scanner → a decision per hop, enforced. Shared by every adapter."""
+
+    def __init__(self, settings: Settings, scanner: Scanner) -> None:
+        self.settings = settings
+        self.scanner = scanner
+        self.body_limit = int(settings.extra.get("max_body_bytes", DEFAULT_LIMIT))
+        self._exclude = tuple(settings.exclude_hosts)
+
+    def __repr__(self) -> str:
+        return f"Guard(mode={self.settings.mode!r}, scanner={self.scanner.name!r})"
+
+    # ---------------------------------------------------------------- what is not scanned
+    def should_scan(self, method: str, url: str) -> bool:
+        """False for the guard's own calls, suppressed instrumentation, excluded hosts, and a hop
+        an upper layer already scanned."""
+        if _INTERNAL.get():
+            return False
+        active = _HOP.get()
+        if active is not None and active == hop_key(method, url):
+            return False
+        if self._exclude and self._excluded(url):
+            return False
+        return not telemetry.instrumentation_suppressed()
+
+    def _excluded(self, url: str) -> bool:
+        try:
+            host = (urlsplit(url).hostname or "").lower()
+        except ValueError:
+            return False
+        return any(fnmatch.fnmatchcase(host, pattern) for pattern in self._exclude)
+
+    # ---------------------------------------------------------------- sync hop
+    @contextlib.contextmanager
+    def hop(
+        self, *, library: str, layer: str, method: str, url: str,
+        headers: Mapping[str, str], body: Captured,
+    ) -> Iterator[Hop]:
+        """Scan and enforce one hop. Raises the library's ``RequestBlocked`` subclass before yielding
+        when the request must not be sent; otherwise yields a ``Hop`` whose ``rewrite`` is set on
+        SANITIZE. Errors raised while sending are recorded on the span and re-raised."""
+        call = self._call(library, method, url, headers, body)
+        with telemetry.guard_span(call.method, call.redacted, layer=layer, scanner=self.scanner.name) as span:
+            response = self._scan(span, call)
+            if response is None:
+                rewrite = None
+            elif self._must_wait(response):
+                rewrite = self._after_approval(span, call, response, self._wait(span, call, response))
+            else:
+                rewrite = self._settle(span, call, response)
+            hop = Hop(span, rewrite, body)
+            try:
+                yield hop
+            except BaseException as exc:
+                span.record_error(exc)
+                raise
+
+    # ---------------------------------------------------------------- async hop
+    @contextlib.asynccontextmanager
+    async def ahop(
+        self, *, library: str, layer: str, method: str, url: str,
+        headers: Mapping[str, str], body: Captured,
+    ) -> AsyncIterator[Hop]:
+        """``hop`` for event loops: an approval is awaited, never blocking the loop."""
+        call = self._call(library, method, url, headers, body)
+        with telemetry.guard_span(call.method, call.redacted, layer=layer, scanner=self.scanner.name) as span:
+            response = await self._ascan(span, call)
+            if response is None:
+                rewrite = None
+            elif self._must_wait(response):
+                state = await self._await(span, call, response)
+                rewrite = self._after_approval(span, call, response, state)
+            else:
+                rewrite = self._settle(span, call, response)
+            hop = Hop(span, rewrite, body)
+            try:
+                yield hop
+            except BaseException as exc:
+                span.record_error(exc)
+                raise
+
+    # ---------------------------------------------------------------- steps
+    def _call(self, library: str, method: str, url: str, headers: Mapping[str, str], body: Captured) -> _Call:
+        method = method.upper()
+        plain = dict(headers)
+        return _Call(library, method, url, redact_url(url), plain, body,
+                     request_hash(method, url, plain, body.data))
+
+    def _scan_kwargs(self, call: _Call) -> dict[str, Any]:
+        return {
+            "method": call.method, "url": call.url, "headers": call.headers, "body": call.body.data,
+            "agent_id": self.settings.agent_id, "request_hash": call.digest,
+        }
+
+    def _scan(self, span: telemetry.DecisionSpan, call: _Call) -> ScanResponse | None:
+        """The scanner's response; None when the request goes out unexamined (fail-open/monitor)."""
+        if not call.body.complete:
+            return self._too_large()
+        try:
+            return self.scanner.scan(**self._scan_kwargs(call))
+        except Exception as exc:
+            return self._scanner_failed(span, call, exc)
+
+    async def _ascan(self, span: telemetry.DecisionSpan, call: _Call) -> ScanResponse | None:
+        if not call.body.complete:
+            return self._too_large()
+        ascan = getattr(self.scanner, "ascan", None)  # a scanner doing network I/O may offer one
+        try:
+            if ascan is not None:
+                return await ascan(**self._scan_kwargs(call))  # type: ignore[no-any-return]
+            return self.scanner.scan(**self._scan_kwargs(call))
+        except Exception as exc:
+            return self._scanner_failed(span, call, exc)
+
+    def _too_large(self) -> ScanResponse:
+        # The unread rest of a stream cannot be judged: fail closed, as the engine does for bodies.
+        return ScanResponse(decision=Decision.DENY, reason_codes=[ReasonCode.BODY_TOO_LARGE],
+                            risk_score=1.0, risk_band="HIGH", scanner=self.scanner.name)
+
+    def _scanner_failed(self, span: telemetry.DecisionSpan, call: _Call, exc: Exception) -> None:
+        span.record_error(exc)
+        failure = ScanResponse(decision=Decision.DENY, reason_codes=[ReasonCode.SCANNER_ERROR],
+                               risk_score=1.0, risk_band="HIGH", scanner=self.scanner.name)
+        mode = self.settings.mode
+        if mode == "monitor" or self.settings.fail_open:
+            log.warning("interven-autoguard: scanner failed (%s) on %s %s; sent anyway (%s)",
+                        type(exc).__name__, call.method, call.redacted,
+                        "monitor mode" if mode == "monitor" else "fail_open")
+            span.record_decision(failure, mode=mode, enforced=Decision.ALLOW.value)
+            return None
+        log.warning("interven-autoguard: scanner failed (%s) on %s %s; blocked (fail closed)",
+                    type(exc).__name__, call.method, call.redacted)
+        span.record_decision(failure, mode=mode, enforced=Decision.DENY.value)
+        raise self._blocked(call, failure, note=f"scanner error {type(exc).__name__}") from None
+
+    def _must_wait(self, response: ScanResponse) -> bool:
+        return self.settings.mode == "enforce" and _decision(response) is Decision.REQUIRE_APPROVAL
+
+    def _settle(self, span: telemetry.DecisionSpan, call: _Call, response: ScanResponse) -> Rewrite | None:
+        """Enforce ALLOW / SANITIZE / DENY (and record what monitor mode would have done)."""
+        mode = self.settings.mode
+        decision = _decision(response)
+        if mode == "monitor" or decision is Decision.ALLOW:
+            span.record_decision(response, mode=mode, enforced=Decision.ALLOW.value)
+            return None
+        if decision is Decision.SANITIZE:
+            span.record_decision(response, mode=mode, enforced=Decision.SANITIZE.value)
+            return self._rewrite(call, response)
+        span.record_decision(response, mode=mode, enforced=Decision.DENY.value)
+        raise self._blocked(call, response)
+
+    def _rewrite(self, call: _Call, response: ScanResponse) -> Rewrite:
+        body = _as_bytes(response.sanitized_body)
+        if body is not None and body == call.body.data:
+            body = None  # unchanged: keep the caller's body object and its framing
+        new_headers = call.headers
+        if response.sanitized_headers is not None:
+            new_headers = dict(response.sanitized_headers)
+        return Rewrite(
+            url=response.sanitized_url or call.url,
+            headers=hdrs.reframe(new_headers, call.headers, None if body is None else len(body)),
+            body=body,
+        )
+
+    def _approval_kwargs(self, span: telemetry.DecisionSpan, call: _Call, approval_id: str) -> dict[str, Any]:
+        return {
+            "request_hash": call.digest,
+            "timeout": float(self.settings.approval_timeout),
+            "on_state": lambda state: span.approval_event(state, approval_id),
+        }
+
+    def _wait(self, span: telemetry.DecisionSpan, call: _Call, response: ScanResponse) -> str:
+        if not response.approval_id:
+            return self._unavailable(span, call, response, None)
+        try:
+            return self.scanner.wait_for_approval(
+                response.approval_id, **self._approval_kwargs(span, call, response.approval_id))
+        except Exception as exc:  # NotImplementedError, ScannerError, store down: fail closed
+            return self._unavailable(span, call, response, exc)
+
+    async def _await(self, span: telemetry.DecisionSpan, call: _Call, response: ScanResponse) -> str:
+        if not response.approval_id:
+            return self._unavailable(span, call, response, None)
+        try:
+            return await self.scanner.await_approval(
+                response.approval_id, **self._approval_kwargs(span, call, response.approval_id))
+        except Exception as exc:
+            return self._unavailable(span, call, response, exc)
+
+    def _unavailable(self, span: telemetry.DecisionSpan, call: _Call, response: ScanResponse,
+                     exc: BaseException | None) -> str:
+        if exc is not None:
+            span.record_error(exc)
+        log.warning("interven-autoguard: approval for %s %s cannot be resolved (%s); blocked",
+                    call.method, call.redacted, type(exc).__name__ if exc else "no approval id")
+        span.approval_event(UNAVAILABLE, response.approval_id)
+        return UNAVAILABLE
+
+    def _after_approval(self, span: telemetry.DecisionSpan, call: _Call, response: ScanResponse,
+                        state: str) -> None:
+        if state == APPROVED:
+            # A human approved this exact request (bound by its hash): it goes out unchanged.
+            span.record_decision(response, mode=self.settings.mode, enforced=Decision.ALLOW.value)
+            return None
+        span.record_decision(response, mode=self.settings.mode, enforced=Decision.DENY.value)
+        raise self._blocked(call, response, note=f"approval {state}")
+
+    def _blocked(self, call: _Call, response: ScanResponse, *, note: str = "") -> RequestBlocked:
+        cls = blocked_error(call.library)
+        decision = _decision(response).value
+        codes = list(response.reason_codes) or [ReasonCode.POLICY_RULE]
+        message = (f"interven-autoguard blocked {call.method} {call.redacted}: decision={decision} "
+                   f"reasons={','.join(codes)}")
+        if note:
+            message += f" ({note})"
+        if response.approval_id:
+            message += f" approval_id={response.approval_id}"
+        if response.trace_id:
+            message += f" trace_id={response.trace_id}"
+        return cls(message, decision=decision, reason_codes=codes, trace_id=response.trace_id,
+                   method=call.method, url=call.redacted, approval_id=response.approval_id)
+
+
+def _decision(response: ScanResponse) -> Decision:
+    """The response's decision; anything unknown counts as DENY (fail closed)."""
+    try:
+        return Decision(str(response.decision))
+    except ValueError:
+        return Decision.DENY
+
+
+def _as_bytes(value: Any) -> bytes | None:
+    if value is None or isinstance(value, bytes):
+        return value
+    if isinstance(value, (bytearray, memoryview)):
+        return bytes(value)
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")

@@ -1,0 +1,254 @@
+"""``install()`` / ``uninstall()`` / ``guarded()``: patch the HTTP libraries, now or when imported.
+
+Libraries already imported are patched at once; the others through a post-import hook, so importing
+``interven_autoguard`` never imports ``ssl``, ``requests``, ``httpx``... itself. All state changes
+happen under one lock; adapters read the active guard without taking it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import importlib
+import logging
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from contextvars import ContextVar
+from types import ModuleType
+from typing import Any
+
+from ..config import Settings
+from ..errors import ConfigurationError
+from ..scanner import Scanner
+from . import errors as blocked_errors
+from . import imports
+from .core import Guard
+from .imports import when_imported
+from .patching import Patcher
+
+log = logging.getLogger("interven_autoguard.guard")
+
+# library module -> adapter module in interven_autoguard.integrations (one adapter per library;
+# httpx's handles httpx2 too: same transports, different package).
+INTEGRATIONS: tuple[tuple[str, str], ...] = (
+    ("requests", "requests"),
+    ("urllib3", "urllib3"),
+    ("httpx", "httpx"),
+    ("httpx2", "httpx"),
+    ("http.client", "http_client"),
+    ("aiohttp", "aiohttp"),
+)
+
+_lock = threading.RLock()
+_patcher = Patcher()
+_global: Guard | None = None
+_scoped: ContextVar[Guard | None] = ContextVar("interven_autoguard_scoped_guard", default=None)
+_scopes = 0  # guarded() blocks currently open, in any thread
+_hooked: set[str] = set()  # modules with a pending post-import hook
+
+
+def active_guard() -> Guard | None:
+    """The guard that applies to the current context: a ``guarded()`` block's, else the global one."""
+    return _scoped.get() or _global
+
+
+def current_guard() -> Guard | None:
+    return active_guard()
+
+
+def is_installed() -> bool:
+    return active_guard() is not None
+
+
+def make_scanner(settings: Settings) -> Scanner:
+    """The single place where the scanner is chosen: the gateway when an API key is configured,
+    otherwise the embedded engine."""
+    if settings.api_key:
+        try:
+            from ..gateway.client import GatewayScanner  # type: ignore[import-not-found]
+        except ImportError as exc:
+            raise ConfigurationError(
+                "INTERVEN_API_KEY is set but the gateway client is not available"
+            ) from exc
+        return GatewayScanner(settings)  # type: ignore[no-any-return]
+    from ..engine.scanner import LocalScanner  # type: ignore[import-not-found]
+
+    return LocalScanner(policy=settings.policy)  # type: ignore[no-any-return]
+
+
+def _settings(settings: Settings | None, overrides: dict[str, Any]) -> Settings:
+    if settings is None:
+        return Settings.from_env(**overrides)
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if "exclude_hosts" in given:
+        given["exclude_hosts"] = tuple(h.lower() for h in given["exclude_hosts"])
+    return dataclasses.replace(settings, **given) if given else settings
+
+
+_SCANNER_FIELDS = ("policy", "api_key", "gateway_url", "agent_id")
+
+
+def _reusable_scanner(settings: Settings) -> Scanner | None:
+    """The installed guard's scanner, if ``settings`` would build an identical one (scanners can be
+    expensive to build: compiled rules, connection pools)."""
+    existing = _global
+    if existing is None:
+        return None
+    same = all(getattr(existing.settings, f) == getattr(settings, f) for f in _SCANNER_FIELDS)
+    return existing.scanner if same else None
+
+
+def install(settings: Settings | None = None, *, scanner: Scanner | None = None, **overrides: Any) -> Guard:
+    """Guard every outbound HTTP request of this process. Idempotent and thread-safe.
+
+    ``settings`` defaults to ``Settings.from_env(**overrides)``. Calling it again with the same
+    settings returns the installed guard; with other settings it replaces the guard (the patches
+    stay). With ``INTERVEN_DISABLED`` / ``disabled=True`` nothing is patched and the returned guard
+    is inactive.
+    """
+    global _global
+    resolved = _settings(settings, overrides)
+    with _lock:
+        existing = _global
+        if existing is not None and scanner in (None, existing.scanner) and existing.settings == resolved:
+            return existing
+        chosen = scanner or _reusable_scanner(resolved)
+    if resolved.disabled:
+        log.info("interven-autoguard: disabled by settings; nothing patched")
+        uninstall()
+        return Guard(resolved, chosen or _InactiveScanner())
+    if chosen is None:
+        chosen = make_scanner(resolved)  # outside the lock: may import and compile the engine
+    guard = Guard(resolved, chosen)
+    _load_adapters()
+    with _lock:
+        _global = guard
+        _patch_everything()
+    return guard
+
+
+def uninstall() -> None:
+    """Stop guarding and restore the libraries' original methods (unless a ``guarded()`` block is
+    still open somewhere; its end restores them)."""
+    global _global
+    with _lock:
+        _global = None
+        if _scopes == 0:
+            _unpatch_everything()
+
+
+@contextlib.contextmanager
+def guarded(settings: Settings | None = None, *, scanner: Scanner | None = None,
+            **overrides: Any) -> Iterator[Guard]:
+    """Guard the calls made inside the block (this thread/task and tasks it starts) with these
+    settings, e.g. ``with guarded(mode="monitor"):``. Restores the previous state on exit."""
+    global _scopes
+    resolved = _settings(settings, overrides)
+    with _lock:
+        chosen = scanner or _reusable_scanner(resolved)
+    if resolved.disabled:
+        yield Guard(resolved, chosen or _InactiveScanner())
+        return
+    guard = Guard(resolved, chosen or make_scanner(resolved))
+    _load_adapters()
+    with _lock:
+        _scopes += 1
+        _patch_everything()
+    token = _scoped.set(guard)
+    try:
+        yield guard
+    finally:
+        _scoped.reset(token)
+        with _lock:
+            _scopes -= 1
+            if _scopes == 0 and _global is None:
+                _unpatch_everything()
+
+
+def patched_methods() -> list[str]:
+    """``module.Class.method`` of every method currently patched (for diagnostics and tests)."""
+    with _lock:
+        return _patcher.patched()
+
+
+# ------------------------------------------------------------------------------------ patching
+@functools.cache
+def _adapter(name: str) -> ModuleType:
+    return importlib.import_module(f"interven_autoguard.integrations.{name}")
+
+
+def _load_adapters() -> None:
+    # Imported before taking the lock: an import hook running in another thread holds the import
+    # lock of its module and then waits for ours; we must not wait for an import while holding ours.
+    for _, adapter in INTEGRATIONS:
+        _adapter(adapter)
+
+
+def _patch_everything() -> None:
+    for module_name, adapter in INTEGRATIONS:
+        module = sys.modules.get(module_name)
+        if module is not None:
+            _patch_module(module_name, adapter, module)
+        elif module_name not in _hooked:
+            _hooked.add(module_name)
+            _register_hook(module_name)
+
+
+def _register_hook(module_name: str) -> None:
+    when_imported(module_name, functools.partial(_on_import, module_name))
+
+
+def _on_import(module_name: str, module: ModuleType) -> None:
+    """Post-import hook (runs in the importing thread once ``module_name`` has executed)."""
+    with _lock:
+        _hooked.discard(module_name)
+        if _global is None and _scopes == 0:
+            return
+        for name, adapter in INTEGRATIONS:
+            if name == module_name:
+                _patch_module(name, adapter, module)
+
+
+def _patch_module(module_name: str, adapter: str, module: ModuleType) -> None:
+    try:
+        _adapter(adapter).patch(_patcher, module)
+    except Exception as exc:  # a library version we do not know: say so loudly, never crash its import
+        log.warning("interven-autoguard: could not guard %s (%s: %s); its requests are NOT scanned",
+                    module_name, type(exc).__name__, exc)
+
+
+def _unpatch_everything() -> None:
+    left = _patcher.unpatch_all()
+    if left:
+        log.info("interven-autoguard: %s wrapped again by another tool; left in place, inactive",
+                 ", ".join(left))
+
+
+class _InactiveScanner:
+    """Scanner of the guard returned while disabled: it is never called (nothing is patched)."""
+
+    name = "disabled"
+
+    def scan(self, **_: Any) -> Any:
+        raise ConfigurationError("interven-autoguard is disabled")
+
+    def wait_for_approval(self, approval_id: str, **_: Any) -> str:
+        raise ConfigurationError("interven-autoguard is disabled")
+
+    async def await_approval(self, approval_id: str, **_: Any) -> str:
+        raise ConfigurationError("interven-autoguard is disabled")
+
+
+def _after_fork_in_child() -> None:
+    # A lock held by another thread at fork time would stay held forever in the child.
+    global _lock
+    _lock = threading.RLock()
+    blocked_errors._LOCK = threading.Lock()
+    imports._lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

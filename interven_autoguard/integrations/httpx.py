@@ -1,0 +1,164 @@
+"""httpx and httpx2 (pydantic's fork, used by current openai/anthropic SDKs): the default transports'
+``HTTPTransport.handle_request`` and ``AsyncHTTPTransport.handle_async_request`` — one call per hop
+(the Client follows redirects above them).
+
+A streamed request body is read to be scanned, then handed back equivalent: the caller's stream
+object when it can replay itself (bytes, a seekable file, re-seeked), else a stream replaying the
+same chunks that, like a generator, refuses a second pass with the library's ``StreamConsumed``.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from types import ModuleType
+from typing import Any
+
+from ..guard import headers as hdrs
+from ..guard.bodies import Captured, _tell, acollect, collect_sync
+from ..guard.core import Rewrite
+from ..guard.install import active_guard
+from ..guard.patching import Patcher
+
+
+def patch(patcher: Patcher, module: ModuleType) -> None:
+    library = module.__name__  # "httpx" or "httpx2"
+    patcher.wrap(module.HTTPTransport, "handle_request", functools.partial(_handle, library, module))
+    patcher.wrap(module.AsyncHTTPTransport, "handle_async_request",
+                 _async_wrapper(library, module))
+
+
+@functools.cache
+def _replay_streams(lib: ModuleType) -> tuple[type, type]:
+    """Stream classes of ``lib`` that replay captured chunks (httpx asserts the stream types)."""
+
+    class ReplayStream(lib.SyncByteStream):  # type: ignore[name-defined,misc]
+        def __init__(self, chunks: list[bytes], rest: Any, once: bool) -> None:
+            self._chunks, self._rest, self._once, self._used = chunks, rest, once, False
+
+        def __iter__(self) -> Any:
+            if self._once and self._used:
+                raise lib.StreamConsumed()
+            self._used = True
+            yield from self._chunks
+            if self._rest is not None:
+                yield from self._rest
+
+    class AsyncReplayStream(lib.AsyncByteStream):  # type: ignore[name-defined,misc]
+        def __init__(self, chunks: list[bytes], rest: Any, once: bool) -> None:
+            self._chunks, self._rest, self._once, self._used = chunks, rest, once, False
+
+        async def __aiter__(self) -> Any:
+            if self._once and self._used:
+                raise lib.StreamConsumed()
+            self._used = True
+            for chunk in self._chunks:
+                yield chunk
+            if self._rest is not None:
+                async for chunk in self._rest:
+                    yield chunk
+
+    return ReplayStream, AsyncReplayStream
+
+
+def _known_content(request: Any, lib: ModuleType) -> bytes | None:
+    """The body when httpx already holds it in memory (content=bytes/str/json/data)."""
+    if isinstance(request.stream, lib.ByteStream):
+        content = getattr(request, "_content", None)
+        if isinstance(content, bytes):
+            return content
+        return b"".join(request.stream)  # ByteStream replays itself
+    return None
+
+
+def _capture_sync(request: Any, lib: ModuleType, limit: int) -> tuple[Captured, Any]:
+    """(what to scan, the stream to hand the library)."""
+    stream = request.stream
+    known = _known_content(request, lib)
+    if known is not None:
+        return Captured(known, stream), stream
+    if not isinstance(stream, lib.SyncByteStream):
+        return Captured(None, stream), stream  # the transport raises its own error on it
+    source = getattr(stream, "_stream", None)
+    position = _tell(source) if source is not None and hasattr(source, "read") else None
+    chunks, data, complete, rest = collect_sync(stream, limit=limit)
+    if position is not None:
+        source.seek(position)  # the caller's file stream reads itself again from there
+        return Captured(data, stream, complete), stream
+    once = _is_one_shot(stream) or rest is not None
+    replay = _replay_streams(lib)[0](chunks, rest, once)
+    return Captured(data, replay, complete), replay
+
+
+async def _capture_async(request: Any, lib: ModuleType, limit: int) -> tuple[Captured, Any]:
+    stream = request.stream
+    known = _known_content(request, lib)
+    if known is not None:
+        return Captured(known, stream), stream
+    if not isinstance(stream, lib.AsyncByteStream):
+        return Captured(None, stream), stream
+    chunks, data, complete, rest = await acollect(stream, limit=limit)
+    once = _is_one_shot(stream) or rest is not None
+    replay = _replay_streams(lib)[1](chunks, rest, once)
+    return Captured(data, replay, complete), replay
+
+
+def _is_one_shot(stream: Any) -> bool:
+    """A stream over a (async) generator cannot be iterated twice; httpx raises StreamConsumed."""
+    source = getattr(stream, "_stream", None)
+    return bool(getattr(stream, "_is_generator", False)) or inspect.isgenerator(source) or \
+        inspect.isasyncgen(source)
+
+
+def _apply(request: Any, lib: ModuleType, rewrite: Rewrite, stream: Any) -> None:
+    request.url = lib.URL(rewrite.url)
+    request.headers = lib.Headers(rewrite.headers)
+    if rewrite.body is None:
+        request.stream = stream
+    else:
+        request.stream = lib.ByteStream(rewrite.body)
+        request._content = rewrite.body
+
+
+def _handle(library: str, lib: ModuleType, wrapped: Any, instance: Any,
+            args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    guard = active_guard()
+    if guard is None:
+        return wrapped(*args, **kwargs)
+    request = args[0] if args else kwargs["request"]
+    url = str(request.url)
+    if not guard.should_scan(request.method, url):
+        return wrapped(*args, **kwargs)
+    captured, stream = _capture_sync(request, lib, guard.body_limit)
+    with guard.hop(library=library, layer=library, method=request.method, url=url,
+                   headers=hdrs.to_dict(request.headers.raw), body=captured) as hop:
+        if hop.rewrite is not None:
+            _apply(request, lib, hop.rewrite, stream)
+        elif stream is not request.stream:
+            request.stream = stream
+        response = wrapped(*args, **kwargs)
+        hop.response(response.status_code)
+        return response
+
+
+def _async_wrapper(library: str, lib: ModuleType) -> Any:
+    async def handle_async(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        guard = active_guard()
+        if guard is None:
+            return await wrapped(*args, **kwargs)
+        request = args[0] if args else kwargs["request"]
+        url = str(request.url)
+        if not guard.should_scan(request.method, url):
+            return await wrapped(*args, **kwargs)
+        captured, stream = await _capture_async(request, lib, guard.body_limit)
+        async with guard.ahop(library=library, layer=library, method=request.method, url=url,
+                              headers=hdrs.to_dict(request.headers.raw), body=captured) as hop:
+            if hop.rewrite is not None:
+                _apply(request, lib, hop.rewrite, stream)
+            elif stream is not request.stream:
+                request.stream = stream
+            response = await wrapped(*args, **kwargs)
+            hop.response(response.status_code)
+            return response
+
+    return handle_async

@@ -1,0 +1,52 @@
+"""requests: ``HTTPAdapter.send`` — one call per hop (the Session follows redirects above it), with
+the final headers. The PreparedRequest is edited in place on SANITIZE so ``response.request``
+shows what was actually sent."""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from ..guard import headers as hdrs
+from ..guard.bodies import capture
+from ..guard.install import active_guard
+from ..guard.patching import Patcher
+
+LIBRARY = "requests"
+
+
+def patch(patcher: Patcher, module: ModuleType) -> None:
+    import requests.adapters
+
+    patcher.wrap(requests.adapters.HTTPAdapter, "send", _send)
+
+
+def _send(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    guard = active_guard()
+    if guard is None:
+        return wrapped(*args, **kwargs)
+    request = args[0] if args else kwargs["request"]
+    method = request.method or "GET"
+    url = request.url
+    if not guard.should_scan(method, url):
+        return wrapped(*args, **kwargs)
+    # urllib3 encodes a str body as UTF-8: scan the bytes that will really go out.
+    captured = capture(request.body, str_encoding="utf-8", limit=guard.body_limit)
+    with guard.hop(library=LIBRARY, layer=LIBRARY, method=method, url=url,
+                   headers=hdrs.to_dict(request.headers), body=captured) as hop:
+        rewrite = hop.rewrite
+        if rewrite is not None:
+            from requests.structures import CaseInsensitiveDict
+
+            request.url = rewrite.url
+            request.headers = CaseInsensitiveDict(rewrite.headers)
+            request.body = captured.replay if rewrite.body is None else rewrite.body
+        elif captured.replay is not request.body:
+            request.body = captured.replay
+        token = hop.enter(request.method or method, request.url)
+        try:
+            response = wrapped(*args, **kwargs)
+        finally:
+            hop.leave(token)
+        hop.response(response.status_code)
+        return response
