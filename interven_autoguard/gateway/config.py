@@ -13,6 +13,7 @@ Example::
     db = "sqlite:///var/lib/interven/gateway.db"   # or postgresql://user@127.0.0.1/interven
     policy = "policy.toml"
     rate_limit_per_minute = 600
+    approvals_page_token_env = "INTERVEN_APPROVALS_PAGE_TOKEN"   # optional: web page at /ui
     approval_ttl_seconds = 3600          # optional cap on the policy's approval expiry
 
     [[api_keys]]
@@ -115,6 +116,7 @@ class GatewayConfig:
     replay_window_seconds: float = 60.0
     max_body_bytes: int = 256 * 1024
     execute_requires_signature: bool = False
+    approvals_page_token: str | None = field(default=None, repr=False)  # enables the web page at /ui
     api_keys: tuple[ApiKey, ...] = ()
     approvers: tuple[Approver, ...] = ()
     agents: tuple[Agent, ...] = ()
@@ -194,6 +196,7 @@ class GatewayConfig:
             replay_window_seconds=float(server.get("replay_window_seconds", 60.0)),
             max_body_bytes=int(server.get("max_body_bytes", 256 * 1024)),
             execute_requires_signature=bool(server.get("execute_requires_signature", False)),
+            approvals_page_token=_page_token(server, env),
             api_keys=keys,
             approvers=approvers,
             agents=agents,
@@ -239,6 +242,18 @@ def _hash_field(item: Mapping[str, Any], key: str, where: str) -> str:
             "never the key itself"
         )
     return value
+
+
+def _page_token(server: Mapping[str, Any], env: Mapping[str, str]) -> str | None:
+    name = server.get("approvals_page_token_env")
+    if not name:
+        return None
+    token = env.get(str(name))
+    if not token or len(token) < 16:
+        raise ConfigurationError(
+            f"approvals page: environment variable {name} must hold a token of 16+ characters"
+        )
+    return token
 
 
 def _opt_float(item: Mapping[str, Any], key: str) -> float | None:

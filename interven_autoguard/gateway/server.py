@@ -15,6 +15,7 @@ Endpoints (JSON in and out):
   POST /invoke                              HMAC-signed legacy flow (see ``invoke.py``)
   GET  /approvals/{id}/status               legacy status (approval id is the capability)
   POST /approvals/{id}/execute              legacy: perform the approved upstream call
+  GET  /ui/?token=...                       the approvals web page (when a page token is configured)
 
 The app keeps nothing in memory that matters: approvals, audit and rate counters live in the
 database, so several processes can serve one team.
@@ -38,7 +39,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from ..errors import ConfigurationError
 from ..model import ScanResponse
@@ -453,6 +454,11 @@ def create_app(
         Route("/approvals/{approval_id}/status", legacy_status, methods=["GET"]),
         Route("/approvals/{approval_id}/execute", execute_approval, methods=["POST"]),
     ]
+    if config.approvals_page_token:
+        from ..approvals.web import ApprovalsWebApp, asgi_app
+
+        page = ApprovalsWebApp(approvals, token=config.approvals_page_token, base_path="/ui")
+        routes.append(Mount("/ui", app=asgi_app(page)))
     app = Starlette(
         routes=routes,
         exception_handlers={HttpProblem: _problem, HTTPException: _http_exception, Exception: _unexpected},

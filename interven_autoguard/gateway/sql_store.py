@@ -17,16 +17,24 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from ..errors import AutoguardError
+from ..approvals.store import (
+    APPROVED,
+    DENIED,
+    EXECUTED,
+    EXPIRED,
+    PENDING,
+    POLL_INTERVAL_SECONDS,
+    ApprovalNotFound,
+    ApprovalStateError,
+)
+from ..approvals.store import ApprovalRecord as StoreRecord
 from .storage import Database
 
-PENDING, APPROVED, DENIED, EXPIRED, EXECUTED = "pending", "approved", "denied", "expired", "executed"
-TERMINAL_STATES = frozenset({APPROVED, DENIED, EXPIRED, EXECUTED})
-POLL_INTERVAL_SECONDS = 0.15
+__all__ = ["ApprovalNotFound", "ApprovalRecord", "ApprovalStateError", "SqlApprovalStore", "requester"]
 _MAX_TEXT = 2000
 _COLUMNS = (
     "id",
@@ -81,53 +89,15 @@ def iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-class ApprovalNotFound(AutoguardError, LookupError):
-    def __init__(self, approval_id: str) -> None:
-        super().__init__(f"no approval with id {approval_id!r}")
-        self.approval_id = approval_id
-
-
-class ApprovalStateError(AutoguardError):
-    """The approval is not in a state that allows the operation (e.g. deciding it twice)."""
-
-    def __init__(self, approval_id: str, state: str, action: str) -> None:
-        super().__init__(f"cannot {action} approval {approval_id}: it is already {state}")
-        self.approval_id = approval_id
-        self.state = state
-
-
 @dataclass(frozen=True)
-class ApprovalRecord:
-    id: str
-    state: str
-    created_at: float
-    expires_at: float
-    decided_at: float | None
-    decided_by: str | None
-    reason: str | None
-    method: str
-    url: str  # redacted for display
-    request_display: dict[str, Any]  # headers masked, body as redacted by the engine
-    request_hash: str
-    policy_version: str
-    reason_codes: list[str] = field(default_factory=list)
-    risk_score: float = 0.0
-    risk_band: str = "LOW"
-    agent_id: str | None = None
-    process: str | None = None
-    executed_at: float | None = None
-    key_id: str | None = None
+class ApprovalRecord(StoreRecord):
+    """The approvals store's record plus the API key it belongs to (only that key may poll it)."""
 
-    @property
-    def terminal(self) -> bool:
-        return self.state in TERMINAL_STATES
+    key_id: str | None = None
 
     @property
     def decision(self) -> str | None:
         return {APPROVED: "APPROVE", EXECUTED: "APPROVE", DENIED: "DENY", EXPIRED: "EXPIRED"}.get(self.state)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
     def status_dict(self) -> dict[str, Any]:
         """The wire answer of ``/v1/approvals/{id}/status``: state only, no request details."""

@@ -237,3 +237,34 @@ def test_scanner_from_settings_as_install_builds_it(gateway, team):
     for scanner in (ViaClientModule(settings), GatewayScanner.from_settings(settings)):
         assert scanner.client.gateway_url == gateway.url and scanner.client.agent_id == "a-9"
         assert scanner.scan(method="GET", url="https://api.example.com/s").allowed
+
+
+def test_approvals_web_page_is_served_by_the_gateway(tmp_path, team):
+    import secrets as _secrets
+
+    from interven_autoguard.gateway.config import GatewayConfig
+
+    page_token = _secrets.token_urlsafe(24)
+    data = team.config_dict(approvals_page_token_env="GW_PAGE_TOKEN")
+    config = GatewayConfig.from_dict(data, env={"GW_PAGE_TOKEN": page_token})
+    with GatewayThread(config, f"sqlite:///{tmp_path}/ui.db") as gw:
+        token = github_token()
+        resp = Client(api_key=team.api_key, gateway_url=gw.url).scan(
+            method="PUT", url=COLLAB, body={"permission": "push", "note": token}
+        )
+        assert resp.needs_approval
+
+        def get(path: str, auth: str | None) -> tuple[int, str]:
+            conn = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=10)
+            conn.request("GET", path, headers={"Authorization": f"Bearer {auth}"} if auth else {})
+            r = conn.getresponse()
+            body = r.read().decode()
+            conn.close()
+            return r.status, body
+
+        assert get("/ui/", None)[0] == 401
+        assert get("/ui/", "wrong-token-wrong-token")[0] == 403
+        status, html = get("/ui/", page_token)
+        assert status == 200 and resp.approval_id in html
+        status, card = get(f"/ui/approvals/{resp.approval_id}", page_token)
+        assert status == 200 and "PUT" in card and token not in card

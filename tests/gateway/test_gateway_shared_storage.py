@@ -60,9 +60,13 @@ def new_approval(store: SqlApprovalStore, request_hash: str = "h", key: str | No
 
 
 def test_store_rules_hold(db_url):
+    from interven_autoguard.approvals.store import ApprovalRecord as StoreRecord
+    from interven_autoguard.approvals.store import ApprovalStore
+
     store = SqlApprovalStore(Database(db_url))
+    assert isinstance(store, ApprovalStore)  # the approvals helper's interface
     rec = new_approval(store)
-    assert rec.state == "pending" and rec.key_id == "team"
+    assert rec.state == "pending" and rec.key_id == "team" and isinstance(rec, StoreRecord)
     assert new_approval(store).id == rec.id  # a retry joins the pending approval
     assert new_approval(store, key="other").id != rec.id
     assert store.consume(rec.id, request_hash="h", policy_version="v1") is False  # not approved yet
