@@ -179,6 +179,8 @@ class GatewayConfig:
             Tool(name=str(name), base_url=_req(t, "base_url", f"tools.{name}").rstrip("/"))
             for name, t in tools_table.items()
         )
+        if any(k.id.startswith("agent:") for k in keys):
+            raise ConfigurationError("[[api_keys]] ids must not start with 'agent:' (reserved for HMAC agents)")
         for label, items in (
             ("api_keys", [k.id for k in keys]),
             ("approvers", [a.id for a in approvers]),
