@@ -180,7 +180,7 @@ class GatewayConfig:
             for name, t in tools_table.items()
         )
         if any(k.id.startswith("agent:") for k in keys):
-            raise ConfigurationError("[[api_keys]] ids must not start with 'agent:' (reserved for HMAC agents)")
+            raise ConfigurationError("[[api_keys]] ids must not start with 'agent:' (reserved)")
         for label, items in (
             ("api_keys", [k.id for k in keys]),
             ("approvers", [a.id for a in approvers]),
