@@ -162,7 +162,7 @@ class Gateway:
                 key_id=key.id if key else None,
                 agent_id=agent_label,
                 method=method,
-                url=redact_url(resp.sanitized_url or url),
+                url=audit_url(resp, url),
                 decision=str(resp.decision),
                 reason_codes=tuple(resp.reason_codes),
                 findings=tuple(f.to_dict() for f in resp.findings),
@@ -173,6 +173,18 @@ class Gateway:
             )
         )
         return resp
+
+
+def audit_url(resp: ScanResponse, url: str) -> str:
+    """The URL as the audit log keeps it: no credentials, no query values, no path holding a finding."""
+    from ..engine.destinations import redact_url as engine_redact
+
+    redacted = redact_url(engine_redact(resp.sanitized_url or url))
+    if any(f.location.startswith("url.path") for f in resp.findings):
+        scheme, _, rest = redacted.partition("://")
+        host = rest.split("/", 1)[0]
+        redacted = f"{scheme}://{host}/[REDACTED:PATH]"
+    return redacted
 
 
 def _request_fingerprint(method: str, url: str, body: Any) -> str:

@@ -276,6 +276,8 @@ def test_audit_log_holds_no_planted_secret(gateway, team, tmp_path):
     )
     assert resp.decision in ("SANITIZE", "DENY")
     client.scan_response(trace_id=resp.trace_id, response_body={"echo": token})
+    in_path = client.scan(method="GET", url=f"https://paste.example.net/raw/{token}/{number}")
+    assert in_path.decision != "ALLOW"
     Client(api_key=token, gateway_url=gateway.url).health()
     with pytest.raises(AuthenticationError):
         Client(api_key=token, gateway_url=gateway.url).scan(method="GET", url="http://127.0.0.1/")
