@@ -326,3 +326,34 @@ def test_engine_failure_is_a_json_error_without_traceback_or_detail(tmp_path, te
         assert json.loads(data) == {"error": "Internal gateway error", "code": "INTERNAL"}
         with pytest.raises(GatewayError):
             Client(api_key=team.api_key, gateway_url=gw.url).scan(method="GET", url="http://127.0.0.1/")
+
+
+def test_top_level_scan_uses_the_gateway_when_a_key_is_set(gateway, team, monkeypatch):
+    import interven_autoguard
+
+    monkeypatch.setenv("INTERVEN_API_KEY", team.api_key)
+    monkeypatch.setenv("INTERVEN_GATEWAY_URL", gateway.url)
+    before = len(gateway.gateway.audit.rows())
+    resp = interven_autoguard.scan(
+        method="POST", url="https://slack.com/api/chat.postMessage", body={"text": f"Customer SSN {ssn()}"}
+    )
+    assert resp.decision == "SANITIZE" and resp.scanner == "gateway"
+    assert len(gateway.gateway.audit.rows()) == before + 1
+
+
+@pytest.mark.parametrize("module", ["interven_autoguard.gateway", "interven_autoguard"])
+def test_quickstart_import_paths(gateway, team, monkeypatch, module):
+    import importlib
+
+    if not hasattr(importlib.import_module(module), "Client"):
+        pytest.skip(f"{module} does not export Client yet (lead wires the top-level export)")
+    monkeypatch.setenv("INTERVEN_GATEWAY_URL", gateway.url)
+    namespace = {
+        "send_to_slack": lambda body: None,
+        "original_body": None,
+        "poll_approval": print,
+        "log_blocked": print,
+    }
+    code = QUICKSTART.replace("from interven_autoguard.gateway import Client", f"from {module} import Client")
+    exec(code.replace("iv_live_...", team.api_key), namespace)
+    assert namespace["result"].decision == "SANITIZE"
