@@ -154,7 +154,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gateway_process(config_path: str, db_url: str, port: int) -> subprocess.Popen[bytes]:
+def start_gateway_process(
+    config_path: str, db_url: str, port: int, *, via_cli: bool = False
+) -> subprocess.Popen[bytes]:
     """``python -m``-style gateway process (safety net installed first), waits for /health."""
     env = {
         **os.environ,
@@ -165,6 +167,7 @@ def start_gateway_process(config_path: str, db_url: str, port: int) -> subproces
         [
             sys.executable,
             os.path.join(TESTS_DIR, "gateway", "gw_serve.py"),
+            *(["--via-cli"] if via_cli else []),
             "--port",
             str(port),
             "--config",

@@ -141,7 +141,10 @@ def test_audit_is_append_only_and_rate_counts_are_shared(db_url):
 def test_two_gateway_processes_share_one_database(db_url, tmp_path, team):
     config = team.write_toml(str(tmp_path / "gateway.toml"))
     port_a, port_b = free_port(), free_port()
-    procs = [start_gateway_process(config, db_url, port_a), start_gateway_process(config, db_url, port_b)]
+    procs = [
+        start_gateway_process(config, db_url, port_a),
+        start_gateway_process(config, db_url, port_b, via_cli=True),
+    ]
     try:
         url_a, url_b = f"http://127.0.0.1:{port_a}", f"http://127.0.0.1:{port_b}"
         resp = Client(api_key=team.api_key, gateway_url=url_a).scan(
