@@ -357,3 +357,21 @@ def test_quickstart_import_paths(gateway, team, monkeypatch, module):
     code = QUICKSTART.replace("from interven_autoguard.gateway import Client", f"from {module} import Client")
     exec(code.replace("iv_live_...", team.api_key), namespace)
     assert namespace["result"].decision == "SANITIZE"
+
+
+def test_client_requests_run_inside_the_guard_bypass(gateway, team, monkeypatch):
+    from interven_autoguard.guard import is_internal_call
+
+    seen: list[bool] = []
+    original = http.client.HTTPConnection.request
+
+    def recording(self, *args, **kwargs):
+        seen.append(is_internal_call())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(http.client.HTTPConnection, "request", recording)
+    client = Client(api_key=team.api_key, gateway_url=gateway.url)
+    client.scan(method="GET", url="https://api.example.com/")
+    client.health()
+    assert seen == [True, True]
+    assert is_internal_call() is False
