@@ -70,6 +70,10 @@ def _upstream_url(gw: Gateway, tool_name: str, url_path: str) -> str:
         raise HttpProblem(
             400, f"Unknown tool_name {tool_name!r}: not configured on this gateway", "UNKNOWN_TOOL"
         )
+    if any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in url_path):
+        raise HttpProblem(
+            400, "Field 'upstream_request.url_path' contains spaces or control characters", "BAD_REQUEST"
+        )
     if not url_path.startswith("/") or url_path.startswith("//") or "://" in url_path.split("?", 1)[0]:
         raise HttpProblem(
             400, "Field 'upstream_request.url_path' must be a path starting with '/'", "BAD_REQUEST"
