@@ -67,7 +67,7 @@ def request(
             if len(data) > max_response_bytes:
                 raise GatewayError("Gateway response too large", status=resp.status)
             return HttpResult(resp.status, data, {k.lower(): v for k, v in resp.getheaders()})
-        except (TimeoutError, OSError, http.client.HTTPException) as exc:
+        except (OSError, http.client.HTTPException, ValueError) as exc:  # ValueError: InvalidURL
             raise GatewayError(
                 f"Network error contacting gateway at {parts.hostname}: {type(exc).__name__}: {exc}"
             ) from exc

@@ -137,6 +137,7 @@ def test_exact_replay_inside_the_window_is_refused(gateway, team, upstream):
         (lambda p: p.update(tool_name="jira"), "Unknown tool_name"),
         (lambda p: p["upstream_request"].update(url_path="http://evil.example/x"), "must be a path"),
         (lambda p: p.update(ts="yesterday"), "ISO-8601"),
+        (lambda p: p["upstream_request"].update(url_path="/x\r\nHost: evil"), "control characters"),
     ],
 )
 def test_invalid_invocations_are_400(gateway, team, mutate, message):
