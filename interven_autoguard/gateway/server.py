@@ -187,17 +187,6 @@ def audit_url(resp: ScanResponse, url: str) -> str:
     return redacted
 
 
-def _request_fingerprint(method: str, url: str, body: Any) -> str:
-    digest = hashlib.sha256(f"{method.upper()}\n{url}\n".encode("utf-8", "surrogatepass"))
-    if isinstance(body, bytes):
-        digest.update(body)
-    elif isinstance(body, str):
-        digest.update(body.encode("utf-8", "surrogatepass"))
-    elif body is not None:
-        digest.update(json.dumps(body, sort_keys=True, default=str).encode())
-    return digest.hexdigest()
-
-
 # ---------------------------------------------------------------------------- endpoints
 
 
@@ -228,7 +217,7 @@ async def scan(request: Request) -> Response:
     method = str(data["method"]).upper()
     url = str(data["url"])
     agent = data.get("agent_id") or key.agent_id
-    request_hash = data.get("request_hash") or _request_fingerprint(method, url, body)
+    request_hash = data.get("request_hash")  # None: the engine fingerprints method, URL and body
     resp = await run_in_threadpool(
         gw.scan,
         key=key,
