@@ -1,21 +1,106 @@
 """OpenTelemetry spans, metrics and log records for every decision.
 
-Contract used by the guard (``guard/``) and by ``scan()``; the telemetry issue owns the details.
-Nothing here may receive or record a secret/PII value: callers pass redacted URLs and findings.
+One span per guarded hop (``guard_span``) or direct ``scan()`` call (``scan_span``), a counter and a
+latency histogram through the metrics API, and one structured record on the ``interven_autoguard``
+logger. Only ``opentelemetry-api`` is needed: without an SDK every call is the API's no-op.
+
+Nothing here may record a secret/PII value. Callers pass redacted URLs; ``redact_url`` is applied
+again anyway (belt and braces), findings contribute only their types and categories, and
+exceptions contribute only their type name — never their message, which for HTTP libraries often
+contains the full URL with its query string.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import contextvars
+import logging
+import os
+import re
+import time
+from collections.abc import Iterator, Mapping
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from opentelemetry import context as otel_context
-from opentelemetry import trace
+from opentelemetry import metrics, trace
 
+from .errors import ConfigurationError
 from .model import ScanResponse
 
-_TRACER = trace.get_tracer("interven_autoguard")
+_SCOPE = "interven_autoguard"
+_TRACER = trace.get_tracer(_SCOPE)
+_METER = metrics.get_meter(_SCOPE)
+_DECISIONS = _METER.create_counter(
+    "interven.decisions", unit="{decision}", description="Decisions taken, by decision and reason codes."
+)
+_SCAN_DURATION = _METER.create_histogram(
+    "interven.scan.duration", unit="s", description="Time from the start of a guarded hop to its decision."
+)
+
+logger = logging.getLogger(_SCOPE)
+# A library must not print through logging's last-resort handler; users opt in with their config.
+logger.addHandler(logging.NullHandler())
+
+REDACTED = "REDACTED"
+_OTEL_EXTRA_HINT = "pip install 'interven-autoguard[otel]'"
+
+# A guard span is open in this context: a nested scan() must not open a second span for the same hop.
+_ACTIVE: contextvars.ContextVar[bool] = contextvars.ContextVar("interven_span_active", default=False)
+
+
+# --------------------------------------------------------------------------------------------------
+# Redaction
+# --------------------------------------------------------------------------------------------------
+
+# A path segment this long mixing letters and digits is treated as a credential (webhook tokens,
+# bot tokens, signed-URL parts). UUIDs are caught too: losing them is cheaper than leaking a token.
+_TOKENISH = re.compile(r"^(?=.*[A-Za-z])(?=.*\d)[A-Za-z0-9_\-.:~+=%]{20,}$")
+
+
+def redact_url(url: str) -> str:
+    """``url.full`` as the semantic conventions want it, stricter: no credentials, no values.
+
+    Userinfo becomes ``REDACTED:REDACTED``; every query value becomes ``REDACTED`` (keys stay, they
+    say what was sent); credential-looking path segments become ``REDACTED``; the fragment is dropped.
+    Idempotent, and never raises: an unparsable URL is replaced entirely.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if ":" in host:  # IPv6 literal
+            host = f"[{host}]"
+        netloc = host
+        if parts.port is not None:
+            netloc = f"{host}:{parts.port}"
+        if parts.username is not None or parts.password is not None:
+            netloc = f"{REDACTED}:{REDACTED}@{netloc}"
+        path = "/".join(REDACTED if _TOKENISH.match(seg) else seg for seg in parts.path.split("/"))
+        query = "&".join(_redact_pair(p) for p in parts.query.split("&")) if parts.query else ""
+        return urlunsplit((parts.scheme, netloc, path, query, ""))
+    except ValueError:  # e.g. a bad port: say nothing rather than something wrong
+        return REDACTED
+
+
+def _redact_pair(pair: str) -> str:
+    key, sep, _ = pair.partition("=")
+    if not sep:
+        return key if not _TOKENISH.match(key) else REDACTED
+    return f"{key}={REDACTED}"
+
+
+def _server_of(url: str) -> tuple[str | None, int | None]:
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+        return parts.hostname, port
+    except ValueError:
+        return None, None
+
+
+# --------------------------------------------------------------------------------------------------
+# Recursion safety
+# --------------------------------------------------------------------------------------------------
 
 
 def instrumentation_suppressed() -> bool:
@@ -30,73 +115,488 @@ def instrumentation_suppressed() -> bool:
     return bool(otel_context.get_value("suppress_instrumentation"))
 
 
+@contextlib.contextmanager
+def suppressed() -> Iterator[None]:
+    """Run a block with instrumentation (and so the guard) suppressed, the way OTel exporters do."""
+    from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
+
+    token = otel_context.attach(otel_context.set_value(_SUPPRESS_INSTRUMENTATION_KEY, True))
+    try:
+        yield
+    finally:
+        otel_context.detach(token)
+
+
+_SIGNALS = ("TRACES", "METRICS", "LOGS")
+_DEFAULT_OTLP_PORTS = {"grpc": 4317, "http/protobuf": 4318, "http/json": 4318}
+_configured_endpoints: set[tuple[str, int]] = set()
+
+
+def exporter_endpoints(env: Mapping[str, str] | None = None) -> frozenset[tuple[str, int]]:
+    """``(host, port)`` of every OTLP endpoint this process exports to.
+
+    From ``configure_tracing`` and the standard ``OTEL_EXPORTER_OTLP[_<SIGNAL>]_ENDPOINT`` variables;
+    when a signal's exporter is ``otlp`` with no endpoint set, the SDK's default on localhost. The
+    guard excludes these so that an exporter running outside the suppress context (a custom
+    processor, a third-party SDK) cannot recurse into it.
+    """
+    env = os.environ if env is None else env
+    found = set(_configured_endpoints)
+    generic = env.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip()
+    protocol = env.get("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf").strip() or "http/protobuf"
+    for signal in _SIGNALS:
+        specific = env.get(f"OTEL_EXPORTER_OTLP_{signal}_ENDPOINT", "").strip()
+        chosen = specific or generic
+        if chosen:
+            found.update(_endpoint_of(chosen))
+        elif "otlp" in env.get(f"OTEL_{signal}_EXPORTER", ""):
+            sig_protocol = env.get(f"OTEL_EXPORTER_OTLP_{signal}_PROTOCOL", protocol).strip()
+            port = _DEFAULT_OTLP_PORTS.get(sig_protocol, 4318)
+            found.update({("localhost", port), ("127.0.0.1", port)})
+    return frozenset(found)
+
+
+def _endpoint_of(url: str) -> set[tuple[str, int]]:
+    if "://" not in url:  # gRPC endpoints are often given as host:port
+        url = "http://" + url
+    host, port = _server_of(url)
+    return {(host.lower(), port)} if host and port else set()
+
+
+# --------------------------------------------------------------------------------------------------
+# Spans
+# --------------------------------------------------------------------------------------------------
+
+# state -> (span status is ERROR, log level). Unknown states are recorded as events only.
+_APPROVAL_STATES: dict[str, tuple[bool, int]] = {
+    "pending": (False, logging.INFO),
+    "approved": (False, logging.INFO),
+    "denied": (True, logging.WARNING),
+    "expired": (True, logging.WARNING),
+    "error": (True, logging.WARNING),
+    "unavailable": (True, logging.WARNING),  # the scanner cannot resolve approvals: fail closed
+}
+# enforced decision -> log level of its record
+_LOG_LEVELS = {"ALLOW": logging.INFO, "SANITIZE": logging.INFO, "REQUIRE_APPROVAL": logging.WARNING,
+               "DENY": logging.WARNING}
+_ERROR = trace.StatusCode.ERROR
+
+
+def _metrics_enabled() -> bool:
+    """False while only the API's proxy meter exists: then no point is built at all.
+
+    The API's proxy instruments get a real one once a provider is set (and providers are set only
+    once); if the API ever stops exposing that, assume metrics are on.
+    """
+    return getattr(_DECISIONS, "_real_instrument", True) is not None
+
+
+# A provider named by OTEL_PYTHON_TRACER_PROVIDER is created lazily by the API: take the full path.
+_PROVIDER_FROM_ENV = "OTEL_PYTHON_TRACER_PROVIDER" in os.environ
+
+
+def _tracing_enabled() -> bool:
+    """False while no tracer provider is set: the API would hand out no-op spans, skip even those.
+
+    Relies on the API's proxy tracer and global (stable for years); if either is missing, assume on.
+    """
+    if _PROVIDER_FROM_ENV:
+        return True
+    real = getattr(_TRACER, "_real_tracer", None)
+    if real is not None:
+        return not isinstance(real, trace.NoOpTracer)
+    return getattr(trace, "_TRACER_PROVIDER", True) is not None
+
+
+def _decision_attributes(response: ScanResponse, mode: str, enforced: str) -> dict[str, Any]:
+    decision = str(response.decision)
+    findings = response.findings or []
+    attrs: dict[str, Any] = {
+        "interven.decision": enforced,
+        "interven.mode": mode,
+        "interven.reason_codes": [str(c) for c in response.reason_codes],
+        "interven.risk_score": float(response.risk_score),
+        "interven.risk_band": str(response.risk_band),
+        "interven.findings.count": len(findings),
+        "interven.findings.types": sorted({f.type for f in findings}),
+        "interven.findings.categories": sorted({f.category for f in findings}),
+        "interven.redactions": sum(1 for f in findings if f.redacted),
+    }
+    # In monitor mode, and when an approval turned REQUIRE_APPROVAL into ALLOW/DENY: what the
+    # scanner said, next to what was done.
+    if mode == "monitor" or decision != enforced:
+        attrs["interven.would_be_decision"] = decision
+    optional = {
+        "interven.approval_id": response.approval_id,
+        "interven.trace_id": response.trace_id,
+        "interven.policy_version": response.policy_version,
+        "interven.matched_rules": list(response.matched_rules) or None,
+    }
+    attrs.update({k: v for k, v in optional.items() if v})
+    return attrs
+
+
 class DecisionSpan:
-    """Handle to the span of one guarded hop or one direct scan."""
+    """Handle to the span of one guarded hop or one direct scan.
 
-    def __init__(self, span: trace.Span) -> None:
+    The same (already safe) attributes feed the span, the metric points and the log record. They
+    are only computed when something consumes them: with no SDK and logging at its default level a
+    decision costs little more than the API's no-op span.
+    """
+
+    def __init__(self, span: trace.Span, method: str, url: str, base: Mapping[str, Any], *,
+                 kind: str) -> None:
         self._span = span
+        self._method = (method or "GET").upper()
+        self._url = url
+        self._base = dict(base)
+        self._kind = kind  # "guard" | "scan"
+        self._recording = span.is_recording()
+        self._started = time.perf_counter()
+        self._request: dict[str, Any] | None = None
+        self._attrs: dict[str, Any] = {}
+        self._decision: tuple[ScanResponse, str, str] | None = None
+        self._blocked = False
+        if self._recording:
+            span.set_attributes(self._request_attributes())
 
-    def record_decision(self, response: ScanResponse, *, mode: str, enforced: str) -> None:
-        """``enforced`` is what the guard actually did (in monitor mode: always ALLOW)."""
-        s = self._span
-        s.set_attribute("interven.decision", enforced)
-        s.set_attribute("interven.mode", mode)
-        if mode == "monitor":
-            s.set_attribute("interven.would_be_decision", str(response.decision))
-        s.set_attribute("interven.reason_codes", list(response.reason_codes))
-        s.set_attribute("interven.risk_score", float(response.risk_score))
-        s.set_attribute("interven.risk_band", str(response.risk_band))
-        s.set_attribute("interven.findings.count", len(response.findings))
-        if response.approval_id:
-            s.set_attribute("interven.approval_id", response.approval_id)
-        if response.trace_id:
-            s.set_attribute("interven.trace_id", response.trace_id)
+    # -- what the guard calls ------------------------------------------------------------------
+
+    def record_decision(
+        self, response: ScanResponse, *, mode: str, enforced: str, latency_s: float | None = None
+    ) -> None:
+        """``enforced`` is what the guard actually did (in monitor mode: always ALLOW).
+
+        ``latency_s`` is the scanner's own time when the caller measured it; otherwise the time
+        since the span started.
+        """
+        enforced = str(enforced)
+        self._decision = (response, mode, enforced)
+        if self._recording:
+            self._span.set_attributes(_decision_attributes(response, mode, enforced))
+        if response.scanner and "interven.scanner" not in self._base:
+            self._base["interven.scanner"] = response.scanner
         if enforced == "DENY":
-            s.set_status(trace.Status(trace.StatusCode.ERROR, "blocked by interven-autoguard"))
+            codes = ",".join(map(str, response.reason_codes)) or "DENY"
+            self._block(f"blocked by interven-autoguard: {codes}")
+        if _metrics_enabled():
+            elapsed = time.perf_counter() - self._started if latency_s is None else latency_s
+            layer = str(self._base.get("interven.layer", ""))
+            scanner = str(self._base.get("interven.scanner", ""))
+            _DECISIONS.add(1, {
+                "interven.decision": enforced,
+                "interven.reason": ",".join(sorted(map(str, response.reason_codes))) or "NONE",
+                "interven.mode": mode,
+                "interven.layer": layer,
+                "interven.scanner": scanner,
+            })
+            _SCAN_DURATION.record(elapsed, {"interven.decision": enforced, "interven.scanner": scanner,
+                                            "interven.layer": layer})
 
     def record_response(self, status_code: int) -> None:
-        self._span.set_attribute("http.response.status_code", int(status_code))
+        code = int(status_code)
+        self._set({"http.response.status_code": code})
+        if code >= 400:  # semconv: client spans report 4xx/5xx as error.type
+            self._set({"error.type": str(code)})
+            self._error(str(code))
 
     def record_error(self, exc: BaseException) -> None:
-        self._span.set_attribute("error.type", type(exc).__qualname__)
+        """Only the exception's type is recorded: messages of HTTP errors often embed the full URL."""
+        name = _type_name(exc)
+        self._set({"error.type": name})
+        self._error(name)
 
     def approval_event(self, state: str, approval_id: str | None) -> None:
         attrs: dict[str, Any] = {"interven.approval.state": state}
         if approval_id:
             attrs["interven.approval_id"] = approval_id
         self._span.add_event("interven.approval", attrs)
-        if state in ("denied", "expired"):
-            self._span.set_status(trace.Status(trace.StatusCode.ERROR, f"approval {state}"))
+        self._set(attrs)
+        is_error, level = _APPROVAL_STATES.get(state, (False, logging.INFO))
+        if is_error:
+            self._block(f"approval {state}")
+        if logger.isEnabledFor(level):
+            req = self._request_attributes()
+            logger.log(
+                level, "interven approval %s approval_id=%s %s %s", state, approval_id or "-",
+                req["http.request.method"], req["url.full"], extra={"interven": self.attributes},
+            )
+
+    # -- internals -----------------------------------------------------------------------------
+
+    @property
+    def span(self) -> trace.Span:
+        return self._span
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        """Everything recorded so far (also what the log record carries under ``interven``)."""
+        attrs = dict(self._request_attributes())
+        if self._decision is not None:
+            attrs.update(_decision_attributes(*self._decision))
+        attrs.update(self._attrs)
+        return attrs
+
+    def _request_attributes(self) -> dict[str, Any]:
+        if self._request is None:
+            safe_url = redact_url(self._url)
+            host, port = _server_of(safe_url)
+            attrs: dict[str, Any] = {
+                "http.request.method": self._method,
+                "url.full": safe_url,
+                # OpenInference's span kind, so Phoenix and Arize show these as guardrail steps.
+                "openinference.span.kind": "GUARDRAIL",
+                **self._base,
+            }
+            if host:
+                attrs["server.address"] = host
+            if port:
+                attrs["server.port"] = port
+            self._request = attrs
+        return self._request
+
+    def _set(self, attrs: Mapping[str, Any]) -> None:
+        self._attrs.update(attrs)
+        if self._recording:
+            self._span.set_attributes(attrs)
+
+    def _block(self, description: str) -> None:
+        self._blocked = True
+        self._span.set_status(trace.Status(_ERROR, description))
+
+    def _error(self, description: str) -> None:
+        if not self._blocked:  # a block's description is the more useful one
+            self._span.set_status(trace.Status(_ERROR, description))
+
+    def _finish(self) -> None:
+        if self._decision is None and "error.type" not in self._attrs:
+            return
+        enforced = self._decision[2] if self._decision else "NONE"
+        level = _LOG_LEVELS.get(enforced, logging.WARNING)
+        if self._decision and str(self._decision[0].decision) in ("DENY", "REQUIRE_APPROVAL"):
+            level = max(level, logging.WARNING)  # also what monitor mode let through
+        if not logger.isEnabledFor(level):
+            return
+        a = self.attributes
+        logger.log(
+            level,
+            "interven %s decision=%s mode=%s reasons=%s %s %s%s",
+            self._kind,
+            a.get("interven.decision", "NONE"),
+            a.get("interven.mode", "-"),
+            ",".join(a.get("interven.reason_codes", ())) or "-",
+            a["http.request.method"],
+            a["url.full"],
+            f" error={a['error.type']}" if "error.type" in a else "",
+            extra={"interven": a},
+        )
+
+
+def _type_name(exc: BaseException) -> str:
+    cls = type(exc)
+    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+
+
+class _NullDecisionSpan(DecisionSpan):
+    """Used for a scan nested inside a guard span: the outer span already tells the story."""
+
+    def __init__(self) -> None:
+        super().__init__(trace.INVALID_SPAN, "GET", "", {}, kind="scan")
+
+    def record_decision(
+        self, response: ScanResponse, *, mode: str, enforced: str, latency_s: float | None = None
+    ) -> None:
+        return None
+
+    def record_response(self, status_code: int) -> None:
+        return None
+
+    def record_error(self, exc: BaseException) -> None:
+        return None
+
+    def approval_event(self, state: str, approval_id: str | None) -> None:
+        return None
+
+    def _finish(self) -> None:
+        return None
+
+
+class _SpanScope:
+    """Context manager of one decision span (a class, not a generator: this is on every request)."""
+
+    __slots__ = ("_base", "_cm", "_handle", "_kind", "_method", "_name", "_start_time", "_token", "_url")
+
+    def __init__(self, name: str, method: str, url: str, base: dict[str, Any], *, kind: str,
+                 start_time: int | None = None) -> None:
+        self._name = name
+        self._method = method
+        self._url = url
+        self._base = base
+        self._kind = kind
+        self._start_time = start_time
+
+    def __enter__(self) -> DecisionSpan:
+        method = (self._method or "GET").upper()
+        if _tracing_enabled():
+            # Exceptions are handled in __exit__: the SDK's own recording would copy the message
+            # (often the full URL) into an event.
+            self._cm = _TRACER.start_as_current_span(
+                f"{self._name} {method}", kind=trace.SpanKind.INTERNAL, record_exception=False,
+                set_status_on_exception=False, start_time=self._start_time,
+            )
+            span = self._cm.__enter__()
+        else:
+            self._cm = None
+            span = trace.INVALID_SPAN
+        self._handle = DecisionSpan(span, method, self._url, self._base, kind=self._kind)
+        self._token = _ACTIVE.set(True)
+        return self._handle
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        handle = self._handle
+        try:
+            if exc is not None and "error.type" not in handle._attrs:
+                handle.record_error(exc)
+            _ACTIVE.reset(self._token)
+            handle._finish()
+        finally:
+            if self._cm is not None:
+                self._cm.__exit__(exc_type, exc, tb)
+
+
+def guard_span(
+    method: str, redacted_url: str, *, layer: str, scanner: str
+) -> contextlib.AbstractContextManager[DecisionSpan]:
+    """One span ``interven.guard <METHOD>`` per guarded hop, parented to the current span."""
+    return _SpanScope("interven.guard", method, redacted_url,
+                      {"interven.layer": layer, "interven.scanner": scanner}, kind="guard")
 
 
 @contextlib.contextmanager
-def guard_span(method: str, redacted_url: str, *, layer: str, scanner: str) -> Iterator[DecisionSpan]:
-    """One span per guarded hop, parented to the current span."""
-    with _TRACER.start_as_current_span(
-        f"interven.guard {method}",
-        kind=trace.SpanKind.INTERNAL,
-        attributes={
-            "http.request.method": method,
-            "url.full": redacted_url,
-            "interven.layer": layer,
-            "interven.scanner": scanner,
-        },
-    ) as span:
-        yield DecisionSpan(span)
+def scan_span(
+    method: str, redacted_url: str, *, scanner: str = "embedded", layer: str = "scan"
+) -> Iterator[DecisionSpan]:
+    """One span ``interven.scan <METHOD>`` for a direct ``scan()`` call.
+
+    Inside a guard span (the guard calling the scanner) it yields a handle that records nothing, so
+    a hop is never counted twice.
+    """
+    if _ACTIVE.get():
+        yield _NullDecisionSpan()
+        return
+    with _SpanScope("interven.scan", method, redacted_url,
+                    {"interven.layer": layer, "interven.scanner": scanner}, kind="scan") as handle:
+        yield handle
 
 
 def record_scan(method: str, url: str, response: ScanResponse, *, scanner: str, seconds: float) -> None:
-    """One span for a direct ``scan()`` call (no request is sent)."""
-    from .engine.destinations import redact_url
+    """One span for a direct ``scan()`` call that already happened (it took ``seconds``).
 
-    with _TRACER.start_as_current_span(
-        f"interven.scan {method.upper()}",
-        kind=trace.SpanKind.INTERNAL,
-        attributes={
-            "http.request.method": method.upper(),
-            "url.full": redact_url(url),
-            "interven.layer": "scan",
-            "interven.scanner": scanner,
-        },
-    ) as span:
-        DecisionSpan(span).record_decision(response, mode="enforce", enforced=str(response.decision))
+    The span is back-dated to when the scan started, so its duration is the scan's.
+    """
+    if _ACTIVE.get():
+        return
+    started = time.time_ns() - int(max(seconds, 0.0) * 1e9)
+    with _SpanScope("interven.scan", method, url, {"interven.layer": "scan", "interven.scanner": scanner},
+                    kind="scan", start_time=started) as handle:
+        handle.record_decision(response, mode="enforce", enforced=str(response.decision), latency_s=seconds)
+
+# --------------------------------------------------------------------------------------------------
+# SDK configuration (optional ``otel`` extra)
+# --------------------------------------------------------------------------------------------------
+
+TRACE_KINDS = ("console", "otlp")
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def otlp_traces_url(endpoint: str) -> str:
+    """A full OTLP/HTTP traces URL: a bare ``http://host:port`` gets the ``/v1/traces`` path."""
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            "OTLP endpoint must be an http(s) URL like http://127.0.0.1:4318/v1/traces, "
+            f"got {redact_url(endpoint)!r}"
+        )
+    if parts.path in ("", "/"):
+        return urlunsplit((parts.scheme, parts.netloc, "/v1/traces", parts.query, ""))
+    return endpoint
+
+
+def configure_tracing(kind: str, endpoint: str | None = None) -> Any:
+    """Install an SDK ``TracerProvider`` exporting to the console (stderr) or over OTLP/HTTP.
+
+    Standard variables apply: ``OTEL_SERVICE_NAME``/``OTEL_RESOURCE_ATTRIBUTES`` (resource),
+    ``OTEL_TRACES_SAMPLER``, ``OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT``/``_HEADERS``/``_TIMEOUT`` (when
+    ``endpoint`` is not given), ``OTEL_BSP_*``; ``OTEL_SDK_DISABLED=true`` turns this into a no-op.
+    If an SDK provider is already installed (``opentelemetry-instrument``, the user's own code) the
+    exporter is added to it instead of replacing it. Returns the provider (or ``None`` if disabled).
+    """
+    kind = (kind or "").strip().lower()
+    if kind not in TRACE_KINDS:
+        raise ConfigurationError(f"traces must be one of {', '.join(TRACE_KINDS)}, got {kind!r}")
+    if _truthy(os.environ.get("OTEL_SDK_DISABLED")):
+        return None
+    try:
+        from opentelemetry.sdk.resources import Resource
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import (
+            BatchSpanProcessor,
+            ConsoleSpanExporter,
+            SimpleSpanProcessor,
+        )
+    except ImportError:
+        raise ConfigurationError(
+            f"--traces {kind} needs the OpenTelemetry SDK, which is not installed: {_OTEL_EXTRA_HINT}"
+        ) from None
+
+    if kind == "console":
+        import sys
+
+        processor: Any = SimpleSpanProcessor(ConsoleSpanExporter(out=sys.stderr))
+    else:
+        try:
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        except ImportError:
+            raise ConfigurationError(
+                f"--traces otlp needs the OTLP/HTTP exporter, which is not installed: {_OTEL_EXTRA_HINT}"
+            ) from None
+        url = otlp_traces_url(endpoint) if endpoint else None
+        exporter = OTLPSpanExporter(endpoint=url)
+        _configured_endpoints.update(_endpoint_of(getattr(exporter, "_endpoint", None) or url or ""))
+        processor = BatchSpanProcessor(exporter)
+
+    current = trace.get_tracer_provider()
+    if isinstance(current, TracerProvider):
+        current.add_span_processor(processor)
+        return current
+    provider = TracerProvider(resource=Resource.create(_default_resource(os.environ)))
+    provider.add_span_processor(processor)
+    trace.set_tracer_provider(provider)
+    return provider
+
+
+def _default_resource(env: Mapping[str, str]) -> dict[str, str]:
+    """``service.name`` defaults to the program, not ``unknown_service``, unless the user set one."""
+    if env.get("OTEL_SERVICE_NAME") or "service.name=" in env.get("OTEL_RESOURCE_ATTRIBUTES", ""):
+        return {}
+    import sys
+
+    # At sitecustomize time ``-m pkg`` and ``-c`` have not been resolved to a file name yet.
+    first = sys.argv[0] if sys.argv else ""
+    program = os.path.basename(first) if first and not first.startswith("-") else ""
+    return {"service.name": program or "python"}
+
+
+def shutdown_tracing(timeout_s: float = 5.0) -> None:
+    """Flush and stop the SDK provider, if one is installed (spans of short scripts would be lost)."""
+    provider = trace.get_tracer_provider()
+    flush = getattr(provider, "force_flush", None)
+    if flush is not None:
+        flush(int(timeout_s * 1000))
+    stop = getattr(provider, "shutdown", None)
+    if stop is not None:
+        stop()
+

@@ -1,0 +1,250 @@
+"""One span per decision, for every decision, approval state and layer, with the SDK's in-memory exporter."""
+
+from __future__ import annotations
+
+import logging
+
+import otel_harness
+import pytest
+from opentelemetry import trace
+from opentelemetry.trace import StatusCode
+
+from interven_autoguard import telemetry
+from interven_autoguard.errors import RequestBlocked
+from interven_autoguard.model import Finding, ScanResponse
+
+LAYERS = ["requests", "urllib3", "httpx", "httpx2", "http.client", "aiohttp"]
+URL = "http://127.0.0.1:8123/v1/chat?model=x"
+
+
+@pytest.fixture
+def otel() -> otel_harness.Harness:
+    h = otel_harness.sdk()
+    h.clear()
+    return h
+
+
+def _response(decision: str, **kw: object) -> ScanResponse:
+    table: dict[str, dict[str, object]] = {
+        "ALLOW": {},
+        "SANITIZE": {
+            "reason_codes": ["SECRET_DETECTED", "PII_DETECTED"],
+            "risk_score": 0.7,
+            "risk_band": "HIGH",
+            "findings": [
+                Finding("github_pat", "secrets", "secret", "body$.token", 10, 50, "h1", redacted=True),
+                Finding("us_ssn", "pii", "pii", "body$.note", 3, 14, "h2", redacted=True),
+                Finding("us_ssn", "pii", "pii", "query:q", 0, 11, "h3", redacted=True),
+            ],
+        },
+        "DENY": {"reason_codes": ["SSRF_METADATA"], "risk_score": 1.0, "risk_band": "CRITICAL",
+                 "findings": [Finding("cloud_metadata", "dest", "destination", "url")]},
+        "REQUIRE_APPROVAL": {"reason_codes": ["APPROVAL_REQUIRED"], "risk_score": 0.5, "risk_band": "MEDIUM",
+                             "approval_id": "apr_123"},
+    }
+    fields = {**table[decision], **kw}
+    return ScanResponse(decision=decision, trace_id="trc_abc", policy_version="p1", **fields)  # type: ignore[arg-type]
+
+
+def _only(otel: otel_harness.Harness):
+    spans = otel.guard_spans()
+    assert len(spans) == 1, [s.name for s in spans]
+    return spans[0]
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+@pytest.mark.parametrize("decision", ["ALLOW", "SANITIZE", "DENY", "REQUIRE_APPROVAL"])
+def test_one_span_per_decision_and_layer(otel, decision, layer):
+    with telemetry.guard_span("post", URL, layer=layer, scanner="embedded") as ds:
+        ds.record_decision(_response(decision), mode="enforce", enforced=decision)
+        if decision != "DENY":
+            ds.record_response(200)
+    span = _only(otel)
+    a = span.attributes
+    assert span.name == "interven.guard POST"
+    assert a["interven.decision"] == decision
+    assert a["interven.mode"] == "enforce"
+    assert "interven.would_be_decision" not in a
+    assert a["interven.layer"] == layer
+    assert a["interven.scanner"] == "embedded"
+    assert a["http.request.method"] == "POST"
+    assert a["url.full"] == "http://127.0.0.1:8123/v1/chat?model=REDACTED"
+    assert a["server.address"] == "127.0.0.1"
+    assert a["server.port"] == 8123
+    assert a["interven.trace_id"] == "trc_abc"
+    assert a["interven.policy_version"] == "p1"
+    expected = _response(decision)
+    assert list(a["interven.reason_codes"]) == expected.reason_codes
+    assert a["interven.risk_score"] == expected.risk_score
+    assert a["interven.risk_band"] == expected.risk_band
+    assert a["interven.findings.count"] == len(expected.findings)
+    assert list(a["interven.findings.types"]) == sorted({f.type for f in expected.findings})
+    assert a["interven.redactions"] == sum(f.redacted for f in expected.findings)
+    if decision == "DENY":
+        assert span.status.status_code is StatusCode.ERROR
+        assert "SSRF_METADATA" in (span.status.description or "")
+        assert "http.response.status_code" not in a
+    else:
+        assert span.status.status_code is StatusCode.UNSET
+        assert a["http.response.status_code"] == 200
+    if decision == "REQUIRE_APPROVAL":
+        assert a["interven.approval_id"] == "apr_123"
+
+
+@pytest.mark.parametrize(
+    ("states", "final_error"),
+    [
+        (["pending", "approved"], False),
+        (["pending", "denied"], True),
+        (["pending", "expired"], True),
+    ],
+)
+def test_approval_states_are_events_and_blocked_ones_are_errors(otel, states, final_error):
+    with telemetry.guard_span("POST", URL, layer="requests", scanner="embedded") as ds:
+        ds.record_decision(_response("REQUIRE_APPROVAL"), mode="enforce", enforced="REQUIRE_APPROVAL")
+        for state in states:
+            ds.approval_event(state, "apr_123")
+        if not final_error:
+            ds.record_response(201)
+    span = _only(otel)
+    events = [e for e in span.events if e.name == "interven.approval"]
+    assert [e.attributes["interven.approval.state"] for e in events] == states
+    assert all(e.attributes["interven.approval_id"] == "apr_123" for e in events)
+    assert span.attributes["interven.approval.state"] == states[-1]
+    if final_error:
+        assert span.status.status_code is StatusCode.ERROR
+        assert states[-1] in (span.status.description or "")
+    else:
+        assert span.status.status_code is StatusCode.UNSET
+        assert span.attributes["http.response.status_code"] == 201
+
+
+def test_monitor_mode_records_the_would_be_decision_and_is_not_an_error(otel):
+    meta = "http://169.254.169.254/latest"
+    with telemetry.guard_span("GET", meta, layer="urllib3", scanner="embedded") as ds:
+        ds.record_decision(_response("DENY"), mode="monitor", enforced="ALLOW")
+    a = _only(otel).attributes
+    assert a["interven.decision"] == "ALLOW"
+    assert a["interven.mode"] == "monitor"
+    assert a["interven.would_be_decision"] == "DENY"
+    assert _only(otel).status.status_code is StatusCode.UNSET
+
+
+def test_span_is_parented_to_the_current_span(otel):
+    tracer = trace.get_tracer("agent")
+    with tracer.start_as_current_span("tool.call") as parent:
+        with telemetry.guard_span("GET", URL, layer="httpx", scanner="gateway") as ds:
+            ds.record_decision(_response("ALLOW", scanner="gateway"), mode="enforce", enforced="ALLOW")
+    span = _only(otel)
+    assert span.parent is not None
+    assert span.parent.span_id == parent.get_span_context().span_id
+    assert span.context.trace_id == parent.get_span_context().trace_id
+
+
+def test_blocked_request_raised_inside_span_records_type_not_message(otel):
+    exc = RequestBlocked(decision="DENY", reason_codes=["EXFIL_DESTINATION"], method="POST", url=URL)
+    with pytest.raises(RequestBlocked):
+        with telemetry.guard_span("POST", URL, layer="requests", scanner="embedded") as ds:
+            ds.record_decision(_response("DENY", reason_codes=["EXFIL_DESTINATION"]), mode="enforce",
+                               enforced="DENY")
+            raise exc
+    span = _only(otel)
+    assert span.attributes["error.type"] == "interven_autoguard.errors.RequestBlocked"
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.status.description == "blocked by interven-autoguard: EXFIL_DESTINATION"
+    assert not [e for e in span.events if e.name == "exception"]
+
+
+def test_transport_error_and_http_error_status(otel):
+    with pytest.raises(ConnectionResetError):
+        with telemetry.guard_span("GET", URL, layer="http.client", scanner="embedded") as ds:
+            ds.record_decision(_response("ALLOW"), mode="enforce", enforced="ALLOW")
+            raise ConnectionResetError("peer reset")
+    span = _only(otel)
+    assert span.attributes["error.type"] == "ConnectionResetError"
+    assert span.status.status_code is StatusCode.ERROR
+    otel.clear()
+    with telemetry.guard_span("GET", URL, layer="http.client", scanner="embedded") as ds:
+        ds.record_decision(_response("ALLOW"), mode="enforce", enforced="ALLOW")
+        ds.record_response(503)
+    span = _only(otel)
+    assert span.attributes["http.response.status_code"] == 503
+    assert span.attributes["error.type"] == "503"
+    assert span.status.status_code is StatusCode.ERROR
+
+
+def test_scan_span_for_direct_scan_calls(otel):
+    with telemetry.scan_span("POST", URL, scanner="embedded") as ds:
+        ds.record_decision(_response("SANITIZE"), mode="enforce", enforced="SANITIZE")
+    span = _only(otel)
+    assert span.name == "interven.scan POST"
+    assert span.attributes["interven.layer"] == "scan"
+    assert span.attributes["interven.decision"] == "SANITIZE"
+
+
+def test_scan_inside_a_guard_span_does_not_open_a_second_span(otel):
+    with telemetry.guard_span("POST", URL, layer="requests", scanner="embedded") as outer:
+        with telemetry.scan_span("POST", URL) as inner:
+            inner.record_decision(_response("DENY"), mode="enforce", enforced="DENY")
+        outer.record_decision(_response("ALLOW"), mode="enforce", enforced="ALLOW")
+    span = _only(otel)
+    assert span.name == "interven.guard POST"
+    assert span.attributes["interven.decision"] == "ALLOW"
+
+
+def test_one_log_record_per_decision(otel, caplog):
+    caplog.set_level(logging.DEBUG, logger="interven_autoguard")
+    for decision in ("ALLOW", "SANITIZE", "DENY"):
+        with telemetry.guard_span("POST", URL, layer="requests", scanner="embedded") as ds:
+            ds.record_decision(_response(decision), mode="enforce", enforced=decision)
+    records = [r for r in caplog.records if r.name == "interven_autoguard"]
+    assert [r.interven["interven.decision"] for r in records] == ["ALLOW", "SANITIZE", "DENY"]
+    assert [r.levelno for r in records] == [logging.INFO, logging.INFO, logging.WARNING]
+    deny = records[-1]
+    assert "decision=DENY" in deny.getMessage() and "SSRF_METADATA" in deny.getMessage()
+    assert deny.interven["url.full"] == "http://127.0.0.1:8123/v1/chat?model=REDACTED"
+    assert deny.interven["interven.layer"] == "requests"
+
+
+def test_no_span_means_no_record_when_nothing_was_decided(otel, caplog):
+    caplog.set_level(logging.DEBUG, logger="interven_autoguard")
+    with telemetry.guard_span("GET", URL, layer="requests", scanner="embedded"):
+        pass
+    assert not [r for r in caplog.records if r.name == "interven_autoguard"]
+    assert len(otel.guard_spans()) == 1
+
+
+def test_decision_counter_and_latency_histogram(otel):
+    if otel.reader is None:
+        pytest.skip("another test installed the global MeterProvider first")
+
+    def count(decision: str, reason: str) -> int:
+        return sum(
+            p.value for p in otel.metric_points("interven.decisions")
+            if p.attributes["interven.decision"] == decision and p.attributes["interven.reason"] == reason
+        )
+
+    before_deny = count("DENY", "SSRF_METADATA")
+    before_sanitize = count("SANITIZE", "PII_DETECTED,SECRET_DETECTED")
+    for decision in ("DENY", "DENY", "SANITIZE"):
+        with telemetry.guard_span("POST", URL, layer="httpx", scanner="embedded") as ds:
+            ds.record_decision(_response(decision), mode="enforce", enforced=decision, latency_s=0.25)
+    assert count("DENY", "SSRF_METADATA") == before_deny + 2
+    assert count("SANITIZE", "PII_DETECTED,SECRET_DETECTED") == before_sanitize + 1
+    hist = [p for p in otel.metric_points("interven.scan.duration")
+            if p.attributes["interven.layer"] == "httpx"]
+    assert hist and sum(p.count for p in hist) >= 3
+    assert any(p.max == pytest.approx(0.25) for p in hist)
+
+
+def test_without_sdk_spans_are_non_recording_and_cheap():
+    # A fresh tracer from a bare API provider: the no-op path must still accept every call.
+    tracer = trace.NoOpTracerProvider().get_tracer("x")
+    span = tracer.start_span("s")
+    ds = telemetry.DecisionSpan(span, "post", URL, {"interven.layer": "requests"}, kind="guard")
+    ds.record_decision(_response("DENY"), mode="enforce", enforced="DENY")
+    ds.approval_event("denied", "apr_1")
+    ds.record_response(200)
+    assert not span.is_recording()
+    assert ds.attributes["interven.decision"] == "DENY"
+    assert ds.attributes["url.full"].endswith("?model=REDACTED")
