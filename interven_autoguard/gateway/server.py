@@ -41,6 +41,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
+from .. import telemetry
 from ..errors import ConfigurationError
 from ..model import ScanResponse
 from . import wire
@@ -145,15 +146,20 @@ class Gateway:
         endpoint: str,
     ) -> ScanResponse:
         # HMAC agents get their own namespace so no API key id can ever match their approvals.
-        with requester(key.id if key else f"agent:{agent_label}"):
-            resp = self.engine.scan(
-                method=method,
-                url=url,
-                headers=headers,
-                body=body,
-                agent_id=agent_label,
-                request_hash=request_hash,
-            )
+        from ..engine.destinations import redact_url as engine_redact
+
+        # One ``interven.scan`` span per decision, as for an embedded scan(), marked layer=gateway.
+        with telemetry.scan_span(method, engine_redact(url), scanner="embedded", layer="gateway") as span:
+            with requester(key.id if key else f"agent:{agent_label}"):
+                resp = self.engine.scan(
+                    method=method,
+                    url=url,
+                    headers=headers,
+                    body=body,
+                    agent_id=agent_label,
+                    request_hash=request_hash,
+                )
+            span.record_decision(resp, mode="enforce", enforced=str(resp.decision))
         if not resp.trace_id:
             resp.trace_id = uuid.uuid4().hex
         self.audit.append(

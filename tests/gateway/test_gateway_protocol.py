@@ -7,6 +7,7 @@ import json
 import os
 import socket
 import sqlite3
+import sys
 
 import pytest
 from gw_support import GatewayThread, github_token, ssn
@@ -375,3 +376,20 @@ def test_client_requests_run_inside_the_guard_bypass(gateway, team, monkeypatch)
     client.health()
     assert seen == [True, True]
     assert is_internal_call() is False
+
+
+def test_each_gateway_decision_is_a_span_without_secrets(gateway, team):
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "telemetry"))
+    from otel_harness import sdk
+
+    harness = sdk()
+    harness.clear()
+    token = github_token()
+    Client(api_key=team.api_key, gateway_url=gateway.url).scan(
+        method="POST", url=f"https://api.example.com/v1/x?key={token}", body={"note": token}
+    )
+    spans = [s for s in harness.guard_spans() if s.attributes.get("interven.layer") == "gateway"]
+    assert len(spans) == 1
+    attrs = dict(spans[0].attributes)
+    assert attrs.get("interven.decision") == "SANITIZE"
+    assert token not in json.dumps(attrs, default=str) and token not in spans[0].name
