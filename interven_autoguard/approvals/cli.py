@@ -1,4 +1,4 @@
-"""``python -m interven_autoguard approvals list|show|approve|deny|watch|serve``.
+"""``python -m interven_autoguard approvals list|show|approve|deny|watch|purge|serve``.
 
 Works from any terminal against the same store the agents use (``--db`` or
 ``$INTERVEN_APPROVALS_DB``, else the user's state directory).
@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("watch", parents=[common], help="print new requests and decisions as they happen")
     p.add_argument("--interval", type=float, default=WATCH_INTERVAL, help=argparse.SUPPRESS)
+
+    p = sub.add_parser("purge", parents=[common], help="delete decided approvals older than N days")
+    p.add_argument("--older-than", type=float, required=True, metavar="DAYS", help="age in days (0 = all)")
 
     p = sub.add_parser("serve", parents=[common], help="local web page to approve or deny")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -150,6 +153,15 @@ def _cmd_watch(store: SQLiteApprovalStore, args: argparse.Namespace, out: TextIO
         return 0
 
 
+def _cmd_purge(store: SQLiteApprovalStore, args: argparse.Namespace, out: TextIO) -> int:
+    deleted = store.purge(older_than=args.older_than * 86400)
+    _print(
+        f"deleted {deleted} decided approval(s) older than {args.older_than:g} day(s); pending ones are kept",
+        out,
+    )
+    return 0
+
+
 def _cmd_serve(store: SQLiteApprovalStore, args: argparse.Namespace, out: TextIO) -> int:
     from .web import ApprovalsWebApp, make_server
 
@@ -184,6 +196,7 @@ _COMMANDS = {
     "approve": _cmd_decide,
     "deny": _cmd_decide,
     "watch": _cmd_watch,
+    "purge": _cmd_purge,
     "serve": _cmd_serve,
 }
 

@@ -288,8 +288,15 @@ class SQLiteApprovalStore:
         self._busy_ms = int(busy_timeout * 1000)
         self._local = threading.local()
         self._prepare_file()
-        with self._write() as conn:
-            self._migrate(conn)
+        try:
+            with self._write() as conn:
+                self._migrate(conn)
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise ConfigurationError(
+                f"{self.path} is not a usable approvals database ({exc}); "
+                f"move it away or set {ENV_DB} to another path"
+            ) from None
 
     def __repr__(self) -> str:
         return f"SQLiteApprovalStore({str(self.path)!r})"
@@ -329,7 +336,7 @@ class SQLiteApprovalStore:
     def close(self) -> None:
         """Close this thread's connection (others close when their thread's store is collected)."""
         conn = getattr(self._local, "conn", None)
-        if conn is not None and self._local.pid == os.getpid():
+        if conn is not None and getattr(self._local, "pid", None) == os.getpid():
             conn.close()
         self._local.conn = None
 
@@ -508,6 +515,23 @@ class SQLiteApprovalStore:
                 (time.time(), approval_id, str(request_hash).lower(), str(policy_version)),
             )
             return cursor.rowcount == 1
+
+    def purge(self, *, older_than: float) -> int:
+        """Delete decided/expired/executed records whose last event is older than ``older_than`` seconds.
+
+        Pending approvals are never purged. Returns how many records were deleted.
+        """
+        if older_than < 0:
+            raise ValueError(f"older_than must not be negative, got {older_than!r}")
+        self._expire_overdue()
+        cutoff = time.time() - older_than
+        with self._write() as conn:
+            cursor = conn.execute(
+                "DELETE FROM approvals WHERE state != 'pending' "
+                "AND COALESCE(executed_at, decided_at, created_at) < ?",
+                (cutoff,),
+            )
+            return cursor.rowcount
 
     # -- waiting -----------------------------------------------------------------------------
 

@@ -260,7 +260,10 @@ class ApprovalsWebApp:
             f'{notice}<p><a href="{_e(self._url("/"))}">Refresh</a> · {len(pending)} waiting</p>'
             f"{cards}{history}"
         )
-        return self._page(HTTPStatus.OK, "Approvals", body)
+        # Nothing to decide: look again every few seconds. Never while a form is open (it would
+        # wipe a half-typed reason); the approver refreshes after deciding.
+        refresh = None if pending else 5
+        return self._page(HTTPStatus.OK, "Approvals", body, refresh=refresh)
 
     def _card(self, r: ApprovalRecord, now: float) -> str:
         headers = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in display.headers_of(r))
@@ -302,11 +305,17 @@ class ApprovalsWebApp:
         )
 
     def _page(
-        self, status: int, title: str, body: str, extra_headers: list[tuple[str, str]] | None = None
+        self,
+        status: int,
+        title: str,
+        body: str,
+        extra_headers: list[tuple[str, str]] | None = None,
+        refresh: int | None = None,
     ) -> WebResponse:
+        meta_refresh = f'<meta http-equiv="refresh" content="{int(refresh)}">' if refresh else ""
         doc = (
             '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-            f"<title>{_e(title)} · interven-autoguard</title>"
+            f"<title>{_e(title)} · interven-autoguard</title>{meta_refresh}"
             '<meta name="viewport" content="width=device-width, initial-scale=1"><style>'
             "body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem;color:#222}"
             "section.approval{border:1px solid #ccc;border-radius:6px;padding:1rem;margin:1rem 0}"

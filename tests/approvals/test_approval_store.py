@@ -395,3 +395,26 @@ def test_huge_displays_are_cut_for_the_approver(store, new_record):
     assert rec.request_display["headers"]["X-Big"].endswith("…")
     small = new_record(request_display={"headers": {}, "body": {"a": 1}})
     assert small.request_display == {"headers": {}, "body": {"a": 1}}
+
+
+def test_purge_deletes_old_decided_records_and_keeps_pending_ones(store, new_record):
+    pending = new_record()
+    approved = new_record()
+    store.decide(approved.id, approve=True, decided_by="a", reason=None)
+    executed = new_record()
+    store.decide(executed.id, approve=True, decided_by="a", reason=None)
+    store.consume(executed.id, request_hash=H1, policy_version="policy-v1")
+    denied = new_record()
+    store.decide(denied.id, approve=False, decided_by="b", reason="no")
+    assert store.purge(older_than=3600) == 0  # all recent
+    assert store.purge(older_than=0) == 3
+    assert [r.id for r in store.list()] == [pending.id]
+    with pytest.raises(ValueError):
+        store.purge(older_than=-1)
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_configuration_error(tmp_path):
+    bogus = tmp_path / "approvals.sqlite3"
+    bogus.write_bytes(b"this is not sqlite, just text that happens to be here" * 100)
+    with pytest.raises(ConfigurationError, match="not a usable approvals database"):
+        SQLiteApprovalStore(bogus)

@@ -162,3 +162,14 @@ def test_expired_approvals_say_so(db_path, new_record):
     time.sleep(0.3)
     out = run_cli(db_path, "list", "--all").stdout
     assert f"{rec.id}  expired at " in out
+
+
+def test_purge(db_path, store, new_record):
+    kept = new_record()
+    gone = new_record()
+    store.decide(gone.id, approve=False, decided_by="b", reason="no")
+    out = run_cli(db_path, "purge", "--older-than", "30")
+    assert out.returncode == 0 and "deleted 0" in out.stdout
+    out = run_cli(db_path, "purge", "--older-than", "0")
+    assert out.returncode == 0 and "deleted 1" in out.stdout
+    assert [r.id for r in store.list()] == [kept.id]

@@ -35,7 +35,7 @@ def _guard_available() -> bool:
 
 pytestmark = pytest.mark.skipif(
     not _guard_available(),
-    reason="interven_autoguard.install() is not on this branch yet (guard + LocalScanner land from main)",
+    reason="interven_autoguard.install() is not available (the guard package is missing from this tree)",
 )
 
 POLICY = """

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -54,19 +55,25 @@ def _policy(tmp_path: Path, name: str = "policy.toml", extra: str = "") -> Path:
 
 
 def _held(tmp_path, db_path):
-    token = "ghp_" + "Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1Gf0EdCbA"
+    from interven_autoguard.engine.secrets import validators
+
+    body_part = "Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1Gf0"  # a well-formed token (valid checksum), built at run time
+    token = "ghp_" + body_part + validators.crc32_base62(body_part)
     body = {"amount": 125, "currency": "EUR", "note": f"use {token}"}
+    # A GitHub token in the Authorization header to a non-GitHub host would be DENY (host mismatch);
+    # an opaque bearer token is a normal credential for this host, masked for display all the same.
+    bearer = secrets.token_hex(20)
     request_hash = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
     scanner = LocalScanner(policy=str(_policy(tmp_path)), approvals=SQLiteApprovalStore(db_path))
     result = scanner.scan(
         method="POST",
         url="http://127.0.0.1:9/payouts",
         body=body,
-        headers={"Authorization": f"Bearer {token}"},
+        headers={"Authorization": f"Bearer {bearer}"},
         request_hash=request_hash,
     )
     assert result.decision == "REQUIRE_APPROVAL" and result.approval_id
-    return result, request_hash, token
+    return result, request_hash, (token, bearer)
 
 
 def _wait_in_subprocess(db_path, approval_id, request_hash, policy_file):
@@ -97,12 +104,14 @@ def _outcome(proc):
 
 
 def test_scan_creates_a_masked_record_and_an_approval_in_another_process_releases_it(tmp_path, db_path):
-    result, request_hash, token = _held(tmp_path, db_path)
+    result, request_hash, planted = _held(tmp_path, db_path)
     record = SQLiteApprovalStore(db_path).get(result.approval_id)
     assert record.state == "pending" and record.request_hash == request_hash
     assert record.policy_version == result.policy_version
-    assert token not in json.dumps(record.to_dict())  # masked before it reached the store
-    assert token.encode() not in db_path.read_bytes()
+    assert "[REDACTED:GITHUB_PAT]" in json.dumps(record.request_display)
+    for value in planted:  # masked before it reached the store
+        assert value not in json.dumps(record.to_dict())
+        assert value.encode() not in db_path.read_bytes()
     waiter = _wait_in_subprocess(db_path, result.approval_id, request_hash, _policy(tmp_path))
     assert run_cli(db_path, "approve", result.approval_id, "--reason", "ok").returncode == 0
     done = _outcome(waiter)

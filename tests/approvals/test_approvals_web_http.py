@@ -235,3 +235,13 @@ def test_serve_on_a_busy_port_fails_with_a_clear_message(db_path):
     assert (
         out.returncode == 1 and "cannot listen on 127.0.0.1" in out.stderr and "Traceback" not in out.stderr
     )
+
+
+def test_an_empty_page_refreshes_itself_a_page_with_forms_does_not(server, new_record):
+    c = Client(server)
+    c.login()
+    _, empty = c.request("GET", "/")
+    assert '<meta http-equiv="refresh" content="5">' in empty
+    new_record()
+    _, busy = c.request("GET", "/")
+    assert 'http-equiv="refresh"' not in busy
