@@ -2,7 +2,7 @@
 
 One span per guarded hop (``guard_span``) or direct ``scan()`` call (``scan_span``), a counter and a
 latency histogram through the metrics API, and one structured record on the ``interven_autoguard``
-logger. Only ``opentelemetry-api`` is needed: without an SDK every call is the API's no-op.
+logger. Only ``opentelemetry-api`` is needed: without an SDK no span is even started.
 
 Nothing here may record a secret/PII value. Callers pass redacted URLs; ``redact_url`` is applied
 again anyway (belt and braces), findings contribute only their types and categories, and
@@ -154,6 +154,23 @@ def exporter_endpoints(env: Mapping[str, str] | None = None) -> frozenset[tuple[
             port = _DEFAULT_OTLP_PORTS.get(sig_protocol, 4318)
             found.update({("localhost", port), ("127.0.0.1", port)})
     return frozenset(found)
+
+
+_ENDPOINT_VARS = tuple(
+    f"OTEL_EXPORTER_OTLP{sig}_{kind}" for sig in ("", "_TRACES", "_METRICS", "_LOGS")
+    for kind in ("ENDPOINT", "PROTOCOL")
+) + tuple(f"OTEL_{signal}_EXPORTER" for signal in _SIGNALS)
+_endpoint_cache: tuple[tuple[object, ...], frozenset[tuple[str, int]]] | None = None
+
+
+def is_exporter_endpoint(url: str) -> bool:
+    """Whether ``url`` goes to a configured OTLP endpoint (cheap enough to ask on every request)."""
+    global _endpoint_cache
+    key = (len(_configured_endpoints), *(os.environ.get(v) for v in _ENDPOINT_VARS))
+    if _endpoint_cache is None or _endpoint_cache[0] != key:
+        _endpoint_cache = (key, exporter_endpoints())
+    host, port = _server_of(url)
+    return bool(host) and (host.lower(), port) in _endpoint_cache[1]
 
 
 def _endpoint_of(url: str) -> set[tuple[str, int]]:
