@@ -55,7 +55,7 @@ def key_segment(key: str) -> str | None:
         return None
     if _DOTTED_KEY.fullmatch(key):
         return "." + key
-    if _QUOTABLE_KEY.fullmatch(key):
+    if _QUOTABLE_KEY.fullmatch(key) and ".." not in key:
         return "['" + key + "']"
     return None
 

@@ -30,12 +30,6 @@ _LOC_DEPTH = 48
 NESTED_JSON_LEVELS = 3
 
 
-class _Num(str):
-    """A JSON number kept as its exact source text (card numbers sent as numbers, big floats)."""
-
-    __slots__ = ()
-
-
 class Limits:
     """Work limits shared by one parse (all nested documents draw on the same counters)."""
 
@@ -81,6 +75,19 @@ def dump_str(text: str, ascii_only: bool) -> str:
     return json.dumps(text, ensure_ascii=ascii_only)
 
 
+_JSON_OPENERS = "{[ \t\r\n"
+
+
+def _deep_base(loc: str, depth: int) -> str:
+    """Children's location prefix below the display depth: head of the path, then "..".
+
+    Quoted segments never contain "..", so the last ".." is the one added at the display depth.
+    """
+    if depth == _LOC_DEPTH:
+        return loc + ".."
+    return loc[: loc.rindex("..") + 2]
+
+
 def _child_base(base: str, seg: str, depth: int) -> str:
     """Location prefix for the children of a container at ``depth`` whose own location is base+seg."""
     if depth < _LOC_DEPTH:
@@ -106,9 +113,8 @@ class JsonTextDoc:
         # Per field: (token ordinal in the text, nested doc or None, index of the field in that doc).
         self._slots: list[tuple[int, JsonTextDoc | None, int]] = []
         try:
-            root = json.loads(
-                text, object_pairs_hook=tuple, parse_int=_Num, parse_float=_Num, parse_constant=_Num
-            )
+            # Objects as pair tuples: duplicate keys are all seen, in document order.
+            root = json.loads(text, object_pairs_hook=tuple)
         except RecursionError:
             self._walk_tokens(prefix, limits, nest)
             return
@@ -134,45 +140,54 @@ class JsonTextDoc:
         self._slots.append((ordinal, None, 0))
 
     def _walk(self, root: object, prefix: str, limits: Limits, nest: int) -> None:
-        """Walk the decoded document in document order, counting string/number tokens."""
+        """Walk the decoded document in document order, counting string/number tokens.
+
+        The hot loop of body parsing: one tuple per node, locations built as children are pushed.
+        """
+        fields, slots = self.fields, self._slots
         ordinal = -1
         max_depth = limits.max_depth
-        # (node, location base, segment, context key, depth); depth < 0 marks a key token
-        # (-1 shown in the location, -2 hidden, hence scanned as a field).
-        stack: list[tuple[Any, str, str, str | None, int]] = [(root, prefix, "", None, 0)]
+        # (node, location, context key, depth, key flag): the flag says a key token precedes the
+        # node (1 shown in the location, 2 hidden from it and scanned as a field of its own).
+        stack: list[tuple[Any, str, Any, int, int]] = [(root, prefix, None, 0, 0)]
+        pop, push = stack.pop, stack.append
         nodes = 0
         while stack:
-            node, base, seg, key, depth = stack.pop()
-            nodes += 1
-            if depth < 0:
+            node, loc, key, depth, key_flag = pop()
+            if key_flag:
                 ordinal += 1
-                if depth == -2:
-                    self._key_field(node, base + seg, ordinal)
-                continue
+                if key_flag == 2:
+                    self._key_field(key, loc, ordinal)
             t = type(node)
             if t is str:
                 ordinal += 1
-                self._leaf(node, base + seg, key, ordinal, limits, nest)
-            elif t is _Num:
-                ordinal += 1
-                self.fields.append(Field(base + seg, key, str(node)))
-                self._slots.append((ordinal, None, 0))
+                if nest and node[:1] in _JSON_OPENERS and node:
+                    self._leaf(node, loc, key, ordinal, limits, nest)
+                else:
+                    fields.append(Field(loc, key, node))
+                    slots.append((ordinal, None, 0))
             elif t is tuple or t is list:
                 if depth >= max_depth:
                     raise limits.too_deep()
-                cbase = _child_base(base, seg, depth)
+                nodes += len(node)
+                base = loc if depth < _LOC_DEPTH else _deep_base(loc, depth)
                 d = depth + 1
-                if t is tuple:  # object: pairs in document order
+                deep = depth >= _LOC_DEPTH
+                if t is tuple:  # an object, as (key, value) pairs in document order
                     for i in range(len(node) - 1, -1, -1):
                         k, v = node[i]
-                        kseg = key_segment(k)
-                        hidden = kseg is None
-                        kseg = _seg_for("[#" + str(i) + "]" if hidden else kseg, depth)
-                        stack.append((v, cbase, kseg, k, d))
-                        stack.append((k, cbase, kseg, k, -2 if hidden else -1))
+                        seg = key_segment(k)
+                        if seg is None:
+                            push((v, base + "[#" + str(i) + "]", k, d, 2))
+                        else:
+                            push((v, base + (seg[1:] if deep and seg[0] == "." else seg), k, d, 1))
                 else:
                     for i in range(len(node) - 1, -1, -1):
-                        stack.append((node[i], cbase, "[" + str(i) + "]", key, d))
+                        push((node[i], base + "[" + str(i) + "]", key, d, 0))
+            elif t is int or t is float:
+                ordinal += 1
+                fields.append(Field(loc, key, _number_text(node)))
+                slots.append((ordinal, None, 0))
         limits.spend(nodes)
 
     def _walk_tokens(self, prefix: str, limits: Limits, nest: int) -> None:

@@ -23,11 +23,12 @@ whole blob for base64/hex, composed through every layer and the normalisation.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import deque
 
-from .decoding_layers import DECODERS, Item, has_blob_candidate, has_escape_candidate
+from .decoding_layers import DECODERS, Item, blob_runs, has_blob_candidate, has_escape_candidate
 from .decoding_map import SEPARATOR, SpanMap, identity
 from .types import View
 
@@ -49,6 +50,7 @@ _INVISIBLE = re.compile(
     "\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
     "\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
 )
+_INVISIBLE_RUN = re.compile(_INVISIBLE.pattern + "+")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _WHITESPACE = re.compile(r"\s")
 
@@ -71,11 +73,14 @@ def normalise(text: str, parent: SpanMap | None = None) -> tuple[str, SpanMap | 
     invisible = _INVISIBLE.search(text) is not None
     if not invisible and unicodedata.is_normalized("NFKC", text):
         return text, None
+    clean = _INVISIBLE_RUN.sub("", text) if invisible else text
+    normal = _nfkc(clean)
+    if len(normal) == len(clean) and "".join(map(_NFKC_CHAR, clean)) == normal:
+        return normal, _skip_invisible_map(text, parent)  # full-width letters and the like
     span_map = SpanMap(parent)
     out: list[str] = []
     v = pos = 0
     combining = unicodedata.combining
-    nfkc = unicodedata.normalize
     for run in _NON_ASCII.finditer(text):
         start, end = run.span()
         if start > pos and combining(text[start]):
@@ -84,26 +89,63 @@ def normalise(text: str, parent: SpanMap | None = None) -> tuple[str, SpanMap | 
             out.append(text[pos:start])
             span_map.add(v, v + start - pos, pos, start, 1)
             v += start - pos
-        i = start
-        while i < end:
-            j = i + 1
-            while j < end and combining(text[j]):
-                j += 1
-            cluster = text[i:j]
-            clean = _INVISIBLE.sub("", cluster) if invisible else cluster
-            normal = nfkc("NFKC", clean) if clean else ""
-            if normal == cluster:
-                span_map.add(v, v + len(normal), i, j, 1)
-            elif normal:
-                span_map.add(v, v + len(normal), i, j, 0)
-            out.append(normal)
-            v += len(normal)
-            i = j
+        # Invisible characters split the run; each visible stretch is normalised on its own.
+        a = start
+        stops = [m.span() for m in _INVISIBLE.finditer(text, start, end)] if invisible else []
+        for b, after in [*stops, (end, end)]:
+            if b > a:
+                v = _normalise_stretch(text, a, b, out, span_map, v)
+            a = after
         pos = end
     if pos < len(text):
         out.append(text[pos:])
         span_map.add(v, v + len(text) - pos, pos, len(text), 1)
     return "".join(out), span_map
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+# Normalising character by character in C (map + partial) to check a text maps one-to-one.
+_NFKC_CHAR = functools.partial(unicodedata.normalize, "NFKC")
+
+
+def _skip_invisible_map(text: str, parent: SpanMap | None) -> SpanMap:
+    """The map of a one-to-one normalisation that only dropped invisible characters."""
+    span_map = SpanMap(parent)
+    v = a = 0
+    for m in _INVISIBLE_RUN.finditer(text):
+        s, e = m.span()
+        span_map.add(v, v + s - a, a, s, 1)
+        v += s - a
+        a = e
+    span_map.add(v, v + len(text) - a, a, len(text), 1)
+    return span_map
+
+
+def _normalise_stretch(text: str, a: int, b: int, out: list[str], span_map: SpanMap, v: int) -> int:
+    """Normalise ``text[a:b]`` (no invisible characters) into ``out``; returns the new view offset."""
+    stretch = text[a:b]
+    normal = _nfkc(stretch)
+    if normal == stretch or (len(normal) == len(stretch) and "".join(map(_nfkc, stretch)) == normal):
+        # Character for character (full-width letters and the like): an exact one-to-one map.
+        out.append(normal)
+        span_map.add(v, v + len(normal), a, b, 1)
+        return v + len(normal)
+    combining = unicodedata.combining
+    i = a
+    while i < b:  # length-changing forms (ligatures, compositions): cluster by cluster
+        j = i + 1
+        while j < b and combining(text[j]):
+            j += 1
+        cluster = text[i:j]
+        normal = _nfkc(cluster)
+        span_map.add(v, v + len(normal), i, j, 1 if normal == cluster else 0)
+        out.append(normal)
+        v += len(normal)
+        i = j
+    return v
 
 
 def _token_start(src: str, pos: int, floor: int) -> int:
@@ -195,7 +237,8 @@ def views(text: str, *, budget: int = DEFAULT_BUDGET, max_depth: int = DEFAULT_M
 
 
 def _views(text: str, budget: int, max_depth: int) -> tuple[list[View], bool]:
-    if text.isascii() and not needs_views(text):
+    runs = list(blob_runs(text)) if text.isascii() else None
+    if runs is not None and not has_escape_candidate(text) and not has_blob_candidate(text, runs):
         return [View(text, None, identity)], False
     base, base_map = normalise(text)
     result = [View(base, None, base_map if base_map is not None else identity)]
@@ -208,10 +251,12 @@ def _views(text: str, budget: int, max_depth: int) -> tuple[list[View], bool]:
     )
     while queue:
         src, src_map, layer_map, norm_map, chain, depth = queue.popleft()
+        if runs is None or src is not text:
+            runs = list(blob_runs(src))
         for name, decode in DECODERS:
             if left <= 0:
                 return result, True
-            items, cut = decode(src, left)
+            items, cut = decode(src, left, runs)
             stopped |= cut
             if layer_map is not None:
                 # Below the first layer only what was just decoded is new: the copied context

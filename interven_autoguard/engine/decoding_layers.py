@@ -15,7 +15,8 @@ import re
 from collections.abc import Callable, Iterator
 
 Item = tuple[int, int, str, int]
-Decoder = Callable[[str, int], tuple[list[Item], bool]]
+Run = tuple[int, int, bytes]  # (start, end, character classes) of a run of base64-alphabet characters
+Decoder = Callable[[str, int, list[Run]], tuple[list[Item], bool]]
 
 MIN_BASE64 = 16
 MIN_HEX = 32
@@ -37,6 +38,19 @@ def mostly_printable(text: str) -> bool:
 PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 BACKSLASH = re.compile(r"(?:\\x[0-9A-Fa-f]{2})+|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}|\\u\{[0-9A-Fa-f]{1,6}\}")
 ENTITY = re.compile(r"&(?:#[0-9]{1,8}|#[xX][0-9A-Fa-f]{1,7});?|&[A-Za-z][A-Za-z0-9]{1,31};")
+
+
+def _matches(src: str, lead: str, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+    """``pattern.finditer`` for patterns that start with ``lead``: jumps between occurrences of
+    ``lead`` with ``str.find`` instead of trying the pattern at every position (10x faster)."""
+    pos = src.find(lead)
+    while pos >= 0:
+        m = pattern.match(src, pos)
+        if m is None:
+            pos = src.find(lead, pos + 1)
+        else:
+            yield m
+            pos = src.find(lead, m.end())
 
 
 def _byte_items(start: int, width: int, data: bytes) -> list[Item]:
@@ -71,11 +85,11 @@ def text_slice(data: bytes, s: int, e: int, base: int, width: int) -> str:
     return data[(s - base) // width : (e - base) // width].decode("ascii")
 
 
-def decode_percent(src: str, limit: int) -> tuple[list[Item], bool]:
+def decode_percent(src: str, limit: int, runs: list[Run]) -> tuple[list[Item], bool]:
     if "%" not in src:
         return [], False
     items: list[Item] = []
-    for m in PERCENT.finditer(src):
+    for m in _matches(src, "%", PERCENT):
         start, end = m.span()
         n = (end - start) // 3
         if n > limit:
@@ -88,13 +102,13 @@ def decode_percent(src: str, limit: int) -> tuple[list[Item], bool]:
     return items, False
 
 
-def decode_backslash(src: str, limit: int) -> tuple[list[Item], bool]:
+def decode_backslash(src: str, limit: int, runs: list[Run]) -> tuple[list[Item], bool]:
     """``\\xNN`` runs (bytes, UTF-8 when valid), ``\\uNNNN`` (with surrogate pairs), ``\\U``, ``\\u{...}``."""
     if "\\" not in src:
         return [], False
     items: list[Item] = []
     pending_high: tuple[int, int] | None = None  # (start, code) of a high surrogate awaiting its pair
-    for m in BACKSLASH.finditer(src):
+    for m in _matches(src, "\\", BACKSLASH):
         if limit <= 0:
             return items, True
         start, end = m.span()
@@ -127,12 +141,12 @@ def decode_backslash(src: str, limit: int) -> tuple[list[Item], bool]:
     return items, False
 
 
-def decode_entities(src: str, limit: int) -> tuple[list[Item], bool]:
+def decode_entities(src: str, limit: int, runs: list[Run]) -> tuple[list[Item], bool]:
     if "&" not in src:
         return [], False
     items: list[Item] = []
     named = html.entities.html5
-    for m in ENTITY.finditer(src):
+    for m in _matches(src, "&", ENTITY):
         if limit <= 0:
             return items, True
         token = m.group()
@@ -174,7 +188,7 @@ _RUN_NEEDLE = b"A" * MIN_BASE64
 _HEX_RUN = re.compile(r"[0-9A-Fa-f]{32,}")
 
 
-def blob_runs(src: str) -> Iterator[tuple[int, int, bytes]]:
+def blob_runs(src: str) -> Iterator[Run]:
     """Maximal runs of base64-alphabet characters at least 16 long: (start, end, class bytes)."""
     raw = src.encode("ascii") if src.isascii() else src.encode("latin-1", "replace")
     runs = raw.translate(_RUN_TABLE)
@@ -195,16 +209,18 @@ _HEXISH = re.compile(r"[0-9A-Fa-f\-]+")
 
 
 def plausible_base64(src: str, start: int, end: int, classes: bytes) -> bool:
-    """Not obviously a word, identifier, UUID or hex digest: mixed character classes, padding or a
-    4-aligned length, and not only hex digits and dashes (text never base64-encodes to that)."""
-    if _HEXISH.fullmatch(src, start, end):
-        return False
-    kinds = (b"U" in classes) + (b"L" in classes) + (b"D" in classes) + (b"S" in classes)
-    return kinds >= 2 or src.startswith("=", end) or (end - start) % 4 == 0
+    """Could be base64 of text rather than a word, path, identifier, UUID or hex digest.
+
+    Base64 of text mixes upper and lower case (each 6-bit group of ASCII spans both); paths,
+    snake_case identifiers, dates and model names do not. Padded runs are always tried.
+    """
+    if src.startswith("=", end):
+        return True
+    return b"U" in classes and b"L" in classes and not _HEXISH.fullmatch(src, start, end)
 
 
-def has_blob_candidate(src: str) -> bool:
-    for start, end, classes in blob_runs(src):
+def has_blob_candidate(src: str, runs: list[Run] | None = None) -> bool:
+    for start, end, classes in blob_runs(src) if runs is None else runs:
         if plausible_base64(src, start, end, classes):
             return True
         if end - start >= MIN_HEX and _HEX_RUN.search(src, start, end):
@@ -255,9 +271,9 @@ def _base64_item(src: str, start: int, end: int, limit: int) -> Item | None:
 _SEPARATORS = re.compile(r"[/+_\-]")
 
 
-def decode_base64(src: str, limit: int) -> tuple[list[Item], bool]:
+def decode_base64(src: str, limit: int, runs: list[Run]) -> tuple[list[Item], bool]:
     items: list[Item] = []
-    for start, end, classes in blob_runs(src):
+    for start, end, classes in runs:
         if limit <= 0:
             return items, True
         if not plausible_base64(src, start, end, classes):
@@ -277,9 +293,9 @@ def decode_base64(src: str, limit: int) -> tuple[list[Item], bool]:
     return items, False
 
 
-def decode_hex(src: str, limit: int) -> tuple[list[Item], bool]:
+def decode_hex(src: str, limit: int, runs: list[Run]) -> tuple[list[Item], bool]:
     items: list[Item] = []
-    for start, end, _classes in blob_runs(src):
+    for start, end, _classes in runs:
         if end - start < MIN_HEX:
             continue
         for m in _HEX_RUN.finditer(src, start, end):
@@ -305,8 +321,7 @@ DECODERS: tuple[tuple[str, Decoder], ...] = (
 
 
 def has_escape_candidate(src: str) -> bool:
-    return (
-        ("%" in src and PERCENT.search(src) is not None)
-        or ("\\" in src and BACKSLASH.search(src) is not None)
-        or ("&" in src and ENTITY.search(src) is not None)
+    return any(
+        lead in src and next(_matches(src, lead, pattern), None) is not None
+        for lead, pattern in (("%", PERCENT), ("\\", BACKSLASH), ("&", ENTITY))
     )

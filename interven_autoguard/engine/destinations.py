@@ -32,6 +32,7 @@ _C0_AND_SPACE = "".join(chr(c) for c in range(0x21))
 _TAB_NEWLINE = {9: None, 10: None, 13: None}  # WHATWG drops these anywhere in a URL
 _FORBIDDEN_HOST_CHARS = frozenset(" #/:<>?@[\\]^|%\x7f" + "".join(chr(c) for c in range(0x20)))
 _IDEOGRAPHIC_DOTS = {0x3002: ".", 0xFF0E: ".", 0xFF61: "."}
+_MAX_AUTHORITY = 8192  # host names stop at 253 characters; even token-bearing userinfo fits easily
 _ALT_SPLIT = re.compile(r"[\s&;,\\]+")
 
 _PRIVATE_NETWORKS = tuple(
@@ -195,6 +196,9 @@ def _assess(url: object, hits: _Hits) -> DestinationAssessment:
         return DestinationAssessment(scheme=scheme, host="", port=None, ip=None, hits=hits.as_tuple())
 
     authority = _until(after, "/?#")
+    if len(authority) > _MAX_AUTHORITY:
+        hits.invalid()
+        authority = authority[:_MAX_AUTHORITY]  # bounded work; the URL is denied anyway
     userinfo, at, hostport = authority.rpartition("@")
     host_raw, port, port_ok = _split_port(hostport)
     host, ip, host_ok = _normalize(host_raw)
@@ -276,7 +280,7 @@ def _normalize(raw: str) -> tuple[str, IPAddress | None, bool]:
     ip4 = _parse_ipv4(name)
     if isinstance(ip4, ipaddress.IPv4Address):
         return str(ip4), ip4, True
-    if ip4 is _BAD_IP or any(c in _FORBIDDEN_HOST_CHARS for c in name):
+    if ip4 is _BAD_IP or not _FORBIDDEN_HOST_CHARS.isdisjoint(name):
         return name, None, False
     if not name.isascii():
         try:
@@ -378,8 +382,22 @@ def _classify_ip(ip: IPAddress, hits: _Hits, *, full: bool) -> None:
         hits.private("ssrf-private-network")
 
 
-def _has_suffix(host: str, suffixes: tuple[str, ...]) -> bool:
-    return any(host == s or host.endswith("." + s) for s in suffixes)
+_LOOPBACK_SUFFIXES = frozenset(tables.LOOPBACK_SUFFIXES)
+_PRIVATE_SUFFIXES = frozenset(tables.PRIVATE_SUFFIXES)
+_IP_ECHO_SUFFIXES = frozenset(tables.IP_ECHO_SUFFIXES)
+_EXFIL_DOMAINS = frozenset(tables.EXFIL_DOMAINS)
+
+
+def _has_suffix(host: str, domains: frozenset[str]) -> bool:
+    """Is ``host`` one of ``domains`` or a sub-domain of one (on a label boundary)?"""
+    if host in domains:
+        return True
+    dot = host.find(".")
+    while dot >= 0:
+        if host[dot + 1 :] in domains:
+            return True
+        dot = host.find(".", dot + 1)
+    return False
 
 
 def _classify(host: str, ip: IPAddress | None, hits: _Hits, *, full: bool) -> None:
@@ -393,16 +411,16 @@ def _classify(host: str, ip: IPAddress | None, hits: _Hits, *, full: bool) -> No
     if host in tables.METADATA_HOSTNAMES:
         hits.metadata("ssrf-metadata-host")
         return
-    if _has_suffix(host, tables.IP_ECHO_SUFFIXES):
+    if _has_suffix(host, _IP_ECHO_SUFFIXES):
         for addr in _echoed_ips(host):
             _classify_ip(addr, hits, full=full)
     if not full:
         return
-    if host in tables.LOOPBACK_HOSTNAMES or _has_suffix(host, tables.LOOPBACK_SUFFIXES):
+    if host in tables.LOOPBACK_HOSTNAMES or _has_suffix(host, _LOOPBACK_SUFFIXES):
         hits.loopback("ssrf-loopback-host")
-    elif _has_suffix(host, tables.PRIVATE_SUFFIXES):
+    elif _has_suffix(host, _PRIVATE_SUFFIXES):
         hits.private("ssrf-private-host")
-    if _has_suffix(host, tables.EXFIL_DOMAINS):
+    if _has_suffix(host, _EXFIL_DOMAINS):
         hits.exfil()
 
 
@@ -418,8 +436,13 @@ def _echoed_ips(host: str) -> list[ipaddress.IPv4Address]:
     return out
 
 
+_PLAIN_AUTHORITY = re.compile(r"[A-Za-z0-9.\-]*(?::[0-9]*)?")
+
+
 def _classify_alternates(authority: str, hits: _Hits) -> None:
     """Every ``@``/``:``/space-separated piece of the authority, as a lenient parser might read it."""
+    if _PLAIN_AUTHORITY.fullmatch(authority):
+        return  # "host" or "host:port" in plain ASCII: every parser reads it the same way
     seen: set[str] = set()
     for segment in authority.split("@"):
         for piece in (

@@ -23,6 +23,7 @@ Documentation domains such as ``example.com`` *are* reported: they look exactly 
 
 from __future__ import annotations
 
+import bisect
 import re
 
 import phonenumbers
@@ -34,46 +35,72 @@ __all__ = ["detect", "may_match"]
 
 _DIGITS = b"0123456789"
 _UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LOWER = b"abcdefghijklmnopqrstuvwxyz_"
 _SEPARATORS = b" ().-"  # what may sit between the digits of a card, SSN or phone number
 _MIN_CLUSTER_DIGITS = 7  # the shortest thing we report (a short international phone number)
 
 
-def _table(separator: bytes) -> bytes:
-    out = bytearray(b"." * 256)
+def _table(*, keep_separators: bool) -> bytes:
+    out = bytearray(b"#" * 256)
     for c in _DIGITS:
         out[c] = ord("0")
     for c in _UPPER:
         out[c] = ord("A")
-    for c in _SEPARATORS:
-        out[c] = separator[0]
+    for c in _LOWER:
+        out[c] = ord("a")
+    if keep_separators:
+        for c in _SEPARATORS + b"+":
+            out[c] = c
     out[ord("@")] = ord("@")
     return bytes(out)
 
 
-_TRIAGE_TABLE = _table(b".")  # separators are deleted anyway
-_SHAPE_TABLE = _table(b"s")  # separators kept, as "s", so offsets match the text
+# Triage: separators deleted, so "seven digits joined by separators" becomes seven "0"s in a row.
+_TRIAGE_TABLE = _table(keep_separators=False)
+# Shape: one byte per character, digits → "0", letters → "A"/"a", separators and "+" kept. Every
+# candidate pattern below is a pattern over shapes, so a cluster's candidates depend only on its
+# shape and can be cached: "2024-01-15" and "1999-12-31" cost one dict look-up between them.
+_SHAPE_TABLE = _table(keep_separators=True)
 _SEVEN_DIGITS = b"0" * _MIN_CLUSTER_DIGITS
-_CLUSTER = re.compile(rb"0[0s]*0")
+# A maximal run of digits and separators, seven characters or longer (digits are counted after):
+# the cheapest pattern Python's engine scans with, measured against stricter "seven digits" forms.
+_CLUSTER = re.compile(rb"0[0 ().\-]{%d,}0" % (_MIN_CLUSTER_DIGITS - 2))
+
+# Number boundaries: not glued to a word, not the tail or head of a longer dotted/dashed number.
+_LB = rb"(?<![0Aa])(?<!0[.\-])"
+_RB = rb"(?![0Aa])(?![.\-]0)"
+_PHONE_LB = rb"(?<![0Aa+])"
+# (kind, shape pattern). Severe kinds first: phone candidates inside an accepted card/SSN are skipped.
+_SHAPE_PATTERNS: tuple[tuple[str, re.Pattern[bytes]], ...] = tuple(
+    (kind, re.compile(pattern))
+    for kind, pattern in (
+        (
+            "card",
+            _LB + rb"(?:0000([ \-])0000(?:\1)0000(?:\1)0{1,4}"  # 4-4-4-4, 4-4-4-1..3
+            rb"|0000([ \-])000000(?:\2)0{4,5}"  # Amex 4-6-5, Diners 4-6-4
+            rb"|0{12,19})" + _RB,
+        ),
+        ("ssn", _LB + rb"000([\- .])00(?:\1)0000" + _RB),
+        ("bare9", _LB + rb"0{9}" + _RB),
+        ("intl", _PHONE_LB + rb"\+0[0 ().\-]{5,22}0" + _RB),
+        ("intl00", _PHONE_LB + rb"00[0 ().\-]{5,22}0" + _RB),
+        ("nanp_bare", _PHONE_LB + rb"0{10,11}" + _RB),
+        (
+            "nanp",
+            _PHONE_LB + rb"(?<!0[ .\-])(?:0[ .\-]?)?(?:\(000\)[ .\-]?|000[ .\-]?)000[ .\-]?0000" + _RB,
+        ),
+        ("national", _PHONE_LB + rb"\(?0[0 ().\-]{6,16}0" + _RB),
+    )
+)
+_PHONE_KINDS = frozenset({"intl", "intl00", "nanp", "nanp_bare", "national"})
+_CONTEXT_PAD = 2  # shape bytes kept either side of a cluster for the look-arounds
+_MAX_CACHED_SHAPE = 64
+_MAX_CACHE = 4096
+_shape_cache: dict[bytes, tuple[tuple[str, int, int], ...]] = {}
+_phone_cache: dict[tuple[str, str | None], bool] = {}
 
 _A = re.ASCII
-# Number boundaries: not glued to a word, not the tail or head of a longer dotted/dashed number.
-_LB = r"(?<![0-9A-Za-z_])(?<![0-9][.\-])"
-_RB = r"(?![0-9A-Za-z_])(?![.\-][0-9])"
-_CARD = re.compile(
-    _LB + r"(?:[0-9]{4}([ \-])[0-9]{4}\1[0-9]{4}\1[0-9]{1,4}"  # 4-4-4-4, 4-4-4-1..3
-    r"|[0-9]{4}([ \-])[0-9]{6}\2[0-9]{4,5}"  # Amex 4-6-5, Diners 4-6-4
-    r"|[0-9]{12,19})" + _RB,
-    _A,
-)
-_SSN_SHAPED = re.compile(_LB + r"[0-9]{3}([\- .])[0-9]{2}\1[0-9]{4}" + _RB, _A)
-_BARE9 = re.compile(_LB + r"[0-9]{9}" + _RB, _A)
-_PHONE_INTL = re.compile(r"(?<![0-9A-Za-z_+])(?:\+|00)[1-9][0-9 ().\-]{5,22}[0-9]" + _RB, _A)
-_PHONE_NANP = re.compile(
-    r"(?<![0-9A-Za-z_+])(?<![0-9][ .\-])(?:\+?1[ .\-]?)?(?:\([2-9][0-9]{2}\)[ .\-]?|[2-9][0-9]{2}[ .\-]?)"
-    r"[2-9][0-9]{2}[ .\-]?[0-9]{4}" + _RB,
-    _A,
-)
-_PHONE_NATIONAL = re.compile(r"(?<![0-9A-Za-z_+])\(?0[0-9 ().\-]{6,16}[0-9]" + _RB, _A)
+_NON_DIGITS = str.maketrans("", "", " ().-+")  # what a phone-number candidate holds besides digits
 _IPV4_SHAPE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}", _A)
 _DATE_SHAPE = re.compile(
     r"[0-9]{4}[\-./ ][0-9]{1,2}[\-./ ][0-9]{1,2}|[0-9]{1,2}[\-./ ][0-9]{1,2}[\-./ ][0-9]{4}", _A
@@ -138,28 +165,42 @@ def detect(text: str, key: str | None = None) -> list[Hit]:
     if "@" in text:
         hits.extend(_emails(text))
     # One byte per character ("?" for anything non-ASCII) so shape offsets are text offsets.
-    shape = text.encode("ascii", "replace").translate(_SHAPE_TABLE)
-    ctx = _KeyContext(key)
-    for m in _CLUSTER.finditer(shape):
-        start, end = m.span()
-        if shape.count(b"0", start, end) >= _MIN_CLUSTER_DIGITS:
-            hits.extend(_numbers(text, start, end, ctx))
+    raw = text.encode("ascii", "replace")
+    shape = raw.translate(_SHAPE_TABLE)
+    ibans: list[Hit] = []
     pos = shape.find(b"AA00")
     while pos >= 0:
         hit = _iban_at(text, pos)
         if hit is not None:
-            hits.append(hit)
+            ibans.append(hit)
         pos = shape.find(b"AA00", pos + 1)
+    hits.extend(ibans)
+    ctx = _KeyContext(key)
+    for m in _CLUSTER.finditer(shape):
+        start, end = m.span()
+        if shape.count(b"0", start, end) < _MIN_CLUSTER_DIGITS:
+            continue
+        base = max(0, start - _CONTEXT_PAD - 2)  # "+(" may precede the cluster
+        cache_key = shape[base : end + _CONTEXT_PAD] + _FIRST_TWO.get(raw[start : start + 2], b"--")
+        candidates = _shape_cache.get(cache_key)
+        if candidates is None:
+            candidates = _candidates(cache_key)
+        if candidates and not (ibans and _covering(ibans, start, end)):  # an IBAN's digits are the IBAN
+            _numbers(text, base, candidates, ctx, hits)
     return _resolve(hits) if len(hits) > 1 else hits
 
 
 def _resolve(hits: list[Hit]) -> list[Hit]:
-    """Keep the most severe (then longest) of overlapping hits, return them in text order."""
+    """Text order; of two overlapping hits keep the more severe (then the longer) one."""
+    hits.sort(key=lambda h: (h.start, -h.end))
     chosen: list[Hit] = []
-    for h in sorted(hits, key=lambda h: (-h.severity, h.start - h.end, h.start)):
-        if all(h.end <= c.start or c.end <= h.start for c in chosen):
-            chosen.append(h)
-    chosen.sort(key=lambda h: h.start)
+    for h in hits:
+        if chosen and h.start < chosen[-1].end:
+            last = chosen[-1]
+            if (h.severity, h.end - h.start) > (last.severity, last.end - last.start):
+                chosen[-1] = h
+            continue
+        chosen.append(h)
     return chosen
 
 
@@ -203,36 +244,116 @@ def _context(
 # ---------------------------------------------------------------- numbers
 
 
-def _numbers(text: str, start: int, end: int, ctx: _KeyContext) -> list[Hit]:
-    """All number-shaped PII inside one digit cluster ``text[start:end]``."""
-    lo = max(0, start - 2)  # room for a leading "+" / "(" that the cluster does not include
-    hi = min(len(text), end + 2)  # room for the right-boundary look-ahead
-    out: list[Hit] = []
-    for m in _CARD.finditer(text, lo, hi):
-        if _valid_card(m.group()):
-            out.append(_hit("CREDIT_CARD", m.start(), m.end()))
-    for m in _SSN_SHAPED.finditer(text, lo, hi):
-        kind = _ssn_kind(m.group(), text, m.start(), ctx, dashed=m.group(1) == "-")
-        if kind:
-            out.append(_hit(kind, m.start(), m.end()))
-    for m in _BARE9.finditer(text, lo, hi):
-        kind = _bare9_kind(m.group(), text, m.start(), ctx)
-        if kind:
-            out.append(_hit(kind, m.start(), m.end()))
-    out.extend(_phones(text, lo, hi, ctx))
-    return out
+def _digit_class(c: int) -> bytes:
+    return b"z" if c == 48 else b"o" if c == 49 else b"n" if 50 <= c <= 57 else b"-"
+
+
+# The classes ("z"ero, "o"ne, "n" for 2-9, "-" for a separator) of a cluster's first two characters
+# join the cache key: they settle most value rules (area codes start 2-9, trunk prefixes are 0,
+# no card starts with 0 or 1) so that epochs, dates and versions map to "no candidates" in the cache.
+_FIRST_TWO: dict[bytes, bytes] = {
+    bytes([a, b]): _digit_class(a) + _digit_class(b) for a in range(48, 58) for b in b"0123456789 ().-+"
+}
+
+
+def _candidates(key: bytes) -> tuple[tuple[str, int, int], ...]:
+    """Every (kind, start, end) whose *shape* fits ``key`` and whose first digits can be right.
+
+    ``key`` is the cluster's shape with two bytes of context either side, followed by the classes
+    of its first two characters. Values are validated later, per candidate.
+    """
+    shape, classes = key[:-2], key[-2:].decode()
+    first = shape.find(b"0")  # where the cluster starts: the padding holds no digits
+    found = tuple(
+        (kind, m.start(), m.end())
+        for kind, pattern in _SHAPE_PATTERNS
+        for m in pattern.finditer(shape)
+        if _first_digits_fit(kind, m.group(), classes) or shape.find(b"0", m.start()) != first
+    )
+    if len(key) <= _MAX_CACHED_SHAPE:
+        if len(_shape_cache) >= _MAX_CACHE:
+            _shape_cache.clear()
+        _shape_cache[key] = found
+    return found
+
+
+def _first_digits_fit(kind: str, candidate: bytes, classes: str) -> bool:
+    """Value rules for a candidate that begins at the cluster's first digit (``classes`` of it)."""
+    c0 = classes[0]
+    if kind == "card":
+        return c0 == "n"
+    if kind == "national":
+        return c0 == "z"
+    if kind == "intl":
+        return c0 != "z"
+    if kind == "intl00":
+        return classes == "zz"
+    if kind in ("nanp", "nanp_bare"):
+        return c0 == ("o" if candidate.count(b"0") == 11 else "n")
+    return True
+
+
+def _covering(ibans: list[Hit], start: int, end: int) -> bool:
+    """Does an IBAN (sorted by start) overlap ``[start, end)``? Its digits are no phone number."""
+    i = bisect.bisect_left(ibans, end, key=lambda h: h.start) - 1
+    return i >= 0 and ibans[i].end > start
+
+
+def _numbers(
+    text: str,
+    base: int,
+    candidates: tuple[tuple[str, int, int], ...],
+    ctx: _KeyContext,
+    hits: list[Hit],
+) -> None:
+    """Validate the shape candidates of one digit cluster (offsets relative to ``base``)."""
+    severe: list[tuple[int, int]] = []
+    for kind, rel_start, rel_end in candidates:
+        a, b = base + rel_start, base + rel_end
+        if kind in _PHONE_KINDS:
+            if _cheap_phone_reject(kind, text, a, b):
+                continue
+            if severe and any(a < e and s < b for s, e in severe):
+                continue
+            hit = _phone(kind, text, a, b, ctx)
+        else:
+            hit = _severe_number(kind, text, a, b, ctx)
+            if hit is not None:
+                severe.append((hit.start, hit.end))
+        if hit is not None:
+            hits.append(hit)
+
+
+def _cheap_phone_reject(kind: str, text: str, a: int, b: int) -> bool:
+    """The first digits settle most shape-only candidates (epochs, dates, versions) for free."""
+    c0 = text[a]
+    if kind == "national":
+        return c0 != "0" and not (c0 == "(" and text[a + 1] == "0")
+    if kind == "intl00":
+        return c0 != "0" or text[a + 1] != "0" or text[a + 2] == "0"
+    if kind == "nanp_bare":  # NXX-NXX-XXXX, optionally after a country code 1
+        return (c0 in "01") if b - a == 10 else (c0 != "1" or text[a + 1] in "01")
+    return False
+
+
+def _severe_number(kind: str, text: str, a: int, b: int, ctx: _KeyContext) -> Hit | None:
+    raw = text[a:b]
+    if kind == "card":
+        return _hit("CREDIT_CARD", a, b) if _valid_card(raw) else None
+    found = (
+        _ssn_kind(raw, text, a, ctx, dashed=raw[3] == "-")
+        if kind == "ssn"
+        else _bare9_kind(raw, text, a, ctx)
+    )
+    return _hit(found, a, b) if found else None
+
+
+_LUHN_DOUBLED = str.maketrans("0123456789", "0246813579")  # 2·d, digits summed (7 → 14 → 5)
 
 
 def _luhn(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i & 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
+    rev = digits[::-1]
+    return (sum(map(int, rev[0::2])) + sum(map(int, rev[1::2].translate(_LUHN_DOUBLED)))) % 10 == 0
 
 
 def _valid_card(raw: str) -> bool:
@@ -301,15 +422,23 @@ def _bare9_kind(digits: str, text: str, start: int, ctx: _KeyContext) -> str | N
 
 
 def _digit_count(s: str) -> int:
-    return sum(c.isdigit() for c in s)
+    return len(s.translate(_NON_DIGITS))
 
 
 def _is_valid_phone(raw: str, region: str | None) -> bool:
+    """``phonenumbers`` validation, memoised: chat payloads resend the same numbers every turn."""
+    cache_key = (raw, region)
+    known = _phone_cache.get(cache_key)
+    if known is not None:
+        return known
     try:
-        number = phonenumbers.parse(raw, region)
+        valid = phonenumbers.is_valid_number(phonenumbers.parse(raw, region))
     except phonenumbers.NumberParseException:
-        return False
-    return phonenumbers.is_valid_number(number)
+        valid = False
+    if len(_phone_cache) >= _MAX_CACHE:
+        _phone_cache.clear()
+    _phone_cache[cache_key] = valid
+    return valid
 
 
 def _looks_like_other_number(raw: str) -> bool:
@@ -317,32 +446,36 @@ def _looks_like_other_number(raw: str) -> bool:
     return _IPV4_SHAPE.fullmatch(raw) is not None or _DATE_SHAPE.fullmatch(raw) is not None
 
 
-def _phones(text: str, lo: int, hi: int, ctx: _KeyContext) -> list[Hit]:
-    out: list[Hit] = []
-    for m in _PHONE_INTL.finditer(text, lo, hi):
-        span = _longest_valid_prefix(text, m.start(), m.end())
-        if span:
-            out.append(_hit("PHONE_NUMBER", *span))
-    phone_context: bool | None = None
-    for m in _PHONE_NANP.finditer(text, lo, hi):
-        raw = m.group()
+def _phone_context(text: str, start: int, ctx: _KeyContext) -> bool:
+    return _context(text, start, ctx, tables.PHONE_KEY_TOKENS, _PHONE_WORDS)
+
+
+def _phone(kind: str, text: str, a: int, b: int, ctx: _KeyContext) -> Hit | None:
+    """Value checks for a phone-shaped candidate, cheapest first; ``phonenumbers`` decides last."""
+    raw = text[a:b]
+    if kind == "intl" or kind == "intl00":
+        if raw[1] == "0" if kind == "intl" else (raw[:2] != "00" or raw[2] == "0"):
+            return None
+        span = _longest_valid_prefix(text, a, b)
+        return _hit("PHONE_NUMBER", *span) if span else None
+    digits = raw.translate(_NON_DIGITS)
+    if kind == "nanp" or kind == "nanp_bare":
+        if len(digits) == 11 and digits[0] != "1":
+            return None
+        if digits[-10] in "01" or digits[-7] in "01":  # area code and exchange start with 2-9
+            return None
+        # A bare ten-digit number is an order id or an epoch unless something says "phone".
+        if raw.isdigit() and not _phone_context(text, a, ctx):
+            return None
         if _looks_like_other_number(raw) or not _is_valid_phone(raw, "US"):
-            continue
-        if raw.isdigit():  # a bare ten-digit number is an order id or an epoch unless told otherwise
-            if phone_context is None:
-                phone_context = _context(text, m.start(), ctx, tables.PHONE_KEY_TOKENS, _PHONE_WORDS)
-            if not phone_context:
-                continue
-        out.append(_hit("PHONE_NUMBER", m.start(), m.end()))
-    for m in _PHONE_NATIONAL.finditer(text, lo, hi):
-        raw = m.group()
-        if _digit_count(raw) < _MIN_CLUSTER_DIGITS or _looks_like_other_number(raw):
-            continue
-        if phone_context is None:
-            phone_context = _context(text, m.start(), ctx, tables.PHONE_KEY_TOKENS, _PHONE_WORDS)
-        if phone_context and any(_is_valid_phone(raw, r) for r in tables.PHONE_FALLBACK_REGIONS):
-            out.append(_hit("PHONE_NUMBER", m.start(), m.end()))
-    return out
+            return None
+        return _hit("PHONE_NUMBER", a, b)
+    # National format with a trunk "0" ("020 7946 0958"): only where the context says "phone".
+    if digits[0] != "0" or not _phone_context(text, a, ctx) or _looks_like_other_number(raw):
+        return None
+    if any(_is_valid_phone(raw, region) for region in tables.PHONE_FALLBACK_REGIONS):
+        return _hit("PHONE_NUMBER", a, b)
+    return None
 
 
 def _longest_valid_prefix(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -404,30 +537,28 @@ def _inside_url_authority(text: str, start: int) -> bool:
 # ---------------------------------------------------------------- IBAN
 
 
+# IBAN body of exactly N alphanumerics (country code and check digits included), single spaces
+# allowed between them, as IBANs are printed in groups of four.
+_IBAN_BODIES: dict[int, re.Pattern[str]] = {
+    n: re.compile(r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){" + str(n - 4) + r"}(?![A-Za-z0-9])", re.ASCII)
+    for n in set(tables.IBAN_LENGTHS.values())
+}
+_IBAN_LETTERS = str.maketrans({chr(c): str(c - 55) for c in range(65, 91)})  # A→10 … Z→35
+
+
 def _iban_at(text: str, pos: int) -> Hit | None:
-    if pos > 0 and (text[pos - 1].isascii() and text[pos - 1].isalnum()):
+    if pos > 0 and text[pos - 1].isascii() and text[pos - 1].isalnum():
         return None
     length = tables.IBAN_LENGTHS.get(text[pos : pos + 2])
     if length is None:
         return None
-    chars: list[str] = []
-    i, n = pos, len(text)
-    while i < n and len(chars) < length:
-        c = text[i]
-        if ("0" <= c <= "9") or ("A" <= c <= "Z"):
-            chars.append(c)
-            i += 1
-        elif c == " " and chars and i + 1 < n and text[i + 1] != " ":
-            i += 1  # single spaces between groups are how IBANs are printed
-        else:
-            return None
-    if len(chars) < length or (i < n and text[i].isascii() and text[i].isalnum()):
+    m = _IBAN_BODIES[length].match(text, pos)
+    if m is None:
         return None
-    compact = "".join(chars)
+    compact = m.group().replace(" ", "")
     if not any(c.isdigit() for c in compact[4:]):
         return None
-    rearranged = compact[4:] + compact[:4]
-    numeric = "".join(str(int(c, 36)) for c in rearranged)
-    if int(numeric) % 97 != 1:
+    # ISO 13616 mod-97: move the first four characters to the end, letters become 10..35.
+    if int((compact[4:] + compact[:4]).translate(_IBAN_LETTERS)) % 97 != 1:
         return None
-    return _hit("IBAN", pos, i)
+    return _hit("IBAN", pos, m.end())

@@ -349,3 +349,10 @@ def test_internal_errors_fail_closed(monkeypatch):
 def test_hits_are_not_duplicated():
     a = assess("http://169.254.169.254@169.254.169.254/")
     assert len(a.hits) == len({(h.type, h.detector) for h in a.hits})
+
+
+def test_huge_authority_is_bounded_and_denied():
+    a = assess("http://" + "a@" * 200_000 + "169.254.169.254/")
+    assert "INVALID_URL" in types_of(a)
+    b = assess("https://" + "x" * 100_000 + ".example/")
+    assert "INVALID_URL" in types_of(b)

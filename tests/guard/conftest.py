@@ -8,11 +8,11 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from guardkit import RecordingServer, RuleScanner  # noqa: E402
+from guardkit import RecordingServer, RuleScanner
 
-import interven_autoguard  # noqa: E402
-from interven_autoguard.config import Settings  # noqa: E402
-from interven_autoguard.guard.core import Guard  # noqa: E402
+import interven_autoguard
+from interven_autoguard.config import Settings
+from interven_autoguard.guard.core import Guard
 
 
 @pytest.fixture

@@ -41,7 +41,7 @@ _BOUNDARY_CHARS = {
 }
 _SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
 _KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
-_AUTH_SCHEME = re.compile(r"(?i)(?:bearer|token|basic|bot|apikey|key)\s+(?=\S+$)")
+_AUTH_SCHEME = re.compile(r"(?i)(?:bearer|token|basic|bot|apikey|key)\s+(?=\S+\Z)")
 _URI_WEAK_PASSWORDS = frozenset(
     {
         "pass",
@@ -321,9 +321,9 @@ def _scan_key_context(c: _Compiled, text: str, key: str, cands: list[_Candidate]
     end = len(text.rstrip())
     if start >= end or end - start > 4096:
         return
-    scheme = _AUTH_SCHEME.match(text, start)
+    scheme = _AUTH_SCHEME.match(text[start:end])
     if scheme:
-        start = scheme.end()
+        start += scheme.end()
     value = text[start:end]
     for i in c.rules_for_key(key.lower()[:200]):
         rule = c.rules[i]

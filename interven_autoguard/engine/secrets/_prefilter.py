@@ -39,7 +39,7 @@ class _Re2Keywords:
 
     # Encode ourselves: the wrapper's own str→UTF-8 step raises on lone surrogates (JSON "\\ud800").
     def present(self, text: str) -> Sequence[int]:
-        return self._set.Match(text.encode("utf-8", "surrogatepass"))
+        return self._set.Match(text.encode("utf-8", "surrogatepass")) or ()
 
     def any(self, text: str) -> bool:
         return self._any.search(text.encode("utf-8", "surrogatepass")) is not None

@@ -234,7 +234,10 @@ _TEST_WORDS = re.compile("test|dummy|fake|mock|sample|lorem|foo|bar|qwerty|letme
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _DIGEST_PREFIX = re.compile(r"(?i)(?:sha(?:1|224|256|384|512)|md5)[-:=]")
-_IDENTIFIER = re.compile(r"[a-z]+(?:[_.-][a-z]+)*|[A-Z][A-Z_]+|[a-z]+(?:[A-Z][a-z]+)+|(?:[A-Z][a-z]+){2,}")
+_IDENTIFIER = re.compile(
+    r"[a-z]+(?:[_.-][a-z]+)*|[A-Z][A-Z_]+|[a-z]+(?:[A-Z][a-z]+)+|(?:[A-Z][a-z]+){2,}"
+    r"|(?:[A-Za-z_]+\.)+[A-Za-z_]+"  # code references: Rails.application.credentials.secret_key_base
+)
 _TEMPLATE = re.compile(r"\$\w+|%\w+%|\$\(|process\.env|os\.environ|env\(|getenv|vault:|secretref", re.I)
 
 

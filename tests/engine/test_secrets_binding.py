@@ -1,0 +1,133 @@
+"""Credential ↔ destination binding, auth-header identification, provider lookup."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from secret_samples import HEX, SAMPLES, github, r
+
+from interven_autoguard.engine import secrets
+from interven_autoguard.engine.secrets.providers import PROVIDER_HOSTS, UNBOUND_PROVIDERS
+from interven_autoguard.engine.secrets.rules import RULES
+
+
+@pytest.mark.parametrize(
+    ("host", "allowed"),
+    [
+        ("github.com", True),
+        ("api.github.com", True),
+        ("uploads.github.com", True),
+        ("raw.githubusercontent.com", True),
+        ("API.GitHub.com.", True),  # case and trailing dot are normalised
+        ("api.github.com:443", True),
+        ("api.github.com.evil.net", False),
+        ("evilgithub.com", False),
+        ("github.com-evil.net", False),
+        ("githubxcom", False),
+        ("evil.net", False),
+        ("", False),
+        ("140.82.112.3", False),  # IP literals never prove the provider
+        ("[::1]", False),
+    ],
+)
+def test_github_binding(host: str, allowed: bool) -> None:
+    assert secrets.host_allowed_for_provider("github", host) is allowed
+
+
+def test_unknown_and_self_hosted_providers_are_not_bound() -> None:
+    assert secrets.host_allowed_for_provider("no-such-provider", "anything.example") is True
+    for provider in UNBOUND_PROVIDERS:
+        assert provider not in PROVIDER_HOSTS
+        assert secrets.host_allowed_for_provider(provider, "gitlab.internal.corp") is True
+
+
+def test_every_rule_provider_is_known() -> None:
+    for rule in RULES:
+        if rule.provider is not None:
+            assert rule.provider in PROVIDER_HOSTS or rule.provider in UNBOUND_PROVIDERS, rule.id
+            assert secrets.provider_for(rule.id) == rule.provider
+
+
+def test_provider_table_domains_are_normalised() -> None:
+    for provider, domains in PROVIDER_HOSTS.items():
+        assert provider == provider.lower()
+        for d in domains:
+            assert d == d.lower().strip(".") and "/" not in d and ":" not in d and "." in d, (provider, d)
+            assert secrets.host_allowed_for_provider(provider, d)
+            assert secrets.host_allowed_for_provider(provider, "api." + d)
+            assert not secrets.host_allowed_for_provider(provider, d + ".evil.net")
+            assert not secrets.host_allowed_for_provider(provider, "x" + d)
+
+
+def test_provider_for() -> None:
+    assert secrets.provider_for("github") == "github"
+    assert secrets.provider_for("github-pat") == "github"
+    assert secrets.provider_for("GITHUB_PAT") == "github"
+    assert secrets.provider_for("STRIPE_SECRET_KEY") == "stripe"
+    assert secrets.provider_for("JWT") is None
+    assert secrets.provider_for("nonsense") is None
+
+
+def test_auth_headers_are_lower_case_and_cover_the_usual_names() -> None:
+    assert all(h == h.lower() for h in secrets.AUTH_HEADERS)
+    for h in (
+        "authorization",
+        "proxy-authorization",
+        "x-api-key",
+        "api-key",
+        "x-auth-token",
+        "private-token",
+        "x-goog-api-key",
+        "x-figma-token",
+    ):
+        assert h in secrets.AUTH_HEADERS
+
+
+@pytest.mark.parametrize("scheme", ["Bearer ", "token ", "Token ", "bearer   ", ""])
+def test_detect_auth_value_finds_provider_tokens(scheme: str) -> None:
+    token = github("ghp_")
+    value = scheme + token
+    hits = secrets.detect_auth_value(value)
+    assert [(h.provider, value[h.start : h.end]) for h in hits] == [("github", token)]
+
+
+def test_detect_auth_value_decodes_basic() -> None:
+    token = github("ghp_")
+    blob = base64.b64encode(f"x-access-token:{token}".encode()).decode()
+    value = "Basic " + blob
+    hits = secrets.detect_auth_value(value)
+    assert [(h.detector, h.provider) for h in hits] == [("github-pat", "github")]
+    assert value[hits[0].start : hits[0].end] == blob  # the encoded form is what must be redacted
+
+
+def test_detect_auth_value_basic_with_stripe_key_as_user() -> None:
+    _text, key = SAMPLES["stripe-secret-key"]()
+    value = "Basic " + base64.b64encode(f"{key}:".encode()).decode()
+    assert [h.provider for h in secrets.detect_auth_value(value)] == ["stripe"]
+
+
+def test_detect_auth_value_context_formats_without_their_word() -> None:
+    sid = "SK" + r(HEX, 32)
+    value = "Basic " + base64.b64encode(f"{sid}:{r(HEX, 32)}".encode()).decode()
+    assert [h.provider for h in secrets.detect_auth_value(value)] == ["twilio"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Bearer " + r(HEX, 40),  # opaque token: no provider
+        "Basic " + base64.b64encode(b"alice:Tr0ub4dor&3").decode(),  # ordinary basic auth
+        "Basic !!!not-base64!!!",
+        'Digest username="a", realm="r", nonce="n", response="' + r(HEX, 32) + '"',
+        "",
+        "   ",
+    ],
+)
+def test_detect_auth_value_ignores_generic_credentials(value: str) -> None:
+    assert secrets.detect_auth_value(value) == []
+
+
+def test_detect_auth_value_ignores_jwts() -> None:
+    _text, token = SAMPLES["jwt"]()
+    assert secrets.detect_auth_value("Bearer " + token) == []

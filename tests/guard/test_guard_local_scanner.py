@@ -1,0 +1,88 @@
+"""The guard with the embedded engine (``install()`` with no scanner): real detections end to end."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from guard_clients import DRIVERS, Driver
+from guardkit import RecordingServer
+
+import interven_autoguard
+from interven_autoguard import RequestBlocked
+from interven_autoguard.config import Settings
+from interven_autoguard.guard import Guard
+
+SSN = "478-23-9156"
+
+
+def _github_token() -> str:
+    from interven_autoguard.engine.secrets import validators
+
+    body = "Q4w8Er2tY6uI0oP3aS7dF1gH5jK9lZ"  # built at run time: no credential-shaped literal
+    return "ghp_" + body + validators.crc32_base62(body)
+
+
+@pytest.fixture
+def embedded() -> Iterator[Guard]:
+    guard = interven_autoguard.install(Settings())
+    try:
+        yield guard
+    finally:
+        interven_autoguard.uninstall()
+
+
+def test_install_without_a_scanner_uses_the_embedded_engine(embedded) -> None:
+    from interven_autoguard.engine.scanner import LocalScanner
+
+    assert isinstance(embedded.scanner, LocalScanner) and embedded.scanner.name == "embedded"
+
+
+@pytest.mark.parametrize("driver", DRIVERS, ids=[d.name for d in DRIVERS])
+def test_ssn_in_a_json_body_is_redacted_before_it_leaves(driver: Driver, server: RecordingServer,
+                                                         embedded) -> None:
+    body = json.dumps({"customer": f"SSN {SSN}", "ok": True}).encode()
+    assert driver.send("POST", server.url("/crm"), body, {"Content-Type": "application/json"}) == 200
+    got = server.last()
+    assert json.loads(got.body) == {"customer": "SSN [REDACTED:US_SSN]", "ok": True}
+    assert SSN.encode() not in got.body
+    assert int(got.header("content-length") or 0) == len(got.body)
+
+
+@pytest.mark.parametrize("driver", DRIVERS, ids=[d.name for d in DRIVERS])
+def test_cloud_metadata_is_blocked_without_a_connection_attempt(driver: Driver, embedded) -> None:
+    # If the guard failed, the safety net would raise NonLoopbackConnect instead of RequestBlocked.
+    with pytest.raises(driver.library_error()) as caught:
+        driver.send("GET", "http://169.254.169.254/latest/meta-data/iam/security-credentials/")
+    blocked = driver.blocked(caught.value)
+    assert "SSRF_METADATA" in blocked.reason_codes and blocked.decision == "DENY"
+
+
+@pytest.mark.parametrize("driver", DRIVERS, ids=[d.name for d in DRIVERS])
+def test_github_token_sent_to_another_host_is_blocked(driver: Driver, server: RecordingServer,
+                                                      embedded) -> None:
+    token = _github_token()
+    with pytest.raises(driver.library_error()) as caught:
+        driver.send("GET", server.url("/upload"), None, {"Authorization": f"Bearer {token}"})
+    blocked = driver.blocked(caught.value)
+    assert "CREDENTIAL_HOST_MISMATCH" in blocked.reason_codes
+    assert token not in str(blocked) and token not in repr(blocked.url)
+    assert server.connections == 0
+
+
+def test_urllib_surfaces_the_block_as_urlerror(embedded) -> None:
+    with pytest.raises(urllib.error.URLError) as caught:
+        urllib.request.urlopen("http://169.254.169.254/latest/meta-data/", timeout=5)
+    assert isinstance(caught.value.reason, RequestBlocked)
+
+
+def test_monitor_mode_with_the_engine_sends_unchanged(server: RecordingServer) -> None:
+    import requests
+
+    with interven_autoguard.guarded(Settings(mode="monitor")):
+        body = json.dumps({"customer": f"SSN {SSN}"}).encode()
+        requests.post(server.url("/crm"), data=body, timeout=10)
+    assert server.last().body == body
