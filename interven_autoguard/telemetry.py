@@ -262,7 +262,8 @@ class DecisionSpan:
     """
 
     def __init__(self, span: trace.Span, method: str, url: str, base: Mapping[str, Any], *,
-                 kind: str) -> None:
+                 kind: str, request: dict[str, Any] | None = None) -> None:
+        """``request``: the request attributes when they were already put on the span at its start."""
         self._span = span
         self._method = (method or "GET").upper()
         self._url = url
@@ -270,11 +271,11 @@ class DecisionSpan:
         self._kind = kind  # "guard" | "scan"
         self._recording = span.is_recording()
         self._started = time.perf_counter()
-        self._request: dict[str, Any] | None = None
+        self._request = request
         self._attrs: dict[str, Any] = {}
         self._decision: tuple[ScanResponse, str, str] | None = None
         self._blocked = False
-        if self._recording:
+        if self._recording and request is None:
             span.set_attributes(self._request_attributes())
 
     # -- what the guard calls ------------------------------------------------------------------
@@ -356,20 +357,7 @@ class DecisionSpan:
 
     def _request_attributes(self) -> dict[str, Any]:
         if self._request is None:
-            safe_url = redact_url(self._url)
-            host, port = _server_of(safe_url)
-            attrs: dict[str, Any] = {
-                "http.request.method": self._method,
-                "url.full": safe_url,
-                # OpenInference's span kind, so Phoenix and Arize show these as guardrail steps.
-                "openinference.span.kind": "GUARDRAIL",
-                **self._base,
-            }
-            if host:
-                attrs["server.address"] = host
-            if port:
-                attrs["server.port"] = port
-            self._request = attrs
+            self._request = _request_attributes(self._method, self._url, self._base)
         return self._request
 
     def _set(self, attrs: Mapping[str, Any]) -> None:
@@ -407,6 +395,23 @@ class DecisionSpan:
             f" error={a['error.type']}" if "error.type" in a else "",
             extra={"interven": a},
         )
+
+
+def _request_attributes(method: str, url: str, base: Mapping[str, Any]) -> dict[str, Any]:
+    safe_url = redact_url(url)
+    host, port = _server_of(safe_url)
+    attrs: dict[str, Any] = {
+        "http.request.method": method,
+        "url.full": safe_url,
+        # OpenInference's span kind, so Phoenix and Arize show these as guardrail steps.
+        "openinference.span.kind": "GUARDRAIL",
+        **base,
+    }
+    if host:
+        attrs["server.address"] = host
+    if port:
+        attrs["server.port"] = port
+    return attrs
 
 
 def _type_name(exc: BaseException) -> str:
@@ -454,18 +459,21 @@ class _SpanScope:
 
     def __enter__(self) -> DecisionSpan:
         method = (self._method or "GET").upper()
+        request: dict[str, Any] | None = None
         if _tracing_enabled():
+            # Request attributes at the start (samplers see them; one attribute pass, not two).
             # Exceptions are handled in __exit__: the SDK's own recording would copy the message
             # (often the full URL) into an event.
+            request = _request_attributes(method, self._url, self._base)
             self._cm = _TRACER.start_as_current_span(
-                f"{self._name} {method}", kind=trace.SpanKind.INTERNAL, record_exception=False,
-                set_status_on_exception=False, start_time=self._start_time,
+                f"{self._name} {method}", kind=trace.SpanKind.INTERNAL, attributes=request,
+                record_exception=False, set_status_on_exception=False, start_time=self._start_time,
             )
             span = self._cm.__enter__()
         else:
             self._cm = None
             span = trace.INVALID_SPAN
-        self._handle = DecisionSpan(span, method, self._url, self._base, kind=self._kind)
+        self._handle = DecisionSpan(span, method, self._url, self._base, kind=self._kind, request=request)
         self._token = _ACTIVE.set(True)
         return self._handle
 
