@@ -312,11 +312,9 @@ class DecisionSpan:
                                             "interven.layer": layer})
 
     def record_response(self, status_code: int) -> None:
-        code = int(status_code)
-        self._set({"http.response.status_code": code})
-        if code >= 400:  # semconv: client spans report 4xx/5xx as error.type
-            self._set({"error.type": str(code)})
-            self._error(str(code))
+        # Only the code: a 404 or 503 is the server's answer to a request the guard let through, not
+        # a failure of this (INTERNAL, decision) span; the HTTP client's own span reports it.
+        self._set({"http.response.status_code": int(status_code)})
 
     def record_error(self, exc: BaseException) -> None:
         """Only the exception's type is recorded: messages of HTTP errors often embed the full URL."""

@@ -169,8 +169,8 @@ def test_transport_error_and_http_error_status(otel):
         ds.record_response(503)
     span = _only(otel)
     assert span.attributes["http.response.status_code"] == 503
-    assert span.attributes["error.type"] == "503"
-    assert span.status.status_code is StatusCode.ERROR
+    assert "error.type" not in span.attributes  # the server answered; the guard span did not fail
+    assert span.status.status_code is StatusCode.UNSET
 
 
 def test_scan_span_for_direct_scan_calls(otel):
