@@ -94,12 +94,24 @@ def detect_secrets_scan(text: str) -> Callable[[], object]:
     return run
 
 
+def _rss_mb() -> float:
+    """Current resident set size (Linux /proc; 0 elsewhere)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="shorter runs")
     args = parser.parse_args()
     min_time = 0.05 if args.quick else 0.3
 
+    ref = _timeit(lambda: sum(range(1000)), min_time)
+    print(f"machine calibration: sum(range(1000)) = {ref:.1f} µs (≈10 µs on an idle modern x86 core)")
+    rss0 = _rss_mb()
     t0 = time.perf_counter()
     from interven_autoguard.engine import secrets
     from interven_autoguard.engine.secrets import _engine
@@ -121,7 +133,8 @@ def main() -> None:
     backend = _engine.wait_for_fast_prefilter()
     print(
         f"steady-state prefilter back-end: {backend} "
-        f"(background build {(time.perf_counter() - t0) * 1e3:.0f} ms)"
+        f"(background build {(time.perf_counter() - t0) * 1e3:.0f} ms); "
+        f"RSS added by import+compile: {_rss_mb() - rss0:.1f} MB"
     )
 
     for size in (1024, 256 * 1024):

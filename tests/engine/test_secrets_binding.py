@@ -131,3 +131,15 @@ def test_detect_auth_value_ignores_generic_credentials(value: str) -> None:
 def test_detect_auth_value_ignores_jwts() -> None:
     _text, token = SAMPLES["jwt"]()
     assert secrets.detect_auth_value("Bearer " + token) == []
+
+
+def test_detect_auth_value_aws_sigv4_credential() -> None:
+    key_id = "AKIA" + r("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
+    value = (
+        f"AWS4-HMAC-SHA256 Credential={key_id}/20251126/us-east-1/s3/aws4_request, "
+        f"SignedHeaders=host;x-amz-date, Signature={r(HEX, 64)}"
+    )
+    hits = secrets.detect_auth_value(value)
+    assert [(h.provider, value[h.start : h.end]) for h in hits] == [("aws", key_id)]
+    assert secrets.host_allowed_for_provider("aws", "my-bucket.s3.us-east-1.amazonaws.com")
+    assert not secrets.host_allowed_for_provider("aws", "amazonaws.com.attacker.io")

@@ -1,10 +1,11 @@
 """Matching machinery: keyword prefilter (Aho-Corasick), per-rule regexes, gates, overlap resolution.
 
 Why this shape: every outbound request passes through here, so the common case (no credential in the
-text) must cost one C-level pass. ``text.lower()`` is fed once to a pyahocorasick automaton holding
-every rule's keywords; only rules whose keyword occurred run their regex, and the context/generic
-rules (whose patterns start with a case-insensitive alternation, which ``re`` cannot skip ahead for)
-run only in small windows around the keyword occurrences. See ``benchmarks/bench_secrets.py``.
+text) must cost one C-level pass: the prefilter (``_prefilter``: RE2 Set or Hyperscan) reports which
+rules can match at all. Only those run their Python regex; the context/generic/URI rules (whose
+patterns start with a case-insensitive alternation that ``re`` cannot skip ahead for) are tried only
+where a match can start (an RE2 "locator", or the keyword's occurrences). See
+``benchmarks/bench_secrets.py`` and ``docs/secrets.md``.
 """
 
 from __future__ import annotations
@@ -102,6 +103,12 @@ class _Compiled:
                     entry_rules.append([])
                 entry_rules[j].append(i)
         self.entry_rules = [tuple(r) for r in entry_rules]
+        # Anchored rules with their own prefilter regex: an RE2 "locator" that finds only the
+        # positions where a match can start (far fewer than the keyword's occurrences in code/prose).
+        self.locators = [
+            _prefilter.compile_locator(prefilter_expression(r) or "") if r.anchored and r.prefilter else None
+            for r in self.rules
+        ]
         self.expressions = expressions
         self.prefilter: _prefilter.Prefilter = _prefilter.build(expressions)
         self.key_rules = [i for i, r in enumerate(self.rules) if r.key_words]
@@ -160,6 +167,14 @@ def may_match(text: str) -> bool:
     return compiled().prefilter.any(text)
 
 
+def key_is_sensitive(key: str) -> bool:
+    """Whether ``detect(value, key=key)`` can report something that ``detect(value)`` would not:
+    the name announces a credential (``password``, ``X-Api-Key``) or a provider (``DD_API_KEY``)."""
+    if not key:
+        return False
+    return classify_key(key) is not None or bool(compiled().rules_for_key(key.lower()[:200]))
+
+
 def detect(text: str, key: str | None = None) -> list[Hit]:
     if not isinstance(text, str) or not text:
         return []
@@ -186,7 +201,7 @@ def _scan_keywords(c: _Compiled, text: str, cands: list[_Candidate]) -> None:
     for i in sorted(triggered):
         rule = c.rules[i]
         regex = c.regexes[i]
-        if rule.window is not None:
+        if rule.anchored:
             if lower is None:
                 lower = text.lower()
             if len(lower) == n:  # else lower() expanded a character and offsets would drift
@@ -197,53 +212,40 @@ def _scan_keywords(c: _Compiled, text: str, cands: list[_Candidate]) -> None:
 
 
 def _scan_near(c: _Compiled, i: int, text: str, lower: str, cands: list[_Candidate]) -> None:
-    """Try the rule only where one of its keywords occurs."""
+    """Try an anchored rule only where its match can start: at its keywords' occurrences."""
     rule = c.rules[i]
-    regex = c.regexes[i]
-    tail = c.tails[i]
-    if rule.anchored:
-        for kw in rule.keywords:
-            pos = lower.find(kw)
-            while pos >= 0:
-                if tail is not None:
-                    m = tail.match(text, pos + len(kw))
-                    if m is not None:
-                        _consider(c, i, text, m, cands, key_start=pos)
-                else:
-                    m = regex.match(text, pos)
-                    if m is not None:
-                        _consider(c, i, text, m, cands)
-                pos = lower.find(kw, pos + 1)
+    locator = c.locators[i]
+    if locator is not None and text.isascii():  # byte offsets == character offsets
+        for pos in _prefilter.locate(locator, text):
+            kw = _keyword_at(rule.keywords, lower, pos)
+            if kw is not None:
+                _try_anchored(c, i, text, pos, kw, cands)
         return
-    starts = []
     for kw in rule.keywords:
         pos = lower.find(kw)
         while pos >= 0:
-            starts.append(pos)
+            _try_anchored(c, i, text, pos, kw, cands)
             pos = lower.find(kw, pos + 1)
-    back, fwd = rule.window  # type: ignore[misc]
-    n = len(text)
-    for lo, hi in _merge_windows(starts, back, fwd, n):
-        for m in regex.finditer(text, lo, hi):
-            if m.end() == hi and hi < n:  # the window may have cut the value short: re-match unbounded
-                full = regex.match(text, m.start())
-                if full is None:
-                    continue
-                m = full
-            _consider(c, i, text, m, cands)
 
 
-def _merge_windows(starts: list[int], back: int, fwd: int, n: int) -> list[tuple[int, int]]:
-    """Windows [keyword start - back, keyword start + fwd), merged where they touch."""
-    out: list[tuple[int, int]] = []
-    for kw_start in sorted(starts):
-        lo = max(0, kw_start - back)
-        hi = min(n, kw_start + fwd)
-        if out and lo <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], hi))
-        else:
-            out.append((lo, hi))
-    return out
+def _keyword_at(keywords: tuple[str, ...], lower: str, pos: int) -> str | None:
+    best = None
+    for kw in keywords:
+        if lower.startswith(kw, pos) and (best is None or len(kw) > len(best)):
+            best = kw
+    return best
+
+
+def _try_anchored(c: _Compiled, i: int, text: str, pos: int, kw: str, cands: list[_Candidate]) -> None:
+    tail = c.tails[i]
+    if tail is not None:
+        m = tail.match(text, pos + len(kw))
+        if m is not None:
+            _consider(c, i, text, m, cands, key_start=pos)
+        return
+    m = c.regexes[i].match(text, pos)
+    if m is not None:
+        _consider(c, i, text, m, cands)
 
 
 def _value_span(m: re.Match[str]) -> tuple[int, int]:

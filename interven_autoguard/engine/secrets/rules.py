@@ -31,8 +31,6 @@ class Rule:
     min_entropy: float = 3.0
     severity: float = 0.9
     priority: int = PRIORITY_SPECIFIC
-    # (chars before the keyword's start, chars after it) that a match can span; None = whole text.
-    window: tuple[int, int] | None = None
     # The match begins exactly where a keyword begins: try ``regex.match`` there and nowhere else.
     anchored: bool = False
     # Anchored rules only: the pattern of what follows the keyword (skips re-matching a long keyword
@@ -83,6 +81,40 @@ def loosen(prefilter: str) -> str:
 
 
 _NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+_WS = r"\t\n\x0b\f\r\x20"  # Python's ASCII \s; RE2's \s lacks \v and Hyperscan's has it
+
+
+def _explicit_whitespace(expr: str) -> str:
+    """Spell ``\\s`` out so that Python, RE2 and Hyperscan agree on what whitespace is."""
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(expr):
+        ch = expr[i]
+        if ch == "\\" and i + 1 < len(expr):
+            pair = expr[i : i + 2]
+            if pair == "\\s":
+                out.append(_WS if in_class else f"[{_WS}]")
+            else:
+                out.append(pair)
+            i += 2
+            continue
+        if ch == "[" and not in_class:
+            in_class = True
+            out.append(ch)
+            if expr[i + 1 : i + 2] == "^":  # "[^]" / "[]": a leading "]" is literal
+                out.append("^")
+                i += 1
+            if expr[i + 1 : i + 2] == "]":
+                out.append("]")
+                i += 1
+        elif ch == "]" and in_class:
+            in_class = False
+            out.append(ch)
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
 
 
 def prefilter_expression(rule: Rule) -> str | None:
@@ -95,7 +127,7 @@ def prefilter_expression(rule: Rule) -> str | None:
     if rule.keyword_anywhere:
         return None
     source = rule.prefilter or _LOOKAROUND.sub("", _NAMED_GROUP.sub("(", rule.pattern))
-    return loosen(source)
+    return loosen(_explicit_whitespace(source))
 
 
 def _ctx(
@@ -104,15 +136,12 @@ def _ctx(
     provider: str | None,
     words: tuple[str, ...],
     value: str,
-    *,
-    max_len: int = 120,
     **kw: object,
 ) -> Rule:
     """A provider format that is not self-identifying: it needs one of ``words`` right before it
     (``DATADOG_API_KEY=…``, ``"twilio_auth_token": "…"``) or as the key of the field it sits in."""
     alt = "|".join(re.escape(w) for w in words)
     pattern = rf"(?i:{alt}){_ASSIGN}(?P<v>{value})"
-    longest = max(len(w) for w in words)
     # Words + an assignment: cheap for Hyperscan to compile (the value is left to the Python regex).
     prefilter = rf"(?:{alt})[\w.-]*[\"']?\s*[:=]"
     return Rule(
@@ -122,7 +151,6 @@ def _ctx(
         tuple(w.lower() for w in words),
         pattern,
         priority=PRIORITY_CONTEXT,
-        window=(0, longest + 48 + max_len),
         anchored=True,
         prefilter=prefilter,
         key_words=tuple(w.lower() for w in words),
@@ -156,7 +184,6 @@ RULES: tuple[Rule, ...] = (
         validator="aws-secret",
         min_entropy=4.0,
         priority=PRIORITY_CONTEXT,
-        window=(0, 270),
         anchored=True,
     ),
     _ctx(
@@ -181,7 +208,6 @@ RULES: tuple[Rule, ...] = (
         "aws",
         ("aws_session_token", "aws-session-token", "sessiontoken", "security_token", "x-amz-security-token"),
         r"[A-Za-z0-9/+]{100,1200}={0,2}",
-        max_len=1200,
         min_entropy=4.0,
     ),
     # ---------------------------------------------------------------- source hosting
@@ -937,7 +963,6 @@ RULES: tuple[Rule, ...] = (
         r"(?P<v>[^;\"'\s]{1,200})",
         priority=PRIORITY_STRUCTURED,
         min_entropy=0.0,
-        window=(0, 2400),
         anchored=True,
     ),
 )
@@ -988,7 +1013,6 @@ URI_RULE = Rule(
     r"://(?P<u>[^:/?#@\s\"'<>\\\[\]{}]{1,128}):(?P<v>[^@/?#\s\"'<>\\{}]{1,256})@(?=[A-Za-z0-9\[])",
     priority=PRIORITY_STRUCTURED,
     min_entropy=0.0,
-    window=(0, 400),
     anchored=True,
     prefilter=r"://[^:/?#@\s\"'<>\\\[\]{}]{1,128}:[^@/?#\s\"'<>\\{}]{1,256}@[A-Za-z0-9\[]",
 )
@@ -1001,53 +1025,46 @@ GENERIC_KINDS = {
     "private_key": ("generic-private-key", "PRIVATE_KEY"),
 }
 
-# Inline ``key = value`` / ``"key": "value"`` with a secret-sounding key. The regex starts at one of
-# these words; the full key name is completed and classified in code (``context.classify_key``) and
-# the value is gated by entropy and stopwords. A bare "key" is not a keyword: it only means a
-# credential in compounds ("api_key", "accessKey", "private-key"), so those are listed instead.
-_KEY_COMPOUND_HEADS = (
-    "api",
-    "access",
-    "app",
-    "subscription",
-    "license",
-    "service",
-    "master",
-    "signing",
-    "encryption",
-    "private",
-    "ssh",
+# Inline ``key = value`` / ``"key": "value"`` with a secret-sounding key. The regex is tried where
+# one of the base words occurs; the full key name is completed and classified in code
+# (``context.classify_key``) and the value is gated by entropy, stopwords and code shapes.
+_GENERIC_VALUE = (
+    r"(?:\"\s{0,3}:\s{0,3}\"(?P<v>[^\"\\\s]{6,200})\"|'\s{0,3}:\s{0,3}'(?P<v2>[^'\\\s]{6,200})'"
+    r"|[\"']?\s{0,3}(?:=|:=|=>|:)\s{0,3}[\"']?(?P<v3>[^\s\"'`&,;<>{}\[\]()\\]{6,200}))"
 )
-GENERIC_KEYWORDS: tuple[str, ...] = (
+# Every name context.classify_key() accepts contains one of these, so a raw JSON/form body whose
+# fields would be flagged by key context is also reported by may_match().
+GENERIC_BASE_WORDS = (
     "pass",
-    "pwd",
+    "pw",
     "secret",
     "token",
-    "credential",
+    "cred",
     "auth",
     "bearer",
     "mnemonic",
-    *(head + sep + "key" for head in _KEY_COMPOUND_HEADS for sep in ("", "_", "-", ".")),
+    "key",
+    "jwt",
+    "dsn",
+    "connstr",
+    "connectionstring",
+    "sessionid",
 )
-_GENERIC_VALUE = (
-    r"(?:\"\s{0,3}:\s{0,3}\"(?P<v>[^\"\\\s]{6,200})\"|'\s{0,3}:\s{0,3}'(?P<v2>[^'\\\s]{6,200})'"
-    r"|[\"']?\s{0,3}(?:=|:=|=>|:)\s{0,3}[\"']?(?P<v3>[^\s\"'&,;<>{}\[\]()\\]{6,200}))"
-)
-_GENERIC_ALT = "|".join(re.escape(k) for k in GENERIC_KEYWORDS)
+_GENERIC_ALT = "|".join(GENERIC_BASE_WORDS)
 GENERIC_RULE = Rule(
     "generic-key-value",
     "GENERIC_SECRET",
     None,
-    GENERIC_KEYWORDS,
+    # Positions are taken at these base words and the key is completed leftwards in code, so "key"
+    # also covers "api_key"/"accessKey"; classify_key() then rejects a bare "key" or "monkey".
+    GENERIC_BASE_WORDS,
     r"(?P<k>(?i:" + _GENERIC_ALT + r")(?=(?P<kt>[\w.-]{0,40}))(?P=kt))" + _GENERIC_VALUE,
     priority=PRIORITY_GENERIC,
     min_entropy=0.0,
-    window=(0, 300),
     anchored=True,
     tail=r"(?=(?P<kt>[\w.-]{0,40}))(?P=kt)" + _GENERIC_VALUE,
-    # "key" stands in for all the compounds: a 60-way alternation makes Hyperscan compile slowly.
     prefilter=(
-        r"(?:pass|pwd|secret|token|credential|auth|bearer|mnemonic|key)[\w.-]*[\"']?\s*[:=]>?\s*[\"']?"
+        r"(?:" + _GENERIC_ALT + r")[\w.-]*[\"']?\s*[:=]>?\s*[\"']?"
         r"[^\s\"'\\]{6}"
     ),
 )
