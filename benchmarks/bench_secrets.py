@@ -162,6 +162,24 @@ def main() -> None:
     field = _timeit(lambda: secrets.detect("Qx7-vLp2#rT9", key="password"), min_time)
     print(f"single field with key context: detect {field:.2f} µs")
 
+    # Adversarial bodies (~300 KB): keyword floods that would be quadratic without the guards.
+    floods = {
+        "eyJ" * 100_000: "JWT prefix flood",
+        "glpat-" * 60_000: "token prefix flood",
+        "-----BEGIN PRIVATE KEY-----" * 12_000: "key BEGIN lines, no END",
+        "password=" * 40_000: "key=value flood",
+        "DD_API_KEY=" * 30_000: "context word flood",
+        ("AKIA" + "A" * 16 + " ") * 15_000: "AWS key-id flood",
+        "PuTTY-User-Key-File-2: " * 13_000: "PuTTY header flood",
+    }
+    for text, label in floods.items():
+        t0 = time.perf_counter()
+        secrets.detect(text)
+        dt = time.perf_counter() - t0
+        print(
+            f"adversarial {label:26s} {len(text) / 1024:5.0f} KB: {dt * 1e3:7.1f} ms ({dt * 1e6 / (len(text) / 1024):6.1f} µs/KB)"
+        )
+
 
 if __name__ == "__main__":
     main()

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 
 class _Re2Keywords:
@@ -127,15 +127,7 @@ def compile_locator(expression: str) -> object:
     return re2.compile(expression.encode("latin-1"), options)
 
 
-def locate(locator: object, ascii_text: str) -> list[int]:
-    """Every position where ``locator`` has a match starting (overlapping), for an ASCII text."""
-    data = ascii_text.encode("ascii")
-    out: list[int] = []
-    pos = 0
-    search = locator.search  # type: ignore[attr-defined]
-    while True:
-        m = search(data, pos)
-        if m is None:
-            return out
-        out.append(m.start())
-        pos = m.start() + 1
+def locate(locator: object, ascii_text: str) -> Iterator[int]:
+    """Start positions of the locator's non-overlapping matches in an ASCII text, lazily."""
+    for m in locator.finditer(ascii_text.encode("ascii")):  # type: ignore[attr-defined]
+        yield m.start()
