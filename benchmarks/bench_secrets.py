@@ -176,9 +176,8 @@ def main() -> None:
         t0 = time.perf_counter()
         secrets.detect(text)
         dt = time.perf_counter() - t0
-        print(
-            f"adversarial {label:26s} {len(text) / 1024:5.0f} KB: {dt * 1e3:7.1f} ms ({dt * 1e6 / (len(text) / 1024):6.1f} µs/KB)"
-        )
+        kb = len(text) / 1024
+        print(f"adversarial {label:26s} {kb:5.0f} KB: {dt * 1e3:7.1f} ms ({dt * 1e6 / kb:6.1f} µs/KB)")
 
 
 if __name__ == "__main__":
