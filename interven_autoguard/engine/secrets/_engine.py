@@ -273,13 +273,13 @@ def _scan_near(c: _Compiled, i: int, text: str, lower: str, cands: list[_Candida
 
 
 def _try_anchored(c: _Compiled, i: int, text: str, pos: int, kw_len: int, cands: list[_Candidate]) -> int:
-    """One attempt at ``pos``; returns its cost in characters for the work budget (at least 32, so
+    """One attempt at ``pos``; returns its cost in characters for the work budget (at least 64, so
     that a flood of tiny candidates is bounded too)."""
     tail = c.tails[i]
     if tail is not None:  # the generic rule: classify the field name before anything else
         m = tail.match(text, pos + kw_len)
         if m is None:
-            return 32
+            return 64
         k0 = pos
         floor = max(0, pos - 80)
         while k0 > floor and text[k0 - 1] in _KEY_CHARS:
@@ -288,12 +288,12 @@ def _try_anchored(c: _Compiled, i: int, text: str, pos: int, kw_len: int, cands:
         if kind is not None:
             start, end = _value_span(m)
             _consider_generic_value(text, kind, start, end, cands)
-        return max(32, m.end() - pos)
+        return max(64, m.end() - pos)
     m = c.regexes[i].match(text, pos)
     if m is None:
-        return 32
+        return 64
     _consider(c, i, text, m, cands)
-    return max(32, m.end() - pos)
+    return max(64, m.end() - pos)
 
 
 def _value_span(m: re.Match[str]) -> tuple[int, int]:
