@@ -196,7 +196,7 @@ def wait_for_fast_prefilter(timeout: float = 10.0) -> str:
 
 
 def may_match(text: str) -> bool:
-    if not text:
+    if not text or not isinstance(text, str):
         return False
     return compiled().prefilter.any(text)
 
@@ -204,7 +204,7 @@ def may_match(text: str) -> bool:
 def key_is_sensitive(key: str) -> bool:
     """Whether ``detect(value, key=key)`` can report something that ``detect(value)`` would not:
     the name announces a credential (``password``, ``X-Api-Key``) or a provider (``DD_API_KEY``)."""
-    if not key:
+    if not key or not isinstance(key, str):
         return False
     return classify_key(key) is not None or bool(compiled().rules_for_key(key.lower()[:200]))
 
@@ -212,6 +212,8 @@ def key_is_sensitive(key: str) -> bool:
 def detect(text: str, key: str | None = None) -> list[Hit]:
     if not isinstance(text, str) or not text:
         return []
+    if not isinstance(key, str):  # e.g. an array index from a JSON path: no name, no context
+        key = None
     c = compiled()
     cands: list[_Candidate] = []
     _scan_keywords(c, text, cands)
