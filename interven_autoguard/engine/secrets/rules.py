@@ -881,6 +881,18 @@ RULES: tuple[Rule, ...] = (
         priority=PRIORITY_CONTEXT,
         keyword_anywhere=True,
     ),
+    # An account SID is an identifier, not a secret (low severity), but it names the provider of
+    # the "AC…:token" pair in a Basic header, which is what the binding rule needs.
+    _r(
+        "twilio-account-sid",
+        "TWILIO_ACCOUNT_SID",
+        "twilio",
+        "twilio",
+        r"AC[0-9a-f]{32}",
+        priority=PRIORITY_CONTEXT,
+        keyword_anywhere=True,
+        severity=0.4,
+    ),
     _ctx(
         "twilio-auth-token",
         "TWILIO_KEY",
