@@ -10,7 +10,6 @@ where a match can start (an RE2 "locator", or the keyword's occurrences). See
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from bisect import bisect_left
@@ -170,7 +169,7 @@ def compiled() -> _Compiled:
             c = _compiled
             if c is None:
                 c = _compiled = _Compiled()
-                if os.environ.get("INTERVEN_SECRETS_PREFILTER", "").lower() != "re2":
+                if _prefilter.hyperscan_wanted():
                     threading.Thread(
                         target=_upgrade_prefilter, args=(c,), name="secrets-prefilter", daemon=True
                     ).start()
@@ -184,7 +183,7 @@ def _upgrade_prefilter(c: _Compiled) -> None:
 
 
 def wait_for_fast_prefilter(timeout: float = 10.0) -> str:
-    """Benchmarks/tests: block until the background Hyperscan build (if any) is done; the back-end name."""
+    """Block until the background Hyperscan build (if enabled) is done; returns the back-end name."""
     c = compiled()
     for t in threading.enumerate():
         if t.name == "secrets-prefilter":
