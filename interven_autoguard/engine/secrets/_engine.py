@@ -1,4 +1,4 @@
-"""Matching machinery: keyword prefilter (Aho-Corasick), per-rule regexes, gates, overlap resolution.
+"""Matching machinery: prefilter (RE2 Set or Hyperscan), per-rule regexes, gates, overlap resolution.
 
 Why this shape: every outbound request passes through here, so the common case (no credential in the
 text) must cost one C-level pass: the prefilter (``_prefilter``: RE2 Set or Hyperscan) reports which
