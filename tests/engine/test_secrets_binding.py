@@ -107,8 +107,9 @@ def test_detect_auth_value_basic_with_stripe_key_as_user() -> None:
     assert [h.provider for h in secrets.detect_auth_value(value)] == ["stripe"]
 
 
-def test_detect_auth_value_context_formats_without_their_word() -> None:
-    sid = "SK" + r(HEX, 32)
+@pytest.mark.parametrize("sid_prefix", ["SK", "AC"])
+def test_detect_auth_value_context_formats_without_their_word(sid_prefix: str) -> None:
+    sid = sid_prefix + r(HEX, 32)
     value = "Basic " + base64.b64encode(f"{sid}:{r(HEX, 32)}".encode()).decode()
     assert [h.provider for h in secrets.detect_auth_value(value)] == ["twilio"]
 

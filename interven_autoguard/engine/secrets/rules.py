@@ -39,6 +39,9 @@ class Rule:
     # A necessary condition for a match (RE2/Hyperscan syntax, case-insensitive) for the prefilter.
     # Default: the pattern itself, loosened (see ``prefilter_expression``).
     prefilter: str | None = None
+    # Anchored rules: where a match can start, for the RE2 locator (default: ``prefilter``). Must
+    # end before the value so that non-overlapping matches never hide a later key.
+    locator: str | None = None
     # The keyword is context somewhere in the text ("twilio"), not part of the match: the prefilter
     # can only test for the keyword.
     keyword_anywhere: bool = False
@@ -130,6 +133,12 @@ def prefilter_expression(rule: Rule) -> str | None:
     return loosen(_explicit_whitespace(source))
 
 
+def locator_expression(rule: Rule) -> str:
+    """Bounded (not loosened), so RE2 confirms each candidate start in constant time; it stops at
+    the assignment, so iterating non-overlapping matches cannot skip a later key's start."""
+    return _explicit_whitespace(rule.locator or rule.prefilter or "")
+
+
 def _ctx(
     id: str,
     type: str,
@@ -142,8 +151,9 @@ def _ctx(
     (``DATADOG_API_KEY=…``, ``"twilio_auth_token": "…"``) or as the key of the field it sits in."""
     alt = "|".join(re.escape(w) for w in words)
     pattern = rf"(?i:{alt}){_ASSIGN}(?P<v>{value})"
-    # Words + an assignment: cheap for Hyperscan to compile (the value is left to the Python regex).
-    prefilter = rf"(?:{alt})[\w.-]*[\"']?\s*[:=]"
+    # Words + an assignment (the value is left to the Python regex). Bounded, so that the RE2 locator
+    # built from it confirms a match in O(1); the Set/Hyperscan copy is loosened (``loosen``).
+    prefilter = rf"(?:{alt})[\w.-]{{0,30}}[\"']?\s{{0,3}}[:=]"
     return Rule(
         id,
         type,
@@ -159,6 +169,9 @@ def _ctx(
     )
 
 
+# A key block's body stops at the next "-----" (its END line, or another BEGIN): a text of many
+# BEGIN lines without END costs linear time, not (lines × 16000).
+_KEY_BODY = r"(?:[^-]|-(?!----))"
 _B62 = "[0-9A-Za-z]"
 _B64U = "[0-9A-Za-z_-]"
 _HEX32 = "[0-9a-fA-F]{32}"
@@ -174,13 +187,17 @@ RULES: tuple[Rule, ...] = (
         r"(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}",
         min_entropy=2.8,
     ),
-    # A 40-char secret within a couple of hundred characters after an access key id.
+    # A 40-char secret within the next dozen tokens after an access key id. The gap is walked token by
+    # token (a run of key characters or of other characters, taken atomically), so an attempt costs
+    # O(gap) rather than O(gap × 40).
     _r(
         "aws-secret-near-key-id",
         "AWS_SECRET_KEY",
         "aws",
         ("akia", "asia"),
-        r"(?:AKIA|ASIA)[A-Z2-7]{16}[\s\S]{1,200}?(?<![A-Za-z0-9/+=])(?P<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
+        r"(?:AKIA|ASIA)[A-Z2-7]{16}(?:(?=(?P<t>[A-Za-z0-9/+=]{1,200}|[^A-Za-z0-9/+=]{1,200}))(?P=t)){1,12}?"
+        r"(?<![A-Za-z0-9/+=])(?P<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
+        prefilter=r"(?:AKIA|ASIA)[A-Z2-7]{16}",
         validator="aws-secret",
         min_entropy=4.0,
         priority=PRIORITY_CONTEXT,
@@ -750,7 +767,7 @@ RULES: tuple[Rule, ...] = (
         "PYPI_TOKEN",
         "pypi",
         ("pypi-ageichlwas5vcmc", "pypi-agenzgvzdc5wexbplm9yzw"),
-        rf"pypi-Ag(?:EIcHlwaS5vcmc|ENdGVzdC5weXBpLm9yZw){_B64U}{{50,}}",
+        rf"pypi-Ag(?:EIcHlwaS5vcmc|ENdGVzdC5weXBpLm9yZw){_B64U}{{50,400}}",
     ),
     _r("rubygems-api-key", "RUBYGEMS_TOKEN", "rubygems", "rubygems_", r"rubygems_[a-f0-9]{48}"),
     _r("clojars-token", "CLOJARS_TOKEN", "clojars", "clojars_", r"CLOJARS_[a-z0-9]{60}"),
@@ -864,6 +881,18 @@ RULES: tuple[Rule, ...] = (
         priority=PRIORITY_CONTEXT,
         keyword_anywhere=True,
     ),
+    # An account SID is an identifier, not a secret (low severity), but it names the provider of
+    # the "AC…:token" pair in a Basic header, which is what the binding rule needs.
+    _r(
+        "twilio-account-sid",
+        "TWILIO_ACCOUNT_SID",
+        "twilio",
+        "twilio",
+        r"AC[0-9a-f]{32}",
+        priority=PRIORITY_CONTEXT,
+        keyword_anywhere=True,
+        severity=0.4,
+    ),
     _ctx(
         "twilio-auth-token",
         "TWILIO_KEY",
@@ -888,7 +917,7 @@ RULES: tuple[Rule, ...] = (
         "PRIVATE_KEY",
         None,
         "private key",
-        r"-----BEGIN (?:RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----[\s\S]{64,16000}?"
+        r"-----BEGIN (?:RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----" + _KEY_BODY + r"{64,16000}?"
         r"-----END (?:RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----",
         validator="private-key",
         priority=PRIORITY_STRUCTURED,
@@ -900,7 +929,7 @@ RULES: tuple[Rule, ...] = (
         "PRIVATE_KEY",
         None,
         "openssh private key",
-        r"-----BEGIN OPENSSH PRIVATE KEY-----[\s\S]{64,16000}?-----END OPENSSH PRIVATE KEY-----",
+        r"-----BEGIN OPENSSH PRIVATE KEY-----" + _KEY_BODY + r"{64,16000}?-----END OPENSSH PRIVATE KEY-----",
         validator="private-key",
         priority=PRIORITY_STRUCTURED,
         check_placeholder=False,
@@ -911,7 +940,9 @@ RULES: tuple[Rule, ...] = (
         "PRIVATE_KEY",
         None,
         "pgp private key block",
-        r"-----BEGIN PGP PRIVATE KEY BLOCK-----[\s\S]{64,32000}?-----END PGP PRIVATE KEY BLOCK-----",
+        r"-----BEGIN PGP PRIVATE KEY BLOCK-----"
+        + _KEY_BODY
+        + r"{64,32000}?-----END PGP PRIVATE KEY BLOCK-----",
         validator="private-key",
         priority=PRIORITY_STRUCTURED,
         check_placeholder=False,
@@ -922,7 +953,8 @@ RULES: tuple[Rule, ...] = (
         "PRIVATE_KEY",
         None,
         "putty-user-key-file-",
-        r"PuTTY-User-Key-File-\d: [\s\S]{20,16000}?Private-MAC: [0-9a-f]{40,64}",
+        # line by line, bounded: linear even on a text of header lines with no MAC
+        r"PuTTY-User-Key-File-\d: [^\n]{0,200}\n(?:[^\n]{0,400}\n){1,400}?Private-MAC: [0-9a-f]{40,64}",
         validator="putty-key",
         priority=PRIORITY_STRUCTURED,
         check_placeholder=False,
@@ -1014,6 +1046,7 @@ URI_RULE = Rule(
     priority=PRIORITY_STRUCTURED,
     min_entropy=0.0,
     anchored=True,
+    boundary="none",  # "://" always follows the scheme's letters
     prefilter=r"://[^:/?#@\s\"'<>\\\[\]{}]{1,128}:[^@/?#\s\"'<>\\{}]{1,256}@[A-Za-z0-9\[]",
 )
 
@@ -1063,8 +1096,9 @@ GENERIC_RULE = Rule(
     min_entropy=0.0,
     anchored=True,
     tail=r"(?=(?P<kt>[\w.-]{0,40}))(?P=kt)" + _GENERIC_VALUE,
+    locator=r"(?:" + _GENERIC_ALT + r")[\w.-]{0,40}[\"']?\s{0,3}[:=]",
     prefilter=(
-        r"(?:" + _GENERIC_ALT + r")[\w.-]*[\"']?\s*[:=]>?\s*[\"']?"
+        r"(?:" + _GENERIC_ALT + r")[\w.-]{0,40}[\"']?\s{0,3}[:=]>?\s{0,3}[\"']?"
         r"[^\s\"'\\]{6}"
     ),
 )
