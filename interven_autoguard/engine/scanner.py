@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import threading
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +50,23 @@ _DECODE_BUDGET = 64 * 1024
 def _assess(url: str, private_network: str) -> DestinationAssessment:
     """Agents call the same endpoints over and over; the assessment is immutable, so reuse it."""
     return destinations.assess(url, private_network=private_network)
+
+
+@functools.lru_cache(maxsize=1024)
+def _key_is_sensitive(name: str) -> bool:
+    return secrets.key_is_sensitive(name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _binding_mismatch(value: str, host: str) -> bool:
+    """Whether an auth header value carries a provider credential not bound to ``host``.
+
+    Cached: an agent sends the same key to the same API on every call.
+    """
+    return any(
+        hit.provider and not secrets.host_allowed_for_provider(hit.provider, host)
+        for hit in secrets.detect_auth_value(value)
+    )
 
 
 def placeholder(finding_type: str) -> str:
@@ -186,7 +202,7 @@ class LocalScanner:
         if not isinstance(url, str):
             raise TypeError(f"url must be a string, not {type(url).__name__}")
         header_items = _header_items(headers)
-        trace_id = uuid.uuid4().hex
+        trace_id = os.urandom(16).hex()
         try:
             response = self._scan(method.upper(), url, header_items, body, agent_id, trace_id)
         except Exception as exc:  # an engine bug must not let a request through uninspected
@@ -252,6 +268,9 @@ class LocalScanner:
     ) -> ScanResponse:
         policy = self.policy
         dest = _assess(url, policy.private_network)
+        quick = self._quick_allow(method, url, dest, header_items, body, agent_id, trace_id)
+        if quick is not None:
+            return quick
         parts = _split_url(url)
         findings: list[Finding] = []
         too_large = not_inspectable = False
@@ -364,6 +383,75 @@ class LocalScanner:
             _with_redacted(f, (f.location, f.start, f.end, f.type) in marked) for f in verdict.findings
         ] + [_with_redacted(f, False) for f in verdict.allowed_findings]
         return response
+
+    def _quick_allow(
+        self,
+        method: str,
+        url: str,
+        dest: DestinationAssessment,
+        header_items: list[tuple[str, str]],
+        body: Any,
+        agent_id: str | None,
+        trace_id: str,
+    ) -> ScanResponse | None:
+        """The common case in one pass: nothing in URL, headers or body could match anything.
+
+        Every detector's triage promises "False ⇒ no hit in any substring", so one triage over the
+        URL, the scannable header values and the raw body text (joined) is exact. Anything that
+        needs a closer look (a credential header, a sensitive header name, a compressed or
+        structured body, something decodable) returns None and takes the full pipeline.
+        """
+        if dest.userinfo or isinstance(body, (dict, list, tuple)):
+            return None
+        pieces = [url]
+        content_type = None
+        for name, value in header_items:
+            lower = name.lower()
+            if lower in _FRAMING_HEADERS:
+                if lower == "content-encoding" and value.strip().lower() not in ("", "identity"):
+                    return None
+                if lower == "content-type":
+                    content_type = value
+                continue
+            if lower in secrets.AUTH_HEADERS or lower == "cookie":
+                if _binding_mismatch(value, dest.host):
+                    return None
+                continue
+            if _key_is_sensitive(lower):
+                return None
+            pieces.append(value)
+        body_size = _body_size(body)
+        if body_size > self.policy.max_body_bytes:
+            return None
+        if body is not None:
+            text = raw_text(body, content_type, None)
+            if text is None:
+                return None
+            pieces.append(text)
+        joined = "\n".join(pieces)
+        if secrets.may_match(joined) or pii.may_match(joined) or decoding.needs_views(joined):
+            return None
+        parts = _split_url(url)
+        ctx = RequestContext(
+            method=method,
+            url=url,
+            scheme=dest.scheme,
+            host=dest.host,
+            port=dest.port,
+            path=parts.path if parts else "",
+            agent_id=agent_id,
+            body_size=body_size,
+        )
+        verdict = self.policy.evaluate(ctx, [], dest)
+        return ScanResponse(
+            decision=Decision(verdict.decision),
+            reason_codes=list(verdict.reason_codes),
+            risk_score=round(verdict.risk_score, 3),
+            risk_band=RiskBand.for_score(verdict.risk_score),
+            trace_id=trace_id,
+            policy_version=self.policy.version,
+            matched_rules=list(verdict.matched_rules),
+        )
 
     def _scan_fields(
         self,
@@ -487,7 +575,7 @@ class LocalScanner:
                 self._approvals = default_store()
             return self._approvals
 
-    def _create_approval(  # noqa: PLR0913
+    def _create_approval(
         self,
         method: str,
         url: str,
