@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import functools
 import hashlib
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
@@ -34,6 +36,10 @@ _INTERNAL: ContextVar[bool] = ContextVar("interven_autoguard_internal_call", def
 _HOP: ContextVar[tuple[str, str] | None] = ContextVar("interven_autoguard_hop", default=None)
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 UNAVAILABLE = "unavailable"  # the scanner cannot resolve approvals: fail closed
+# How long a refused approval (denied, expired, unresolvable) is remembered for the exact same
+# request, so a retry loop around the call does not ask a human again and again.
+REFUSAL_MEMORY_SECONDS = 60.0
+_REFUSALS_KEPT = 1024
 
 
 @contextlib.contextmanager
@@ -68,24 +74,19 @@ def request_hash(
 ) -> str:
     """SHA-256 (hex) of the exact request: binds an approval to the very request that was approved.
 
-    Every field is length-prefixed so no two different requests share an encoding; header names
-    are lower-cased and sorted, values stripped, the body hashed byte for byte.
+    Method, URL, headers (names lower-cased, sorted; values stripped; one ``name:value`` per line)
+    and the exact body bytes, each block length-prefixed so no two requests share an encoding.
     """
-    digest = hashlib.sha256()
-
-    def field(raw: bytes) -> None:
-        digest.update(len(raw).to_bytes(8, "big"))
-        digest.update(raw)
-
-    field(method.upper().encode("ascii", "replace"))
-    field(url.encode("utf-8", "surrogatepass"))
-    canonical = sorted((str(k).strip().lower(), str(v).strip()) for k, v in (headers or {}).items())
-    field(str(len(canonical)).encode("ascii"))
-    for name, value in canonical:
-        field(name.encode("utf-8", "surrogatepass"))
-        field(value.encode("utf-8", "surrogatepass"))
-    field(b"\x00" if body is None else b"\x01" + body)
-    return digest.hexdigest()
+    lines = [f"{k.strip().lower()}:{v.strip()}" for k, v in (headers or {}).items()]
+    lines.sort()
+    canonical = "\n".join(lines).encode("utf-8", "surrogatepass")
+    blocks = (
+        method.upper().encode("ascii", "replace"),
+        url.encode("utf-8", "surrogatepass"),
+        canonical,
+        b"\x00" if body is None else b"\x01" + body,
+    )
+    return hashlib.sha256(b"".join(len(b).to_bytes(8, "big") + b for b in blocks)).hexdigest()
 
 
 def _fallback_redact_url(url: str) -> str:
@@ -104,21 +105,21 @@ def _fallback_redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
-def _engine_redactor() -> Callable[[str], str]:
-    try:
-        from ..engine.destinations import redact_url as engine_redact_url
-    except ImportError:
-        return _fallback_redact_url
-    return engine_redact_url  # type: ignore[no-any-return]
+def _strict_redactor() -> Callable[[str], str]:
+    # telemetry.redact_url replaces every query value (an SSN in ?q= must not reach an exception
+    # message or a log line); engine.destinations.redact_url only redacts credential-looking names.
+    strict = getattr(telemetry, "redact_url", None)
+    return strict if callable(strict) else _fallback_redact_url
 
 
 _redactor: Callable[[str], str] | None = None
 
 
 def redact_url(url: str) -> str:
+    """``url`` fit for spans, exception messages and logs: no userinfo, no query values, no fragment."""
     global _redactor
     if _redactor is None:
-        _redactor = _engine_redactor()
+        _redactor = _strict_redactor()
     try:
         return _redactor(url)
     except Exception:  # a redaction bug must never leak the raw URL or break the call
@@ -137,12 +138,22 @@ class Rewrite:
 class Hop:
     """One guarded hop, handed to the adapter by ``Guard.hop`` / ``Guard.ahop``."""
 
-    __slots__ = ("body", "rewrite", "span")
+    __slots__ = ("_blocked", "body", "rewrite", "span")
 
-    def __init__(self, span: telemetry.DecisionSpan, rewrite: Rewrite | None, body: Captured) -> None:
+    def __init__(self, span: telemetry.DecisionSpan, rewrite: Rewrite | None, body: Captured,
+                 blocked: Callable[[str], RequestBlocked]) -> None:
         self.span = span
         self.rewrite = rewrite
         self.body = body
+        self._blocked = blocked
+
+    def rewrite_failed(self, exc: BaseException) -> RequestBlocked:
+        """The sanitized request could not be put into the library's request object: the error to
+        raise instead of sending the original (fail closed)."""
+        self.span.record_error(exc)
+        log.warning("interven-autoguard: could not apply the sanitized request (%s); blocked",
+                    type(exc).__name__)
+        return self._blocked(f"sanitization could not be applied: {type(exc).__name__}")
 
     def enter(self, method: str, url: str) -> Token[tuple[str, str] | None]:
         """Mark ``(method, url)`` as scanned while the original send runs (lower layers skip it)."""
@@ -173,6 +184,7 @@ class _Call:
     headers: dict[str, str]
     body: Captured
     digest: str
+    scan_seconds: float | None = None
 
 
 class Guard:
@@ -182,7 +194,13 @@ class Guard:
         self.settings = settings
         self.scanner = scanner
         self.body_limit = int(settings.extra.get("max_body_bytes", DEFAULT_LIMIT))
+        self.refusal_memory = float(settings.extra.get("refusal_memory_seconds", REFUSAL_MEMORY_SECONDS))
         self._exclude = tuple(settings.exclude_hosts)
+        # OTLP endpoints of this process: an exporter running outside OpenTelemetry's suppress
+        # context must not recurse into the guard (read once, at install: configure tracing first).
+        endpoints = getattr(telemetry, "exporter_endpoints", None)
+        self._exporters: frozenset[tuple[str, int]] = endpoints() if callable(endpoints) else frozenset()
+        self._refusals: dict[str, tuple[float, ScanResponse, str]] = {}  # request hash -> refusal
 
     def __repr__(self) -> str:
         return f"Guard(mode={self.settings.mode!r}, scanner={self.scanner.name!r})"
@@ -196,15 +214,19 @@ class Guard:
         active = _HOP.get()
         if active is not None and active == hop_key(method, url):
             return False
-        if self._exclude and self._excluded(url):
+        if (self._exclude or self._exporters) and self._excluded(url):
             return False
         return not telemetry.instrumentation_suppressed()
 
     def _excluded(self, url: str) -> bool:
         try:
-            host = (urlsplit(url).hostname or "").lower()
+            parts = urlsplit(url)
+            host = (parts.hostname or "").lower()
+            port = parts.port or DEFAULT_PORTS.get(parts.scheme.lower())
         except ValueError:
             return False
+        if (host, port) in self._exporters:
+            return True
         return any(fnmatch.fnmatchcase(host, pattern) for pattern in self._exclude)
 
     # ---------------------------------------------------------------- sync hop
@@ -218,6 +240,7 @@ class Guard:
         SANITIZE. Errors raised while sending are recorded on the span and re-raised."""
         call = self._call(library, method, url, headers, body)
         with telemetry.guard_span(call.method, call.redacted, layer=layer, scanner=self.scanner.name) as span:
+            self._refuse_again(span, call)
             response = self._scan(span, call)
             if response is None:
                 rewrite = None
@@ -225,7 +248,7 @@ class Guard:
                 rewrite = self._after_approval(span, call, response, self._wait(span, call, response))
             else:
                 rewrite = self._settle(span, call, response)
-            hop = Hop(span, rewrite, body)
+            hop = Hop(span, rewrite, body, functools.partial(self._rewrite_blocked, call))
             try:
                 yield hop
             except BaseException as exc:
@@ -241,6 +264,7 @@ class Guard:
         """``hop`` for event loops: an approval is awaited, never blocking the loop."""
         call = self._call(library, method, url, headers, body)
         with telemetry.guard_span(call.method, call.redacted, layer=layer, scanner=self.scanner.name) as span:
+            self._refuse_again(span, call)
             response = await self._ascan(span, call)
             if response is None:
                 rewrite = None
@@ -249,7 +273,7 @@ class Guard:
                 rewrite = self._after_approval(span, call, response, state)
             else:
                 rewrite = self._settle(span, call, response)
-            hop = Hop(span, rewrite, body)
+            hop = Hop(span, rewrite, body, functools.partial(self._rewrite_blocked, call))
             try:
                 yield hop
             except BaseException as exc:
@@ -273,21 +297,30 @@ class Guard:
         """The scanner's response; None when the request goes out unexamined (fail-open/monitor)."""
         if not call.body.complete:
             return self._too_large()
+        started = time.perf_counter()
         try:
-            return self.scanner.scan(**self._scan_kwargs(call))
+            response = self.scanner.scan(**self._scan_kwargs(call))
         except Exception as exc:
+            call.scan_seconds = time.perf_counter() - started
             return self._scanner_failed(span, call, exc)
+        call.scan_seconds = time.perf_counter() - started
+        return response
 
     async def _ascan(self, span: telemetry.DecisionSpan, call: _Call) -> ScanResponse | None:
         if not call.body.complete:
             return self._too_large()
         ascan = getattr(self.scanner, "ascan", None)  # a scanner doing network I/O may offer one
+        started = time.perf_counter()
         try:
             if ascan is not None:
-                return await ascan(**self._scan_kwargs(call))  # type: ignore[no-any-return]
-            return self.scanner.scan(**self._scan_kwargs(call))
+                response: ScanResponse = await ascan(**self._scan_kwargs(call))
+            else:
+                response = self.scanner.scan(**self._scan_kwargs(call))
         except Exception as exc:
+            call.scan_seconds = time.perf_counter() - started
             return self._scanner_failed(span, call, exc)
+        call.scan_seconds = time.perf_counter() - started
+        return response
 
     def _too_large(self) -> ScanResponse:
         # The unread rest of a stream cannot be judged: fail closed, as the engine does for bodies.
@@ -303,11 +336,11 @@ class Guard:
             log.warning("interven-autoguard: scanner failed (%s) on %s %s; sent anyway (%s)",
                         type(exc).__name__, call.method, call.redacted,
                         "monitor mode" if mode == "monitor" else "fail_open")
-            span.record_decision(failure, mode=mode, enforced=Decision.ALLOW.value)
+            _record(span, call, failure, mode, Decision.ALLOW.value)
             return None
         log.warning("interven-autoguard: scanner failed (%s) on %s %s; blocked (fail closed)",
                     type(exc).__name__, call.method, call.redacted)
-        span.record_decision(failure, mode=mode, enforced=Decision.DENY.value)
+        _record(span, call, failure, mode, Decision.DENY.value)
         raise self._blocked(call, failure, note=f"scanner error {type(exc).__name__}") from None
 
     def _must_wait(self, response: ScanResponse) -> bool:
@@ -318,12 +351,12 @@ class Guard:
         mode = self.settings.mode
         decision = _decision(response)
         if mode == "monitor" or decision is Decision.ALLOW:
-            span.record_decision(response, mode=mode, enforced=Decision.ALLOW.value)
+            _record(span, call, response, mode, Decision.ALLOW.value)
             return None
         if decision is Decision.SANITIZE:
-            span.record_decision(response, mode=mode, enforced=Decision.SANITIZE.value)
+            _record(span, call, response, mode, Decision.SANITIZE.value)
             return self._rewrite(call, response)
-        span.record_decision(response, mode=mode, enforced=Decision.DENY.value)
+        _record(span, call, response, mode, Decision.DENY.value)
         raise self._blocked(call, response)
 
     def _rewrite(self, call: _Call, response: ScanResponse) -> Rewrite:
@@ -377,10 +410,45 @@ class Guard:
                         state: str) -> None:
         if state == APPROVED:
             # A human approved this exact request (bound by its hash): it goes out unchanged.
-            span.record_decision(response, mode=self.settings.mode, enforced=Decision.ALLOW.value)
+            _record(span, call, response, self.settings.mode, Decision.ALLOW.value)
             return None
-        span.record_decision(response, mode=self.settings.mode, enforced=Decision.DENY.value)
+        _record(span, call, response, self.settings.mode, Decision.DENY.value)
+        self._remember_refusal(call, response, state)
         raise self._blocked(call, response, note=f"approval {state}")
+
+    def _remember_refusal(self, call: _Call, response: ScanResponse, state: str) -> None:
+        if self.refusal_memory <= 0:
+            return
+        now = time.monotonic()
+        if len(self._refusals) >= _REFUSALS_KEPT:
+            # No lock (a lock held at fork time would hang the child): snapshots, tolerant pops.
+            for digest, (until, _, _) in list(self._refusals.items()):
+                if until <= now:
+                    self._refusals.pop(digest, None)
+            for digest in list(self._refusals)[: max(0, len(self._refusals) - _REFUSALS_KEPT + 1)]:
+                self._refusals.pop(digest, None)
+        self._refusals[call.digest] = (now + self.refusal_memory, response, state)
+
+    def _refuse_again(self, span: telemetry.DecisionSpan, call: _Call) -> None:
+        """The exact same request was refused a moment ago (an SDK or tenacity retrying it): block
+        it again without a new scan or a new approval request."""
+        if not self._refusals:
+            return
+        refusal = self._refusals.get(call.digest)
+        if refusal is None:
+            return
+        until, response, state = refusal
+        if until <= time.monotonic():
+            self._refusals.pop(call.digest, None)
+            return
+        span.approval_event(state, response.approval_id)
+        _record(span, call, response, self.settings.mode, Decision.DENY.value)
+        raise self._blocked(call, response, note=f"approval {state}, remembered")
+
+    def _rewrite_blocked(self, call: _Call, note: str) -> RequestBlocked:
+        failure = ScanResponse(decision=Decision.DENY, reason_codes=[ReasonCode.SCANNER_ERROR],
+                               scanner=self.scanner.name)
+        return self._blocked(call, failure, note=note)
 
     def _blocked(self, call: _Call, response: ScanResponse, *, note: str = "") -> RequestBlocked:
         cls = blocked_error(call.library)
@@ -396,6 +464,11 @@ class Guard:
             message += f" trace_id={response.trace_id}"
         return cls(message, decision=decision, reason_codes=codes, trace_id=response.trace_id,
                    method=call.method, url=call.redacted, approval_id=response.approval_id)
+
+
+def _record(span: telemetry.DecisionSpan, call: _Call, response: ScanResponse, mode: str,
+            enforced: str) -> None:
+    span.record_decision(response, mode=mode, enforced=enforced, latency_s=call.scan_seconds)
 
 
 def _decision(response: ScanResponse) -> Decision:

@@ -69,5 +69,8 @@ async def _connect(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: d
     async with guard.ahop(library=LIBRARY, layer=LIBRARY, method=req.method, url=url,
                           headers=hdrs.to_dict(req.headers.items()), body=captured) as hop:
         if hop.rewrite is not None:
-            await _apply(req, hop.rewrite)
+            try:
+                await _apply(req, hop.rewrite)
+            except Exception as exc:
+                raise hop.rewrite_failed(exc) from None
         return await wrapped(*args, **kwargs)

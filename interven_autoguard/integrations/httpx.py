@@ -133,7 +133,10 @@ def _handle(library: str, lib: ModuleType, wrapped: Any, instance: Any,
     with guard.hop(library=library, layer=library, method=request.method, url=url,
                    headers=hdrs.to_dict(request.headers.raw), body=captured) as hop:
         if hop.rewrite is not None:
-            _apply(request, lib, hop.rewrite, stream)
+            try:
+                _apply(request, lib, hop.rewrite, stream)
+            except Exception as exc:
+                raise hop.rewrite_failed(exc) from None
         elif stream is not request.stream:
             request.stream = stream
         response = wrapped(*args, **kwargs)
@@ -154,7 +157,10 @@ def _async_wrapper(library: str, lib: ModuleType) -> Any:
         async with guard.ahop(library=library, layer=library, method=request.method, url=url,
                               headers=hdrs.to_dict(request.headers.raw), body=captured) as hop:
             if hop.rewrite is not None:
-                _apply(request, lib, hop.rewrite, stream)
+                try:
+                    _apply(request, lib, hop.rewrite, stream)
+                except Exception as exc:
+                    raise hop.rewrite_failed(exc) from None
             elif stream is not request.stream:
                 request.stream = stream
             response = await wrapped(*args, **kwargs)

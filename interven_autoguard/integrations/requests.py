@@ -36,11 +36,14 @@ def _send(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, 
                    headers=hdrs.to_dict(request.headers), body=captured) as hop:
         rewrite = hop.rewrite
         if rewrite is not None:
-            from requests.structures import CaseInsensitiveDict
+            try:
+                from requests.structures import CaseInsensitiveDict
 
-            request.url = rewrite.url
-            request.headers = CaseInsensitiveDict(rewrite.headers)
-            request.body = captured.replay if rewrite.body is None else rewrite.body
+                request.url = rewrite.url
+                request.headers = CaseInsensitiveDict(rewrite.headers)
+                request.body = captured.replay if rewrite.body is None else rewrite.body
+            except Exception as exc:
+                raise hop.rewrite_failed(exc) from None
         elif captured.replay is not request.body:
             request.body = captured.replay
         token = hop.enter(request.method or method, request.url)

@@ -47,44 +47,60 @@ def target_of(original_target: str, url: str) -> str:
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
+def _argument(args: tuple[Any, ...], kwargs: dict[str, Any], index: int, name: str, default: Any) -> Any:
+    """One argument of ``urlopen(method, url, body, headers, ...)`` without binding the signature."""
+    if name in kwargs:
+        return kwargs[name]
+    return args[index] if len(args) > index else default
+
+
 def _urlopen(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     guard = active_guard()
     if guard is None or _signature is None:
         return wrapped(*args, **kwargs)
-    bound = _signature.bind(*args, **kwargs)
-    arguments = bound.arguments
-    method = arguments["method"]
-    target = arguments["url"]
+    method = _argument(args, kwargs, 0, "method", None)
+    target = _argument(args, kwargs, 1, "url", None)
+    if not isinstance(method, str) or not isinstance(target, str):
+        return wrapped(*args, **kwargs)  # urllib3 raises its own error for these
     url = pool_url(instance, target)
-    if not guard.should_scan(method, url):
+    if not guard.should_scan(method, url):  # e.g. the hop requests already scanned
         return wrapped(*args, **kwargs)
-    headers = arguments.get("headers")
+    body = _argument(args, kwargs, 2, "body", None)
+    headers = _argument(args, kwargs, 3, "headers", None)
     if headers is None:
         headers = instance.headers  # what urlopen itself falls back to
-    body = arguments.get("body")
     captured = capture(body, str_encoding="utf-8", limit=guard.body_limit)
     with guard.hop(library=LIBRARY, layer=LIBRARY, method=method, url=url,
                    headers=hdrs.to_dict(headers), body=captured) as hop:
         rewrite = hop.rewrite
-        changed = False
-        if rewrite is not None:
-            from urllib3._collections import HTTPHeaderDict
+        call_args, call_kwargs = args, kwargs
+        if rewrite is not None or captured.replay is not body:
+            try:
+                bound = _signature.bind(*args, **kwargs)
+            except TypeError:
+                return wrapped(*args, **kwargs)  # urllib3 raises its own TypeError, nothing sent
+            arguments = bound.arguments
+            if rewrite is not None:
+                try:
+                    from urllib3._collections import HTTPHeaderDict
 
-            arguments["url"] = target_of(target, rewrite.url)
-            arguments["headers"] = HTTPHeaderDict(rewrite.headers)
-            url = rewrite.url
-            if rewrite.body is not None:
-                arguments["body"] = rewrite.body
-                arguments["chunked"] = False
+                    headers_copy = HTTPHeaderDict(rewrite.headers)  # a copy: never the caller's
+                except Exception as exc:
+                    raise hop.rewrite_failed(exc) from None
+                arguments["url"] = target_of(target, rewrite.url)
+                arguments["headers"] = headers_copy
+                url = rewrite.url
+                if rewrite.body is not None:
+                    arguments["body"] = rewrite.body
+                    arguments["chunked"] = False
+                else:
+                    arguments["body"] = captured.replay
             else:
                 arguments["body"] = captured.replay
-            changed = True
-        elif captured.replay is not body:
-            arguments["body"] = captured.replay
-            changed = True
+            call_args, call_kwargs = bound.args, bound.kwargs
         token = hop.enter(method, url)
         try:
-            response = wrapped(*bound.args, **bound.kwargs) if changed else wrapped(*args, **kwargs)
+            response = wrapped(*call_args, **call_kwargs)
         finally:
             hop.leave(token)
         hop.response(response.status)

@@ -142,3 +142,26 @@ def test_excluded_hosts_and_internal_calls_bypass_the_guard(driver: Driver, serv
     interven_autoguard.install(exclude_hosts=("127.0.0.*",), scanner=scanner)
     assert driver.send("GET", server.url("/deny")) == 200
     assert scanner.calls == []
+
+
+def test_a_refused_approval_is_not_asked_again_by_a_retry_loop(driver: Driver, server: RecordingServer,
+                                                               scanner: RuleScanner, guard_on) -> None:
+    scanner.approval_state = "denied"
+    guard_on()
+    for _ in range(3):  # what tenacity / an SDK's retry loop does
+        with pytest.raises(driver.library_error()) as caught:
+            driver.send("POST", server.url("/approve/pay"), BODY, HEADERS)
+    assert "remembered" in str(driver.blocked(caught.value))
+    assert len(scanner.approvals) == 1 and len(scanner.calls) == 1
+    with pytest.raises(driver.library_error()):
+        driver.send("POST", server.url("/approve/other"), BODY, HEADERS)  # a different request
+    assert len(scanner.approvals) == 2  # ... is asked about
+
+
+
+def test_otlp_exporter_endpoints_are_not_scanned(driver: Driver, server: RecordingServer,
+                                                 scanner: RuleScanner, guard_on, monkeypatch) -> None:
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", server.url("/deny/v1/traces"))
+    guard_on()
+    assert driver.send("POST", server.url("/deny/v1/traces"), b"spans") == 200
+    assert scanner.calls == []

@@ -34,3 +34,17 @@ def test_demo_agent_allows_sanitizes_and_blocks(tmp_path: Path) -> None:
     assert "478-23-9156" not in done.stdout
     assert lines[2].startswith("[BLOCKED  ] urllib") and "SSRF_METADATA" in lines[2]
     assert lines[3].startswith("[BLOCKED  ] aiohttp") and "CREDENTIAL_HOST_MISMATCH" in lines[3]
+
+
+def test_demo_agent_under_the_runner(tmp_path: Path) -> None:
+    """``python -m interven_autoguard run examples/demo_agent.py``: the runner installs the guard
+    (the demo must not install a second one); our own sitecustomize (chained by the runner) puts
+    the safety net in first."""
+    (tmp_path / "sitecustomize.py").write_text("import safetynet\nsafetynet.install()\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTERVEN_")}
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), str(ROOT), str(TESTS)])
+    done = subprocess.run([sys.executable, "-m", "interven_autoguard", "run", "examples/demo_agent.py"],
+                          capture_output=True, text=True, env=env, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert [line.split("]")[0] + "]" for line in done.stdout.splitlines()] == [
+        "[ALLOWED  ]", "[SANITIZED]", "[BLOCKED  ]", "[BLOCKED  ]"]

@@ -221,3 +221,24 @@ def test_disabled_settings_patch_nothing(scanner: RuleScanner, server: Recording
     assert patched_methods() == [] and not interven_autoguard.guard.is_installed()
     assert requests.get(server.url("/deny"), timeout=10).status_code == 200
     assert guard.settings.disabled and scanner.calls == []
+
+
+def test_http_client_inside_an_already_scanned_hop_is_not_rescanned(server: RecordingServer,
+                                                                     scanner: RuleScanner, guard_on) -> None:
+    """urllib3 1.x sends through http.client: the hop urllib3 scanned must not be scanned again,
+    while a different request made underneath is."""
+    import http.client
+
+    from interven_autoguard.guard.bodies import Captured
+
+    guard = guard_on()
+    url = server.url("/ok/layered")
+    with guard.hop(library="urllib3", layer="urllib3", method="POST", url=url, headers={},
+                   body=Captured(b"x", b"x")) as hop, hop.sending("POST", url):
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        conn.request("POST", "/ok/layered", body=b"x")
+        conn.getresponse().read()
+        conn.request("POST", "/ok/other", body=b"y")
+        conn.getresponse().read()
+        conn.close()
+    assert [c.url for c in scanner.calls] == [url, server.url("/ok/other")]

@@ -86,3 +86,12 @@ def test_monitor_mode_with_the_engine_sends_unchanged(server: RecordingServer) -
         body = json.dumps({"customer": f"SSN {SSN}"}).encode()
         requests.post(server.url("/crm"), data=body, timeout=10)
     assert server.last().body == body
+
+
+@pytest.mark.parametrize("driver", DRIVERS, ids=[d.name for d in DRIVERS])
+def test_ssn_in_query_and_header_is_redacted(driver: Driver, server: RecordingServer, embedded) -> None:
+    status = driver.send("GET", server.url(f"/search?q=ssn+{SSN}&page=2"), None, {"X-Note": f"ssn {SSN}"})
+    assert status == 200
+    got = server.last()
+    assert SSN not in got.target and "REDACTED" in got.target and got.target.endswith("&page=2")
+    assert got.header("x-note") == "ssn [REDACTED:US_SSN]"

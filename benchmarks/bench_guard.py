@@ -1,0 +1,176 @@
+"""Cost of the guard on real loopback HTTP. Run on demand: ``python benchmarks/bench_guard.py``.
+
+For requests and httpx, a 1 KB JSON POST to a keep-alive loopback server is timed unguarded and
+guarded in interleaved rounds (machines are shared and noisy: only ratios measured in the same run
+mean anything). "guarded" uses the embedded engine; "guard core" uses a scanner that allows
+everything, isolating the adapters + core from the engine. Then, in a fresh interpreter, the RSS
+that ``install()`` adds with the embedded engine loaded.
+Goals (issue 3): guarded/unguarded ≤ 1.10; ≤ 20 MB RSS added by install().
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+import safetynet  # noqa: E402  - loopback only, even if the guard under test is broken
+
+safetynet.install()
+
+ROUNDS = 15
+PER_ROUND = 100
+WORDS = ("the agent asked for the quarterly report and summarised the customer feedback about "
+         "shipping delays in the northern region while the team reviewed pricing tiers").split()
+
+
+def body_1k() -> bytes:
+    rng = random.Random(3)
+    messages: list[dict[str, Any]] = []
+    while len(json.dumps({"model": "gpt-x", "messages": messages})) < 1024:
+        messages.append({"role": "user", "content": " ".join(rng.choice(WORDS) for _ in range(12))})
+    return json.dumps({"model": "gpt-x", "messages": messages}).encode()
+
+
+SERVER = """
+import socketserver, sys
+
+class Handler(socketserver.StreamRequestHandler):
+    def handle(self):
+        while True:
+            length = 0
+            if not self.rfile.readline():
+                return
+            while (header := self.rfile.readline()) not in (b"\\r\\n", b""):
+                if header.lower().startswith(b"content-length:"):
+                    length = int(header.split(b":")[1])
+            self.rfile.read(length)
+            self.wfile.write(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n"
+                             b"Content-Type: application/json\\r\\n\\r\\n{}")
+
+class Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+
+server = Server(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""
+
+
+def start_server() -> tuple[subprocess.Popen[str], int]:
+    """The server runs in its own process, so the client's CPU time is the client's alone."""
+    process = subprocess.Popen([sys.executable, "-c", SERVER], stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    return process, int(process.stdout.readline())
+
+
+class AllowAll:
+    """Scanner that allows everything without looking: measures the guard's own overhead."""
+
+    name = "allow-all"
+
+    def scan(self, **_: Any) -> Any:
+        from interven_autoguard.model import ScanResponse
+
+        return ScanResponse(decision="ALLOW")
+
+    def wait_for_approval(self, approval_id: str, **_: Any) -> str:
+        raise NotImplementedError
+
+    async def await_approval(self, approval_id: str, **_: Any) -> str:
+        raise NotImplementedError
+
+
+def batch(send: Callable[[], Any]) -> tuple[float, float]:
+    """(wall, CPU) seconds per request over one batch."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    for _ in range(PER_ROUND):
+        send()
+    return (time.perf_counter() - wall) / PER_ROUND, (time.process_time() - cpu) / PER_ROUND
+
+
+def compare(label: str, send: Callable[[], Any], scanner: Any) -> None:
+    """Unguarded and guarded batches alternate; medians are compared (wall clock and client CPU)."""
+    import interven_autoguard
+    from interven_autoguard.config import Settings
+
+    for _ in range(100):
+        send()  # warm connection pools and caches
+    plain: list[tuple[float, float]] = []
+    guarded: list[tuple[float, float]] = []
+    for _ in range(ROUNDS):
+        plain.append(batch(send))
+        interven_autoguard.install(Settings(), scanner=scanner)
+        guarded.append(batch(send))
+        interven_autoguard.uninstall()
+    pw, pc = (statistics.median(x[i] for x in plain) for i in (0, 1))
+    gw, gc = (statistics.median(x[i] for x in guarded) for i in (0, 1))
+    print(f"  {label:<27} wall {pw * 1e6:7.1f} → {gw * 1e6:7.1f} µs  ratio {gw / pw:4.2f}   "
+          f"client CPU {pc * 1e6:7.1f} → {gc * 1e6:7.1f} µs  ratio {gc / pc:4.2f}   (goal ≤ 1.10)")
+
+
+def rss_added_by_install() -> float:
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / "tests")!r}]
+        import safetynet; safetynet.install()
+        import requests, httpx  # the libraries an agent already has loaded
+
+        def rss():
+            with open("/proc/self/status") as f:
+                return next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
+
+        before = rss()
+        import interven_autoguard
+        interven_autoguard.install()
+        print((rss() - before) / 1024)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip())
+
+
+def main() -> None:
+    import httpx
+    import requests
+
+    from interven_autoguard.engine.scanner import LocalScanner
+
+    server, port = start_server()
+    url = f"http://127.0.0.1:{port}/v1/chat/completions"
+    body = body_1k()
+    headers = {"Content-Type": "application/json"}
+    session = requests.Session()
+    client = httpx.Client()
+    engine = LocalScanner()
+
+    def via_requests() -> None:
+        session.post(url, data=body, headers=headers)
+
+    def via_httpx() -> None:
+        client.post(url, content=body, headers=headers)
+
+    print(f"1 KB JSON POST to loopback, {ROUNDS} alternating batches × {PER_ROUND} requests (medians)")
+    compare("requests, embedded engine", via_requests, engine)
+    compare("httpx, embedded engine", via_httpx, engine)
+    compare("requests, guard core only", via_requests, AllowAll())
+    compare("httpx, guard core only", via_httpx, AllowAll())
+    added = rss_added_by_install()
+    print(f"  RSS added by install() with the embedded engine: {added:.1f} MB (goal ≤ 20 MB)")
+    client.close()
+    session.close()
+    server.terminate()
+    server.wait()
+
+
+if __name__ == "__main__":
+    main()
