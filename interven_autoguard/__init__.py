@@ -25,6 +25,21 @@ from .model import Decision, Finding, ReasonCode, RiskBand, ScanResponse
 if TYPE_CHECKING:
     from .api import scan
     from .engine.scanner import LocalScanner
+    from .gateway import (
+        AifClient,
+        AifError,
+        ApprovalDeniedError,
+        ApprovalExpiredError,
+        ApprovalTimeoutError,
+        AuthenticationError,
+        Client,
+        GatewayError,
+        IntervenClient,
+        InvokeParams,
+        PayloadTooLargeError,
+        PolicyDeniedError,
+        ReplayRejectedError,
+    )
     from .guard.install import guarded, install, uninstall
 
 __version__ = "0.1.0"
@@ -35,6 +50,19 @@ _LAZY = {
     "install": ("interven_autoguard.guard.install", "install"),
     "uninstall": ("interven_autoguard.guard.install", "uninstall"),
     "guarded": ("interven_autoguard.guard.install", "guarded"),
+    "Client": ("interven_autoguard.gateway", "Client"),
+    "IntervenClient": ("interven_autoguard.gateway", "IntervenClient"),
+    "AifClient": ("interven_autoguard.gateway", "AifClient"),
+    "InvokeParams": ("interven_autoguard.gateway", "InvokeParams"),
+    "AifError": ("interven_autoguard.gateway", "AifError"),
+    "AuthenticationError": ("interven_autoguard.gateway", "AuthenticationError"),
+    "GatewayError": ("interven_autoguard.gateway", "GatewayError"),
+    "PayloadTooLargeError": ("interven_autoguard.gateway", "PayloadTooLargeError"),
+    "ApprovalDeniedError": ("interven_autoguard.gateway", "ApprovalDeniedError"),
+    "ApprovalExpiredError": ("interven_autoguard.gateway", "ApprovalExpiredError"),
+    "ApprovalTimeoutError": ("interven_autoguard.gateway", "ApprovalTimeoutError"),
+    "ReplayRejectedError": ("interven_autoguard.gateway", "ReplayRejectedError"),
+    "PolicyDeniedError": ("interven_autoguard.gateway", "PolicyDeniedError"),
 }
 
 
@@ -48,13 +76,26 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "AifClient",
+    "AifError",
+    "ApprovalDeniedError",
+    "ApprovalExpiredError",
+    "ApprovalTimeoutError",
+    "AuthenticationError",
     "AutoguardError",
+    "Client",
     "ConfigurationError",
     "Decision",
     "Finding",
+    "GatewayError",
+    "IntervenClient",
+    "InvokeParams",
     "LocalScanner",
+    "PayloadTooLargeError",
+    "PolicyDeniedError",
     "PolicyError",
     "ReasonCode",
+    "ReplayRejectedError",
     "RequestBlocked",
     "RiskBand",
     "ScanResponse",

@@ -6,8 +6,8 @@ interpreter. The agent's process *is* the exec'd interpreter, so exit codes, sig
 standard streams pass through untouched, and every child Python process inherits the environment
 and is guarded as well.
 
-This module imports only the standard library at import time: it also runs inside the bootstrap,
-before the agent's first line.
+This module imports only the standard library (and the package's own light ``errors``) at import
+time: it also runs inside the bootstrap, before the agent's first line.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from .errors import ConfigurationError
 
 EXIT_USAGE = 2
 EXIT_CONFIG = 78  # EX_CONFIG from sysexits.h: the guard could not be set up as asked
@@ -120,8 +122,6 @@ def build_command(argv: Sequence[str], environ: Mapping[str, str] | None = None)
     if opts.policy:
         policy = os.path.abspath(opts.policy)  # the child may chdir; its path must not change meaning
         if not os.path.isfile(policy):
-            from .errors import ConfigurationError
-
             raise ConfigurationError(f"policy file not found: {opts.policy}")
         env["INTERVEN_POLICY"] = policy
     if opts.fail_open:
@@ -157,13 +157,11 @@ class _ParserExit(Exception):
 
 def _require_sdk(kind: str) -> None:
     """Fail in the launcher, with the install hint, rather than warn in every child."""
-    from .errors import ConfigurationError
+    import importlib.util
 
     modules = ["opentelemetry.sdk.trace"]
     if kind == "otlp":
         modules.append("opentelemetry.exporter.otlp.proto.http.trace_exporter")
-    import importlib.util
-
     for name in modules:
         try:
             found = importlib.util.find_spec(name) is not None
@@ -185,8 +183,6 @@ def _forwarded_flags() -> list[str]:
 
 def main(argv: list[str]) -> int:
     """Entry point of the ``run`` subcommand. Only returns on error (or on Windows)."""
-    from .errors import ConfigurationError
-
     try:
         cmd = build_command(argv)
     except _ParserExit as exc:

@@ -2,7 +2,7 @@
 
 One span per guarded hop (``guard_span``) or direct ``scan()`` call (``scan_span``), a counter and a
 latency histogram through the metrics API, and one structured record on the ``interven_autoguard``
-logger. Only ``opentelemetry-api`` is needed: without an SDK every call is the API's no-op.
+logger. Only ``opentelemetry-api`` is needed: without an SDK no span is even started.
 
 Nothing here may record a secret/PII value. Callers pass redacted URLs; ``redact_url`` is applied
 again anyway (belt and braces), findings contribute only their types and categories, and
@@ -156,6 +156,23 @@ def exporter_endpoints(env: Mapping[str, str] | None = None) -> frozenset[tuple[
     return frozenset(found)
 
 
+_ENDPOINT_VARS = tuple(
+    f"OTEL_EXPORTER_OTLP{sig}_{kind}" for sig in ("", "_TRACES", "_METRICS", "_LOGS")
+    for kind in ("ENDPOINT", "PROTOCOL")
+) + tuple(f"OTEL_{signal}_EXPORTER" for signal in _SIGNALS)
+_endpoint_cache: tuple[tuple[object, ...], frozenset[tuple[str, int]]] | None = None
+
+
+def is_exporter_endpoint(url: str) -> bool:
+    """Whether ``url`` goes to a configured OTLP endpoint (cheap enough to ask on every request)."""
+    global _endpoint_cache
+    key = (len(_configured_endpoints), *(os.environ.get(v) for v in _ENDPOINT_VARS))
+    if _endpoint_cache is None or _endpoint_cache[0] != key:
+        _endpoint_cache = (key, exporter_endpoints())
+    host, port = _server_of(url)
+    return bool(host) and (host.lower(), port) in _endpoint_cache[1]
+
+
 def _endpoint_of(url: str) -> set[tuple[str, int]]:
     if "://" not in url:  # gRPC endpoints are often given as host:port
         url = "http://" + url
@@ -245,7 +262,8 @@ class DecisionSpan:
     """
 
     def __init__(self, span: trace.Span, method: str, url: str, base: Mapping[str, Any], *,
-                 kind: str) -> None:
+                 kind: str, request: dict[str, Any] | None = None) -> None:
+        """``request``: the request attributes when they were already put on the span at its start."""
         self._span = span
         self._method = (method or "GET").upper()
         self._url = url
@@ -253,11 +271,11 @@ class DecisionSpan:
         self._kind = kind  # "guard" | "scan"
         self._recording = span.is_recording()
         self._started = time.perf_counter()
-        self._request: dict[str, Any] | None = None
+        self._request = request
         self._attrs: dict[str, Any] = {}
         self._decision: tuple[ScanResponse, str, str] | None = None
         self._blocked = False
-        if self._recording:
+        if self._recording and request is None:
             span.set_attributes(self._request_attributes())
 
     # -- what the guard calls ------------------------------------------------------------------
@@ -294,11 +312,9 @@ class DecisionSpan:
                                             "interven.layer": layer})
 
     def record_response(self, status_code: int) -> None:
-        code = int(status_code)
-        self._set({"http.response.status_code": code})
-        if code >= 400:  # semconv: client spans report 4xx/5xx as error.type
-            self._set({"error.type": str(code)})
-            self._error(str(code))
+        # Only the code: a 404 or 503 is the server's answer to a request the guard let through, not
+        # a failure of this (INTERNAL, decision) span; the HTTP client's own span reports it.
+        self._set({"http.response.status_code": int(status_code)})
 
     def record_error(self, exc: BaseException) -> None:
         """Only the exception's type is recorded: messages of HTTP errors often embed the full URL."""
@@ -339,20 +355,7 @@ class DecisionSpan:
 
     def _request_attributes(self) -> dict[str, Any]:
         if self._request is None:
-            safe_url = redact_url(self._url)
-            host, port = _server_of(safe_url)
-            attrs: dict[str, Any] = {
-                "http.request.method": self._method,
-                "url.full": safe_url,
-                # OpenInference's span kind, so Phoenix and Arize show these as guardrail steps.
-                "openinference.span.kind": "GUARDRAIL",
-                **self._base,
-            }
-            if host:
-                attrs["server.address"] = host
-            if port:
-                attrs["server.port"] = port
-            self._request = attrs
+            self._request = _request_attributes(self._method, self._url, self._base)
         return self._request
 
     def _set(self, attrs: Mapping[str, Any]) -> None:
@@ -390,6 +393,23 @@ class DecisionSpan:
             f" error={a['error.type']}" if "error.type" in a else "",
             extra={"interven": a},
         )
+
+
+def _request_attributes(method: str, url: str, base: Mapping[str, Any]) -> dict[str, Any]:
+    safe_url = redact_url(url)
+    host, port = _server_of(safe_url)
+    attrs: dict[str, Any] = {
+        "http.request.method": method,
+        "url.full": safe_url,
+        # OpenInference's span kind, so Phoenix and Arize show these as guardrail steps.
+        "openinference.span.kind": "GUARDRAIL",
+        **base,
+    }
+    if host:
+        attrs["server.address"] = host
+    if port:
+        attrs["server.port"] = port
+    return attrs
 
 
 def _type_name(exc: BaseException) -> str:
@@ -437,18 +457,21 @@ class _SpanScope:
 
     def __enter__(self) -> DecisionSpan:
         method = (self._method or "GET").upper()
+        request: dict[str, Any] | None = None
         if _tracing_enabled():
+            # Request attributes at the start (samplers see them; one attribute pass, not two).
             # Exceptions are handled in __exit__: the SDK's own recording would copy the message
             # (often the full URL) into an event.
+            request = _request_attributes(method, self._url, self._base)
             self._cm = _TRACER.start_as_current_span(
-                f"{self._name} {method}", kind=trace.SpanKind.INTERNAL, record_exception=False,
-                set_status_on_exception=False, start_time=self._start_time,
+                f"{self._name} {method}", kind=trace.SpanKind.INTERNAL, attributes=request,
+                record_exception=False, set_status_on_exception=False, start_time=self._start_time,
             )
             span = self._cm.__enter__()
         else:
             self._cm = None
             span = trace.INVALID_SPAN
-        self._handle = DecisionSpan(span, method, self._url, self._base, kind=self._kind)
+        self._handle = DecisionSpan(span, method, self._url, self._base, kind=self._kind, request=request)
         self._token = _ACTIVE.set(True)
         return self._handle
 

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from .body_fields import NOT_INSPECTABLE, TOO_LARGE, BodyNotInspectable, Field
 from .body_form import FormDoc, parse_query, rebuild_query
-from .body_json import JsonObjDoc, JsonTextDoc, Limits, looks_like_json_container
+from .body_json import JsonLinesDoc, JsonObjDoc, JsonTextDoc, Limits, looks_like_json_container
 
 __all__ = [
     "BodyNotInspectable",
@@ -93,6 +93,17 @@ def _media_type(content_type: str | None) -> tuple[str, dict[str, str]]:
             if eq:
                 params[name.strip().lower()] = value.strip().strip('"')
     return mime.strip().lower(), params
+
+
+_JSON_LINES_TYPES = frozenset(
+    {
+        "application/x-ndjson",
+        "application/ndjson",
+        "application/jsonl",
+        "application/x-jsonlines",
+        "application/jsonlines",
+    }
+)
 
 
 def _is_json_type(mime: str) -> bool:
@@ -233,15 +244,24 @@ def text_doc(
     """Choose how to read a decoded body: form, JSON (declared or sniffed) or plain text."""
     if form_prefix is not None and mime == "application/x-www-form-urlencoded":
         return "form", FormDoc(text, form_prefix)
-    if _is_json_type(mime) or looks_like_json_container(text):
+    json_lines = mime in _JSON_LINES_TYPES
+    if not json_lines and (_is_json_type(mime) or looks_like_json_container(text)):
         try:
             return "json", JsonTextDoc(text, json_prefix, limits)
+        except ValueError:
+            json_lines = "\n" in text  # several documents, one per line?
+        except BodyNotInspectable as exc:
+            if exc.reason_code != NOT_INSPECTABLE:
+                raise
+            # Nesting too deep to walk: every string is still in the text, so scan that.
+    if json_lines:
+        try:
+            return "json", JsonLinesDoc(text, json_prefix, limits)
         except ValueError:
             pass  # malformed JSON is still scanned, as text
         except BodyNotInspectable as exc:
             if exc.reason_code != NOT_INSPECTABLE:
                 raise
-            # Nesting too deep to walk: every string is still in the text, so scan that.
     return "text", _PlainText(text, text_location, key)
 
 
@@ -283,28 +303,21 @@ def bytes_doc(
         if doc is not None:
             return "multipart", doc, None
     text, codec, clean = decode_bytes(data, params.get("charset"))
-    if _is_binary_type(mime) or not clean:
-        kind, doc = "text", _PlainText(text, text_location, key)
-        if not _is_binary_type(mime):
-            kind, doc = text_doc(
-                text,
-                mime,
-                limits,
-                json_prefix=json_prefix,
-                text_location=text_location,
-                form_prefix=form_prefix,
-                key=key,
-            )
-        return ("binary" if kind == "text" else kind), _Encoded(doc, codec), codec
-    kind, doc = text_doc(
-        text,
-        mime,
-        limits,
-        json_prefix=json_prefix,
-        text_location=text_location,
-        form_prefix=form_prefix,
-        key=key,
-    )
+    doc: _TextDoc
+    if _is_binary_type(mime):
+        kind, doc = "binary", _PlainText(text, text_location, key)
+    else:
+        kind, doc = text_doc(
+            text,
+            mime,
+            limits,
+            json_prefix=json_prefix,
+            text_location=text_location,
+            form_prefix=form_prefix,
+            key=key,
+        )
+        if kind == "text" and not clean:
+            kind = "binary"  # not text in its charset: read as one character per byte
     return kind, _Encoded(doc, codec), codec
 
 

@@ -43,14 +43,18 @@ _DIGIT_RUN = re.compile(r"\d{4}")
 _MIXED_CASE_DIGIT = re.compile(r"(?=.*[a-z])(?=.*[A-Z])(?=.*\d)")
 
 
-@functools.lru_cache(maxsize=4096)
 def key_segment(key: str) -> str | None:
     """The location segment for an object key, or None when the key must not be shown.
 
     A key is hidden when it could be a value: long digit runs (cards, SSNs, phone numbers),
     token-like mixes of upper case, lower case and digits, or characters outside a plain set
-    (``@`` of e-mail addresses, ``=`` of base64, ...).
+    (``@`` of e-mail addresses, ``=`` of base64, ...), or longer than 64 characters.
     """
+    return None if len(key) > 64 else _short_key_segment(key)
+
+
+@functools.lru_cache(maxsize=4096)  # keys repeat across fields and requests; only short ones cached
+def _short_key_segment(key: str) -> str | None:
     if _DIGIT_RUN.search(key) or (len(key) >= 16 and _MIXED_CASE_DIGIT.match(key)):
         return None
     if _DOTTED_KEY.fullmatch(key):

@@ -76,6 +76,19 @@ def dump_str(text: str, ascii_only: bool) -> str:
 
 
 _JSON_OPENERS = "{[ \t\r\n"
+_INDEX = tuple(f"[{i}]" for i in range(256))
+# Location segments of keys seen so far (keys repeat across fields and bodies); bounded.
+_SEGMENTS: dict[str, str | None] = {}
+_UNSEEN = object()
+
+
+def _remember_segment(key: str) -> str | None:
+    seg = key_segment(key)
+    if len(key) <= 64:
+        if len(_SEGMENTS) >= 4096:
+            _SEGMENTS.clear()
+        _SEGMENTS[key] = seg
+    return seg
 
 
 def _deep_base(loc: str, depth: int) -> str:
@@ -105,13 +118,15 @@ def _seg_for(seg: str, depth: int) -> str:
 class JsonTextDoc:
     """A JSON document given as text. Raises ValueError if ``text`` is not JSON."""
 
-    __slots__ = ("_slots", "fields", "text")
+    __slots__ = ("_nested", "_ords", "fields", "text")
 
     def __init__(self, text: str, prefix: str, limits: Limits, nest: int = NESTED_JSON_LEVELS) -> None:
         self.text = text
         self.fields: list[Field] = []
-        # Per field: (token ordinal in the text, nested doc or None, index of the field in that doc).
-        self._slots: list[tuple[int, JsonTextDoc | None, int]] = []
+        # Per field: the ordinal of its token among the text's string/number tokens; fields that
+        # come from JSON nested inside a string: field index -> (nested doc, index in that doc).
+        self._ords: list[int] = []
+        self._nested: dict[int, tuple[JsonTextDoc, int]] = {}
         try:
             # Objects as pair tuples: duplicate keys are all seen, in document order.
             root = json.loads(text, object_pairs_hook=tuple)
@@ -129,22 +144,26 @@ class JsonTextDoc:
             except ValueError:
                 child = None
             if child is not None:
+                base = len(self.fields)
                 self.fields.extend(child.fields)
-                self._slots.extend((ordinal, child, j) for j in range(len(child.fields)))
+                self._ords.extend([ordinal] * len(child.fields))
+                for j in range(len(child.fields)):
+                    self._nested[base + j] = (child, j)
                 return
         self.fields.append(Field(loc, key, text))
-        self._slots.append((ordinal, None, 0))
+        self._ords.append(ordinal)
 
     def _key_field(self, key: str, loc: str, ordinal: int) -> None:
         self.fields.append(Field(loc + "<key>", key, key, True))
-        self._slots.append((ordinal, None, 0))
+        self._ords.append(ordinal)
 
     def _walk(self, root: object, prefix: str, limits: Limits, nest: int) -> None:
         """Walk the decoded document in document order, counting string/number tokens.
 
         The hot loop of body parsing: one tuple per node, locations built as children are pushed.
         """
-        fields, slots = self.fields, self._slots
+        fields, ords = self.fields, self._ords
+        segment_of = _SEGMENTS.get
         ordinal = -1
         max_depth = limits.max_depth
         # (node, location, context key, depth, key flag): the flag says a key token precedes the
@@ -165,7 +184,7 @@ class JsonTextDoc:
                     self._leaf(node, loc, key, ordinal, limits, nest)
                 else:
                     fields.append(Field(loc, key, node))
-                    slots.append((ordinal, None, 0))
+                    ords.append(ordinal)
             elif t is tuple or t is list:
                 if depth >= max_depth:
                     raise limits.too_deep()
@@ -176,18 +195,20 @@ class JsonTextDoc:
                 if t is tuple:  # an object, as (key, value) pairs in document order
                     for i in range(len(node) - 1, -1, -1):
                         k, v = node[i]
-                        seg = key_segment(k)
+                        seg = segment_of(k, _UNSEEN)
+                        if seg is _UNSEEN:
+                            seg = _remember_segment(k)
                         if seg is None:
                             push((v, base + "[#" + str(i) + "]", k, d, 2))
                         else:
                             push((v, base + (seg[1:] if deep and seg[0] == "." else seg), k, d, 1))
                 else:
                     for i in range(len(node) - 1, -1, -1):
-                        push((node[i], base + "[" + str(i) + "]", key, d, 0))
+                        push((node[i], base + (_INDEX[i] if i < 256 else "[" + str(i) + "]"), key, d, 0))
             elif t is int or t is float:
                 ordinal += 1
                 fields.append(Field(loc, key, _number_text(node)))
-                slots.append((ordinal, None, 0))
+                ords.append(ordinal)
         limits.spend(nodes)
 
     def _walk_tokens(self, prefix: str, limits: Limits, nest: int) -> None:
@@ -241,7 +262,7 @@ class JsonTextDoc:
                 elif num is not None:
                     ordinal += 1
                     self.fields.append(Field(base + seg, ctx, num))
-                    self._slots.append((ordinal, None, 0))
+                    self._ords.append(ordinal)
                 elif punct is not None:
                     if depth >= limits.max_depth:
                         raise limits.too_deep()
@@ -269,10 +290,12 @@ class JsonTextDoc:
         new_tokens: dict[int, str] = {}
         nested: dict[int, tuple[JsonTextDoc, dict[int, str]]] = {}
         for i, new in replacements.items():
-            ordinal, child, j = self._slots[i]
-            if child is None:
+            ordinal = self._ords[i]
+            inner = self._nested.get(i)
+            if inner is None:
                 new_tokens[ordinal] = new
             else:
+                child, j = inner
                 nested.setdefault(ordinal, (child, {}))[1][j] = new
         for ordinal, (child, repl) in nested.items():
             new_tokens[ordinal] = child.rebuild(repl)
@@ -295,9 +318,6 @@ class JsonTextDoc:
         return "".join(out)
 
 
-_EXIT = object()
-
-
 class JsonObjDoc:
     """JSON-like Python objects (the ``body=`` of ``scan()``), walked without recursion."""
 
@@ -315,65 +335,61 @@ class JsonObjDoc:
 
     def _walk(self, prefix: str, limits: Limits, nest: int) -> None:
         fields, slots, containers = self.fields, self._slots, self._containers
-        on_path: set[int] = set()
-        # (node, parent container index, key in parent, location base, segment, context key, depth)
-        stack: list[tuple[Any, int, Any, str, str, Any, int]] = [(self.root, -1, None, prefix, "", None, 0)]
+        segment_of = _SEGMENTS.get
+        max_depth = limits.max_depth
+        # (node, parent container index, key in parent, location, context key, depth, key flag);
+        # key flag 2: the key is hidden from locations and scanned as a field before the value.
+        stack: list[tuple[Any, int, Any, str, Any, int, int]] = [(self.root, -1, None, prefix, None, 0, 0)]
+        pop, push = stack.pop, stack.append
         nodes = 0
         while stack:
-            node, parent, pkey, base, seg, key, depth = stack.pop()
-            if node is _EXIT:
-                on_path.discard(parent)
-                continue
-            nodes += 1
-            if nodes > limits.nodes_left:
-                raise BodyNotInspectable(TOO_LARGE, "body has too many nodes to inspect")
-            loc = base + seg
-            if isinstance(node, str):
-                if nest > 0 and looks_like_json_container(node):
-                    try:
-                        child = JsonTextDoc(node, loc + "<json>$", limits, nest - 1)
-                    except ValueError:
-                        child = None
-                    if child is not None:
-                        fields.extend(child.fields)
-                        slots.extend((parent, pkey, "c", child, j) for j in range(len(child.fields)))
-                        continue
-                fields.append(Field(loc, _ctx(key), node))
+            node, parent, pkey, loc, key, depth, key_flag = pop()
+            if key_flag:
+                fields.append(Field(loc + "<key>", key, key, True))
+                slots.append((parent, pkey, "k", None, 0))
+            t = type(node)
+            if t is str or (t is not bool and isinstance(node, str)):
+                if (
+                    nest
+                    and node[:1] in _JSON_OPENERS
+                    and node
+                    and self._nested(node, loc, parent, pkey, limits, nest)
+                ):
+                    continue
+                fields.append(Field(loc, key, node))
                 slots.append((parent, pkey, "v", None, 0))
-            elif isinstance(node, (dict, list, tuple)):
-                if id(node) in on_path:
-                    raise BodyNotInspectable(NOT_INSPECTABLE, "body contains a circular reference")
-                if depth >= limits.max_depth:
-                    raise limits.too_deep()
+            elif t is dict or t is list or isinstance(node, (dict, list, tuple)):
+                if depth >= max_depth:
+                    raise self._too_deep(node, parent, limits)
+                nodes += len(node)
+                if nodes > limits.nodes_left:
+                    raise BodyNotInspectable(TOO_LARGE, "body has too many nodes to inspect")
                 ci = len(containers)
                 containers.append((node, parent, pkey, depth))
-                on_path.add(id(node))
-                stack.append((_EXIT, id(node), None, "", "", None, 0))  # type: ignore[arg-type]
-                cbase = _child_base(base, seg, depth)
+                base = loc if depth < _LOC_DEPTH else _deep_base(loc, depth)
+                deep = depth >= _LOC_DEPTH
                 d = depth + 1
                 if isinstance(node, dict):
                     items = list(node.items())
                     for i in range(len(items) - 1, -1, -1):
                         k, v = items[i]
-                        skey = k if isinstance(k, str) else str(k)
-                        kseg = key_segment(skey)
-                        if kseg is None:
-                            kseg = _seg_for("[#" + str(i) + "]", depth)
-                            stack.append((v, ci, k, cbase, kseg, skey, d))
-                            fields_key = Field(cbase + kseg + "<key>", skey, skey, True)
-                            stack.append((fields_key, ci, k, "", "", None, -1))
+                        skey = k if type(k) is str else str(k)
+                        seg = segment_of(skey, _UNSEEN)
+                        if seg is _UNSEEN:
+                            seg = _remember_segment(skey)
+                        if seg is None:
+                            push((v, ci, k, base + "[#" + str(i) + "]", skey, d, 2))
                         else:
-                            stack.append((v, ci, k, cbase, _seg_for(kseg, depth), skey, d))
+                            push((v, ci, k, base + (seg[1:] if deep and seg[0] == "." else seg), skey, d, 0))
                 else:
                     for i in range(len(node) - 1, -1, -1):
-                        stack.append((node[i], ci, i, cbase, "[" + str(i) + "]", key, d))
-            elif isinstance(node, Field):  # a hidden key, scanned in document order
-                fields.append(node)
-                slots.append((parent, pkey, "k", None, 0))
-            elif node is None or isinstance(node, bool):
+                        push(
+                            (node[i], ci, i, base + (_INDEX[i] if i < 256 else "[" + str(i) + "]"), key, d, 0)
+                        )
+            elif node is None or t is bool:
                 continue
-            elif isinstance(node, (int, float)):
-                fields.append(Field(loc, _ctx(key), _number_text(node)))
+            elif t is int or t is float or isinstance(node, (int, float)):
+                fields.append(Field(loc, key, _number_text(node)))
                 slots.append((parent, pkey, "v", None, 0))
             elif isinstance(node, (bytes, bytearray, memoryview)):
                 raw = bytes(node)
@@ -381,12 +397,34 @@ class JsonObjDoc:
                     text, codec = raw.decode("utf-8"), "utf-8"
                 except UnicodeDecodeError:
                     text, codec = raw.decode("latin-1"), "latin-1"
-                fields.append(Field(loc, _ctx(key), text))
+                fields.append(Field(loc, key, text))
                 slots.append((parent, pkey, "b", codec, 0))
             else:  # Decimal, UUID, datetime, enums...: what json.dumps(default=str) would send
-                fields.append(Field(loc, _ctx(key), str(node)))
+                fields.append(Field(loc, key, str(node)))
                 slots.append((parent, pkey, "v", None, 0))
         limits.spend(nodes)
+
+    def _nested(self, text: str, loc: str, parent: int, pkey: Any, limits: Limits, nest: int) -> bool:
+        """Walk a string leaf that is itself a JSON object/array; False if it is not one."""
+        if not looks_like_json_container(text):
+            return False
+        try:
+            child = JsonTextDoc(text, loc + "<json>$", limits, nest - 1)
+        except ValueError:
+            return False
+        self.fields.extend(child.fields)
+        self._slots.extend((parent, pkey, "c", child, j) for j in range(len(child.fields)))
+        return True
+
+    def _too_deep(self, node: object, parent: int, limits: Limits) -> BodyNotInspectable:
+        # Cycles show up as unbounded depth; say which it is.
+        ids = set()
+        while parent >= 0:
+            obj, parent, _, _ = self._containers[parent]
+            ids.add(id(obj))
+        if id(node) in ids:
+            return BodyNotInspectable(NOT_INSPECTABLE, "body contains a circular reference")
+        return limits.too_deep()
 
     def rebuild(self, replacements: dict[int, str]) -> Any:
         """A new object with the given fields replaced; containers off the changed paths are shared."""
@@ -462,10 +500,45 @@ class JsonObjDoc:
         current.update(renamed)
 
 
-def _ctx(key: Any) -> str | None:
-    return key if key is None or isinstance(key, str) else str(key)
-
-
 def _number_text(n: int | float) -> str:
     # What json.dumps sends for it (floats: shortest repr; NaN/inf as JSON's extensions).
     return json.dumps(n) if isinstance(n, float) else int.__repr__(n)
+
+
+class JsonLinesDoc:
+    """Newline-delimited JSON (NDJSON, JSON Lines): each line its own document, ``body[3]$.a``.
+
+    Raises ValueError unless every non-blank line is JSON and there are at least two of them.
+    """
+
+    __slots__ = ("_docs", "_lines", "_slots", "fields", "text")
+
+    def __init__(self, text: str, json_prefix: str, limits: Limits) -> None:
+        self.text = text
+        # Split on "\n" only: JSON strings may hold U+2028 and friends, which splitlines() cuts at.
+        self._lines = text.split("\n")
+        self._docs: dict[int, JsonTextDoc] = {}
+        self.fields: list[Field] = []
+        self._slots: list[tuple[int, int]] = []
+        head = json_prefix[:-1] if json_prefix.endswith("$") else json_prefix
+        for number, line in enumerate(self._lines):
+            if not line.strip():
+                continue
+            doc = JsonTextDoc(line, f"{head}[{number}]$", limits)
+            self._docs[number] = doc
+            self.fields.extend(doc.fields)
+            self._slots.extend((number, j) for j in range(len(doc.fields)))
+        if len(self._docs) < 2:
+            raise ValueError("not JSON Lines")
+
+    def rebuild(self, replacements: dict[int, str]) -> str:
+        if not replacements:
+            return self.text
+        per_line: dict[int, dict[int, str]] = {}
+        for i, new in replacements.items():
+            number, j = self._slots[i]
+            per_line.setdefault(number, {})[j] = new
+        lines = list(self._lines)
+        for number, repl in per_line.items():
+            lines[number] = self._docs[number].rebuild(repl)
+        return "\n".join(lines)

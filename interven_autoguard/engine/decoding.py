@@ -51,6 +51,18 @@ _INVISIBLE = re.compile(
     "\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
 )
 _INVISIBLE_RUN = re.compile(_INVISIBLE.pattern + "+")
+
+# The zero of every decimal digit block NFKC leaves alone (Arabic-Indic, Devanagari, Thai, ...):
+# SSNs and card numbers written in them are folded to ASCII digits, one character for one.
+_DIGIT_ZEROS = (
+    0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66, 0xDE6, 0xE50,
+    0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0,
+    0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0x104A0, 0x10D30, 0x11066,
+    0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650, 0x116C0, 0x11730, 0x118E0, 0x11950,
+    0x11C50, 0x11D50, 0x11DA0, 0x16A60, 0x16AC0, 0x16B50, 0x1E140, 0x1E2F0, 0x1E950,
+)  # fmt: skip
+_DIGIT_FOLD = {zero + d: 0x30 + d for zero in _DIGIT_ZEROS for d in range(10)}
+_FOREIGN_DIGIT = re.compile("[" + "".join(f"{chr(z)}-{chr(z + 9)}" for z in _DIGIT_ZEROS) + "]")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _WHITESPACE = re.compile(r"\s")
 
@@ -66,17 +78,41 @@ def needs_views(text: str) -> bool:
     return has_escape_candidate(text) or has_blob_candidate(text)
 
 
-def normalise(text: str, parent: SpanMap | None = None) -> tuple[str, SpanMap | None]:
-    """NFKC without invisible characters, with a map back to ``text`` (None when unchanged)."""
+def normalise(
+    text: str, parent: SpanMap | None = None, *, work: int = DEFAULT_BUDGET
+) -> tuple[str, SpanMap | None]:
+    """NFKC without invisible characters, digits of every script as ASCII digits, with a map
+    back to ``text`` (None when unchanged).
+
+    Building an exact map costs a step per invisible character (or per non-ASCII character when
+    NFKC changes lengths); past ``work`` steps the map becomes coarse instead — any span maps to
+    the whole text — so the cost stays linear and nothing escapes redaction.
+    """
     if text.isascii():
         return text, None
     invisible = _INVISIBLE.search(text) is not None
+    digits = _FOREIGN_DIGIT.search(text) is not None
     if not invisible and unicodedata.is_normalized("NFKC", text):
-        return text, None
+        if not digits:
+            return text, None
+        span_map = SpanMap(parent)  # folding digits keeps every character in place
+        span_map.add(0, len(text), 0, len(text), 1)
+        return text.translate(_DIGIT_FOLD), span_map
+    normal, span_map = _nfkc_without_invisible(text, parent, work, invisible)
+    return (normal.translate(_DIGIT_FOLD) if digits else normal), span_map
+
+
+def _nfkc_without_invisible(
+    text: str, parent: SpanMap | None, work: int, invisible: bool
+) -> tuple[str, SpanMap]:
     clean = _INVISIBLE_RUN.sub("", text) if invisible else text
     normal = _nfkc(clean)
     if len(normal) == len(clean) and "".join(map(_NFKC_CHAR, clean)) == normal:
+        if len(text) - len(clean) > work:
+            return normal, _whole_text_map(normal, text, parent)
         return normal, _skip_invisible_map(text, parent)  # full-width letters and the like
+    if len(text) - len(text.encode("ascii", "ignore")) > work:
+        return normal, _whole_text_map(normal, text, parent)
     span_map = SpanMap(parent)
     out: list[str] = []
     v = pos = 0
@@ -109,6 +145,12 @@ def _nfkc(text: str) -> str:
 
 # Normalising character by character in C (map + partial) to check a text maps one-to-one.
 _NFKC_CHAR = functools.partial(unicodedata.normalize, "NFKC")
+
+
+def _whole_text_map(normal: str, text: str, parent: SpanMap | None) -> SpanMap:
+    span_map = SpanMap(parent)
+    span_map.add(0, max(len(normal), 1), 0, len(text), 0)
+    return span_map
 
 
 def _skip_invisible_map(text: str, parent: SpanMap | None) -> SpanMap:
@@ -202,8 +244,8 @@ def _assemble(src: str, items: list[Item], limit: int, parent: SpanMap | None) -
         cur = first_start
         while i < n and room_left:
             start, end, text, stride = items[i]
-            if start > cur + _WINDOW_GAP:
-                break
+            if start > cur + _WINDOW_GAP and start >= _right_edge(src, cur):
+                break  # far away and not in the same word: a new window
             if start > cur and not put(src[cur:start], cur, start, 1):
                 room_left = False
                 break
@@ -240,7 +282,7 @@ def _views(text: str, budget: int, max_depth: int) -> tuple[list[View], bool]:
     runs = list(blob_runs(text)) if text.isascii() else None
     if runs is not None and not has_escape_candidate(text) and not has_blob_candidate(text, runs):
         return [View(text, None, identity)], False
-    base, base_map = normalise(text)
+    base, base_map = normalise(text, work=budget)
     result = [View(base, None, base_map if base_map is not None else identity)]
     left = budget
     stopped = False
@@ -253,6 +295,7 @@ def _views(text: str, budget: int, max_depth: int) -> tuple[list[View], bool]:
         src, src_map, layer_map, norm_map, chain, depth = queue.popleft()
         if runs is None or src is not text:
             runs = list(blob_runs(src))
+        layers: list[tuple[str, list[Item]]] = []
         for name, decode in DECODERS:
             if left <= 0:
                 return result, True
@@ -262,16 +305,22 @@ def _views(text: str, budget: int, max_depth: int) -> tuple[list[View], bool]:
                 # Below the first layer only what was just decoded is new: the copied context
                 # has been decoded already, one level up.
                 items = [it for it in items if _is_new(it, layer_map, norm_map)]
-            if not items:
-                continue
-            if depth >= max_depth:
-                stopped = True
-                continue
+            if items:
+                layers.append((name, items))
+        if layers and depth >= max_depth:
+            stopped = True
+            continue
+        for name, items in _mix_escapes(layers):
+            if left <= 0:
+                return result, True
             view_text, view_map, cut = _assemble(src, items, left, src_map)
             stopped |= cut
             # Decoded text may itself hide characters (base64 of zero-width-split text).
-            normal_text, normal_map = normalise(view_text, view_map)
-            left -= len(view_text)
+            normal_text, normal_map = normalise(view_text, view_map, work=budget)
+            if len(normal_text) > left:  # NFKC can lengthen text (ligatures, U+FDFA is 18 characters)
+                normal_text = normal_text[:left]
+                stopped = True
+            left -= max(len(view_text), len(normal_text))
             layer = name if not chain else chain + ">" + name
             if normal_map is None:
                 result.append(View(view_text, layer, view_map))
@@ -280,6 +329,26 @@ def _views(text: str, budget: int, max_depth: int) -> tuple[list[View], bool]:
                 result.append(View(normal_text, layer, normal_map))
                 queue.append((normal_text, normal_map, view_map, normal_map, layer, depth + 1))
     return result, stopped
+
+
+_ESCAPE_LAYERS = frozenset({"percent", "escape", "html"})
+
+
+def _mix_escapes(layers: list[tuple[str, list[Item]]]) -> list[tuple[str, list[Item]]]:
+    """One view for all escape kinds found together (``&#103;hp%5F...`` mixes two in one token).
+
+    Escapes decode character by character, so they can be undone in a single pass; the view is
+    named after the kinds it undid, ``"html+percent"``.
+    """
+    escapes = [(name, items) for name, items in layers if name in _ESCAPE_LAYERS]
+    if len(escapes) < 2:
+        return layers
+    merged: list[Item] = []
+    for item in sorted(it for _, items in escapes for it in items):
+        if not merged or item[0] >= merged[-1][1]:  # overlapping matches: the first one wins
+            merged.append(item)
+    name = "+".join(sorted(name for name, _ in escapes))
+    return [(name, merged), *((n, items) for n, items in layers if n not in _ESCAPE_LAYERS)]
 
 
 def _is_new(item: Item, layer_map: SpanMap, norm_map: SpanMap | None) -> bool:

@@ -20,6 +20,20 @@ Decoder = Callable[[str, int, list[Run]], tuple[list[Item], bool]]
 
 MIN_BASE64 = 16
 MIN_HEX = 32
+# Most items one decoder returns for one text: keeps the Python work per view bounded even when
+# every character is its own escape of a different width.
+MAX_ITEMS = 4096
+
+
+def _add(items: list[Item], start: int, end: int, text: str, stride: int) -> None:
+    """Append an item, merging it into the previous one when both are same-width escapes."""
+    if items:
+        ps, pe, ptext, pstride = items[-1]
+        if stride > 0 and pstride == stride and pe == start:
+            items[-1] = (ps, end, ptext + text, stride)
+            return
+    items.append((start, end, text, stride))
+
 
 # -- printable check -------------------------------------------------------------------------------
 
@@ -35,26 +49,28 @@ def mostly_printable(text: str) -> bool:
 
 # -- percent and \x byte escapes ---------------------------------------------------------------------
 
-PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
-BACKSLASH = re.compile(r"(?:\\x[0-9A-Fa-f]{2})+|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}|\\u\{[0-9A-Fa-f]{1,6}\}")
-ENTITY = re.compile(r"&(?:#[0-9]{1,8}|#[xX][0-9A-Fa-f]{1,7});?|&[A-Za-z][A-Za-z0-9]{1,31};")
+# Runs of escapes are matched at most 4096 at a time, so no single match outgrows the budget;
+# every pattern starts with a literal character, which the regex engine skips to quickly.
+PERCENT = re.compile(r"%[0-9A-Fa-f]{2}(?:%[0-9A-Fa-f]{2}){0,4095}")
+BACKSLASH = re.compile(
+    r"\\(?:x[0-9A-Fa-f]{2}(?:\\x[0-9A-Fa-f]{2}){0,4095}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|u\{[0-9A-Fa-f]{1,6}\})"
+)
+ENTITY = re.compile(r"&(?:#[0-9]{1,8};?|#[xX][0-9A-Fa-f]{1,7};?|[A-Za-z][A-Za-z0-9]{1,31};)")
 
 
 def _matches(src: str, lead: str, pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
-    """``pattern.finditer`` for patterns that start with ``lead``: jumps between occurrences of
-    ``lead`` with ``str.find`` instead of trying the pattern at every position (10x faster)."""
-    pos = src.find(lead)
-    while pos >= 0:
-        m = pattern.match(src, pos)
-        if m is None:
-            pos = src.find(lead, pos + 1)
-        else:
-            yield m
-            pos = src.find(lead, m.end())
+    """``pattern.finditer`` from the first ``lead`` character on (every pattern here starts with
+    a literal, which the regex engine skips to quickly; nothing before the first one can match)."""
+    first = src.find(lead)
+    return iter(()) if first < 0 else pattern.finditer(src, first)
 
 
 def _byte_items(start: int, width: int, data: bytes) -> list[Item]:
-    """Items for a run of escaped bytes: UTF-8 text when it is, else one character per byte."""
+    """Items for a run of escaped bytes: UTF-8 text when it is, else one character per byte.
+
+    Each character maps to exactly its own escapes (``%C3%BC`` for ``ü``); neighbours of the same
+    encoded width share one item.
+    """
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -63,26 +79,11 @@ def _byte_items(start: int, width: int, data: bytes) -> list[Item]:
         return [(start, start + width * len(data), text, width)]
     items: list[Item] = []
     pos = start
-    ascii_start = -1
     for ch in text:
-        if ch < "\x80":
-            if ascii_start < 0:
-                ascii_start = pos
-            pos += width
-            continue
-        if ascii_start >= 0:
-            items.append((ascii_start, pos, text_slice(data, ascii_start, pos, start, width), width))
-            ascii_start = -1
-        n = len(ch.encode("utf-8"))
-        items.append((pos, pos + width * n, ch, 0))
-        pos += width * n
-    if ascii_start >= 0:
-        items.append((ascii_start, pos, text_slice(data, ascii_start, pos, start, width), width))
+        n = width * len(ch.encode("utf-8"))
+        _add(items, pos, pos + n, ch, n)
+        pos += n
     return items
-
-
-def text_slice(data: bytes, s: int, e: int, base: int, width: int) -> str:
-    return data[(s - base) // width : (e - base) // width].decode("ascii")
 
 
 def decode_percent(src: str, limit: int, runs: list[Run]) -> tuple[list[Item], bool]:
@@ -99,6 +100,8 @@ def decode_percent(src: str, limit: int, runs: list[Run]) -> tuple[list[Item], b
         data = bytes.fromhex(src[start:end].replace("%", ""))
         items.extend(_byte_items(start, 3, data))
         limit -= n
+        if len(items) >= MAX_ITEMS:
+            return items, True
     return items, False
 
 
@@ -129,15 +132,17 @@ def decode_backslash(src: str, limit: int, runs: list[Run]) -> tuple[list[Item],
             if pending_high is not None and pending_high[0] + 6 == start:
                 high = pending_high[1]
                 ch = chr(0x10000 + ((high - 0xD800) << 10) + (code - 0xDC00))
-                items.append((pending_high[0], end, ch, 0))
+                _add(items, pending_high[0], end, ch, end - pending_high[0])
                 limit -= 1
             pending_high = None
             continue
         pending_high = None
         if code > 0x10FFFF:
             continue
-        items.append((start, end, chr(code), end - start))
+        _add(items, start, end, chr(code), end - start)
         limit -= 1
+        if len(items) >= MAX_ITEMS:
+            return items, True
     return items, False
 
 
@@ -161,8 +166,10 @@ def decode_entities(src: str, limit: int, runs: list[Run]) -> tuple[list[Item], 
             if text is None:
                 continue
         start, end = m.span()
-        items.append((start, end, text, 0))
+        _add(items, start, end, text, end - start if len(text) == 1 else 0)
         limit -= len(text)
+        if len(items) >= MAX_ITEMS:
+            return items, True
     return items, False
 
 
@@ -189,18 +196,32 @@ _HEX_RUN = re.compile(r"[0-9A-Fa-f]{32,}")
 
 
 def blob_runs(src: str) -> Iterator[Run]:
-    """Maximal runs of base64-alphabet characters at least 16 long: (start, end, class bytes)."""
+    """Maximal runs of base64-alphabet characters at least 16 long: (start, end, class bytes).
+
+    Lines of whole base64 quanta (length a multiple of 4) continue across a line break while
+    they keep the first line's width, so MIME/PEM-style wrapped base64 is one run.
+    """
     raw = src.encode("ascii") if src.isascii() else src.encode("latin-1", "replace")
     runs = raw.translate(_RUN_TABLE)
     pos = runs.find(_RUN_NEEDLE)
     if pos < 0:
         return
     classes = raw.translate(_CLASS_TABLE)
+    n = len(runs)
     while pos >= 0:
         start = runs.rfind(b" ", 0, pos) + 1
         end = runs.find(b" ", pos)
         if end < 0:
-            end = len(runs)
+            end = n
+        line_start, width = start, end - start
+        while end - line_start == width and width % 4 == 0 and end < n:
+            nxt = end + (2 if raw.startswith(b"\r\n", end) else 1 if raw[end] == 10 else 0)
+            if nxt == end or nxt >= n or runs[nxt] != 65:  # 65: "A", a base64 character
+                break
+            line_start = nxt
+            end = runs.find(b" ", nxt)
+            if end < 0:
+                end = n
         yield start, end, classes[start:end]
         pos = runs.find(_RUN_NEEDLE, end)
 
@@ -220,7 +241,11 @@ def plausible_base64(src: str, start: int, end: int, classes: bytes) -> bool:
 
 
 def has_blob_candidate(src: str, runs: list[Run] | None = None) -> bool:
-    for start, end, classes in blob_runs(src) if runs is None else runs:
+    if runs is None:
+        if src.isascii() and _RUN_NEEDLE not in src.encode("ascii").translate(_RUN_TABLE):
+            return False  # the common case, without starting a generator
+        runs = list(blob_runs(src))
+    for start, end, classes in runs:
         if plausible_base64(src, start, end, classes):
             return True
         if end - start >= MIN_HEX and _HEX_RUN.search(src, start, end):
@@ -229,6 +254,8 @@ def has_blob_candidate(src: str, runs: list[Run] | None = None) -> bool:
 
 
 def _b64decode(blob: str) -> bytes | None:
+    if "\n" in blob:
+        blob = blob.replace("\r", "").replace("\n", "")
     if "-" in blob or "_" in blob:
         if "+" in blob or "/" in blob:
             return None
@@ -246,26 +273,41 @@ def _b64decode(blob: str) -> bytes | None:
 _URLSAFE = str.maketrans("-_", "+/")
 
 
-def _as_text(data: bytes | None) -> str | None:
+def _as_text(data: bytes | None, partial: bool = False) -> str | None:
+    """Decoded bytes as text, if they are printable UTF-8. ``partial``: the bytes were cut at the
+    budget, so a multi-byte character split at the end is dropped rather than failing."""
     if not data:
         return None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    return text if mostly_printable(text) else None
+    for cut in range(4 if partial else 1):
+        try:
+            text = data[: len(data) - cut].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        return text if mostly_printable(text) else None
+    return None
 
 
-def _base64_item(src: str, start: int, end: int, limit: int) -> Item | None:
-    # Take the padding that follows the run.
+def _base64_item(src: str, start: int, end: int, limit: int) -> tuple[Item | None, bool]:
+    """The decoded blob ``src[start:end]`` (plus its padding), and whether it was cut at ``limit``."""
     pad_end = end
     while pad_end < len(src) and pad_end - end < 2 and src[pad_end] == "=":
         pad_end += 1
     max_chars = (limit * 4 // 3) // 4 * 4 + 4
-    text = _as_text(_b64decode(src[start : min(end, start + max_chars)]))
+    cut = end - start > max_chars
+    text = _as_text(_b64decode(src[start : min(end, start + max_chars)]), cut)
     if text is None:
-        return None
-    return (start, pad_end, text[:limit], 0)
+        last_break = src.rfind("\n", start, end)
+        if last_break < 0:
+            return None, False
+        # A wrapped blob whose last line was full may have swallowed the next line: drop it.
+        end = pad_end = last_break - (src[last_break - 1] == "\r")
+        cut = end - start > max_chars
+        text = _as_text(_b64decode(src[start : min(end, start + max_chars)]), cut)
+        if text is None:
+            return None, False
+    if len(text) > limit:
+        text, cut = text[:limit], True
+    return (start, pad_end, text, 0), cut
 
 
 _SEPARATORS = re.compile(r"[/+_\-]")
@@ -273,28 +315,31 @@ _SEPARATORS = re.compile(r"[/+_\-]")
 
 def decode_base64(src: str, limit: int, runs: list[Run]) -> tuple[list[Item], bool]:
     items: list[Item] = []
+    truncated = False
     for start, end, classes in runs:
         if limit <= 0:
             return items, True
         if not plausible_base64(src, start, end, classes):
             continue
-        item = _base64_item(src, start, end, limit)
+        item, cut = _base64_item(src, start, end, limit)
         if item is None:
             # A blob glued to a path or identifier ("collect/aGVsbG8..."): try a few suffixes.
             for n, m in enumerate(_SEPARATORS.finditer(src, start, end - MIN_BASE64)):
                 if n >= 6:
                     break
-                item = _base64_item(src, m.end(), end, limit)
+                item, cut = _base64_item(src, m.end(), end, limit)
                 if item is not None:
                     break
         if item is not None:
             items.append(item)
             limit -= len(item[2])
-    return items, False
+            truncated |= cut
+    return items, truncated
 
 
 def decode_hex(src: str, limit: int, runs: list[Run]) -> tuple[list[Item], bool]:
     items: list[Item] = []
+    truncated = False
     for start, end, _classes in runs:
         if end - start < MIN_HEX:
             continue
@@ -302,12 +347,16 @@ def decode_hex(src: str, limit: int, runs: list[Run]) -> tuple[list[Item], bool]
             if limit <= 0:
                 return items, True
             s, e = m.span()
+            cut = e - s > 2 * limit
             digits = src[s : min(e, s + 2 * limit)]
-            text = _as_text(bytes.fromhex(digits[: len(digits) // 2 * 2]))
+            text = _as_text(bytes.fromhex(digits[: len(digits) // 2 * 2]), cut)
             if text is not None:
+                if len(text) > limit:
+                    text, cut = text[:limit], True
                 items.append((s, e, text, 0))
                 limit -= len(text)
-    return items, False
+                truncated |= cut
+    return items, truncated
 
 
 # Order matters only for the names of chains; each decoder sees the same source text.
@@ -321,7 +370,13 @@ DECODERS: tuple[tuple[str, Decoder], ...] = (
 
 
 def has_escape_candidate(src: str) -> bool:
-    return any(
-        lead in src and next(_matches(src, lead, pattern), None) is not None
-        for lead, pattern in (("%", PERCENT), ("\\", BACKSLASH), ("&", ENTITY))
-    )
+    # Written out rather than looped: this runs on every field and every triage text.
+    i = src.find("%")
+    if i >= 0 and PERCENT.search(src, i) is not None:
+        return True
+    i = src.find("\\")
+    # "\/" is JSON's optional escape of "/": raw JSON text may hide base64 behind it.
+    if i >= 0 and ("\\/" in src or BACKSLASH.search(src, i) is not None):
+        return True
+    i = src.find("&")
+    return i >= 0 and ENTITY.search(src, i) is not None

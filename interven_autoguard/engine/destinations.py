@@ -11,6 +11,7 @@ networks, exfiltration hosts) is judged on the readings real clients connect to.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import unicodedata
@@ -33,7 +34,8 @@ _TAB_NEWLINE = {9: None, 10: None, 13: None}  # WHATWG drops these anywhere in a
 _FORBIDDEN_HOST_CHARS = frozenset(" #/:<>?@[\\]^|%\x7f" + "".join(chr(c) for c in range(0x20)))
 _IDEOGRAPHIC_DOTS = {0x3002: ".", 0xFF0E: ".", 0xFF61: "."}
 _MAX_AUTHORITY = 8192  # host names stop at 253 characters; even token-bearing userinfo fits easily
-_ALT_SPLIT = re.compile(r"[\s&;,\\]+")
+_MAX_HOST = 253  # RFC 1035
+_ALT_SPLIT = re.compile(r"[\s&;,\\/?#@]+")
 
 _PRIVATE_NETWORKS = tuple(
     ipaddress.ip_network(n)
@@ -195,27 +197,34 @@ def _assess(url: object, hits: _Hits) -> DestinationAssessment:
         hits.invalid()
         return DestinationAssessment(scheme=scheme, host="", port=None, ip=None, hits=hits.as_tuple())
 
-    authority = _until(after, "/?#")
-    if len(authority) > _MAX_AUTHORITY:
+    if len(_until(after, "/?")) > _MAX_AUTHORITY:  # the longest authority any reading takes
         hits.invalid()
-        authority = authority[:_MAX_AUTHORITY]  # bounded work; the URL is denied anyway
+        after = after[:_MAX_AUTHORITY]  # bounded work; the URL is denied anyway
+    authority = _until(after, "/?#")
     userinfo, at, hostport = authority.rpartition("@")
     host_raw, port, port_ok = _split_port(hostport)
     host, ip, host_ok = _normalize(host_raw)
-    if not port_ok or not host_ok or (not host and scheme != "file"):
+    if not port_ok or not host_ok or (not host and scheme != "file") or len(host) > _MAX_HOST:
         hits.invalid()
     _classify(host, ip, hits, full=True)
 
+    # Other parser families' authorities: WHATWG/urllib3 end it at "\\" as well, the legacy
+    # urllib.parse.splithost (still used by some clients) does not end it at "#".
+    rivals = []
     if special:
-        whatwg = _until(after, "/?#\\")
-        if whatwg != authority:
-            w_host_raw = _split_port(whatwg.rpartition("@")[2])[0]
-            w_host, w_ip, _ = _normalize(w_host_raw)
-            _classify(w_host, w_ip, hits, full=True)
-            if w_host != host:
-                # urllib3 and browsers end the authority at "\\", urllib.parse/httpx/yarl do not: a
-                # URL that names two hosts is how credential-binding and allow-lists get bypassed.
-                hits.invalid()
+        rivals.append(_until(after, "/?#\\"))
+    legacy = _until(after, "/?")
+    if "@" in legacy[len(authority) :]:
+        rivals.append(legacy)
+    for rival in rivals:
+        if rival == authority:
+            continue
+        r_host, r_ip, _ = _normalize(_split_port(rival.rpartition("@")[2])[0])
+        _classify(r_host, r_ip, hits, full=True)
+        _classify_alternates(rival, hits)
+        if r_host != host:
+            # A URL that names two hosts is how credential-binding and allow-lists get bypassed.
+            hits.invalid()
     _classify_alternates(authority, hits)
     return DestinationAssessment(
         scheme=scheme, host=host, port=port, ip=ip, hits=hits.as_tuple(), userinfo=userinfo if at else None
@@ -388,16 +397,17 @@ _IP_ECHO_SUFFIXES = frozenset(tables.IP_ECHO_SUFFIXES)
 _EXFIL_DOMAINS = frozenset(tables.EXFIL_DOMAINS)
 
 
+_MAX_TABLE_LABELS = max(
+    d.count(".") + 1 for d in (*_LOOPBACK_SUFFIXES, *_PRIVATE_SUFFIXES, *_IP_ECHO_SUFFIXES, *_EXFIL_DOMAINS)
+)
+
+
 def _has_suffix(host: str, domains: frozenset[str]) -> bool:
     """Is ``host`` one of ``domains`` or a sub-domain of one (on a label boundary)?"""
     if host in domains:
         return True
-    dot = host.find(".")
-    while dot >= 0:
-        if host[dot + 1 :] in domains:
-            return True
-        dot = host.find(".", dot + 1)
-    return False
+    labels = host.rsplit(".", _MAX_TABLE_LABELS)  # linear even for absurdly long names
+    return any(".".join(labels[i:]) in domains for i in range(1, len(labels)))
 
 
 def _classify(host: str, ip: IPAddress | None, hits: _Hits, *, full: bool) -> None:
@@ -440,26 +450,28 @@ _PLAIN_AUTHORITY = re.compile(r"[A-Za-z0-9.\-]*(?::[0-9]*)?")
 
 
 def _classify_alternates(authority: str, hits: _Hits) -> None:
-    """Every ``@``/``:``/space-separated piece of the authority, as a lenient parser might read it."""
+    """Every piece of the authority a lenient or buggy parser might take for the host.
+
+    Pieces: split at ``@``, percent-decoded zero, one and two times, then split at whitespace and
+    at the delimiters a decoder may have produced (``/ ? # \\ & ; , @``), with and without a
+    ``:port``. Only the always-DENY kinds (metadata, link-local) are reported from these readings.
+    """
     if _PLAIN_AUTHORITY.fullmatch(authority):
         return  # "host" or "host:port" in plain ASCII: every parser reads it the same way
     seen: set[str] = set()
     for segment in authority.split("@"):
-        for piece in (
-            segment,
-            _split_port(segment)[0],
-            segment.partition(":")[0],
-            *_ALT_SPLIT.split(segment),
-        ):
-            for candidate in (piece, unquote(piece), unquote(unquote(piece))):
-                candidate = candidate.strip().rstrip(".")
-                if not candidate or candidate in seen:
-                    continue
-                seen.add(candidate)
-                if ":" in candidate and not candidate.startswith("["):
-                    candidate = f"[{candidate}]"
-                host, ip, _ = _normalize(candidate)
-                _classify(host, ip, hits, full=False)
+        once = unquote(segment)
+        for variant in {segment, once, unquote(once)}:
+            for token in _ALT_SPLIT.split(variant):
+                for candidate in (token, _split_port(token)[0], token.partition(":")[0]):
+                    candidate = candidate.strip().rstrip(".")
+                    if not candidate or candidate in seen:
+                        continue
+                    seen.add(candidate)
+                    if ":" in candidate and not candidate.startswith("["):
+                        candidate = f"[{candidate}]"  # an IPv6 literal someone forgot to bracket
+                    host, ip, _ = _normalize(candidate)
+                    _classify(host, ip, hits, full=False)
 
 
 # ---------------------------------------------------------------- redaction
@@ -487,6 +499,7 @@ _PATH_PARAM = re.compile(r";([^;/?#=]*)=([^;/?#]*)")
 _UNPARSEABLE = "[REDACTED:URL]"
 
 
+@functools.lru_cache(maxsize=1024)  # parameter *names* only, never values
 def _sensitive_name(name: str) -> bool:
     try:
         key = unquote_plus(name)
@@ -507,10 +520,30 @@ def _redact_params(params: str) -> str:
     return "".join(pieces)
 
 
+# Credentials that services put in the URL path itself: the whole URL is the secret there.
+_PATH_SECRETS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"(/bot)[0-9]{5,}:[A-Za-z0-9_\-]{20,}", r"\1" + _REDACTED),  # Telegram bot API
+        (r"(/services/[A-Za-z0-9]+/[A-Za-z0-9]+/)[A-Za-z0-9]+", r"\1" + _REDACTED),  # Slack webhooks
+        (r"(/api/webhooks/[0-9]+/)[A-Za-z0-9_\-]+", r"\1" + _REDACTED),  # Discord webhooks
+        (
+            # a path segment that starts like a well-known API key and contains a digit
+            r"(?<=/)(?:gh[pousr]_|github_pat_|glpat-|xox[abposr]-|sk-|sk_live_|sk_test_|rk_live_|"
+            r"rk_test_|AKIA|ASIA|AIza|hf_|npm_|pypi-)(?=[A-Za-z_\-]*[0-9])[A-Za-z0-9_\-]{8,}",
+            _REDACTED,
+        ),
+    )
+)
+
+
 def _redact_path(path: str) -> str:
-    return _PATH_PARAM.sub(
+    path = _PATH_PARAM.sub(
         lambda m: f";{m.group(1)}={_REDACTED}" if _sensitive_name(m.group(1)) else m.group(0), path
     )
+    for pattern, replacement in _PATH_SECRETS:
+        path = pattern.sub(replacement, path)
+    return path
 
 
 def redact_url(url: str) -> str:

@@ -24,9 +24,9 @@ Documentation domains such as ``example.com`` *are* reported: they look exactly 
 from __future__ import annotations
 
 import bisect
+import hashlib
+import os
 import re
-
-import phonenumbers
 
 from interven_autoguard.engine import pii_tables as tables
 from interven_autoguard.engine.types import Hit
@@ -93,11 +93,15 @@ _SHAPE_PATTERNS: tuple[tuple[str, re.Pattern[bytes]], ...] = tuple(
     )
 )
 _PHONE_KINDS = frozenset({"intl", "intl00", "nanp", "nanp_bare", "national"})
-_CONTEXT_PAD = 2  # shape bytes kept either side of a cluster for the look-arounds
+_LEFT_PAD = 4  # context bytes before a cluster in its cache key: look-behinds and a "+(" prefix
+_RIGHT_PAD = 2  # context bytes after it: look-aheads
+_PAD_LEFT = b"#" * _LEFT_PAD
+_PAD_RIGHT = b"#" * _RIGHT_PAD
 _MAX_CACHED_SHAPE = 64
 _MAX_CACHE = 4096
 _shape_cache: dict[bytes, tuple[tuple[str, int, int], ...]] = {}
-_phone_cache: dict[tuple[str, str | None], bool] = {}
+_phone_cache: dict[tuple[bytes, str | None], bool] = {}
+_MEMO_KEY = os.urandom(16)
 
 _A = re.ASCII
 _NON_DIGITS = str.maketrans("", "", " ().-+")  # what a phone-number candidate holds besides digits
@@ -153,6 +157,8 @@ def may_match(text: str) -> bool:
     """
     if "@" in text:
         return True
+    if len(text) < _MIN_CLUSTER_DIGITS or text.isalpha():  # too short for any hit, or no digit at all
+        return False
     squeezed = text.encode("utf-8", "surrogatepass").translate(_TRIAGE_TABLE, _SEPARATORS)
     return _SEVEN_DIGITS in squeezed or b"AA00" in squeezed
 
@@ -166,28 +172,45 @@ def detect(text: str, key: str | None = None) -> list[Hit]:
         hits.extend(_emails(text))
     # One byte per character ("?" for anything non-ASCII) so shape offsets are text offsets.
     raw = text.encode("ascii", "replace")
-    shape = raw.translate(_SHAPE_TABLE)
+    squeezed = raw.translate(_TRIAGE_TABLE, _SEPARATORS)
+    numbers, iban_spots = _SEVEN_DIGITS in squeezed, b"AA00" in squeezed
+    if not (numbers or iban_spots):
+        return _resolve(hits) if len(hits) > 1 else hits  # e-mail addresses only
     ibans: list[Hit] = []
-    pos = shape.find(b"AA00")
-    while pos >= 0:
-        hit = _iban_at(text, pos)
-        if hit is not None:
-            ibans.append(hit)
-        pos = shape.find(b"AA00", pos + 1)
-    hits.extend(ibans)
-    ctx = _KeyContext(key)
-    for m in _CLUSTER.finditer(shape):
-        start, end = m.span()
-        if shape.count(b"0", start, end) < _MIN_CLUSTER_DIGITS:
-            continue
-        base = max(0, start - _CONTEXT_PAD - 2)  # "+(" may precede the cluster
-        cache_key = shape[base : end + _CONTEXT_PAD] + _FIRST_TWO.get(raw[start : start + 2], b"--")
-        candidates = _shape_cache.get(cache_key)
-        if candidates is None:
-            candidates = _candidates(cache_key)
-        if candidates and not (ibans and _covering(ibans, start, end)):  # an IBAN's digits are the IBAN
-            _numbers(text, base, candidates, ctx, hits)
+    if iban_spots:
+        shape = raw.translate(_SHAPE_TABLE)
+        pos = shape.find(b"AA00")
+        while pos >= 0:
+            hit = _iban_at(text, pos)
+            if hit is not None:
+                ibans.append(hit)
+            pos = shape.find(b"AA00", pos + 1)
+        hits.extend(ibans)
+    if numbers:
+        _clusters(text, raw, _KeyContext(key), ibans, hits)
     return _resolve(hits) if len(hits) > 1 else hits
+
+
+def _clusters(text: str, raw: bytes, ctx: _KeyContext, ibans: list[Hit], hits: list[Hit]) -> None:
+    """Number-shaped PII: find digit clusters, look their shapes up, validate what survives.
+
+    Text and shape are padded on both sides so every cluster's cache key has the same layout:
+    ``_LEFT_PAD`` context bytes, the cluster, ``_RIGHT_PAD`` context bytes, then the cluster's first
+    two characters as written. Offsets in ``padded`` are text offsets + ``_LEFT_PAD``. Written with
+    comprehensions: this is the per-request hot path on JSON full of timestamps and ids.
+    """
+    padded_raw = _PAD_LEFT + raw + _PAD_RIGHT
+    padded = padded_raw.translate(_SHAPE_TABLE)
+    spans = [m.span() for m in _CLUSTER.finditer(padded)]
+    keys = [padded[s - _LEFT_PAD : e + _RIGHT_PAD] + padded_raw[s : s + 2] for s, e in spans]
+    for (s, e), key, found in zip(spans, keys, map(_shape_cache.get, keys)):
+        candidates = _candidates(key) if found is None else found
+        if not candidates:
+            continue
+        start, end = s - _LEFT_PAD, e - _LEFT_PAD
+        if ibans and _covering(ibans, start, end):  # an IBAN's digits are the IBAN's
+            continue
+        _numbers(text, start - _LEFT_PAD, candidates, ctx, hits)
 
 
 def _resolve(hits: list[Hit]) -> list[Hit]:
@@ -244,32 +267,30 @@ def _context(
 # ---------------------------------------------------------------- numbers
 
 
-def _digit_class(c: int) -> bytes:
-    return b"z" if c == 48 else b"o" if c == 49 else b"n" if 50 <= c <= 57 else b"-"
-
-
-# The classes ("z"ero, "o"ne, "n" for 2-9, "-" for a separator) of a cluster's first two characters
-# join the cache key: they settle most value rules (area codes start 2-9, trunk prefixes are 0,
-# no card starts with 0 or 1) so that epochs, dates and versions map to "no candidates" in the cache.
-_FIRST_TWO: dict[bytes, bytes] = {
-    bytes([a, b]): _digit_class(a) + _digit_class(b) for a in range(48, 58) for b in b"0123456789 ().-+"
-}
+def _digit_class(c: int) -> str:
+    return "z" if c == 48 else "o" if c == 49 else "n" if 50 <= c <= 57 else "-"
 
 
 def _candidates(key: bytes) -> tuple[tuple[str, int, int], ...]:
-    """Every (kind, start, end) whose *shape* fits ``key`` and whose first digits can be right.
+    """Every (kind, start, end) whose *shape* fits the cluster and whose first digits can be right.
 
-    ``key`` is the cluster's shape with two bytes of context either side, followed by the classes
-    of its first two characters. Values are validated later, per candidate.
+    ``key`` is laid out as ``_clusters`` builds it. The classes of the cluster's first two
+    characters ("z"ero, "o"ne, "n" for 2-9, "-" otherwise) settle most value rules (area codes
+    start 2-9, trunk prefixes are 0, no card starts with 0 or 1), so epochs, dates and versions
+    come out of the cache as "no candidates". Values are validated later, per candidate.
     """
-    shape, classes = key[:-2], key[-2:].decode()
-    first = shape.find(b"0")  # where the cluster starts: the padding holds no digits
-    found = tuple(
-        (kind, m.start(), m.end())
-        for kind, pattern in _SHAPE_PATTERNS
-        for m in pattern.finditer(shape)
-        if _first_digits_fit(kind, m.group(), classes) or shape.find(b"0", m.start()) != first
-    )
+    shape, written = key[:-2], key[-2:]
+    classes = _digit_class(written[0]) + _digit_class(written[1])
+    cluster = shape[_LEFT_PAD:-_RIGHT_PAD]
+    if cluster.count(b"0") < _MIN_CLUSTER_DIGITS:
+        found: tuple[tuple[str, int, int], ...] = ()
+    else:
+        found = tuple(
+            (kind, m.start(), m.end())
+            for kind, pattern in _SHAPE_PATTERNS
+            for m in pattern.finditer(shape)
+            if shape.find(b"0", m.start()) != _LEFT_PAD or _first_digits_fit(kind, m.group(), classes)
+        )
     if len(key) <= _MAX_CACHED_SHAPE:
         if len(_shape_cache) >= _MAX_CACHE:
             _shape_cache.clear()
@@ -426,11 +447,16 @@ def _digit_count(s: str) -> int:
 
 
 def _is_valid_phone(raw: str, region: str | None) -> bool:
-    """``phonenumbers`` validation, memoised: chat payloads resend the same numbers every turn."""
-    cache_key = (raw, region)
+    """``phonenumbers`` validation, memoised: chat payloads resend the same numbers every turn.
+
+    The memo is keyed by a keyed hash, so numbers do not outlive the request in process memory.
+    """
+    cache_key = (hashlib.blake2b(raw.encode(), key=_MEMO_KEY, digest_size=16).digest(), region)
     known = _phone_cache.get(cache_key)
     if known is not None:
         return known
+    import phonenumbers  # on first use: its metadata is megabytes, and most payloads hold no phone
+
     try:
         valid = phonenumbers.is_valid_number(phonenumbers.parse(raw, region))
     except phonenumbers.NumberParseException:
@@ -539,10 +565,19 @@ def _inside_url_authority(text: str, start: int) -> bool:
 
 # IBAN body of exactly N alphanumerics (country code and check digits included), single spaces
 # allowed between them, as IBANs are printed in groups of four.
-_IBAN_BODIES: dict[int, re.Pattern[str]] = {
-    n: re.compile(r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){" + str(n - 4) + r"}(?![A-Za-z0-9])", re.ASCII)
-    for n in set(tables.IBAN_LENGTHS.values())
-}
+_iban_bodies: dict[int, re.Pattern[str]] = {}  # compiled on first use, one per IBAN length
+
+
+def _iban_body(length: int) -> re.Pattern[str]:
+    pattern = _iban_bodies.get(length)
+    if pattern is None:
+        pattern = re.compile(
+            r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){" + str(length - 4) + r"}(?![A-Za-z0-9])", re.ASCII
+        )
+        _iban_bodies[length] = pattern
+    return pattern
+
+
 _IBAN_LETTERS = str.maketrans({chr(c): str(c - 55) for c in range(65, 91)})  # A→10 … Z→35
 
 
@@ -552,7 +587,7 @@ def _iban_at(text: str, pos: int) -> Hit | None:
     length = tables.IBAN_LENGTHS.get(text[pos : pos + 2])
     if length is None:
         return None
-    m = _IBAN_BODIES[length].match(text, pos)
+    m = _iban_body(length).match(text, pos)
     if m is None:
         return None
     compact = m.group().replace(" ", "")

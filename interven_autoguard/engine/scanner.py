@@ -7,11 +7,11 @@ Knows nothing of HTTP client libraries or OpenTelemetry.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import threading
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +43,30 @@ _FRAMING_HEADERS = frozenset(
     }
 )
 _REDACTION_PASSES = 3
+_DECODE_BUDGET = 64 * 1024
+
+
+@functools.lru_cache(maxsize=4096)
+def _assess(url: str, private_network: str) -> DestinationAssessment:
+    """Agents call the same endpoints over and over; the assessment is immutable, so reuse it."""
+    return destinations.assess(url, private_network=private_network)
+
+
+@functools.lru_cache(maxsize=1024)
+def _key_is_sensitive(name: str) -> bool:
+    return secrets.key_is_sensitive(name)
+
+
+@functools.lru_cache(maxsize=1024)
+def _binding_mismatch(value: str, host: str) -> bool:
+    """Whether an auth header value carries a provider credential not bound to ``host``.
+
+    Cached: an agent sends the same key to the same API on every call.
+    """
+    return any(
+        hit.provider and not secrets.host_allowed_for_provider(hit.provider, host)
+        for hit in secrets.detect_auth_value(value)
+    )
 
 
 def placeholder(finding_type: str) -> str:
@@ -57,15 +81,25 @@ class _FieldHits:
     spans: list[tuple[int, int, str]]  # (start, end, type) in field.text
 
 
-def _detect(text: str, key: str | None) -> list[tuple[Hit, str | None, tuple[int, int], str]]:
-    """All hits in ``text`` as (hit, encoding, original span, decoded value)."""
-    if not (secrets.may_match(text) or pii.may_match(text) or decoding.needs_views(text)):
-        return []
-    found: list[tuple[Hit, str | None, tuple[int, int], str]] = []
+_DetectHit = tuple[Hit, "str | None", tuple[int, int], str]
+
+
+def _detect(text: str, key: str | None) -> tuple[list[_DetectHit], bool]:
+    """All hits in ``text`` as (hit, encoding, original span, decoded value), and whether decoding
+    had to stop early (work budget or depth), i.e. part of the field could not be inspected."""
+    sensitive_key = bool(key) and secrets.key_is_sensitive(key)  # type: ignore[arg-type]
+    layered = decoding.needs_views(text)
+    if not (layered or sensitive_key or secrets.may_match(text) or pii.may_match(text)):
+        return [], False
+    stopped = False
+    if layered:
+        # The budget grows with the input so cost stays linear and only adversarial nesting runs out.
+        views, stopped = decoding.views_with_status(text, budget=4 * len(text) + _DECODE_BUDGET)
+    found: list[_DetectHit] = []
     seen: set[tuple[str, int, int]] = set()
-    for view in decoding.views(text) if decoding.needs_views(text) else [None]:
+    for view in views if layered else [None]:
         vtext = text if view is None else view.text
-        if not (secrets.may_match(vtext) or pii.may_match(vtext)):
+        if not (sensitive_key or secrets.may_match(vtext) or pii.may_match(vtext)):
             continue
         for hit in (*secrets.detect(vtext, key), *pii.detect(vtext, key)):
             span = (hit.start, hit.end) if view is None else view.to_original(hit.start, hit.end)
@@ -74,7 +108,7 @@ def _detect(text: str, key: str | None) -> list[tuple[Hit, str | None, tuple[int
                 continue
             seen.add(mark)
             found.append((hit, None if view is None else view.encoding, span, vtext[hit.start : hit.end]))
-    return found
+    return found, stopped
 
 
 def _merge_spans(spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -168,7 +202,7 @@ class LocalScanner:
         if not isinstance(url, str):
             raise TypeError(f"url must be a string, not {type(url).__name__}")
         header_items = _header_items(headers)
-        trace_id = uuid.uuid4().hex
+        trace_id = os.urandom(16).hex()
         try:
             response = self._scan(method.upper(), url, header_items, body, agent_id, trace_id)
         except Exception as exc:  # an engine bug must not let a request through uninspected
@@ -233,11 +267,15 @@ class LocalScanner:
         trace_id: str,
     ) -> ScanResponse:
         policy = self.policy
-        dest = destinations.assess(url, private_network=policy.private_network)
+        dest = _assess(url, policy.private_network)
+        quick = self._quick_allow(method, url, dest, header_items, body, agent_id, trace_id)
+        if quick is not None:
+            return quick
         parts = _split_url(url)
         findings: list[Finding] = []
         too_large = not_inspectable = False
         auth_mismatch = False
+        undecoded: list[str] = []  # fields whose nested encodings ran past the work budget
 
         # The request's own credentials (URL userinfo, auth headers) only face the binding rule.
         if dest.userinfo:
@@ -253,10 +291,11 @@ class LocalScanner:
             [Field(location="url.path", key=None, text=parts.path)] if parts else [],
             findings,
             dest,
+            undecoded,
             bound_ok=True,
         )
         query_fields = parse_query(parts.query) if parts and parts.query else []
-        query_hits = self._scan_fields(query_fields, findings, dest, bound_ok=True)
+        query_hits = self._scan_fields(query_fields, findings, dest, undecoded, bound_ok=True)
 
         header_fields = [
             Field(location=f"header:{name.lower()}", key=name.lower(), text=value)
@@ -265,7 +304,7 @@ class LocalScanner:
             and name.lower() not in secrets.AUTH_HEADERS
             and name.lower() != "cookie"
         ]
-        header_hits = self._scan_fields(header_fields, findings, dest, bound_ok=False)
+        header_hits = self._scan_fields(header_fields, findings, dest, undecoded, bound_ok=False)
 
         parsed: ParsedBody | None = None
         body_hits: list[_FieldHits] = []
@@ -294,7 +333,7 @@ class LocalScanner:
                 not_inspectable = not too_large
             else:
                 if parsed is not None:
-                    body_hits = self._scan_fields(parsed.fields, findings, dest, bound_ok=False)
+                    body_hits = self._scan_fields(parsed.fields, findings, dest, undecoded, bound_ok=False)
 
         ctx = RequestContext(
             method=method,
@@ -312,7 +351,7 @@ class LocalScanner:
             dest,
             auth_mismatch=auth_mismatch,
             body_too_large=too_large,
-            not_inspectable=not_inspectable,
+            not_inspectable=not_inspectable or bool(undecoded),
         )
         decision = Decision(verdict.decision)
         reasons = list(verdict.reason_codes)
@@ -345,13 +384,92 @@ class LocalScanner:
         ] + [_with_redacted(f, False) for f in verdict.allowed_findings]
         return response
 
+    def _quick_allow(
+        self,
+        method: str,
+        url: str,
+        dest: DestinationAssessment,
+        header_items: list[tuple[str, str]],
+        body: Any,
+        agent_id: str | None,
+        trace_id: str,
+    ) -> ScanResponse | None:
+        """The common case in one pass: nothing in URL, headers or body could match anything.
+
+        Every detector's triage promises "False ⇒ no hit in any substring", so one triage over the
+        URL, the scannable header values and the raw body text (joined) is exact. Anything that
+        needs a closer look (a credential header, a sensitive header name, a compressed or
+        structured body, something decodable) returns None and takes the full pipeline.
+        """
+        if dest.userinfo or isinstance(body, (dict, list, tuple)):
+            return None
+        pieces = [url]
+        content_type = None
+        for name, value in header_items:
+            lower = name.lower()
+            if lower in _FRAMING_HEADERS:
+                if lower == "content-encoding" and value.strip().lower() not in ("", "identity"):
+                    return None
+                if lower == "content-type":
+                    content_type = value
+                continue
+            if lower in secrets.AUTH_HEADERS or lower == "cookie":
+                if _binding_mismatch(value, dest.host):
+                    return None
+                continue
+            if _key_is_sensitive(lower):
+                return None
+            pieces.append(value)
+        body_size = _body_size(body)
+        if body_size > self.policy.max_body_bytes:
+            return None
+        if body is not None:
+            text = raw_text(body, content_type, None)
+            if text is None:
+                return None
+            pieces.append(text)
+        joined = "\n".join(pieces)
+        if secrets.may_match(joined) or pii.may_match(joined) or decoding.needs_views(joined):
+            return None
+        parts = _split_url(url)
+        ctx = RequestContext(
+            method=method,
+            url=url,
+            scheme=dest.scheme,
+            host=dest.host,
+            port=dest.port,
+            path=parts.path if parts else "",
+            agent_id=agent_id,
+            body_size=body_size,
+        )
+        verdict = self.policy.evaluate(ctx, [], dest)
+        return ScanResponse(
+            decision=Decision(verdict.decision),
+            reason_codes=list(verdict.reason_codes),
+            risk_score=round(verdict.risk_score, 3),
+            risk_band=RiskBand.for_score(verdict.risk_score),
+            trace_id=trace_id,
+            policy_version=self.policy.version,
+            matched_rules=list(verdict.matched_rules),
+        )
+
     def _scan_fields(
-        self, fields: list[Field], findings: list[Finding], dest: DestinationAssessment, *, bound_ok: bool
+        self,
+        fields: list[Field],
+        findings: list[Finding],
+        dest: DestinationAssessment,
+        undecoded: list[str],
+        *,
+        bound_ok: bool,
     ) -> list[_FieldHits]:
+        """Detect in each field; locations whose decoding ran out of budget go to ``undecoded``."""
         result: list[_FieldHits] = []
         for field in fields:
             spans: list[tuple[int, int, str]] = []
-            for hit, encoding, (start, end), value in _detect(field.text, field.key):
+            hits, stopped = _detect(field.text, field.key)
+            if stopped:
+                undecoded.append(field.location)
+            for hit, encoding, (start, end), value in hits:
                 if bound_ok and hit.provider and secrets.host_allowed_for_provider(hit.provider, dest.host):
                     continue  # e.g. ?key=AIza… to googleapis.com, /bot<token>/ to api.telegram.org
                 findings.append(self._finding(hit, field.location, start, end, value, encoding))
@@ -440,7 +558,7 @@ class LocalScanner:
         for field in parsed.fields:
             spans = [
                 (s, e, h.type)
-                for h, _enc, (s, e), _value in _detect(field.text, field.key)
+                for h, _enc, (s, e), _value in _detect(field.text, field.key)[0]
                 if (field.location, h.type) in targets and "[REDACTED:" not in field.text[s:e]
             ]
             if spans:
@@ -467,6 +585,8 @@ class LocalScanner:
         agent_id: str | None,
         request_hash: str,
     ) -> str:
+        from ..approvals.store import describe_process
+
         display_body = response.sanitized_body if response.sanitized_body is not None else body
         record = self._store().create(
             method=method,
@@ -478,7 +598,7 @@ class LocalScanner:
             risk_score=response.risk_score,
             risk_band=str(response.risk_band),
             agent_id=agent_id,
-            process=f"pid {os.getpid()}",
+            process=describe_process(),
             ttl_seconds=float(self.policy.approval_ttl_seconds),
         )
         return str(record.id)

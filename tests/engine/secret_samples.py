@@ -316,6 +316,7 @@ SAMPLES: dict[str, Sample] = {
     "brevo-api-key": tok(lambda: f"xkeysib-{r(HEX, 64)}-{r(B62, 16)}"),
     "resend-api-key": tok(lambda: f"re_{r(B62, 8)}_{r(B62, 24)}", "resend key "),
     "twilio-api-key": tok(lambda: "SK" + r(HEX, 32), "twilio sid "),
+    "twilio-account-sid": tok(lambda: "AC" + r(HEX, 32), "twilio account "),
     "twilio-auth-token": tok(lambda: r(HEX, 32), "TWILIO_AUTH_TOKEN="),
     "jwt": tok(jwt, "Cookie-ish: session="),
     "private-key": tok(lambda: pem("RSA PRIVATE KEY"), "key:\n"),

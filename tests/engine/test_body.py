@@ -413,3 +413,43 @@ def test_raw_text():
     loop: list = []
     loop.append(loop)
     assert raw_text(loop) is None
+
+
+@pytest.mark.parametrize("ctype", ["application/x-ndjson", "application/jsonl", None, "application/json"])
+def test_json_lines(ctype):
+    body = '{"custom_id": "a", "body": {"text": "SSN 478-23-9156"}}\n\n{"custom_id": "b", "n": 1}\n'
+    parsed = parse_body(body.encode(), ctype)
+    assert parsed.kind == "json"
+    assert _loc(parsed) == {
+        "body[0]$.custom_id": "a",
+        "body[0]$.body.text": "SSN 478-23-9156",
+        "body[2]$.custom_id": "b",
+        "body[2]$.n": "1",
+    }
+    assert parsed.rebuild({1: "SSN [R]"}) == body.replace("478-23-9156", "[R]").encode()
+
+
+def test_json_lines_with_a_bad_line_is_text():
+    parsed = parse_body('{"a": 1}\nnot json\n{"b": 2}', "application/x-ndjson")
+    assert parsed.kind == "text"
+
+
+# -- query strings ---------------------------------------------------------------------------------
+
+
+def test_parse_and_rebuild_query():
+    from interven_autoguard.engine.body import parse_query, rebuild_query
+
+    query = "?q=hello+world&token=abc%2Fdef&q=2&flag&john%40acme.com=x"
+    fields = parse_query(query)
+    assert [(f.location, f.text, f.is_key) for f in fields] == [
+        ("query:q", "hello world", False),
+        ("query:token", "abc/def", False),
+        ("query:q", "2", False),
+        ("query:#4<key>", "john@acme.com", True),
+        ("query:#4", "x", False),
+    ]
+    assert rebuild_query(query, {}) is query
+    assert rebuild_query(query, {1: "[R]"}) == "?q=hello+world&token=%5BR%5D&q=2&flag&john%40acme.com=x"
+    assert rebuild_query(query[1:], {3: "[R]"}) == "q=hello+world&token=abc%2Fdef&q=2&flag&%5BR%5D=x"
+    assert parse_query("") == [] and parse_query("?") == []

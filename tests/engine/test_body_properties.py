@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import string
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -167,3 +168,55 @@ def test_gzip_round_trip(data):
         return
     out = parsed.rebuild({0: "[R]"})
     assert gzip.decompress(out) == "[R]".encode(parsed.charset or "utf-8")
+
+
+@_settings
+@given(st.dictionaries(_text, json_values, min_size=1, max_size=4), st.booleans())
+def test_nested_json_strings_round_trip(inner, as_text):
+    body: object = {"meta": 1, "payload": json.dumps(inner)}
+    if as_text:
+        body = json.dumps(body)
+    parsed = parse_body(body, "application/json")
+    nested = [i for i, f in enumerate(parsed.fields) if "<json>$" in f.location]
+    assert len(parsed.fields) == 1 + len(nested)
+    out = parsed.rebuild({i: f"<{n}>" for n, i in enumerate(nested)})
+    outer = json.loads(out) if as_text else out
+    assert outer["meta"] == 1
+    if nested:
+        assert json.loads(outer["payload"]) == _expected(inner, _count())
+    else:
+        assert outer["payload"] == json.dumps(inner)
+
+
+_part_name = st.text(alphabet=string.ascii_letters + "_", min_size=1, max_size=10)
+_part_text = st.text(alphabet=string.printable.replace("\r", ""), max_size=40).filter(
+    lambda s: "--" not in s and not looks_like_json_container(s)
+)
+
+
+def _multipart(parts, boundary="zZ9boundary"):
+    out = []
+    for name, filename, content in parts:
+        disposition = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+        out.append(f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n{content}\r\n")
+    out.append(f"--{boundary}--\r\n")
+    return "".join(out).encode()
+
+
+@_settings
+@given(
+    st.lists(
+        st.tuples(_part_name, st.none() | st.sampled_from(["a.txt", "data.bin"]), _part_text),
+        min_size=1,
+        max_size=5,
+    ),
+    st.data(),
+)
+def test_multipart_rebuild_matches_a_fresh_build(parts, data):
+    body = _multipart(parts)
+    parsed = parse_body(body, "multipart/form-data; boundary=zZ9boundary")
+    assert parsed.kind == "multipart"
+    assert [f.text for f in parsed.fields] == [content for _, _, content in parts]
+    chosen = data.draw(st.sets(st.integers(0, len(parts) - 1)))
+    new_parts = [(n, f, f"<{i}>" if i in chosen else c) for i, (n, f, c) in enumerate(parts)]
+    assert parsed.rebuild({i: f"<{i}>" for i in chosen}) == _multipart(new_parts)

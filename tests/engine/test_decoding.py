@@ -217,3 +217,111 @@ def test_views_never_raise_on_odd_input():
     for text in ["\ud800 lone surrogate %41", "%", "\\u", "&#99999999;", "&#xD800;", "=" * 40, "\x00" * 50]:
         out = views(text)
         assert out[0].encoding is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "&#65;" * 50_000,
+        "&#65;&#103;" * 30_000,
+        "\\u0041" * 40_000,
+        "%E4%B8%AD" * 30_000,
+        "%" * 200_000,
+        "a\u200b" * 100_000,
+        "e\u0301\ufb01" * 50_000,
+    ],
+)
+def test_adversarial_inputs_stay_within_budget(text):
+    out, _ = views_with_status(text, budget=8192)
+    assert sum(len(v.text) for v in out[1:]) <= 8192
+    for v in out:
+        s, e = v.to_original(0, len(v.text))
+        assert 0 <= s <= e <= len(text)
+
+
+def test_coarse_map_when_normalisation_is_too_costly():
+    token_zw = "\u200b".join(TOKEN)
+    text = "pad\u200b" * 3000 + " " + token_zw + " tail"
+    base, base_map = normalise(text, work=100)
+    assert TOKEN in base
+    i = base.index(TOKEN)
+    assert base_map is not None and base_map(i, i + len(TOKEN)) == (0, len(text))
+    exact = views(text)[0]  # default work: exact map
+    i = exact.text.index(TOKEN)
+    assert text[slice(*exact.to_original(i, i + len(TOKEN)))] == token_zw
+
+
+def test_same_width_escapes_share_one_piece():
+    u = "".join(f"\\u{ord(c):04x}" for c in TOKEN)
+    view = views(u)[1]
+    i = view.text.index(TOKEN) + 5
+    assert view.to_original(i, i + 2) == (6 * i, 6 * (i + 2))
+
+
+def test_wrapped_base64_is_one_blob():
+    blob = base64.encodebytes(("lead text " * 8 + TOKEN + " trailing words").encode()).decode()
+    assert "\n" in blob.strip()
+    text = f"attachment:\n{blob}end"
+    hit = find(text)
+    assert hit is not None
+    s, e = hit[1]
+    assert text[s:e] == blob.rstrip("\n")
+
+
+def test_json_escaped_slash_needs_views():
+    assert needs_views('{"v": "abc\\/def"}')
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_wrapped_base64_with_full_last_line(newline):
+    plain = (TOKEN + " " + "x" * 200)[:114]  # exactly two 76-character lines
+    blob = base64.encodebytes(plain.encode()).decode().strip().replace("\n", newline)
+    assert blob.count(newline) == 1
+    text = f"begin{newline}{blob}{newline}endmarker and more"
+    hit = find(text)
+    assert hit is not None and text[slice(*hit[1])] == blob
+
+
+def test_escapes_far_apart_in_one_word_share_a_window():
+    word = "%5F" + "k" * 100 + TOKEN.replace("_", "%5F")
+    text = f"start {word} end"
+    assert_found(text, TOKEN.replace("_", "%5F"), "percent")
+    view = views(text)[1]
+    assert "_" + "k" * 100 + TOKEN in view.text
+
+
+def test_mixed_escape_kinds_in_one_token():
+    mixed = "&#103;h\\x70%5F" + TOKEN[4:]
+    assert_found(f"x {mixed} y", mixed, "escape+html+percent")
+
+
+def test_blob_cut_at_the_budget_still_decodes_and_says_so():
+    plain = ("ünïcödé text " * 2000).encode()
+    for blob in (base64.b64encode(plain).decode(), plain.hex()):
+        out, stopped = views_with_status(f"x {blob} y", budget=1001)
+        assert stopped
+        assert len(out) == 2 and out[1].text.count("ünïcödé") > 10
+        s, e = out[1].to_original(5, 9)
+        assert (s, e) == (2, 2 + len(blob))
+
+
+def test_digits_of_other_scripts_fold_to_ascii():
+    arabic = "".join(chr(0x660 + int(c)) if c.isdigit() else c for c in "478-23-9156")
+    devanagari_card = "".join(chr(0x966 + int(c)) for c in "4111111111111111")
+    text = f"ssn {arabic} card {devanagari_card} ok"
+    view = views(text)[0]
+    assert "478-23-9156" in view.text and "4111111111111111" in view.text
+    i = view.text.index("478-23-9156")
+    assert text[slice(*view.to_original(i, i + 11))] == arabic
+    fullwidth_and_arabic = "\uff14" + arabic  # NFKC path and folding together
+    assert "4478-23-9156" in views(fullwidth_and_arabic)[0].text
+
+
+def test_every_unicode_decimal_digit_folds():
+    missing = [
+        hex(cp)
+        for cp in range(0x80, sys.maxunicode + 1)
+        if unicodedata.category(chr(cp)) == "Nd"
+        and normalise(chr(cp))[0] != str(unicodedata.decimal(chr(cp)))
+    ]
+    assert missing == []

@@ -24,6 +24,8 @@ def _pct_some(s: str) -> str:  # only the non-alphanumerics, as quote() would
 ENCODERS = {
     "percent": _pct,
     "percent-some": _pct_some,
+    "percent-alternate": lambda s: "".join(_pct(c) if i % 2 else c for i, c in enumerate(s)),
+    "entity-first-last": lambda s: f"&#{ord(s[0])};{s[1:-1]}&#x{ord(s[-1]):x};",
     "u-escape": lambda s: "".join(f"\\u{ord(c):04x}" for c in s),
     "x-escape": lambda s: "".join(f"\\x{b:02x}" for b in s.encode()),
     "entity-dec": lambda s: "".join(f"&#{ord(c)};" for c in s),
@@ -97,3 +99,19 @@ def test_needs_views_false_means_identity(text):
     if not needs_views(text):
         out = views(text)
         assert len(out) == 1 and out[0].text == text
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(
+        alphabet=st.characters(min_codepoint=0xD000, max_codepoint=0xE0100)
+        | st.sampled_from(["\ud800", "\udbff", "\udc00", "\udfff"]),
+        max_size=60,
+    ),
+    st.text(max_size=20),
+)
+def test_surrogates_and_exotic_planes_never_raise(exotic, plain):
+    text = plain + exotic + "%41" + exotic + "&#66;"
+    out, _ = views_with_status(text, budget=512)
+    assert out[0].encoding is None
+    assert any("A" in v.text for v in out)

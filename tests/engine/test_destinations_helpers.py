@@ -113,6 +113,20 @@ def test_helpers_never_raise_on_garbage(garbage):
         ("http://u:p@ss@host/", "http://REDACTED:REDACTED@host/"),
         ("http://u:pw\\@host/", "http://REDACTED:REDACTED@host/"),
         ("mcp://tool_name?token=abc", "mcp://tool_name?token=REDACTED"),
+        (
+            "https://api.telegram.org/bot123456789:" + "AAH" + "x" * 30 + "/sendMessage",
+            "https://api.telegram.org/botREDACTED/sendMessage",
+        ),
+        (
+            "https://hooks.slack.com/services/T0ABCDEF1/B0ABCDEF2/" + "abcDEF123" * 3,
+            "https://hooks.slack.com/services/T0ABCDEF1/B0ABCDEF2/REDACTED",
+        ),
+        (
+            "https://discord.com/api/webhooks/123456789012345678/" + "tok-EN_1" * 8,
+            "https://discord.com/api/webhooks/123456789012345678/REDACTED",
+        ),
+        ("https://proxy.example/" + "ghp_" + "a1B2" * 9 + "/repos", "https://proxy.example/REDACTED/repos"),
+        ("https://docs.example/sk-learn-tutorial", "https://docs.example/sk-learn-tutorial"),
         ("not a url", "not a url"),
         ("", ""),
     ],
@@ -170,3 +184,93 @@ def test_redacted_url_never_contains_password_or_sensitive_value(
 def test_metadata_host_with_any_suffix_is_denied(host, junk):
     url = f"http://{host}/{junk}"
     assert any(h.reason_code == "SSRF_METADATA" for h in assess(url).hits)
+
+
+def test_huge_urls_are_handled():
+    query = "a=b&" * 50_000 + "token=SECRETVALUE"
+    out = redact_url("http://x.example/?" + query)
+    assert out.endswith("token=REDACTED") and "SECRETVALUE" not in out
+    assert "INVALID_URL" in {h.type for h in assess("http://" + "a." * 100_000 + "com/").hits}
+
+
+# ---------------------------------------------------------------- notation fuzzing
+
+
+def _spell_part(value: int, style: str) -> str:
+    return {
+        "dec": str(value),
+        "hex": hex(value),
+        "HEX": "0X" + format(value, "X"),
+        "oct": "0" + format(value, "o"),
+    }[style]
+
+
+@st.composite
+def encoded_ipv4(draw, network_prefix: tuple[int, int]):
+    """An IPv4 address inside the /16 ``network_prefix`` spelled in a random inet_aton notation."""
+    a, b = network_prefix
+    c, d = draw(st.integers(0, 255)), draw(st.integers(0, 255))
+    value = (a << 24) | (b << 16) | (c << 8) | d
+    parts_count = draw(st.sampled_from([1, 2, 3, 4]))
+    style = st.sampled_from(["dec", "hex", "HEX", "oct"])
+    if parts_count == 1:
+        parts = [value]
+    elif parts_count == 2:
+        parts = [a, value & 0xFFFFFF]
+    elif parts_count == 3:
+        parts = [a, b, value & 0xFFFF]
+    else:
+        parts = [a, b, c, d]
+    host = ".".join(_spell_part(p, draw(style)) for p in parts)
+    if draw(st.booleans()):
+        host += "."
+    return host, f"{a}.{b}.{c}.{d}"
+
+
+@settings(max_examples=300)
+@given(
+    encoded_ipv4((169, 254)),
+    st.sampled_from(["", "user@", "user:pw@", "good.example@", "a@b@"]),
+    st.sampled_from(["", ":80", ":8080"]),
+    st.sampled_from(["http", "https", "ws", "HTTP"]),
+)
+def test_link_local_in_any_notation_is_denied(encoded, userinfo, port, scheme):
+    host, dotted = encoded
+    a = assess(f"{scheme}://{userinfo}{host}{port}/latest")
+    assert a.host == dotted
+    assert any(h.reason_code == "SSRF_METADATA" and h.decision == "DENY" for h in a.hits)
+
+
+@settings(max_examples=200)
+@given(encoded_ipv4((10, 20)), st.sampled_from(["ALLOW", "DENY", "REQUIRE_APPROVAL"]))
+def test_private_in_any_notation_gets_the_configured_decision(encoded, decision):
+    host, dotted = encoded
+    a = assess(f"http://{host}/", private_network=decision)
+    assert a.host == dotted
+    assert [(h.type, h.decision) for h in a.hits] == [("PRIVATE_NETWORK", decision)]
+
+
+@settings(max_examples=200)
+@given(
+    st.integers(0, 0xFFFF),
+    st.sampled_from(
+        [
+            lambda v4, hexed: f"::ffff:{v4}",
+            lambda v4, hexed: f"::ffff:{hexed}",
+            lambda v4, hexed: f"0:0:0:0:0:ffff:{hexed}",
+            lambda v4, hexed: f"64:ff9b::{hexed}",
+            lambda v4, hexed: f"64:ff9b::{v4}",
+            lambda v4, hexed: f"::{hexed}",
+            lambda v4, hexed: f"::ffff:0:{hexed}",
+            lambda v4, hexed: f"2002:{hexed}::1",
+        ]
+    ),
+    st.sampled_from(["", "%25eth0"]),
+)
+def test_link_local_embedded_in_ipv6_is_denied(low16, spell, zone):
+    value = (169 << 24) | (254 << 16) | low16
+    v4 = f"169.254.{low16 >> 8}.{low16 & 0xFF}"
+    hexed = f"{value >> 16:x}:{value & 0xFFFF:x}"
+    a = assess(f"http://[{spell(v4, hexed)}{zone}]/")
+    assert a.ip is not None
+    assert any(h.reason_code == "SSRF_METADATA" and h.decision == "DENY" for h in a.hits), a

@@ -59,6 +59,10 @@ METADATA_URLS = [
     "http://169.254.169.254\\@good.com/",  # urllib3/WHATWG connect to the metadata IP
     "http://169.254.169.254:80@good.com/",  # a lenient parser may take the userinfo host
     "http://good.com@good.org@169.254.169.254/",
+    "http://169.254.169.254%2f@good.com/",  # a decoder that turns %2f into "/" ends the host there
+    "http://169.254.169.254%23@good.com/",
+    "http://1.1.1.1 &@169.254.169.254# @3.3.3.3/",  # Orange Tsai's parser-confusion URL
+    "http://1.1.1.1 &@2.2.2.2# @169.254.169.254/",
     "http://%31%36%39.%32%35%34.%31%36%39.%32%35%34/",  # percent-encoded host
     "http://%2531%2536%2539.254.169.254/",  # double percent-encoding
     "http://１６９.２５４.１６９.２５４/",  # full-width digits (NFKC)
@@ -356,3 +360,17 @@ def test_huge_authority_is_bounded_and_denied():
     assert "INVALID_URL" in types_of(a)
     b = assess("https://" + "x" * 100_000 + ".example/")
     assert "INVALID_URL" in types_of(b)
+
+
+def test_fragment_without_slash_is_fine_but_fragment_userinfo_is_not():
+    assert assess("https://example.com#top").hits == ()
+    assert assess("https://example.com?q=a@b#x").hits == ()
+    legacy = assess("https://api.github.com#@webhook.site/")
+    assert legacy.host == "api.github.com"
+    assert {"INVALID_URL", "EXFIL_HOST"} <= types_of(legacy)
+
+
+def test_backslash_parser_differential_is_invalid_even_between_public_hosts():
+    a = assess("https://evil.example\\@api.github.com/")
+    assert a.host == "api.github.com"  # what urllib.parse / httpx would say...
+    assert "INVALID_URL" in types_of(a)  # ...but urllib3 would connect to evil.example

@@ -208,3 +208,30 @@ def test_bad_argument_types_raise_clear_errors(scanner):
         scanner.scan(method="GET", url=None)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="headers"):
         scanner.scan(method="GET", url="https://x.example/", headers=[1, 2])
+
+
+def test_triple_base64_is_decoded_and_removed(scanner):
+    blob = f"token {AWS_KEY} in here"
+    for _ in range(3):
+        blob = base64.b64encode(blob.encode()).decode()
+    r = scanner.scan(method="POST", url="https://api.example.com/x", body={"d": blob})
+    assert r.decision == Decision.SANITIZE
+    assert r.findings[0].encoding == "base64>base64>base64"
+    assert r.sanitized_body == {"d": "[REDACTED:AWS_ACCESS_KEY]"}
+
+
+def test_nesting_past_the_decoding_depth_fails_closed(scanner):
+    blob = f"token {AWS_KEY} in here"
+    for _ in range(8):
+        blob = base64.b64encode(blob.encode()).decode()
+    r = scanner.scan(method="POST", url="https://api.example.com/x", body={"d": blob})
+    assert r.decision == Decision.DENY
+    assert r.reason_codes == [ReasonCode.BODY_NOT_INSPECTABLE]
+
+
+def test_large_random_base64_upload_is_not_a_false_alarm(scanner):
+    import os
+
+    blob = base64.b64encode(os.urandom(300_000)).decode()
+    r = scanner.scan(method="POST", url="https://api.example.com/upload", body={"file": blob})
+    assert r.decision == Decision.ALLOW, r.reason_codes

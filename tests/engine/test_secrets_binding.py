@@ -107,8 +107,9 @@ def test_detect_auth_value_basic_with_stripe_key_as_user() -> None:
     assert [h.provider for h in secrets.detect_auth_value(value)] == ["stripe"]
 
 
-def test_detect_auth_value_context_formats_without_their_word() -> None:
-    sid = "SK" + r(HEX, 32)
+@pytest.mark.parametrize("sid_prefix", ["SK", "AC"])
+def test_detect_auth_value_context_formats_without_their_word(sid_prefix: str) -> None:
+    sid = sid_prefix + r(HEX, 32)
     value = "Basic " + base64.b64encode(f"{sid}:{r(HEX, 32)}".encode()).decode()
     assert [h.provider for h in secrets.detect_auth_value(value)] == ["twilio"]
 
@@ -131,3 +132,15 @@ def test_detect_auth_value_ignores_generic_credentials(value: str) -> None:
 def test_detect_auth_value_ignores_jwts() -> None:
     _text, token = SAMPLES["jwt"]()
     assert secrets.detect_auth_value("Bearer " + token) == []
+
+
+def test_detect_auth_value_aws_sigv4_credential() -> None:
+    key_id = "AKIA" + r("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
+    value = (
+        f"AWS4-HMAC-SHA256 Credential={key_id}/20251126/us-east-1/s3/aws4_request, "
+        f"SignedHeaders=host;x-amz-date, Signature={r(HEX, 64)}"
+    )
+    hits = secrets.detect_auth_value(value)
+    assert [(h.provider, value[h.start : h.end]) for h in hits] == [("aws", key_id)]
+    assert secrets.host_allowed_for_provider("aws", "my-bucket.s3.us-east-1.amazonaws.com")
+    assert not secrets.host_allowed_for_provider("aws", "amazonaws.com.attacker.io")

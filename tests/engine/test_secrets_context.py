@@ -204,3 +204,25 @@ def test_hit_repr_never_contains_the_value() -> None:
     (hit,) = secrets.detect(token)
     assert token not in repr(hit)
     assert token[4:] not in repr(hit)
+
+
+def test_dense_key_value_body_still_finds_the_password_at_the_end() -> None:
+    rows = [{"token_count": i, "auth_mode": "none", "name": f"row{i}"} for i in range(500)]
+    rows.append({"password": "Tr0ub4dor&3x"})
+    body = json.dumps(rows)
+    assert spans(body) == [("generic-password", "Tr0ub4dor&3x")]
+
+
+def test_keyword_flood_still_reports_provider_tokens() -> None:
+    token = github("ghp_")
+    body = "password=" * 30_000 + f" {token} " + "DD_API_KEY=" * 20_000
+    assert ("github-pat", token) in spans(body)
+
+
+@pytest.mark.parametrize("bad", [None, 3, b"ghp_", ["x"], ""])
+def test_non_string_inputs_are_empty_not_errors(bad: object) -> None:
+    assert secrets.detect(bad) == []  # type: ignore[arg-type]
+    assert secrets.may_match(bad) is False  # type: ignore[arg-type]
+    assert secrets.key_is_sensitive(bad) is False  # type: ignore[arg-type]
+    token = github("ghp_")
+    assert [h.detector for h in secrets.detect(token, key=bad)] == ["github-pat"]  # type: ignore[arg-type]

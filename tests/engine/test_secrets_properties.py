@@ -119,3 +119,51 @@ def test_prefilter_back_ends_agree() -> None:
         assert re2_backend.any(text) == fast.any(text)
 
     agree()
+
+
+SENSITIVE_KEYS = [
+    "password",
+    "pw",
+    "passwd",
+    "db_pass",
+    "client_secret",
+    "X-Api-Key",
+    "accessToken",
+    "auth",
+    "jwt",
+    "dsn",
+    "sessionid",
+    "mnemonic",
+    "creds",
+    "privateKey",
+    "DD_API_KEY",
+    "twilio_auth_token",
+    "CLOUDFLARE_API_TOKEN",
+    "refresh_token",
+    "Authorization",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    key=st.sampled_from(SENSITIVE_KEYS),
+    value=st.text(alphabet="abcdefABCDEF0123456789-_#!.", min_size=6, max_size=48),
+)
+def test_raw_body_triage_covers_key_context(key: str, value: str) -> None:
+    """A field that key context flags keeps its raw JSON / form body from being triaged away."""
+    import json
+    from urllib.parse import urlencode
+
+    if not secrets.detect(value, key=key):
+        return
+    assert secrets.key_is_sensitive(key)
+    assert secrets.may_match(json.dumps({key: value}))
+    assert secrets.may_match(json.dumps({"outer": {key: value}}, indent=2))
+    assert secrets.may_match(urlencode({key: value}))
+
+
+def test_key_is_sensitive() -> None:
+    assert secrets.key_is_sensitive("password")
+    assert secrets.key_is_sensitive("DD-API-KEY")
+    for key in ("max_tokens", "content", "role", "", "token_type"):
+        assert not secrets.key_is_sensitive(key)

@@ -58,6 +58,7 @@ def test_policy_path_is_made_absolute_and_must_exist(tmp_path, monkeypatch):
 
 
 def test_otlp_endpoint_implies_otlp_traces_and_gets_the_traces_path():
+    pytest.importorskip("opentelemetry.exporter.otlp.proto.http", reason="needs the [otel] extra")
     cmd = build_command(["--otlp-endpoint", "http://127.0.0.1:6006", "agent.py"], BASE_ENV)
     assert cmd.env["INTERVEN_TRACES"] == "otlp"
     assert cmd.env["INTERVEN_OTLP_ENDPOINT"] == "http://127.0.0.1:6006/v1/traces"

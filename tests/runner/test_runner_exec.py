@@ -239,3 +239,14 @@ def _bootstrap() -> str:
     from interven_autoguard.runner import bootstrap_dir
 
     return bootstrap_dir()
+
+
+@pytest.mark.skipif(not HAS_INSTALL, reason=NEEDS_INSTALL)
+def test_invalid_policy_stops_before_the_program(tmp_path):
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[settings]\nsecrets = "MAYBE"\n')
+    agent = write_script(tmp_path / "agent.py", "print('PROGRAM RAN')\n")
+    res = run(["--policy", str(policy), str(agent)])
+    assert res.returncode == EXIT_CONFIG
+    assert "PROGRAM RAN" not in res.stdout
+    assert "PolicyError" in res.stderr and "line 2" in res.stderr

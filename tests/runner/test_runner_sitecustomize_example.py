@@ -43,7 +43,9 @@ def test_fails_closed_when_the_package_is_missing(tmp_path):
     res = _run(tmp_path, "print('PROGRAM RAN')\n", {}, [shadow.parent])
     assert res.returncode == 78
     assert "PROGRAM RAN" not in res.stdout
-    assert "cannot import interven_autoguard" in res.stderr
+    # "cannot import interven_autoguard", or (editable installs resolve submodules through their own
+    # finder) "guard could not be installed": either way, fatal.
+    assert "FATAL" in res.stderr
     res = _run(tmp_path, "print('PROGRAM RAN')\n", {"INTERVEN_DISABLED": "1"}, [shadow.parent])
     assert res.returncode == 0 and res.stdout.strip() == "PROGRAM RAN"
 

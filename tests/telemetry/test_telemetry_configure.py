@@ -170,3 +170,14 @@ def test_without_any_sdk_decisions_still_reach_the_log():
                         "reasons=POLICY_RULE GET http://127.0.0.1:7/p?q=REDACTED")
     assert lines[1].startswith("interven_autoguard WARNING interven guard decision=DENY")
     assert lines[2] == "ProxyTracerProvider"
+
+
+def test_is_exporter_endpoint_follows_the_environment(monkeypatch):
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT", raising=False)
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://127.0.0.1:4999/v1/traces")
+    assert telemetry.is_exporter_endpoint("http://127.0.0.1:4999/v1/traces")
+    assert not telemetry.is_exporter_endpoint("http://127.0.0.1:5000/v1/traces")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://127.0.0.1:5000")
+    assert telemetry.is_exporter_endpoint("http://127.0.0.1:5000/anything")
+    assert not telemetry.is_exporter_endpoint("http://127.0.0.1:4999/v1/traces")
+    assert not telemetry.is_exporter_endpoint("not a url")

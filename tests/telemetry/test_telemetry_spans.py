@@ -169,8 +169,8 @@ def test_transport_error_and_http_error_status(otel):
         ds.record_response(503)
     span = _only(otel)
     assert span.attributes["http.response.status_code"] == 503
-    assert span.attributes["error.type"] == "503"
-    assert span.status.status_code is StatusCode.ERROR
+    assert "error.type" not in span.attributes  # the server answered; the guard span did not fail
+    assert span.status.status_code is StatusCode.UNSET
 
 
 def test_scan_span_for_direct_scan_calls(otel):
@@ -248,3 +248,23 @@ def test_without_sdk_spans_are_non_recording_and_cheap():
     assert not span.is_recording()
     assert ds.attributes["interven.decision"] == "DENY"
     assert ds.attributes["url.full"].endswith("?model=REDACTED")
+
+
+@pytest.mark.parametrize(("final", "enforced"), [("approved", "ALLOW"), ("denied", "DENY"),
+                                                 ("expired", "DENY"), ("unavailable", "DENY")])
+def test_guard_approval_sequence(otel, final, enforced):
+    # The guard's order: the scanner says REQUIRE_APPROVAL, states arrive while it waits, then it
+    # records what it did (ALLOW if approved, DENY otherwise).
+    with telemetry.guard_span("PUT", URL, layer="httpx", scanner="embedded") as ds:
+        ds.approval_event("pending", "apr_123")
+        ds.approval_event(final, "apr_123")
+        ds.record_decision(_response("REQUIRE_APPROVAL"), mode="enforce", enforced=enforced)
+    span = _only(otel)
+    a = span.attributes
+    assert a["interven.decision"] == enforced
+    assert a["interven.would_be_decision"] == "REQUIRE_APPROVAL"
+    assert a["interven.approval_id"] == "apr_123"
+    assert a["interven.approval.state"] == final
+    assert [e.attributes["interven.approval.state"] for e in span.events] == ["pending", final]
+    expected = StatusCode.UNSET if enforced == "ALLOW" else StatusCode.ERROR
+    assert span.status.status_code is expected

@@ -4,6 +4,7 @@ Public contract (the engine's scanner codes against these names)::
 
     detect(text, key=None) -> list[Hit]     # sorted, non-overlapping, spans = the secret value only
     may_match(text) -> bool                 # False ⇒ detect(t) == [] for every substring t
+    key_is_sensitive(key) -> bool           # True when key context can add hits for this field name
     detect_auth_value(value) -> list[Hit]   # provider tokens inside an auth header value
     AUTH_HEADERS                            # header names that carry the request's own credentials
     provider_for(name) -> str | None
@@ -14,7 +15,7 @@ Tables are compiled on first use (thread-safe); importing this package is cheap.
 
 from __future__ import annotations
 
-from ._engine import detect, may_match
+from ._engine import detect, key_is_sensitive, may_match
 from .auth import AUTH_HEADERS, detect_auth_value
 from .providers import PROVIDER_HOSTS, host_allowed_for_provider, provider_for
 from .rules import RULES, all_rule_ids
@@ -35,6 +36,7 @@ __all__ = [
     "detect",
     "detect_auth_value",
     "host_allowed_for_provider",
+    "key_is_sensitive",
     "may_match",
     "provider_for",
     "warm_up",

@@ -1,15 +1,15 @@
-"""Matching machinery: keyword prefilter (Aho-Corasick), per-rule regexes, gates, overlap resolution.
+"""Matching machinery: prefilter (RE2 Set or Hyperscan), per-rule regexes, gates, overlap resolution.
 
 Why this shape: every outbound request passes through here, so the common case (no credential in the
-text) must cost one C-level pass. ``text.lower()`` is fed once to a pyahocorasick automaton holding
-every rule's keywords; only rules whose keyword occurred run their regex, and the context/generic
-rules (whose patterns start with a case-insensitive alternation, which ``re`` cannot skip ahead for)
-run only in small windows around the keyword occurrences. See ``benchmarks/bench_secrets.py``.
+text) must cost one C-level pass: the prefilter (``_prefilter``: RE2 Set or Hyperscan) reports which
+rules can match at all. Only those run their Python regex; the context/generic/URI rules (whose
+patterns start with a case-insensitive alternation that ``re`` cannot skip ahead for) are tried only
+where a match can start (an RE2 "locator", or the keyword's occurrences). See
+``benchmarks/bench_secrets.py`` and ``docs/secrets.md``.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from bisect import bisect_left
@@ -30,6 +30,7 @@ from .rules import (
     URI_RULE,
     URI_SCHEMES,
     Rule,
+    locator_expression,
     prefilter_expression,
 )
 
@@ -79,7 +80,7 @@ class _Compiled:
     def __init__(self) -> None:
         self.rules: list[Rule] = [*RULES, URI_RULE, GENERIC_RULE]
         # ASCII: credentials are ASCII, and \\s / \\w / (?i) then mean what they mean in the prefilter.
-        self.regexes = [re.compile(r.pattern, re.ASCII) for r in self.rules]
+        self.regexes = [re.compile(_guard_prefix(r.pattern, r.boundary), re.ASCII) for r in self.rules]
         self.tails = [re.compile(r.tail, re.ASCII) if r.tail else None for r in self.rules]
         self.key_regexes = [re.compile(r.key_value, re.ASCII) if r.key_value else None for r in self.rules]
         self.uri_index = len(RULES)
@@ -102,9 +103,20 @@ class _Compiled:
                     entry_rules.append([])
                 entry_rules[j].append(i)
         self.entry_rules = [tuple(r) for r in entry_rules]
+        # Anchored rules with their own prefilter regex: an RE2 "locator" that finds only the
+        # positions where a match can start (far fewer than the keyword's occurrences in code/prose).
+        self.locators = [
+            _prefilter.compile_locator(locator_expression(r)) if r.anchored and r.prefilter else None
+            for r in self.rules
+        ]
         self.expressions = expressions
         self.prefilter: _prefilter.Prefilter = _prefilter.build(expressions)
         self.key_rules = [i for i, r in enumerate(self.rules) if r.key_words]
+        # Which of a rule's keywords starts at a position (longest first), in one C call.
+        self.keyword_res = [
+            re.compile("|".join(re.escape(k) for k in sorted(r.keywords, key=len, reverse=True)))
+            for r in self.rules
+        ]
         schemes: dict[str, tuple[str, str]] = {}
         for names, rule_id, type_ in URI_SCHEMES:
             for name in names:
@@ -114,6 +126,34 @@ class _Compiled:
     @lru_cache(maxsize=2048)  # noqa: B019 - one instance for the process; keys repeat constantly
     def rules_for_key(self, low_key: str) -> tuple[int, ...]:
         return tuple(i for i in self.key_rules if any(w in low_key for w in self.rules[i].key_words))
+
+
+_LITERAL_CHAR = re.compile(r"\\[^A-Za-z0-9]|[A-Za-z0-9_ ~:@%/=,'\"-]")
+# Stricter than the boundary check proper ("-" and "_" too): it exists to stop "glpat-glpat-…" /
+# "eyJ-eyJ-…" from starting a long scan at every occurrence.
+_GUARD_CLASS = "[A-Za-z0-9_-]"
+
+
+def _guard_prefix(pattern: str, boundary: str) -> str:
+    """``LIT…`` → ``LIT(?<!B LIT)…``: refuse, right after ``re``'s fast literal search, a match that
+    starts inside a longer token. Without it a text like "eyJeyJeyJ…" makes every occurrence scan
+    up to the rule's maximum length (quadratic); with it the cost stays linear and the literal-prefix
+    search stays fast (a leading lookbehind would disable it)."""
+    if boundary == "none":
+        return pattern
+    pos, literal = 0, []
+    while pos < len(pattern):
+        m = _LITERAL_CHAR.match(pattern, pos)
+        if m is None:
+            break
+        literal.append(m.group())
+        pos = m.end()
+    if literal and pos < len(pattern) and pattern[pos] in "?*+{":  # last literal is quantified
+        literal.pop()
+    if len(literal) < 2:
+        return pattern
+    prefix = "".join(literal)
+    return prefix + f"(?<!{_GUARD_CLASS}{prefix})" + pattern[len(prefix) :]
 
 
 _compiled: _Compiled | None = None
@@ -129,7 +169,7 @@ def compiled() -> _Compiled:
             c = _compiled
             if c is None:
                 c = _compiled = _Compiled()
-                if os.environ.get("INTERVEN_SECRETS_PREFILTER", "").lower() != "re2":
+                if _prefilter.hyperscan_wanted():
                     threading.Thread(
                         target=_upgrade_prefilter, args=(c,), name="secrets-prefilter", daemon=True
                     ).start()
@@ -143,7 +183,7 @@ def _upgrade_prefilter(c: _Compiled) -> None:
 
 
 def wait_for_fast_prefilter(timeout: float = 10.0) -> str:
-    """Benchmarks/tests: block until the background Hyperscan build (if any) is done; the back-end name."""
+    """Block until the background Hyperscan build (if enabled) is done; returns the back-end name."""
     c = compiled()
     for t in threading.enumerate():
         if t.name == "secrets-prefilter":
@@ -155,14 +195,24 @@ def wait_for_fast_prefilter(timeout: float = 10.0) -> str:
 
 
 def may_match(text: str) -> bool:
-    if not text:
+    if not text or not isinstance(text, str):
         return False
     return compiled().prefilter.any(text)
+
+
+def key_is_sensitive(key: str) -> bool:
+    """Whether ``detect(value, key=key)`` can report something that ``detect(value)`` would not:
+    the name announces a credential (``password``, ``X-Api-Key``) or a provider (``DD_API_KEY``)."""
+    if not key or not isinstance(key, str):
+        return False
+    return classify_key(key) is not None or bool(compiled().rules_for_key(key.lower()[:200]))
 
 
 def detect(text: str, key: str | None = None) -> list[Hit]:
     if not isinstance(text, str) or not text:
         return []
+    if not isinstance(key, str):  # e.g. an array index from a JSON path: no name, no context
+        key = None
     c = compiled()
     cands: list[_Candidate] = []
     _scan_keywords(c, text, cands)
@@ -186,7 +236,7 @@ def _scan_keywords(c: _Compiled, text: str, cands: list[_Candidate]) -> None:
     for i in sorted(triggered):
         rule = c.rules[i]
         regex = c.regexes[i]
-        if rule.window is not None:
+        if rule.anchored:
             if lower is None:
                 lower = text.lower()
             if len(lower) == n:  # else lower() expanded a character and offsets would drift
@@ -197,53 +247,54 @@ def _scan_keywords(c: _Compiled, text: str, cands: list[_Candidate]) -> None:
 
 
 def _scan_near(c: _Compiled, i: int, text: str, lower: str, cands: list[_Candidate]) -> None:
-    """Try the rule only where one of its keywords occurs."""
-    rule = c.rules[i]
-    regex = c.regexes[i]
-    tail = c.tails[i]
-    if rule.anchored:
-        for kw in rule.keywords:
-            pos = lower.find(kw)
-            while pos >= 0:
-                if tail is not None:
-                    m = tail.match(text, pos + len(kw))
-                    if m is not None:
-                        _consider(c, i, text, m, cands, key_start=pos)
-                else:
-                    m = regex.match(text, pos)
-                    if m is not None:
-                        _consider(c, i, text, m, cands)
-                pos = lower.find(kw, pos + 1)
+    """Try an anchored rule only where its match can start: at its keywords' occurrences.
+
+    Work is bounded: attempts stop once they have covered about twice the text (a body made of
+    "password=password=…" would otherwise cost ~200 characters of checks per occurrence). Only the
+    context/generic rule that is being flooded stops; the provider formats still run in full.
+    """
+    locator = c.locators[i]
+    budget = 2 * len(text) + 16384
+    if locator is not None and text.isascii():  # byte offsets == character offsets
+        keyword_at = c.keyword_res[i]
+        for pos in _prefilter.locate(locator, text):
+            kw = keyword_at.match(lower, pos)
+            if kw is not None:
+                budget -= _try_anchored(c, i, text, pos, kw.end() - pos, cands)
+                if budget < 0:
+                    return
         return
-    starts = []
-    for kw in rule.keywords:
+    for kw in c.rules[i].keywords:
         pos = lower.find(kw)
         while pos >= 0:
-            starts.append(pos)
+            budget -= _try_anchored(c, i, text, pos, len(kw), cands)
+            if budget < 0:
+                return
             pos = lower.find(kw, pos + 1)
-    back, fwd = rule.window  # type: ignore[misc]
-    n = len(text)
-    for lo, hi in _merge_windows(starts, back, fwd, n):
-        for m in regex.finditer(text, lo, hi):
-            if m.end() == hi and hi < n:  # the window may have cut the value short: re-match unbounded
-                full = regex.match(text, m.start())
-                if full is None:
-                    continue
-                m = full
-            _consider(c, i, text, m, cands)
 
 
-def _merge_windows(starts: list[int], back: int, fwd: int, n: int) -> list[tuple[int, int]]:
-    """Windows [keyword start - back, keyword start + fwd), merged where they touch."""
-    out: list[tuple[int, int]] = []
-    for kw_start in sorted(starts):
-        lo = max(0, kw_start - back)
-        hi = min(n, kw_start + fwd)
-        if out and lo <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], hi))
-        else:
-            out.append((lo, hi))
-    return out
+def _try_anchored(c: _Compiled, i: int, text: str, pos: int, kw_len: int, cands: list[_Candidate]) -> int:
+    """One attempt at ``pos``; returns its cost in characters for the work budget (at least 64, so
+    that a flood of tiny candidates is bounded too)."""
+    tail = c.tails[i]
+    if tail is not None:  # the generic rule: classify the field name before anything else
+        m = tail.match(text, pos + kw_len)
+        if m is None:
+            return 64
+        k0 = pos
+        floor = max(0, pos - 80)
+        while k0 > floor and text[k0 - 1] in _KEY_CHARS:
+            k0 -= 1
+        kind = classify_key(text[k0 : m.end("kt")])
+        if kind is not None:
+            start, end = _value_span(m)
+            _consider_generic_value(text, kind, start, end, cands)
+        return max(64, m.end() - pos)
+    m = c.regexes[i].match(text, pos)
+    if m is None:
+        return 64
+    _consider(c, i, text, m, cands)
+    return max(64, m.end() - pos)
 
 
 def _value_span(m: re.Match[str]) -> tuple[int, int]:
@@ -254,9 +305,7 @@ def _value_span(m: re.Match[str]) -> tuple[int, int]:
     return m.span()
 
 
-def _consider(
-    c: _Compiled, i: int, text: str, m: re.Match[str], cands: list[_Candidate], key_start: int | None = None
-) -> None:
+def _consider(c: _Compiled, i: int, text: str, m: re.Match[str], cands: list[_Candidate]) -> None:
     rule = c.rules[i]
     start, end = _value_span(m)
     if start >= end:
@@ -268,11 +317,8 @@ def _consider(
     if i == c.uri_index:
         _consider_uri(c, text, m, start, end, value, cands)
         return
-    if i == c.generic_index:
-        if key_start is None:
-            k0, k1 = m.span("k")
-        else:
-            k0, k1 = key_start, m.end("kt")
+    if i == c.generic_index:  # full-pattern path (text whose lower() changed length)
+        k0, k1 = m.span("k")
         _consider_generic(text, k0, k1, start, end, value, cands)
         return
     if _passes(rule, value):
@@ -309,7 +355,17 @@ def _consider_generic(
     while k0 > 0 and text[k0 - 1] in _KEY_CHARS:
         k0 -= 1
     kind = classify_key(text[k0:k1])
-    if kind is None or not v.generic_value_ok(value, kind):
+    if kind is not None:
+        _consider_generic_value(text, kind, start, end, cands)
+
+
+def _consider_generic_value(text: str, kind: str, start: int, end: int, cands: list[_Candidate]) -> None:
+    if start >= end:
+        return
+    banned = _BOUNDARY_CHARS[GENERIC_RULE.boundary]
+    if (start > 0 and text[start - 1] in banned) or (end < len(text) and text[end] in banned):
+        return
+    if not v.generic_value_ok(text[start:end], kind):
         return
     rule_id, type_ = GENERIC_KINDS[kind]
     cands.append(_Candidate(rule_id, type_, None, start, end, PRIORITY_GENERIC, 0.7))

@@ -51,7 +51,9 @@ AUTH_HEADERS: frozenset[str] = frozenset(
 _BASIC = re.compile(r"(?i)\s*basic\s+([A-Za-z0-9+/_-]+={0,2})\s*$")
 # Context rules whose word lives elsewhere (the text "twilio", "mailgun"): in an auth header the
 # header itself is the context, so these run without their keyword.
-_AUTH_CONTEXT_RULES = frozenset({"twilio-api-key", "mailgun-api-key", "resend-api-key", "discord-bot-token"})
+_AUTH_CONTEXT_RULES = frozenset(
+    {"twilio-api-key", "twilio-account-sid", "mailgun-api-key", "resend-api-key", "discord-bot-token"}
+)
 
 
 def detect_auth_value(value: str) -> list[Hit]:

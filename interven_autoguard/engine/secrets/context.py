@@ -69,7 +69,8 @@ _META_LAST = frozenset(
     strategy kind encoding algorithm alg scope scopes reset changed updated created at date time timestamp
     index budget window regex pattern rule rules validation strength prefix suffix id ids hash hashed
     digest fingerprint status state valid validity rotation source env var variable ref reference
-    placeholder description desc help text title display rotated last lifetime tokens
+    placeholder description desc help text title display rotated last lifetime tokens vars envs
+    annotation annotations schema class cls factory provider providers getter setter callback
     """.split()
 )
 

@@ -31,8 +31,6 @@ class Rule:
     min_entropy: float = 3.0
     severity: float = 0.9
     priority: int = PRIORITY_SPECIFIC
-    # (chars before the keyword's start, chars after it) that a match can span; None = whole text.
-    window: tuple[int, int] | None = None
     # The match begins exactly where a keyword begins: try ``regex.match`` there and nowhere else.
     anchored: bool = False
     # Anchored rules only: the pattern of what follows the keyword (skips re-matching a long keyword
@@ -41,6 +39,9 @@ class Rule:
     # A necessary condition for a match (RE2/Hyperscan syntax, case-insensitive) for the prefilter.
     # Default: the pattern itself, loosened (see ``prefilter_expression``).
     prefilter: str | None = None
+    # Anchored rules: where a match can start, for the RE2 locator (default: ``prefilter``). Must
+    # end before the value so that non-overlapping matches never hide a later key.
+    locator: str | None = None
     # The keyword is context somewhere in the text ("twilio"), not part of the match: the prefilter
     # can only test for the keyword.
     keyword_anywhere: bool = False
@@ -83,6 +84,40 @@ def loosen(prefilter: str) -> str:
 
 
 _NAMED_GROUP = re.compile(r"\(\?P<\w+>")
+_WS = r"\t\n\x0b\f\r\x20"  # Python's ASCII \s; RE2's \s lacks \v and Hyperscan's has it
+
+
+def _explicit_whitespace(expr: str) -> str:
+    """Spell ``\\s`` out so that Python, RE2 and Hyperscan agree on what whitespace is."""
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(expr):
+        ch = expr[i]
+        if ch == "\\" and i + 1 < len(expr):
+            pair = expr[i : i + 2]
+            if pair == "\\s":
+                out.append(_WS if in_class else f"[{_WS}]")
+            else:
+                out.append(pair)
+            i += 2
+            continue
+        if ch == "[" and not in_class:
+            in_class = True
+            out.append(ch)
+            if expr[i + 1 : i + 2] == "^":  # "[^]" / "[]": a leading "]" is literal
+                out.append("^")
+                i += 1
+            if expr[i + 1 : i + 2] == "]":
+                out.append("]")
+                i += 1
+        elif ch == "]" and in_class:
+            in_class = False
+            out.append(ch)
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
 
 
 def prefilter_expression(rule: Rule) -> str | None:
@@ -95,7 +130,13 @@ def prefilter_expression(rule: Rule) -> str | None:
     if rule.keyword_anywhere:
         return None
     source = rule.prefilter or _LOOKAROUND.sub("", _NAMED_GROUP.sub("(", rule.pattern))
-    return loosen(source)
+    return loosen(_explicit_whitespace(source))
+
+
+def locator_expression(rule: Rule) -> str:
+    """Bounded (not loosened), so RE2 confirms each candidate start in constant time; it stops at
+    the assignment, so iterating non-overlapping matches cannot skip a later key's start."""
+    return _explicit_whitespace(rule.locator or rule.prefilter or "")
 
 
 def _ctx(
@@ -104,17 +145,15 @@ def _ctx(
     provider: str | None,
     words: tuple[str, ...],
     value: str,
-    *,
-    max_len: int = 120,
     **kw: object,
 ) -> Rule:
     """A provider format that is not self-identifying: it needs one of ``words`` right before it
     (``DATADOG_API_KEY=…``, ``"twilio_auth_token": "…"``) or as the key of the field it sits in."""
     alt = "|".join(re.escape(w) for w in words)
     pattern = rf"(?i:{alt}){_ASSIGN}(?P<v>{value})"
-    longest = max(len(w) for w in words)
-    # Words + an assignment: cheap for Hyperscan to compile (the value is left to the Python regex).
-    prefilter = rf"(?:{alt})[\w.-]*[\"']?\s*[:=]"
+    # Words + an assignment (the value is left to the Python regex). Bounded, so that the RE2 locator
+    # built from it confirms a match in O(1); the Set/Hyperscan copy is loosened (``loosen``).
+    prefilter = rf"(?:{alt})[\w.-]{{0,30}}[\"']?\s{{0,3}}[:=]"
     return Rule(
         id,
         type,
@@ -122,7 +161,6 @@ def _ctx(
         tuple(w.lower() for w in words),
         pattern,
         priority=PRIORITY_CONTEXT,
-        window=(0, longest + 48 + max_len),
         anchored=True,
         prefilter=prefilter,
         key_words=tuple(w.lower() for w in words),
@@ -131,6 +169,9 @@ def _ctx(
     )
 
 
+# A key block's body stops at the next "-----" (its END line, or another BEGIN): a text of many
+# BEGIN lines without END costs linear time, not (lines × 16000).
+_KEY_BODY = r"(?:[^-]|-(?!----))"
 _B62 = "[0-9A-Za-z]"
 _B64U = "[0-9A-Za-z_-]"
 _HEX32 = "[0-9a-fA-F]{32}"
@@ -146,17 +187,20 @@ RULES: tuple[Rule, ...] = (
         r"(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}",
         min_entropy=2.8,
     ),
-    # A 40-char secret within a couple of hundred characters after an access key id.
+    # A 40-char secret within the next dozen tokens after an access key id. The gap is walked token by
+    # token (a run of key characters or of other characters, taken atomically), so an attempt costs
+    # O(gap) rather than O(gap × 40).
     _r(
         "aws-secret-near-key-id",
         "AWS_SECRET_KEY",
         "aws",
         ("akia", "asia"),
-        r"(?:AKIA|ASIA)[A-Z2-7]{16}[\s\S]{1,200}?(?<![A-Za-z0-9/+=])(?P<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
+        r"(?:AKIA|ASIA)[A-Z2-7]{16}(?:(?=(?P<t>[A-Za-z0-9/+=]{1,200}|[^A-Za-z0-9/+=]{1,200}))(?P=t)){1,12}?"
+        r"(?<![A-Za-z0-9/+=])(?P<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
+        prefilter=r"(?:AKIA|ASIA)[A-Z2-7]{16}",
         validator="aws-secret",
         min_entropy=4.0,
         priority=PRIORITY_CONTEXT,
-        window=(0, 270),
         anchored=True,
     ),
     _ctx(
@@ -181,7 +225,6 @@ RULES: tuple[Rule, ...] = (
         "aws",
         ("aws_session_token", "aws-session-token", "sessiontoken", "security_token", "x-amz-security-token"),
         r"[A-Za-z0-9/+]{100,1200}={0,2}",
-        max_len=1200,
         min_entropy=4.0,
     ),
     # ---------------------------------------------------------------- source hosting
@@ -724,7 +767,7 @@ RULES: tuple[Rule, ...] = (
         "PYPI_TOKEN",
         "pypi",
         ("pypi-ageichlwas5vcmc", "pypi-agenzgvzdc5wexbplm9yzw"),
-        rf"pypi-Ag(?:EIcHlwaS5vcmc|ENdGVzdC5weXBpLm9yZw){_B64U}{{50,}}",
+        rf"pypi-Ag(?:EIcHlwaS5vcmc|ENdGVzdC5weXBpLm9yZw){_B64U}{{50,400}}",
     ),
     _r("rubygems-api-key", "RUBYGEMS_TOKEN", "rubygems", "rubygems_", r"rubygems_[a-f0-9]{48}"),
     _r("clojars-token", "CLOJARS_TOKEN", "clojars", "clojars_", r"CLOJARS_[a-z0-9]{60}"),
@@ -838,6 +881,18 @@ RULES: tuple[Rule, ...] = (
         priority=PRIORITY_CONTEXT,
         keyword_anywhere=True,
     ),
+    # An account SID is an identifier, not a secret (low severity), but it names the provider of
+    # the "AC…:token" pair in a Basic header, which is what the binding rule needs.
+    _r(
+        "twilio-account-sid",
+        "TWILIO_ACCOUNT_SID",
+        "twilio",
+        "twilio",
+        r"AC[0-9a-f]{32}",
+        priority=PRIORITY_CONTEXT,
+        keyword_anywhere=True,
+        severity=0.4,
+    ),
     _ctx(
         "twilio-auth-token",
         "TWILIO_KEY",
@@ -862,7 +917,7 @@ RULES: tuple[Rule, ...] = (
         "PRIVATE_KEY",
         None,
         "private key",
-        r"-----BEGIN (?:RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----[\s\S]{64,16000}?"
+        r"-----BEGIN (?:RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----" + _KEY_BODY + r"{64,16000}?"
         r"-----END (?:RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY-----",
         validator="private-key",
         priority=PRIORITY_STRUCTURED,
@@ -874,7 +929,7 @@ RULES: tuple[Rule, ...] = (
         "PRIVATE_KEY",
         None,
         "openssh private key",
-        r"-----BEGIN OPENSSH PRIVATE KEY-----[\s\S]{64,16000}?-----END OPENSSH PRIVATE KEY-----",
+        r"-----BEGIN OPENSSH PRIVATE KEY-----" + _KEY_BODY + r"{64,16000}?-----END OPENSSH PRIVATE KEY-----",
         validator="private-key",
         priority=PRIORITY_STRUCTURED,
         check_placeholder=False,
@@ -885,7 +940,9 @@ RULES: tuple[Rule, ...] = (
         "PRIVATE_KEY",
         None,
         "pgp private key block",
-        r"-----BEGIN PGP PRIVATE KEY BLOCK-----[\s\S]{64,32000}?-----END PGP PRIVATE KEY BLOCK-----",
+        r"-----BEGIN PGP PRIVATE KEY BLOCK-----"
+        + _KEY_BODY
+        + r"{64,32000}?-----END PGP PRIVATE KEY BLOCK-----",
         validator="private-key",
         priority=PRIORITY_STRUCTURED,
         check_placeholder=False,
@@ -896,7 +953,8 @@ RULES: tuple[Rule, ...] = (
         "PRIVATE_KEY",
         None,
         "putty-user-key-file-",
-        r"PuTTY-User-Key-File-\d: [\s\S]{20,16000}?Private-MAC: [0-9a-f]{40,64}",
+        # line by line, bounded: linear even on a text of header lines with no MAC
+        r"PuTTY-User-Key-File-\d: [^\n]{0,200}\n(?:[^\n]{0,400}\n){1,400}?Private-MAC: [0-9a-f]{40,64}",
         validator="putty-key",
         priority=PRIORITY_STRUCTURED,
         check_placeholder=False,
@@ -937,7 +995,6 @@ RULES: tuple[Rule, ...] = (
         r"(?P<v>[^;\"'\s]{1,200})",
         priority=PRIORITY_STRUCTURED,
         min_entropy=0.0,
-        window=(0, 2400),
         anchored=True,
     ),
 )
@@ -988,8 +1045,8 @@ URI_RULE = Rule(
     r"://(?P<u>[^:/?#@\s\"'<>\\\[\]{}]{1,128}):(?P<v>[^@/?#\s\"'<>\\{}]{1,256})@(?=[A-Za-z0-9\[])",
     priority=PRIORITY_STRUCTURED,
     min_entropy=0.0,
-    window=(0, 400),
     anchored=True,
+    boundary="none",  # "://" always follows the scheme's letters
     prefilter=r"://[^:/?#@\s\"'<>\\\[\]{}]{1,128}:[^@/?#\s\"'<>\\{}]{1,256}@[A-Za-z0-9\[]",
 )
 
@@ -1001,53 +1058,47 @@ GENERIC_KINDS = {
     "private_key": ("generic-private-key", "PRIVATE_KEY"),
 }
 
-# Inline ``key = value`` / ``"key": "value"`` with a secret-sounding key. The regex starts at one of
-# these words; the full key name is completed and classified in code (``context.classify_key``) and
-# the value is gated by entropy and stopwords. A bare "key" is not a keyword: it only means a
-# credential in compounds ("api_key", "accessKey", "private-key"), so those are listed instead.
-_KEY_COMPOUND_HEADS = (
-    "api",
-    "access",
-    "app",
-    "subscription",
-    "license",
-    "service",
-    "master",
-    "signing",
-    "encryption",
-    "private",
-    "ssh",
+# Inline ``key = value`` / ``"key": "value"`` with a secret-sounding key. The regex is tried where
+# one of the base words occurs; the full key name is completed and classified in code
+# (``context.classify_key``) and the value is gated by entropy, stopwords and code shapes.
+_GENERIC_VALUE = (
+    r"(?:\"\s{0,3}:\s{0,3}\"(?P<v>[^\"\\\s]{6,200})\"|'\s{0,3}:\s{0,3}'(?P<v2>[^'\\\s]{6,200})'"
+    r"|[\"']?\s{0,3}(?:=|:=|=>|:)\s{0,3}[\"']?(?P<v3>[^\s\"'`&,;<>{}\[\]()\\]{6,200}))"
 )
-GENERIC_KEYWORDS: tuple[str, ...] = (
+# Every name context.classify_key() accepts contains one of these, so a raw JSON/form body whose
+# fields would be flagged by key context is also reported by may_match().
+GENERIC_BASE_WORDS = (
     "pass",
-    "pwd",
+    "pw",
     "secret",
     "token",
-    "credential",
+    "cred",
     "auth",
     "bearer",
     "mnemonic",
-    *(head + sep + "key" for head in _KEY_COMPOUND_HEADS for sep in ("", "_", "-", ".")),
+    "key",
+    "jwt",
+    "dsn",
+    "connstr",
+    "connectionstring",
+    "sessionid",
 )
-_GENERIC_VALUE = (
-    r"(?:\"\s{0,3}:\s{0,3}\"(?P<v>[^\"\\\s]{6,200})\"|'\s{0,3}:\s{0,3}'(?P<v2>[^'\\\s]{6,200})'"
-    r"|[\"']?\s{0,3}(?:=|:=|=>|:)\s{0,3}[\"']?(?P<v3>[^\s\"'&,;<>{}\[\]()\\]{6,200}))"
-)
-_GENERIC_ALT = "|".join(re.escape(k) for k in GENERIC_KEYWORDS)
+_GENERIC_ALT = "|".join(GENERIC_BASE_WORDS)
 GENERIC_RULE = Rule(
     "generic-key-value",
     "GENERIC_SECRET",
     None,
-    GENERIC_KEYWORDS,
+    # Positions are taken at these base words and the key is completed leftwards in code, so "key"
+    # also covers "api_key"/"accessKey"; classify_key() then rejects a bare "key" or "monkey".
+    GENERIC_BASE_WORDS,
     r"(?P<k>(?i:" + _GENERIC_ALT + r")(?=(?P<kt>[\w.-]{0,40}))(?P=kt))" + _GENERIC_VALUE,
     priority=PRIORITY_GENERIC,
     min_entropy=0.0,
-    window=(0, 300),
     anchored=True,
     tail=r"(?=(?P<kt>[\w.-]{0,40}))(?P=kt)" + _GENERIC_VALUE,
-    # "key" stands in for all the compounds: a 60-way alternation makes Hyperscan compile slowly.
+    locator=r"(?:" + _GENERIC_ALT + r")[\w.-]{0,40}[\"']?\s{0,3}[:=]",
     prefilter=(
-        r"(?:pass|pwd|secret|token|credential|auth|bearer|mnemonic|key)[\w.-]*[\"']?\s*[:=]>?\s*[\"']?"
+        r"(?:" + _GENERIC_ALT + r")[\w.-]{0,40}[\"']?\s{0,3}[:=]>?\s{0,3}[\"']?"
         r"[^\s\"'\\]{6}"
     ),
 )

@@ -235,14 +235,48 @@ _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 _HEX = re.compile(r"[0-9a-fA-F]+")
 _DIGEST_PREFIX = re.compile(r"(?i)(?:sha(?:1|224|256|384|512)|md5)[-:=]")
 _IDENTIFIER = re.compile(
-    r"[a-z]+(?:[_.-][a-z]+)*|[A-Z][A-Z_]+|[a-z]+(?:[A-Z][a-z]+)+|(?:[A-Z][a-z]+){2,}"
-    r"|(?:[A-Za-z_]+\.)+[A-Za-z_]+"  # code references: Rails.application.credentials.secret_key_base
+    r"[a-z]+(?:[_.-][a-z]+)*|_*[A-Z][A-Z_]+|[a-z]+(?:[A-Z][a-z]+)+|(?:[A-Z][a-z]+){2,}|[A-Z]?[a-z]+"
+    # snake_case with short segments: urlsafe_b64decode, max_retries_2
+    r"|_*[a-z][a-z0-9]{0,11}(?:_[a-z0-9]{1,12})+"
+    # dotted code references / entry points: Rails.application.credentials, base64.b64encode, pkg.mod:main
+    r"|[A-Za-z_][A-Za-z0-9_]{0,59}(?:(?:\.|::?|->)[A-Za-z_][A-Za-z0-9_]{0,59})+"
+    r"|_+[A-Za-z][A-Za-z0-9_]*"  # private names: _ProxyTypeDescriptor
 )
 _TEMPLATE = re.compile(r"\$\w+|%\w+%|\$\(|process\.env|os\.environ|env\(|getenv|vault:|secretref", re.I)
+_LETTERS_ONLY = re.compile(r"[A-Za-z_]+")
+# Shapes seen in config files and package lists rather than credentials.
+_CONFIG_WORDS = re.compile(
+    r"[A-Za-z_]+="  # "password= scmVersion=": an empty value followed by the next key
+    r"|[A-Za-z]{1,12}(?:/[A-Za-z]{1,12}){2,}"  # "JWT/Session/OAuth"
+)
+_KEBAB = re.compile(r"[a-z0-9]{1,8}(?:-[a-z0-9]{1,8})+")  # "scram-sha-256", "google-auth-library"
+_ALGORITHM = re.compile(r"(?i)sha-?(?:1|224|256|384|512)|md5|scram|hmac|aes-?\d|bcrypt|argon2|pbkdf2")
+_CODE_RECEIVERS = (
+    "self.",
+    "this.",
+    "cls.",
+    "os.",
+    "process.",
+    "config.",
+    "settings.",
+    "env.",
+    "params.",
+    "args.",
+    "kwargs[",
+    "request.",
+    "ctx.",
+    "props.",
+    "window.",
+    "document.",
+)
 
 
-def looks_like_non_secret(value: str) -> bool:
-    """Shapes that a generic rule must leave alone: digests, UUIDs, identifiers, URLs, paths, numbers."""
+def looks_like_non_secret(value: str, kind: str = "token") -> bool:
+    """Shapes that a generic rule must leave alone: digests, UUIDs, identifiers, code, URLs, paths, numbers.
+
+    ``kind`` "password" keeps letters-only values (people choose those); machine tokens almost always
+    mix in digits or symbols, so a letters-only value under ``token=`` is an identifier or a type name.
+    """
     if _UUID.fullmatch(value) or _DIGEST_PREFIX.match(value):
         return True
     # Cheap membership tests first: the template regex only runs when one of its anchors is present.
@@ -253,6 +287,14 @@ def looks_like_non_secret(value: str) -> bool:
     if value.startswith(("data:", "/", "./", "../", "~/", "http:", "https:", "file:")) or "://" in value:
         return True
     if value.replace(".", "").replace("-", "").replace("_", "").isdigit():
+        return True
+    if value.startswith(_CODE_RECEIVERS) or value.endswith(("()", ")")):
+        return True
+    if kind != "password" and len(value) < 24 and _LETTERS_ONLY.fullmatch(value):
+        return True
+    if _CONFIG_WORDS.fullmatch(value) or (kind != "password" and _KEBAB.fullmatch(value)):
+        return True
+    if _KEBAB.fullmatch(value) and _ALGORITHM.search(value):
         return True
     return bool(_IDENTIFIER.fullmatch(value))
 
@@ -276,16 +318,22 @@ def generic_value_ok(value: str, kind: str) -> bool:
     ``kind`` is "password" (humans choose these: shorter, lower entropy allowed) or anything else
     (machine tokens: longer, higher entropy, at least two character classes).
     """
+    if not value.isprintable() or value[0] in ":=*&":  # binary junk; "a::b"; pointers and globs
+        return False
     low = value.lower()
     if low in STOPWORDS or _TEST_WORDS.search(low):
         return False
     if len(value.split(None, 1)) != 1:  # whitespace inside: prose, not a credential
         return False
-    if is_placeholder(value) or looks_like_non_secret(value):
+    if is_placeholder(value) or looks_like_non_secret(value, kind):
         return False
     entropy = shannon_entropy(value)
     if kind == "password":
-        return len(value) >= 6 and entropy >= 2.3 and _char_classes(value) >= 2
+        if len(value) < 6 or entropy < 2.3:
+            return False
+        # Mixed letters/digits/case, or a long symbol-bearing phrase; "mongodb+srv" is neither.
+        alnum_classes = _char_classes(value) - (not value.isalnum())
+        return alnum_classes >= 2 or (len(value) >= 12 and entropy >= 3.0 and _char_classes(value) >= 2)
     if len(value) < 12 or entropy < 3.0:
         return False
     return _char_classes(value) >= 2 or (len(value) >= 24 and entropy >= 3.6)

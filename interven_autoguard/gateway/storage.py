@@ -1,0 +1,363 @@
+"""Shared state of a gateway: audit log, rate-limit counters, held requests, approvals.
+
+SQLite by default; PostgreSQL when the URL starts with ``postgresql://`` (psycopg 3, optional
+dependency ``interven-autoguard[postgres]``). Nothing that matters lives in process memory, so
+several gateway processes can share one database. Every write is a single statement, so each is
+atomic on both engines without explicit transactions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import ConfigurationError
+
+
+def default_sqlite_path() -> str:
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return os.path.join(state, "interven-autoguard", "gateway.db")
+
+
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS audit_log (
+        id {serial} PRIMARY KEY,
+        ts DOUBLE PRECISION NOT NULL,
+        endpoint TEXT NOT NULL,
+        key_id TEXT,
+        agent_id TEXT,
+        method TEXT,
+        url TEXT,
+        decision TEXT,
+        reason_codes TEXT NOT NULL DEFAULT '[]',
+        findings TEXT NOT NULL DEFAULT '[]',
+        risk_score DOUBLE PRECISION,
+        approval_id TEXT,
+        trace_id TEXT,
+        status INTEGER,
+        detail TEXT
+    )""",
+    "CREATE INDEX IF NOT EXISTS audit_log_trace ON audit_log (trace_id)",
+    """CREATE TABLE IF NOT EXISTS rate_counters (
+        key_id TEXT NOT NULL,
+        window_start BIGINT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (key_id, window_start)
+    )""",
+    """CREATE TABLE IF NOT EXISTS gateway_approvals (
+        id TEXT PRIMARY KEY,
+        state TEXT NOT NULL CHECK (state IN ('pending','approved','denied','expired','executed')),
+        created_at DOUBLE PRECISION NOT NULL,
+        expires_at DOUBLE PRECISION NOT NULL,
+        decided_at DOUBLE PRECISION,
+        decided_by TEXT,
+        reason TEXT,
+        method TEXT NOT NULL,
+        url TEXT NOT NULL,
+        display TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        policy_version TEXT NOT NULL,
+        reason_codes TEXT NOT NULL,
+        risk_score DOUBLE PRECISION NOT NULL,
+        risk_band TEXT NOT NULL,
+        agent_id TEXT,
+        process TEXT,
+        consumed_at DOUBLE PRECISION,
+        key_id TEXT
+    )""",
+    "CREATE INDEX IF NOT EXISTS gateway_approvals_state ON gateway_approvals (state, expires_at)",
+    "CREATE INDEX IF NOT EXISTS gateway_approvals_hash ON gateway_approvals (request_hash)",
+    # Signatures of /invoke requests already served: an exact replay inside the window is refused.
+    """CREATE TABLE IF NOT EXISTS seen_signatures (
+        signature TEXT PRIMARY KEY,
+        seen_at DOUBLE PRECISION NOT NULL
+    )""",
+    # The upstream request behind an /invoke approval, kept only until it is executed or refused.
+    """CREATE TABLE IF NOT EXISTS held_requests (
+        approval_id TEXT PRIMARY KEY,
+        agent_id TEXT NOT NULL,
+        tool_name TEXT NOT NULL,
+        payload TEXT NOT NULL
+    )""",
+)
+
+_SQLITE_APPEND_ONLY = (
+    """CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+       BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
+    """CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+       BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
+)
+
+_PG_APPEND_ONLY = (
+    """CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$
+       BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$ LANGUAGE plpgsql""",
+    "DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log",
+    """CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+       FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()""",
+)
+
+
+class Database:
+    """A thread-safe handle on SQLite or PostgreSQL with one SQL dialect (``?`` placeholders)."""
+
+    def __init__(self, url: str | None = None) -> None:
+        url = url or default_sqlite_path()
+        self.url = url
+        self.is_postgres = url.startswith(("postgresql://", "postgres://"))
+        self._local = threading.local()
+        if self.is_postgres:
+            try:
+                import psycopg  # noqa: F401
+            except ImportError:
+                raise ConfigurationError(
+                    "PostgreSQL storage needs psycopg 3: pip install 'interven-autoguard[postgres]'"
+                ) from None
+            self.path = None
+        else:
+            # file-URL semantics: sqlite:///abs/path.db, sqlite:relative.db, or a plain path
+            path = url[len("sqlite:") :] if url.startswith("sqlite:") else url
+            if url.startswith("sqlite:") and path.startswith("//"):
+                path = path[2:]
+            if path == ":memory:":
+                raise ConfigurationError(
+                    "use a file for the gateway database: processes and threads share it"
+                )
+            parent = os.path.dirname(os.path.abspath(path))
+            os.makedirs(parent, exist_ok=True)
+            self.path = path
+        self._init_schema()
+
+    def describe(self) -> str:
+        """The database for logs: engine and location, never a password."""
+        if self.is_postgres:
+            from urllib.parse import urlsplit
+
+            parts = urlsplit(self.url)
+            return f"postgresql://{parts.hostname}:{parts.port or 5432}{parts.path}"
+        return f"sqlite:{self.path}"
+
+    def _connect(self) -> Any:
+        if self.is_postgres:
+            import psycopg
+
+            return psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    def _conn(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or (self.is_postgres and conn.closed):
+            conn = self._connect()
+            self._local.conn = conn
+        return conn
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.is_postgres else sql
+
+    @contextmanager
+    def _cursor(self) -> Iterator[Any]:
+        conn = self._conn()
+        cur = conn.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run one statement; returns the number of rows it changed."""
+        with self._cursor() as cur:
+            cur.execute(self._sql(sql), tuple(params))
+            return cur.rowcount
+
+    def fetchone(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        with self._cursor() as cur:
+            cur.execute(self._sql(sql), tuple(params))
+            return cur.fetchone()
+
+    def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._cursor() as cur:
+            cur.execute(self._sql(sql), tuple(params))
+            return list(cur.fetchall())
+
+    def _init_schema(self) -> None:
+        serial = "BIGSERIAL" if self.is_postgres else "INTEGER"
+        with self._cursor() as cur:
+            if self.is_postgres:
+                # Two gateways starting at once must not race on CREATE TABLE.
+                cur.execute("SELECT pg_advisory_lock(74110001)")
+            try:
+                for stmt in _SCHEMA:
+                    cur.execute(stmt.format(serial=serial))
+                for stmt in _PG_APPEND_ONLY if self.is_postgres else _SQLITE_APPEND_ONLY:
+                    cur.execute(stmt)
+            finally:
+                if self.is_postgres:
+                    cur.execute("SELECT pg_advisory_unlock(74110001)")
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One decision. Only metadata: never a body, header value, key or secret."""
+
+    endpoint: str
+    key_id: str | None = None
+    agent_id: str | None = None
+    method: str | None = None
+    url: str | None = None  # already redacted (no userinfo, no query values)
+    decision: str | None = None
+    reason_codes: tuple[str, ...] = ()
+    findings: tuple[dict[str, Any], ...] = ()  # type, location, offsets, salted hash
+    risk_score: float | None = None
+    approval_id: str | None = None
+    trace_id: str | None = None
+    status: int | None = None
+    detail: str | None = None
+
+
+class AuditLog:
+    """Append-only: this class has no update or delete, and the table refuses both."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def append(self, rec: AuditRecord) -> None:
+        self.db.execute(
+            "INSERT INTO audit_log (ts, endpoint, key_id, agent_id, method, url, decision, reason_codes,"
+            " findings, risk_score, approval_id, trace_id, status, detail)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                time.time(),
+                rec.endpoint,
+                rec.key_id,
+                rec.agent_id,
+                rec.method,
+                rec.url,
+                rec.decision,
+                json.dumps(list(rec.reason_codes)),
+                json.dumps(list(rec.findings)),
+                rec.risk_score,
+                rec.approval_id,
+                rec.trace_id,
+                rec.status,
+                rec.detail,
+            ),
+        )
+
+    def has_trace(self, trace_id: str, key_id: str | None) -> bool:
+        row = self.db.fetchone(
+            "SELECT 1 FROM audit_log WHERE trace_id = ? AND endpoint = '/v1/scan' AND key_id = ? LIMIT 1",
+            (trace_id, key_id),
+        )
+        return row is not None
+
+    def rows(self, limit: int = 1000) -> list[dict[str, Any]]:
+        cols = (
+            "id",
+            "ts",
+            "endpoint",
+            "key_id",
+            "agent_id",
+            "method",
+            "url",
+            "decision",
+            "reason_codes",
+            "findings",
+            "risk_score",
+            "approval_id",
+            "trace_id",
+            "status",
+            "detail",
+        )
+        raw = self.db.fetchall(f"SELECT {', '.join(cols)} FROM audit_log ORDER BY id DESC LIMIT ?", (limit,))
+        out = []
+        for row in raw:
+            item = dict(zip(cols, row))
+            item["reason_codes"] = json.loads(item["reason_codes"] or "[]")
+            item["findings"] = json.loads(item["findings"] or "[]")
+            out.append(item)
+        return out
+
+
+class RateLimiter:
+    """Fixed one-minute windows counted in the shared database (so N gateways share one budget)."""
+
+    def __init__(self, db: Database, window_seconds: int = 60) -> None:
+        self.db = db
+        self.window = window_seconds
+        self._last_sweep = 0.0
+
+    def hit(self, key_id: str, limit: int) -> tuple[bool, int]:
+        """Count one request; returns (allowed, seconds until the window resets)."""
+        now = time.time()
+        window = int(now // self.window) * self.window
+        row = self.db.fetchone(
+            "INSERT INTO rate_counters (key_id, window_start, count) VALUES (?, ?, 1)"
+            " ON CONFLICT (key_id, window_start) DO UPDATE SET count = rate_counters.count + 1"
+            " RETURNING count",
+            (key_id, window),
+        )
+        if now - self._last_sweep > self.window:
+            self._last_sweep = now
+            self.db.execute("DELETE FROM rate_counters WHERE window_start < ?", (window - self.window,))
+        count = int(row[0]) if row else 1
+        return count <= limit, max(1, int(window + self.window - now))
+
+
+class HeldRequests:
+    """Upstream requests waiting for approval (``/invoke`` → ``/approvals/{id}/execute``)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def put(self, approval_id: str, agent_id: str, tool_name: str, payload: dict[str, Any]) -> None:
+        self.db.execute(
+            "INSERT INTO held_requests (approval_id, agent_id, tool_name, payload) VALUES (?, ?, ?, ?)",
+            (approval_id, agent_id, tool_name, json.dumps(payload)),
+        )
+
+    def get(self, approval_id: str) -> tuple[str, str, dict[str, Any]] | None:
+        row = self.db.fetchone(
+            "SELECT agent_id, tool_name, payload FROM held_requests WHERE approval_id = ?", (approval_id,)
+        )
+        if row is None:
+            return None
+        return str(row[0]), str(row[1]), json.loads(row[2])
+
+    def drop(self, approval_id: str) -> None:
+        self.db.execute("DELETE FROM held_requests WHERE approval_id = ?", (approval_id,))
+
+
+class SeenSignatures:
+    """Signed ``/invoke`` bodies already accepted: a byte-identical replay inside the window is refused."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._last_sweep = 0.0
+
+    def first_time(self, signature: str, window_seconds: float) -> bool:
+        now = time.time()
+        if now - self._last_sweep > window_seconds:
+            self._last_sweep = now
+            self.db.execute("DELETE FROM seen_signatures WHERE seen_at < ?", (now - 2 * window_seconds,))
+        row = self.db.fetchone(
+            "INSERT INTO seen_signatures (signature, seen_at) VALUES (?, ?)"
+            " ON CONFLICT (signature) DO NOTHING RETURNING signature",
+            (signature, now),
+        )
+        return row is not None
