@@ -314,8 +314,13 @@ class Guard:
         try:
             if ascan is not None:
                 response: ScanResponse = await ascan(**self._scan_kwargs(call))
-            else:
+            elif self.scanner.name == "embedded":  # CPU only, microseconds: inline
                 response = self.scanner.scan(**self._scan_kwargs(call))
+            else:  # e.g. the gateway: a network round trip must not stall the event loop
+                import asyncio  # already loaded: we are in a coroutine
+
+                scan = functools.partial(self.scanner.scan, **self._scan_kwargs(call))
+                response = await asyncio.to_thread(scan)
         except Exception as exc:
             call.scan_seconds = time.perf_counter() - started
             return self._scanner_failed(span, call, exc)

@@ -145,3 +145,39 @@ def test_async_approval_does_not_block_the_event_loop(server: RecordingServer) -
         assert len(server.requests) == 20
     finally:
         interven_autoguard.uninstall()
+
+
+class SlowNetworkScanner(RuleScanner):
+    """A scanner whose scan() blocks like a gateway round trip (sync API only)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+
+    def scan(self, **kwargs: Any) -> Any:
+        self.gate.wait(timeout=30)
+        return super().scan(**kwargs)
+
+
+def test_a_blocking_scanner_does_not_stall_the_event_loop(server: RecordingServer) -> None:
+    import httpx
+
+    import interven_autoguard
+    from interven_autoguard.config import Settings
+
+    scanner = SlowNetworkScanner()
+    interven_autoguard.install(Settings(), scanner=scanner)
+
+    async def run() -> int:
+        async with httpx.AsyncClient() as client:
+            task = asyncio.create_task(client.get(server.url("/ok")))
+            for _ in range(20):  # the loop keeps turning while the scan waits on the network
+                await asyncio.sleep(0)
+            assert not task.done()
+            scanner.gate.set()
+            return (await task).status_code
+
+    try:
+        assert asyncio.run(run()) == 200
+    finally:
+        interven_autoguard.uninstall()
