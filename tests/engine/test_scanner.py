@@ -280,3 +280,15 @@ def test_repeated_header_names_are_redacted_each_by_its_own_spans(scanner):
     assert r.sanitized_headers == {
         "X-D": "[REDACTED:AWS_ACCESS_KEY] [REDACTED:US_SSN], aaaa [REDACTED:AWS_ACCESS_KEY]"
     }
+
+
+def test_path_parameters_do_not_dodge_an_approval_rule():
+    from interven_autoguard.engine.policy import Policy
+    from interven_autoguard.engine.types import DestinationAssessment, RequestContext
+
+    policy = Policy.default()
+    dest = DestinationAssessment(scheme="https", host="api.stripe.com", port=None, ip=None)
+    for path in ("/v1/payouts", "/v1/payouts;x", "/v1;a=1/payouts"):
+        ctx = RequestContext(method="POST", url="https://api.stripe.com" + path, scheme="https",
+                             host="api.stripe.com", port=None, path=path)
+        assert policy.evaluate(ctx, [], dest).decision == Decision.REQUIRE_APPROVAL, path
