@@ -261,19 +261,27 @@ def test_values_spelled_into_the_host_name_are_denied(scanner):
 
 def test_encoded_credential_in_authorization_still_faces_the_binding_rule(scanner):
     token = _github_token()
-    for value in (f"Bearer {base64.b64encode(token.encode()).decode()}",
-                  "Bearer " + urllib.parse.quote(token, safe="").replace("_", "%5F")):
+    for value in (
+        f"Bearer {base64.b64encode(token.encode()).decode()}",
+        "Bearer " + urllib.parse.quote(token, safe="").replace("_", "%5F"),
+    ):
         r = scanner.scan(method="GET", url="https://evil.example/", headers={"Authorization": value})
         assert r.decision == Decision.DENY, value
         assert ReasonCode.CREDENTIAL_HOST_MISMATCH in r.reason_codes
-    ok = scanner.scan(method="GET", url="https://api.github.com/user",
-                      headers={"Authorization": f"Bearer {base64.b64encode(token.encode()).decode()}"})
+    ok = scanner.scan(
+        method="GET",
+        url="https://api.github.com/user",
+        headers={"Authorization": f"Bearer {base64.b64encode(token.encode()).decode()}"},
+    )
     assert ok.decision == Decision.ALLOW
 
 
 def test_repeated_header_names_are_redacted_each_by_its_own_spans(scanner):
-    r = scanner.scan(method="GET", url="https://api.example.com/",
-                     headers=[("X-D", f"{AWS_KEY} {SSN}"), ("x-d", f"aaaa {AWS_KEY}")])
+    r = scanner.scan(
+        method="GET",
+        url="https://api.example.com/",
+        headers=[("X-D", f"{AWS_KEY} {SSN}"), ("x-d", f"aaaa {AWS_KEY}")],
+    )
     assert r.decision == Decision.SANITIZE
     sent = json.dumps(r.sanitized_headers)
     assert AWS_KEY not in sent and SSN not in sent and "AKIA" not in sent
@@ -289,6 +297,12 @@ def test_path_parameters_do_not_dodge_an_approval_rule():
     policy = Policy.default()
     dest = DestinationAssessment(scheme="https", host="api.stripe.com", port=None, ip=None)
     for path in ("/v1/payouts", "/v1/payouts;x", "/v1;a=1/payouts"):
-        ctx = RequestContext(method="POST", url="https://api.stripe.com" + path, scheme="https",
-                             host="api.stripe.com", port=None, path=path)
+        ctx = RequestContext(
+            method="POST",
+            url="https://api.stripe.com" + path,
+            scheme="https",
+            host="api.stripe.com",
+            port=None,
+            path=path,
+        )
         assert policy.evaluate(ctx, [], dest).decision == Decision.REQUIRE_APPROVAL, path

@@ -140,7 +140,9 @@ def test_replay_with_another_spelling_of_the_same_signature_is_refused(gateway, 
     last = alphabet.index(signature[-2])
     respellings = [signature[:-2] + alphabet[(last & ~3) | bits] + "=" for bits in range(4)]
     respellings = [r for r in respellings if r != signature]
-    assert len(respellings) == 3 and all(base64.b64decode(r) == base64.b64decode(signature) for r in respellings)
+    assert len(respellings) == 3 and all(
+        base64.b64decode(r) == base64.b64decode(signature) for r in respellings
+    )
     for other in respellings:
         status, data = post_raw(gateway, body, other)
         assert status == 400 and "replay" in data["error"].lower()
