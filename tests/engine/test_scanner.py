@@ -306,3 +306,13 @@ def test_path_parameters_do_not_dodge_an_approval_rule():
             path=path,
         )
         assert policy.evaluate(ctx, [], dest).decision == Decision.REQUIRE_APPROVAL, path
+
+
+def test_card_numbers_are_expected_at_stripe_tokenization_only(scanner):
+    body = b"type=card&card[number]=4242424242424242&card[exp_month]=12"
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    ok = scanner.scan(method="POST", url="https://api.stripe.com/v1/payment_methods", headers=form, body=body)
+    assert ok.decision == Decision.ALLOW
+    assert "stripe-card-tokenization" in ok.matched_rules
+    for url in ("https://api.stripe.com/v1/charges", "https://api.example.com/v1/payment_methods"):
+        assert scanner.scan(method="POST", url=url, headers=form, body=body).decision == Decision.SANITIZE
