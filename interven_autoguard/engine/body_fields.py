@@ -1,8 +1,16 @@
 """Shared pieces of the body codecs: the ``Field`` record, the error, and location formatting.
 
-Locations are shown in findings and matched by policy, so a key that could itself be the
-sensitive value (an e-mail, a token used as a JSON key) is never written into a location: it is
-replaced by its position (``[#3]``) and scanned as a field of its own instead.
+Every object key and parameter name is scanned as a field of its own (``is_key=True``): a key
+can carry a credential as well as a value can. A key field's ``location`` is positional
+(``body$.a[#3]<key>``, ``form:#2<key>``) and never contains the key text. Value locations show
+plain keys (``body$.messages[0].content``) and replace keys that could be values (an e-mail, a long
+token) by their position (``[#3]``). When detectors find something in a key the location text
+shown so far may still contain it: parse again with ``hide_keys={that key text}`` (``parse_body``,
+``parse_query``, ``ParsedBody.hide_keys``) and every key with that text is written by position;
+field order and count do not change, only locations do.
+
+Within one document each distinct key text is one field (the location of its first occurrence);
+replacing it renames every occurrence, and JSON keys stay unique within their object.
 """
 
 from __future__ import annotations
@@ -41,6 +49,8 @@ _DOTTED_KEY = re.compile(r"[A-Za-z_$][A-Za-z0-9_$\-]{0,63}")
 _QUOTABLE_KEY = re.compile(r"[A-Za-z0-9_$\-. :/]{1,64}")
 _DIGIT_RUN = re.compile(r"\d{4}")
 _MIXED_CASE_DIGIT = re.compile(r"(?=.*[a-z])(?=.*[A-Z])(?=.*\d)")
+# Letters and digits with no separator, 16+ long: the shape of access keys and other tokens.
+_TOKEN_LIKE = re.compile(r"(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9]{16,}")
 
 
 def key_segment(key: str) -> str | None:
@@ -55,7 +65,9 @@ def key_segment(key: str) -> str | None:
 
 @functools.lru_cache(maxsize=4096)  # keys repeat across fields and requests; only short ones cached
 def _short_key_segment(key: str) -> str | None:
-    if _DIGIT_RUN.search(key) or (len(key) >= 16 and _MIXED_CASE_DIGIT.match(key)):
+    if _DIGIT_RUN.search(key) or (
+        len(key) >= 16 and (_MIXED_CASE_DIGIT.match(key) or _TOKEN_LIKE.fullmatch(key))
+    ):
         return None
     if _DOTTED_KEY.fullmatch(key):
         return "." + key
@@ -64,9 +76,23 @@ def _short_key_segment(key: str) -> str | None:
     return None
 
 
-def param_name(name: str, index: int) -> str:
+def param_name(name: str, index: int, hidden: frozenset[str] = frozenset()) -> str:
     """How a form/query/multipart parameter name appears in a location."""
-    if not name:
+    if not name or name in hidden:
         return "#" + str(index)
     seg = key_segment(name)
     return name if seg is not None else "#" + str(index)
+
+
+def unique_names(names: list[str], others: set[str]) -> list[str]:
+    """``names`` made distinct from each other and from ``others``: ``[R]``, ``[R]#2``, ``[R]#3``."""
+    taken = set(others)
+    result = []
+    for wanted in names:
+        name, n = wanted, 1
+        while name in taken:
+            n += 1
+            name = f"{wanted}#{n}"
+        taken.add(name)
+        result.append(name)
+    return result
