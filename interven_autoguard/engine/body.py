@@ -7,8 +7,8 @@ so the scanner can fail closed.
 
 Bytes are read in every plausible way, not only the declared charset: a receiver may ignore it.
 When the declared/BOM codec is not ASCII-compatible (UTF-16, UTF-32, EBCDIC, UTF-7...) the raw
-bytes are read as UTF-8 (or latin-1) as well; when the bytes hold NULs (UTF-16/32 without a BOM)
-the UTF-16 and UTF-32 readings are added. Fields of an extra reading are located under
+bytes are read as UTF-8 (or latin-1) as well; when NULs in the bytes fall into the pattern of UTF-16/32
+text without a BOM, the UTF-16 and UTF-32 readings are added. Fields of an extra reading are located under
 ``body<utf-16-le>``, ``body<utf-8>$...`` and so on. ``rebuild`` redacts whichever reading holds the
 replacements and raises ``BodyNotInspectable`` when it cannot do so faithfully (replacements in
 two readings at once, or in a reading that only decoded with substitutions).
@@ -187,6 +187,16 @@ def _ascii_compatible(codec: str) -> bool:
         return False
 
 
+def _nul_pattern(data: bytes) -> bool:
+    """NULs bunched at some byte positions mod 4, as ASCII text in UTF-16 or UTF-32 makes them.
+
+    Binary data (images, archives, protobuf) has its NULs evenly spread over the positions, so it
+    is not read four more times.
+    """
+    zeros = [data[k::4].count(0) for k in range(4)]
+    return max(zeros) >= 4 and max(zeros) >= 4 * (min(zeros) + 1)
+
+
 def other_readings(data: bytes, codec: str) -> list[tuple[str, str, bool]]:
     """Further ways a receiver may read ``data`` than ``codec``: (text, codec, exact).
 
@@ -200,7 +210,7 @@ def other_readings(data: bytes, codec: str) -> list[tuple[str, str, bool]]:
             readings.append((data.decode("utf-8"), "utf-8", True))
         except UnicodeDecodeError:
             readings.append((data.decode("latin-1"), "latin-1", True))
-    if not wide and b"\x00" in data:  # NULs: UTF-16 or UTF-32 text without a BOM?
+    if not wide and b"\x00" in data and _nul_pattern(data):  # UTF-16/32 text without a BOM?
         for name in _WIDE_READINGS:
             try:
                 readings.append((data.decode(name), name, True))
