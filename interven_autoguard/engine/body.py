@@ -194,7 +194,9 @@ def _nul_pattern(data: bytes) -> bool:
     is not read four more times.
     """
     zeros = [data[k::4].count(0) for k in range(4)]
-    return max(zeros) >= 4 and max(zeros) >= 4 * (min(zeros) + 1)
+    most = max(zeros)
+    # Dense (a quarter of that position's bytes at least) and lopsided (4x the emptiest position).
+    return most >= 4 and most * 16 >= len(data) and most >= 4 * (min(zeros) + 1)
 
 
 def other_readings(data: bytes, codec: str) -> list[tuple[str, str, bool]]:

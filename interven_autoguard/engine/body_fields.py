@@ -49,15 +49,16 @@ _DOTTED_KEY = re.compile(r"[A-Za-z_$][A-Za-z0-9_$\-]{0,63}")
 _QUOTABLE_KEY = re.compile(r"[A-Za-z0-9_$\-. :/]{1,64}")
 _DIGIT_RUN = re.compile(r"\d{4}")
 _MIXED_CASE_DIGIT = re.compile(r"(?=.*[a-z])(?=.*[A-Z])(?=.*\d)")
-# Letters and digits with no separator, 16+ long: the shape of access keys and other tokens.
-_TOKEN_LIKE = re.compile(r"(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9]{16,}")
+# 16+ letters and digits with no separator: the shape of access keys and other tokens.
+_ALNUM_RUN = re.compile(r"[A-Za-z0-9]{16,}")
 
 
 def key_segment(key: str) -> str | None:
     """The location segment for an object key, or None when the key must not be shown.
 
     A key is hidden when it could be a value: long digit runs (cards, SSNs, phone numbers),
-    token-like mixes of upper case, lower case and digits, or characters outside a plain set
+    token-like mixes of upper case, lower case and digits, 16+ letters and digits without a
+    separator (``AKIA...``), or characters outside a plain set
     (``@`` of e-mail addresses, ``=`` of base64, ...), or longer than 64 characters.
     """
     return None if len(key) > 64 else _short_key_segment(key)
@@ -65,15 +66,18 @@ def key_segment(key: str) -> str | None:
 
 @functools.lru_cache(maxsize=4096)  # keys repeat across fields and requests; only short ones cached
 def _short_key_segment(key: str) -> str | None:
-    if _DIGIT_RUN.search(key) or (
-        len(key) >= 16 and (_MIXED_CASE_DIGIT.match(key) or _TOKEN_LIKE.fullmatch(key))
-    ):
+    if _DIGIT_RUN.search(key) or (len(key) >= 16 and (_MIXED_CASE_DIGIT.match(key) or _has_token(key))):
         return None
     if _DOTTED_KEY.fullmatch(key):
         return "." + key
     if _QUOTABLE_KEY.fullmatch(key) and ".." not in key:
         return "['" + key + "']"
     return None
+
+
+def _has_token(key: str) -> bool:
+    """Whether a 16+ run of letters and digits mixes both (``AKIA...``, not ``maxtokensperuser``)."""
+    return any(not run.isdigit() and not run.isalpha() for run in _ALNUM_RUN.findall(key))
 
 
 def param_name(name: str, index: int, hidden: frozenset[str] = frozenset()) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .body_fields import NOT_INSPECTABLE, BodyNotInspectable, Field, param_name
+from .body_fields import NOT_INSPECTABLE, BodyNotInspectable, Field, key_segment, param_name
 from .body_json import Limits
 
 _DISPOSITION_PARAM = re.compile(rb'(?:^|[;\s])(name|filename)=(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))', re.I | re.S)
@@ -58,10 +58,11 @@ class MultipartDoc:
         self._slots: list[tuple] = []
         self._parts: list[_Part] = []
 
-    def _raw_field(self, location: str, key: str | None, start: int, end: int) -> None:
+    def _raw_field(self, location: str, key: str | None, start: int, end: int, line: bool = False) -> None:
+        """Framing bytes as a field; ``line``: they are one line (a header) and must stay so."""
         text, codec = _text(self.data[start:end])
         self.fields.append(Field(location, key, text))
-        self._slots.append(("raw", start, end, codec))
+        self._slots.append(("raw", start, end, codec, line))
 
     @classmethod
     def parse(cls, data: bytes, boundary: str, limits: Limits, depth: int, base: str) -> MultipartDoc | None:
@@ -82,7 +83,7 @@ class MultipartDoc:
             doc._raw_field(head + ":preamble", None, 0, preamble_end)
         for index, (padding, start, end) in enumerate(spans):
             if data[padding[0] : padding[1]].strip():  # text after the delimiter on its line
-                doc._raw_field(f"{head}:#{index}.delimiter", None, *padding)
+                doc._raw_field(f"{head}:#{index}.delimiter", None, *padding, line=True)
             doc._add_part(index, start, end, limits, depth, head)
         if data[epilogue_start:].strip():
             doc._raw_field(head + ":epilogue", None, epilogue_start, len(data))
@@ -109,10 +110,11 @@ class MultipartDoc:
         for k, line in enumerate(headers.split(b"\r\n") if headers else []):
             line_end = line_start + len(line)
             name = line.partition(b":")[0].strip().decode("latin-1").lower()
-            shown = name if _HEADER_NAME.fullmatch(name) and name not in limits.hidden else f"#{k}"
+            plain = _HEADER_NAME.fullmatch(name) and key_segment(name) is not None
+            shown = name if plain and name not in limits.hidden else f"#{k}"
             if name == "content-disposition":
                 part.disposition = (line_start, line_end)
-            self._raw_field(f"{head}:#{index}.header:{shown}", name or None, line_start, line_end)
+            self._raw_field(f"{head}:#{index}.header:{shown}", name or None, line_start, line_end, True)
             line_start = line_end + 2
 
         params: dict[str, tuple[str, int, int]] = {}
@@ -172,10 +174,10 @@ class MultipartDoc:
                     "header: the body cannot be redacted on its own",
                 )
             if slot[0] == "raw":
-                _, s, e, codec = slot
-                # A header line must stay one line: a replacement may not start a new one.
-                one_line = new.replace("\r", " ").replace("\n", " ")
-                edits.append((s, e, one_line.encode(codec, "xmlcharrefreplace")))
+                _, s, e, codec, line = slot
+                if line:  # a header line must stay one line: a replacement may not start a new one
+                    new = new.replace("\r", " ").replace("\n", " ")
+                edits.append((s, e, new.encode(codec, "xmlcharrefreplace")))
             else:
                 per_part.setdefault(slot[1], {})[slot[2]] = new
         rewritten = {(s, e) for s, e, _ in edits}
