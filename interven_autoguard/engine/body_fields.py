@@ -1,13 +1,14 @@
 """Shared pieces of the body codecs: the ``Field`` record, the error, and location formatting.
 
 Every object key and parameter name is scanned as a field of its own (``is_key=True``): a key
-can carry a credential as well as a value can. A key field's ``location`` is positional
-(``body$.a[#3]<key>``, ``form:#2<key>``) and never contains the key text. Value locations show
-plain keys (``body$.messages[0].content``) and replace keys that could be values (an e-mail, a long
-token) by their position (``[#3]``). When detectors find something in a key the location text
-shown so far may still contain it: parse again with ``hide_keys={that key text}`` (``parse_body``,
-``parse_query``, ``ParsedBody.hide_keys``) and every key with that text is written by position;
-field order and count do not change, only locations do.
+can carry a credential as well as a value can. A key field's ``location`` is the location of the
+value it names plus ``<key>`` (``body$.messages<key>``, ``body$.a[#3]<key>``, ``form:#2<key>``).
+Locations show plain keys (``body$.messages[0].content``) and replace keys that could be values (an
+e-mail, a long token, ``@``, digit runs) by their position (``[#3]``, ``#2``). A key that looked
+plain may still hold a finding, and then it must not be shown either: parse again with
+``hide_keys={that key text}`` (``parse_body``, ``parse_query``, ``ParsedBody.hide_keys``) and every
+key with that text is written by position. Field order, count and texts do not change, only
+locations, so field ``i`` of one parse is field ``i`` of the other.
 
 Within one document each distinct key text is one field (the location of its first occurrence);
 replacing it renames every occurrence, and JSON keys stay unique within their object.

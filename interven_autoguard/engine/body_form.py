@@ -48,12 +48,12 @@ class FormDoc:
             self._parts.append((raw_name, raw_value if eq else None))
             name = _unescape(raw_name, plus)
             self._names.append(name)
+            shown = param_name(name, index, hidden)
             if name and name not in seen:
                 seen.add(name)
-                self.fields.append(Field(prefix + "#" + str(index) + "<key>", None, name, True))
+                self.fields.append(Field(prefix + shown + "<key>", None, name, True))
                 self._slots.append(-1)
             if eq:
-                shown = param_name(name, index, hidden)
                 self.fields.append(Field(prefix + shown, name, _unescape(raw_value, plus)))
                 self._slots.append(index)
 

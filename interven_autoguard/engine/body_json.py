@@ -96,22 +96,6 @@ def _remember_segment(key: str) -> str | None:
     return seg
 
 
-def _key_location(loc: str, key: str, index: int, depth: int, hidden: frozenset[str]) -> str:
-    """Positional location of a key field, from the location of the value it names.
-
-    ``loc`` ends with the key's segment: ``[#index]`` when hidden, else the shown segment (without
-    its dot below the display depth, where ``depth`` is the value's depth).
-    """
-    tail = "[#" + str(index) + "]"
-    if loc.endswith(tail):  # shown segments never end so: "#" is outside every shown key
-        return loc + "<key>"
-    seg = key_segment(key)
-    if seg is None or key in hidden:
-        return loc + "<key>"
-    part = seg[1:] if depth > _LOC_DEPTH and seg[0] == "." else seg
-    return loc[: len(loc) - len(part)] + tail + "<key>"
-
-
 def _object_keys(text: str) -> list[list[tuple[int, str]]]:
     """Per object of a JSON text: (token ordinal, key) of each of its keys, in document order."""
     objects: list[list[tuple[int, str]]] = []
@@ -208,7 +192,7 @@ class JsonTextDoc:
         self._ords.append(ordinal)
 
     def _key_field(self, key: str, loc: str, ordinal: int) -> None:
-        """The first occurrence of a key; ``loc`` is its positional location (``...[#i]<key>``)."""
+        """The first occurrence of a key; ``loc`` is its value's location + ``<key>``."""
         self._keys[key] = len(self.fields)
         # No context key: a key is not the value of itself.
         self.fields.append(Field(loc, None, key, True))
@@ -225,8 +209,8 @@ class JsonTextDoc:
         hidden = limits.hidden
         ordinal = -1
         max_depth = limits.max_depth
-        # (node, location, context key, depth, member): member is 1 + the node's position in its
-        # object (a key token precedes the node), 0 for array items and the root.
+        # (node, location, context key, depth, member): member is 1 when a key token precedes the
+        # node (it is an object member), 0 for array items and the root.
         stack: list[tuple[Any, str, Any, int, int]] = [(root, prefix, None, 0, 0)]
         pop, push = stack.pop, stack.append
         nodes = 0
@@ -235,7 +219,7 @@ class JsonTextDoc:
             if member:
                 ordinal += 1
                 if key not in seen_keys:
-                    self._key_field(key, _key_location(loc, key, member - 1, depth, hidden), ordinal)
+                    self._key_field(key, loc + "<key>", ordinal)
             t = type(node)
             if t is str:
                 ordinal += 1
@@ -258,9 +242,9 @@ class JsonTextDoc:
                         if seg is _UNSEEN:
                             seg = _remember_segment(k)
                         if seg is None or (hidden and k in hidden):
-                            push((v, base + "[#" + str(i) + "]", k, d, i + 1))
+                            push((v, base + "[#" + str(i) + "]", k, d, 1))
                         else:
-                            push((v, base + (seg[1:] if deep and seg[0] == "." else seg), k, d, i + 1))
+                            push((v, base + (seg[1:] if deep and seg[0] == "." else seg), k, d, 1))
                 else:
                     for i in range(len(node) - 1, -1, -1):
                         push((node[i], base + (_INDEX[i] if i < 256 else "[" + str(i) + "]"), key, d, 0))
@@ -298,7 +282,7 @@ class JsonTextDoc:
                 hide = kseg is None or key in limits.hidden
                 top[4] = position if hide else _seg_for(kseg, top[6] - 1)
                 if key not in self._keys:
-                    self._key_field(key, top[1] + position + "<key>", ordinal)
+                    self._key_field(key, top[1] + top[4] + "<key>", ordinal)
                 expect_key = False
                 continue
             if punct is None or punct in "{[":
@@ -419,7 +403,7 @@ class JsonObjDoc:
         hidden = limits.hidden
         max_depth = limits.max_depth
         # (node, parent container index, key in parent, location, context key, depth, member);
-        # member: 1 + position in its dict (its key is scanned as a field first), 0 otherwise.
+        # member: 1 for a dict member (its key is scanned as a field first), 0 otherwise.
         stack: list[tuple[Any, int, Any, str, Any, int, int]] = [(self.root, -1, None, prefix, None, 0, 0)]
         pop, push = stack.pop, stack.append
         nodes = 0
@@ -427,7 +411,7 @@ class JsonObjDoc:
             node, parent, pkey, loc, key, depth, member = pop()
             if member and key not in seen_keys:
                 seen_keys[key] = len(fields)
-                fields.append(Field(_key_location(loc, key, member - 1, depth, hidden), None, key, True))
+                fields.append(Field(loc + "<key>", None, key, True))
                 slots.append((parent, pkey, "k", None, 0))
             t = type(node)
             if t is str or (t is not bool and isinstance(node, str)):
@@ -460,10 +444,10 @@ class JsonObjDoc:
                         if seg is _UNSEEN:
                             seg = _remember_segment(skey)
                         if seg is None or (hidden and skey in hidden):
-                            push((v, ci, k, base + "[#" + str(i) + "]", skey, d, i + 1))
+                            push((v, ci, k, base + "[#" + str(i) + "]", skey, d, 1))
                         else:
                             loc_i = base + (seg[1:] if deep and seg[0] == "." else seg)
-                            push((v, ci, k, loc_i, skey, d, i + 1))
+                            push((v, ci, k, loc_i, skey, d, 1))
                 else:
                     for i in range(len(node) - 1, -1, -1):
                         push(

@@ -131,16 +131,17 @@ class MultipartDoc:
                 )
         name = params.get("name", ("", 0, 0))[0]
         location = head + ":" + param_name(name, index, limits.hidden)
-        for pname, tail in (("name", "<key>"), ("filename", "#*<key>")):
-            if pname in params and params[pname][0]:
-                value, vstart, vend = params[pname]
-                self.fields.append(Field(f"{head}:#{index}{tail}", None, value, True))
-                self._slots.append(("part", part_index, -1 - len(part.header_params)))
-                part.header_params.append((vstart, vend))
+        name_location = location
         if "filename" in params:
             fname = params["filename"][0]
             shown_name = param_name(fname, 0, limits.hidden) if fname else "#"
             location += "#" + (shown_name if not shown_name.startswith("#") else "*")
+        for pname, key_location in (("name", name_location), ("filename", location)):
+            if pname in params and params[pname][0]:
+                value, vstart, vend = params[pname]
+                self.fields.append(Field(key_location + "<key>", None, value, True))
+                self._slots.append(("part", part_index, -1 - len(part.header_params)))
+                part.header_params.append((vstart, vend))
 
         ctype_match = _CONTENT_TYPE.search(headers)
         ctype = ctype_match.group(1).decode("latin-1") if ctype_match else None
