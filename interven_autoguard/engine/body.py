@@ -19,6 +19,7 @@ from __future__ import annotations
 import codecs
 import functools
 import json
+import re
 import zlib
 from collections.abc import Callable, Collection
 from typing import Any, Protocol
@@ -538,6 +539,15 @@ def _rewrap(kind: type, used: list[int]) -> Callable[[bytes], Any]:
     return wrap
 
 
+_CHARSET = re.compile(rb"charset", re.I)
+
+
+def _parts_may_reread(data: bytes) -> bool:
+    """Whether a multipart part may get readings the whole body's text lacks (a part's own
+    charset, NULs of UTF-16/32 text): then only the full parse sees every reading."""
+    return b"\x00" in data or _CHARSET.search(data) is not None
+
+
 def raw_text(
     body: object, content_type: str | None = None, content_encoding: str | None = None
 ) -> str | None:
@@ -550,8 +560,9 @@ def raw_text(
     """
     if body is None:
         return ""
+    multipart = _media_type(content_type)[0].startswith("multipart/")
     if isinstance(body, str):
-        return body
+        return None if multipart and _parts_may_reread(body.encode("utf-8", "surrogateescape")) else body
     if isinstance(body, (dict, list, tuple)):
         try:
             return json.dumps(body, ensure_ascii=False, default=str)
@@ -563,6 +574,8 @@ def raw_text(
             if content_encoding:
                 data, _ = _decompress(data, _encodings(content_encoding), DEFAULT_MAX_DECOMPRESSED)
         except BodyNotInspectable:
+            return None
+        if multipart and _parts_may_reread(data):
             return None
         text, codec, _ = decode_bytes(data, _media_type(content_type)[1].get("charset"))
         others = other_readings(data, codec)

@@ -271,6 +271,30 @@ def test_multipart_framing_end_to_end(scanner, name):
     _not_allowed_and_clean(_scan(scanner, MULTIPART_BODIES[name][0], MP))
 
 
+@pytest.mark.parametrize(
+    "content,part_type",
+    [
+        (("k " + AK).encode("utf-16-le"), "text/plain"),
+        (("k " + AK).encode("utf-16-le"), "application/octet-stream"),
+        (json.dumps({"a": AK}).encode(), "application/json; charset=utf-16"),
+    ],
+)
+def test_part_in_another_charset(scanner, content, part_type):
+    filler = b"x" * 4000  # the part is a small share of the body: only the part's own reading shows it
+    body = (
+        b'--bb\r\nContent-Disposition: form-data; name="pad"\r\n\r\n' + filler + b"\r\n"
+        b'--bb\r\nContent-Disposition: form-data; name="a"\r\nContent-Type: '
+        + part_type.encode()
+        + b"\r\n\r\n"
+        + content
+        + b"\r\n--bb--\r\n"
+    )
+    assert any(AK in f.text for f in parse_body(body, MP).fields)
+    text = raw_text(body, MP)
+    assert text is None or AK in text
+    _not_allowed_and_clean(_scan(scanner, body, MP))
+
+
 def test_header_line_replacement_stays_one_line():
     body = _mp(_CD + b"\r\nX-Meta: " + _A)
     parsed = parse_body(body, MP)
