@@ -20,6 +20,7 @@ it names; replacing it renames each of its occurrences, keeping keys unique with
 from __future__ import annotations
 
 import copy
+import enum
 import json
 import re
 from collections.abc import Callable
@@ -466,8 +467,8 @@ class JsonObjDoc:
                     text, codec = raw.decode("latin-1"), "latin-1"
                 fields.append(Field(loc, key, text))
                 slots.append((parent, pkey, "b", codec, 0))
-            else:  # Decimal, UUID, datetime, enums...: what json.dumps(default=str) would send
-                fields.append(Field(loc, key, str(node)))
+            else:  # Decimal, UUID, datetime, enums...: what an encoder would send
+                fields.append(Field(loc, key, _object_text(node)))
                 slots.append((parent, pkey, "v", None, 0))
         limits.spend(nodes)
 
@@ -578,7 +579,25 @@ def key_text(key: object) -> str:
 
 def _number_text(n: int | float) -> str:
     # What json.dumps sends for it (floats: shortest repr; NaN/inf as JSON's extensions).
-    return json.dumps(n) if isinstance(n, float) else int.__repr__(n)
+    try:
+        return json.dumps(n) if isinstance(n, float) else int.__repr__(n)
+    except ValueError:  # more digits than int -> str allows: no encoder can send it either
+        raise BodyNotInspectable(NOT_INSPECTABLE, "an integer in the body is too long to inspect") from None
+
+
+def _object_text(node: object) -> str:
+    """Text of a leaf that is not JSON: an enum's value (what enum-aware encoders such as
+    pydantic's or orjson send), otherwise ``str()`` (``json.dumps(default=str)``)."""
+    if isinstance(node, enum.Enum):
+        node = node.value
+        if isinstance(node, (int, float)) and not isinstance(node, bool):
+            return _number_text(node)
+    try:
+        return str(node)
+    except Exception:  # a __str__ that raises: the body cannot be read, so it is not sent blind
+        raise BodyNotInspectable(
+            NOT_INSPECTABLE, f"a {type(node).__name__} in the body cannot be read"
+        ) from None
 
 
 class JsonLinesDoc:

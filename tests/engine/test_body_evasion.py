@@ -326,3 +326,30 @@ def test_multipart_round_trip_and_requests_style_body():
     assert parsed.rebuild({}) is body
     assert parsed.rebuild({i: f.text for i, f in enumerate(parsed.fields)}) is body
     assert [f.text for f in parsed.fields if f.location == "multipart:f#a.txt"] == ["hello"]
+
+
+# -- objects that are not JSON ---------------------------------------------------------------------
+
+
+def test_enum_value_is_scanned(scanner):
+    import enum
+
+    class Member(enum.Enum):
+        KEY = AK
+
+    parsed = parse_body({"a": Member.KEY})
+    assert [f.text for f in parsed.fields if not f.is_key] == [AK]
+    _not_allowed_and_clean(_scan(scanner, {"a": Member.KEY}))
+
+
+def test_unreadable_leaves_fail_closed(scanner):
+    class Unprintable:
+        def __str__(self) -> str:
+            raise RuntimeError("no")
+
+    for body in ({"a": Unprintable()}, {"a": 10**5000}):
+        with pytest.raises(BodyNotInspectable) as exc:
+            parse_body(body)
+        assert exc.value.reason_code == "BODY_NOT_INSPECTABLE"
+        resp = _scan(scanner, body)
+        assert resp.decision == "DENY" and "BODY_NOT_INSPECTABLE" in resp.reason_codes
