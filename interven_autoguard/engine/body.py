@@ -4,14 +4,24 @@
 gzip) with only the replaced field text changed; with no replacements it returns the original
 object itself. Anything that cannot be inspected raises ``BodyNotInspectable`` with a reason code
 so the scanner can fail closed.
+
+Bytes are read in every plausible way, not only the declared charset: a receiver may ignore it.
+When the declared/BOM codec is not ASCII-compatible (UTF-16, UTF-32, EBCDIC, UTF-7...) the raw
+bytes are read as UTF-8 (or latin-1) as well; when NULs in the bytes fall into the pattern of UTF-16/32
+text without a BOM, the UTF-16 and UTF-32 readings are added. Fields of an extra reading are located under
+``body<utf-16-le>``, ``body<utf-8>$...`` and so on. ``rebuild`` redacts whichever reading holds the
+replacements and raises ``BodyNotInspectable`` when it cannot do so faithfully (replacements in
+two readings at once, or in a reading that only decoded with substitutions).
 """
 
 from __future__ import annotations
 
 import codecs
+import functools
 import json
+import re
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, Protocol
 
 from .body_fields import NOT_INSPECTABLE, TOO_LARGE, BodyNotInspectable, Field
@@ -42,7 +52,7 @@ class _TextDoc(Protocol):
 class ParsedBody:
     """A body as fields, plus the means to rebuild it with some field texts replaced."""
 
-    __slots__ = ("_doc", "_original", "_wrap", "charset", "fields", "kind")
+    __slots__ = ("_args", "_doc", "_original", "_wrap", "charset", "fields", "kind")
 
     def __init__(
         self,
@@ -60,6 +70,8 @@ class ParsedBody:
         self._original = original
         self._doc = doc
         self._wrap = wrap
+        # How parse_body was called (for hide_keys); set by parse_body.
+        self._args: tuple[Any, ...] = ()
 
     def rebuild(self, replacements: dict[int, str]) -> Any:
         """The body with ``fields[i].text`` replaced by ``replacements[i]``, in the original type."""
@@ -74,6 +86,15 @@ class ParsedBody:
             return self._original
         rebuilt = self._doc.rebuild(changed)
         return self._wrap(rebuilt) if self._wrap is not None else rebuilt
+
+    def hide_keys(self, keys: Collection[str]) -> ParsedBody:
+        """The same body parsed again with every key/name whose text is in ``keys`` written by
+        position in locations. Same fields in the same order; only ``location`` differs."""
+        if not keys or not self._args:
+            return self
+        content_type, content_encoding, kw = self._args
+        hidden = frozenset(keys) | kw.get("hide_keys", frozenset())
+        return parse_body(self._original, content_type, content_encoding, **{**kw, "hide_keys": hidden})
 
     def __repr__(self) -> str:  # never the content
         return f"ParsedBody(kind={self.kind!r}, fields={len(self.fields)})"
@@ -126,7 +147,16 @@ def _is_binary_type(mime: str) -> bool:
     return mime in _BINARY_TYPES or mime.startswith(_BINARY_PREFIXES)
 
 
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# UTF-32-LE's BOM starts with UTF-16-LE's: the longer ones are tried first.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_WIDE_READINGS = ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+_ASCII_PROBE = bytes(range(0x20, 0x7F)) + b"\t\r\n"
 
 
 def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str, bool]:
@@ -147,6 +177,49 @@ def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str, bool]:
     except (UnicodeDecodeError, LookupError):
         # One character per byte: lossless, every byte stays visible to the detectors.
         return data.decode("latin-1"), "latin-1", False
+
+
+@functools.lru_cache(maxsize=64)
+def _ascii_compatible(codec: str) -> bool:
+    """Whether printable ASCII bytes read as themselves in ``codec`` (not UTF-16/32, EBCDIC, UTF-7)."""
+    try:
+        return _ASCII_PROBE.decode(codec) == _ASCII_PROBE.decode("ascii")
+    except (UnicodeDecodeError, LookupError):
+        return False
+
+
+def _nul_pattern(data: bytes) -> bool:
+    """NULs bunched at some byte positions mod 4, as ASCII text in UTF-16 or UTF-32 makes them.
+
+    Binary data (images, archives, protobuf) has its NULs evenly spread over the positions, so it
+    is not read four more times.
+    """
+    zeros = [data[k::4].count(0) for k in range(4)]
+    most = max(zeros)
+    # Dense (a quarter of that position's bytes at least) and lopsided (4x the emptiest position).
+    return most >= 4 and most * 16 >= len(data) and most >= 4 * (min(zeros) + 1)
+
+
+def other_readings(data: bytes, codec: str) -> list[tuple[str, str, bool]]:
+    """Further ways a receiver may read ``data`` than ``codec``: (text, codec, exact).
+
+    ``exact`` is False for a reading that only decoded with substitutions (U+FFFD): it is scanned
+    but cannot be re-encoded faithfully.
+    """
+    readings: list[tuple[str, str, bool]] = []
+    wide = codec.startswith(("utf-16", "utf-32"))
+    if not _ascii_compatible(codec):
+        try:
+            readings.append((data.decode("utf-8"), "utf-8", True))
+        except UnicodeDecodeError:
+            readings.append((data.decode("latin-1"), "latin-1", True))
+    if not wide and b"\x00" in data and _nul_pattern(data):  # UTF-16/32 text without a BOM?
+        for name in _WIDE_READINGS:
+            try:
+                readings.append((data.decode(name), name, True))
+            except UnicodeDecodeError:
+                readings.append((data.decode(name, "replace"), name, False))
+    return readings
 
 
 # -- content encoding ------------------------------------------------------------------------------
@@ -243,7 +316,7 @@ def text_doc(
 ) -> tuple[str, _TextDoc]:
     """Choose how to read a decoded body: form, JSON (declared or sniffed) or plain text."""
     if form_prefix is not None and mime == "application/x-www-form-urlencoded":
-        return "form", FormDoc(text, form_prefix)
+        return "form", FormDoc(text, form_prefix, hidden=limits.hidden)
     json_lines = mime in _JSON_LINES_TYPES
     if not json_lines and (_is_json_type(mime) or looks_like_json_container(text)):
         try:
@@ -303,22 +376,73 @@ def bytes_doc(
         if doc is not None:
             return "multipart", doc, None
     text, codec, clean = decode_bytes(data, params.get("charset"))
-    doc: _TextDoc
-    if _is_binary_type(mime):
-        kind, doc = "binary", _PlainText(text, text_location, key)
-    else:
-        kind, doc = text_doc(
+
+    def read(text: str, tag: str) -> tuple[str, _TextDoc]:
+        if _is_binary_type(mime):
+            return "binary", _PlainText(text, text_location + tag, key)
+        return text_doc(
             text,
             mime,
             limits,
-            json_prefix=json_prefix,
-            text_location=text_location,
-            form_prefix=form_prefix,
+            json_prefix=_tagged(json_prefix, tag),
+            text_location=text_location + tag,
+            form_prefix=None if form_prefix is None else _tagged(form_prefix, tag),
             key=key,
         )
-        if kind == "text" and not clean:
-            kind = "binary"  # not text in its charset: read as one character per byte
-    return kind, _Encoded(doc, codec), codec
+
+    kind, doc = read(text, "")
+    if kind == "text" and not clean:
+        kind = "binary"  # not text in its charset: read as one character per byte
+    primary = _Encoded(doc, codec)
+    others = other_readings(data, codec)
+    if not others:
+        return kind, primary, codec
+    readings: list[tuple[_Encoded, bool]] = [(primary, True)]
+    for other_text, other_codec, exact in others:
+        readings.append((_Encoded(read(other_text, "<" + other_codec + ">")[1], other_codec), exact))
+    return kind, _Readings(readings), codec
+
+
+def _tagged(prefix: str, tag: str) -> str:
+    """``body$`` -> ``body<utf-16-le>$``, ``form:`` -> ``form<utf-8>:``."""
+    if tag and prefix[-1:] in ("$", ":"):
+        return prefix[:-1] + tag + prefix[-1]
+    return prefix + tag
+
+
+class _Readings:
+    """The same bytes read with several codecs: fields of every reading, rebuilt from one of them."""
+
+    __slots__ = ("_slots", "fields", "readings")
+
+    def __init__(self, readings: list[tuple[_Encoded, bool]]) -> None:
+        self.readings = readings
+        self.fields: list[Field] = []
+        self._slots: list[tuple[int, int]] = []
+        for r, (doc, _) in enumerate(readings):
+            self.fields.extend(doc.fields)
+            self._slots.extend((r, j) for j in range(len(doc.fields)))
+
+    def rebuild(self, replacements: dict[int, str]) -> bytes:
+        per_reading: dict[int, dict[int, str]] = {}
+        for i, new in replacements.items():
+            r, j = self._slots[i]
+            per_reading.setdefault(r, {})[j] = new
+        if len(per_reading) > 1:
+            raise BodyNotInspectable(
+                NOT_INSPECTABLE,
+                "replacements in more than one reading of the body bytes (charsets disagree); "
+                "they cannot be applied together",
+            )
+        ((r, repl),) = per_reading.items()
+        doc, exact = self.readings[r]
+        if not exact:
+            raise BodyNotInspectable(
+                NOT_INSPECTABLE,
+                f"a replacement in the {doc.codec} reading of the body, which decodes only with "
+                "substitutions; it cannot be redacted in place",
+            )
+        return doc.rebuild(repl)
 
 
 # -- public API --------------------------------------------------------------------------------------
@@ -332,11 +456,43 @@ def parse_body(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_decompressed: int = DEFAULT_MAX_DECOMPRESSED,
     max_depth: int = DEFAULT_MAX_DEPTH,
+    hide_keys: Collection[str] = (),
 ) -> ParsedBody:
-    """Split a request body into scannable fields. Raises ``BodyNotInspectable`` (fail closed)."""
+    """Split a request body into scannable fields. Raises ``BodyNotInspectable`` (fail closed).
+
+    ``hide_keys``: key/parameter texts written by position in locations (see ``body_fields``).
+    """
+    parsed = _parse_body(
+        body,
+        content_type,
+        content_encoding,
+        max_bytes,
+        max_decompressed,
+        Limits(max_depth, max_bytes, frozenset(hide_keys)),
+    )
+    parsed._args = (
+        content_type,
+        content_encoding,
+        {
+            "max_bytes": max_bytes,
+            "max_decompressed": max_decompressed,
+            "max_depth": max_depth,
+            "hide_keys": frozenset(hide_keys),
+        },
+    )
+    return parsed
+
+
+def _parse_body(
+    body: object,
+    content_type: str | None,
+    content_encoding: str | None,
+    max_bytes: int,
+    max_decompressed: int,
+    limits: Limits,
+) -> ParsedBody:
     if body is None:
         return ParsedBody("empty", [], body)
-    limits = Limits(max_depth, max_bytes)
     if isinstance(body, (dict, list, tuple)):
         doc = JsonObjDoc(body, "body$", limits)
         return ParsedBody("json", doc.fields, body, doc)
@@ -383,18 +539,30 @@ def _rewrap(kind: type, used: list[int]) -> Callable[[bytes], Any]:
     return wrap
 
 
+_CHARSET = re.compile(rb"charset", re.I)
+
+
+def _parts_may_reread(data: bytes) -> bool:
+    """Whether a multipart part may get readings the whole body's text lacks (a part's own
+    charset, NULs of UTF-16/32 text): then only the full parse sees every reading."""
+    return b"\x00" in data or _CHARSET.search(data) is not None
+
+
 def raw_text(
     body: object, content_type: str | None = None, content_encoding: str | None = None
 ) -> str | None:
     """The whole body as text, cheaply, for a triage pass before field extraction.
 
-    JSON escapes and form encoding are left as written. None when the body cannot be read as text
-    here (then ``parse_body`` says why).
+    JSON escapes and form encoding are left as written. Bytes that read differently in other
+    charsets (see ``other_readings``) give every reading, joined by newlines, so "no match in any
+    substring" holds for each of them. None when the body cannot be read as text here (then
+    ``parse_body`` says why).
     """
     if body is None:
         return ""
+    multipart = _media_type(content_type)[0].startswith("multipart/")
     if isinstance(body, str):
-        return body
+        return None if multipart and _parts_may_reread(body.encode("utf-8", "surrogateescape")) else body
     if isinstance(body, (dict, list, tuple)):
         try:
             return json.dumps(body, ensure_ascii=False, default=str)
@@ -407,5 +575,9 @@ def raw_text(
                 data, _ = _decompress(data, _encodings(content_encoding), DEFAULT_MAX_DECOMPRESSED)
         except BodyNotInspectable:
             return None
-        return decode_bytes(data, _media_type(content_type)[1].get("charset"))[0]
+        if multipart and _parts_may_reread(data):
+            return None
+        text, codec, _ = decode_bytes(data, _media_type(content_type)[1].get("charset"))
+        others = other_readings(data, codec)
+        return "\n".join([text, *(t for t, _, _ in others)]) if others else text
     return None

@@ -1,8 +1,17 @@
 """Shared pieces of the body codecs: the ``Field`` record, the error, and location formatting.
 
-Locations are shown in findings and matched by policy, so a key that could itself be the
-sensitive value (an e-mail, a token used as a JSON key) is never written into a location: it is
-replaced by its position (``[#3]``) and scanned as a field of its own instead.
+Every object key and parameter name is scanned as a field of its own (``is_key=True``): a key
+can carry a credential as well as a value can. A key field's ``location`` is the location of the
+value it names plus ``<key>`` (``body$.messages<key>``, ``body$.a[#3]<key>``, ``form:#2<key>``).
+Locations show plain keys (``body$.messages[0].content``) and replace keys that could be values (an
+e-mail, a long token, ``@``, digit runs) by their position (``[#3]``, ``#2``). A key that looked
+plain may still hold a finding, and then it must not be shown either: parse again with
+``hide_keys={that key text}`` (``parse_body``, ``parse_query``, ``ParsedBody.hide_keys``) and every
+key with that text is written by position. Field order, count and texts do not change, only
+locations, so field ``i`` of one parse is field ``i`` of the other.
+
+Within one document each distinct key text is one field (the location of its first occurrence);
+replacing it renames every occurrence, and JSON keys stay unique within their object.
 """
 
 from __future__ import annotations
@@ -41,13 +50,16 @@ _DOTTED_KEY = re.compile(r"[A-Za-z_$][A-Za-z0-9_$\-]{0,63}")
 _QUOTABLE_KEY = re.compile(r"[A-Za-z0-9_$\-. :/]{1,64}")
 _DIGIT_RUN = re.compile(r"\d{4}")
 _MIXED_CASE_DIGIT = re.compile(r"(?=.*[a-z])(?=.*[A-Z])(?=.*\d)")
+# 16+ letters and digits with no separator: the shape of access keys and other tokens.
+_ALNUM_RUN = re.compile(r"[A-Za-z0-9]{16,}")
 
 
 def key_segment(key: str) -> str | None:
     """The location segment for an object key, or None when the key must not be shown.
 
     A key is hidden when it could be a value: long digit runs (cards, SSNs, phone numbers),
-    token-like mixes of upper case, lower case and digits, or characters outside a plain set
+    token-like mixes of upper case, lower case and digits, 16+ letters and digits without a
+    separator (``AKIA...``), or characters outside a plain set
     (``@`` of e-mail addresses, ``=`` of base64, ...), or longer than 64 characters.
     """
     return None if len(key) > 64 else _short_key_segment(key)
@@ -55,7 +67,7 @@ def key_segment(key: str) -> str | None:
 
 @functools.lru_cache(maxsize=4096)  # keys repeat across fields and requests; only short ones cached
 def _short_key_segment(key: str) -> str | None:
-    if _DIGIT_RUN.search(key) or (len(key) >= 16 and _MIXED_CASE_DIGIT.match(key)):
+    if _DIGIT_RUN.search(key) or (len(key) >= 16 and (_MIXED_CASE_DIGIT.match(key) or _has_token(key))):
         return None
     if _DOTTED_KEY.fullmatch(key):
         return "." + key
@@ -64,9 +76,28 @@ def _short_key_segment(key: str) -> str | None:
     return None
 
 
-def param_name(name: str, index: int) -> str:
+def _has_token(key: str) -> bool:
+    """Whether a 16+ run of letters and digits mixes both (``AKIA...``, not ``maxtokensperuser``)."""
+    return any(not run.isdigit() and not run.isalpha() for run in _ALNUM_RUN.findall(key))
+
+
+def param_name(name: str, index: int, hidden: frozenset[str] = frozenset()) -> str:
     """How a form/query/multipart parameter name appears in a location."""
-    if not name:
+    if not name or name in hidden:
         return "#" + str(index)
     seg = key_segment(name)
     return name if seg is not None else "#" + str(index)
+
+
+def unique_names(names: list[str], others: set[str]) -> list[str]:
+    """``names`` made distinct from each other and from ``others``: ``[R]``, ``[R]#2``, ``[R]#3``."""
+    taken = set(others)
+    result = []
+    for wanted in names:
+        name, n = wanted, 1
+        while name in taken:
+            n += 1
+            name = f"{wanted}#{n}"
+        taken.add(name)
+        result.append(name)
+    return result

@@ -12,17 +12,21 @@ Two documents:
 
 A string leaf that is itself a JSON object or array is walked too (``body$.a<json>$.b``) and
 re-serialised when one of its leaves changes.
+
+Every distinct object key of a document is a field too (``is_key``), placed before the first value
+it names; replacing it renames each of its occurrences, keeping keys unique within their object.
 """
 
 from __future__ import annotations
 
 import copy
+import enum
 import json
 import re
 from collections.abc import Callable
 from typing import Any
 
-from .body_fields import NOT_INSPECTABLE, TOO_LARGE, BodyNotInspectable, Field, key_segment
+from .body_fields import NOT_INSPECTABLE, TOO_LARGE, BodyNotInspectable, Field, key_segment, unique_names
 
 # Locations deeper than this keep their head and show the rest as JSONPath recursive descent.
 _LOC_DEPTH = 48
@@ -31,13 +35,15 @@ NESTED_JSON_LEVELS = 3
 
 
 class Limits:
-    """Work limits shared by one parse (all nested documents draw on the same counters)."""
+    """Settings of one parse: work limits (all nested documents draw on the same counters) and
+    the key texts to write by position in locations (``hidden``)."""
 
-    __slots__ = ("max_depth", "nodes_left")
+    __slots__ = ("hidden", "max_depth", "nodes_left")
 
-    def __init__(self, max_depth: int, max_nodes: int) -> None:
+    def __init__(self, max_depth: int, max_nodes: int, hidden: frozenset[str] = frozenset()) -> None:
         self.max_depth = max_depth
         self.nodes_left = max_nodes
+        self.hidden = hidden
 
     def too_deep(self) -> BodyNotInspectable:
         return BodyNotInspectable(NOT_INSPECTABLE, f"JSON nesting deeper than {self.max_depth} levels")
@@ -91,6 +97,37 @@ def _remember_segment(key: str) -> str | None:
     return seg
 
 
+def _object_keys(text: str) -> list[list[tuple[int, str]]]:
+    """Per object of a JSON text: (token ordinal, key) of each of its keys, in document order."""
+    objects: list[list[tuple[int, str]]] = []
+    stack: list[list[tuple[int, str]] | None] = []
+    expect_key = False
+    ordinal = -1
+    for m in _LEX.finditer(text):
+        s, num, punct = m.group(1), m.group(2), m.group(3)
+        if s is not None or num is not None:
+            ordinal += 1
+            top = stack[-1] if stack else None
+            if s is not None and expect_key and top is not None:
+                top.append((ordinal, json.loads(s)))
+            expect_key = False
+        elif punct == "{":
+            keys: list[tuple[int, str]] = []
+            objects.append(keys)
+            stack.append(keys)
+            expect_key = True
+        elif punct == "[":
+            stack.append(None)
+            expect_key = False
+        elif punct in ("}", "]"):
+            if stack:
+                stack.pop()
+            expect_key = False
+        elif punct == ",":
+            expect_key = bool(stack) and stack[-1] is not None
+    return objects
+
+
 def _deep_base(loc: str, depth: int) -> str:
     """Children's location prefix below the display depth: head of the path, then "..".
 
@@ -118,11 +155,13 @@ def _seg_for(seg: str, depth: int) -> str:
 class JsonTextDoc:
     """A JSON document given as text. Raises ValueError if ``text`` is not JSON."""
 
-    __slots__ = ("_nested", "_ords", "fields", "text")
+    __slots__ = ("_keys", "_nested", "_ords", "fields", "text")
 
     def __init__(self, text: str, prefix: str, limits: Limits, nest: int = NESTED_JSON_LEVELS) -> None:
         self.text = text
         self.fields: list[Field] = []
+        # Key text -> index of its key field (one per distinct key of this document).
+        self._keys: dict[str, int] = {}
         # Per field: the ordinal of its token among the text's string/number tokens; fields that
         # come from JSON nested inside a string: field index -> (nested doc, index in that doc).
         self._ords: list[int] = []
@@ -154,7 +193,10 @@ class JsonTextDoc:
         self._ords.append(ordinal)
 
     def _key_field(self, key: str, loc: str, ordinal: int) -> None:
-        self.fields.append(Field(loc + "<key>", key, key, True))
+        """The first occurrence of a key; ``loc`` is its value's location + ``<key>``."""
+        self._keys[key] = len(self.fields)
+        # No context key: a key is not the value of itself.
+        self.fields.append(Field(loc, None, key, True))
         self._ords.append(ordinal)
 
     def _walk(self, root: object, prefix: str, limits: Limits, nest: int) -> None:
@@ -163,20 +205,22 @@ class JsonTextDoc:
         The hot loop of body parsing: one tuple per node, locations built as children are pushed.
         """
         fields, ords = self.fields, self._ords
+        seen_keys = self._keys
         segment_of = _SEGMENTS.get
+        hidden = limits.hidden
         ordinal = -1
         max_depth = limits.max_depth
-        # (node, location, context key, depth, key flag): the flag says a key token precedes the
-        # node (1 shown in the location, 2 hidden from it and scanned as a field of its own).
+        # (node, location, context key, depth, member): member is 1 when a key token precedes the
+        # node (it is an object member), 0 for array items and the root.
         stack: list[tuple[Any, str, Any, int, int]] = [(root, prefix, None, 0, 0)]
         pop, push = stack.pop, stack.append
         nodes = 0
         while stack:
-            node, loc, key, depth, key_flag = pop()
-            if key_flag:
+            node, loc, key, depth, member = pop()
+            if member:
                 ordinal += 1
-                if key_flag == 2:
-                    self._key_field(key, loc, ordinal)
+                if key not in seen_keys:
+                    self._key_field(key, loc + "<key>", ordinal)
             t = type(node)
             if t is str:
                 ordinal += 1
@@ -198,8 +242,8 @@ class JsonTextDoc:
                         seg = segment_of(k, _UNSEEN)
                         if seg is _UNSEEN:
                             seg = _remember_segment(k)
-                        if seg is None:
-                            push((v, base + "[#" + str(i) + "]", k, d, 2))
+                        if seg is None or (hidden and k in hidden):
+                            push((v, base + "[#" + str(i) + "]", k, d, 1))
                         else:
                             push((v, base + (seg[1:] if deep and seg[0] == "." else seg), k, d, 1))
                 else:
@@ -234,11 +278,12 @@ class JsonTextDoc:
                 ordinal += 1
                 key = json.loads(s)
                 kseg = key_segment(key)
-                hidden = kseg is None
                 top[3] = key
-                top[4] = _seg_for("[#" + str(top[2]) + "]" if hidden else kseg, top[6] - 1)
-                if hidden:
-                    self._key_field(key, top[1] + top[4], ordinal)
+                position = _seg_for("[#" + str(top[2]) + "]", top[6] - 1)
+                hide = kseg is None or key in limits.hidden
+                top[4] = position if hide else _seg_for(kseg, top[6] - 1)
+                if key not in self._keys:
+                    self._key_field(key, top[1] + top[4] + "<key>", ordinal)
                 expect_key = False
                 continue
             if punct is None or punct in "{[":
@@ -289,16 +334,21 @@ class JsonTextDoc:
             return self.text
         new_tokens: dict[int, str] = {}
         nested: dict[int, tuple[JsonTextDoc, dict[int, str]]] = {}
+        renames: dict[str, str] = {}
         for i, new in replacements.items():
             ordinal = self._ords[i]
             inner = self._nested.get(i)
-            if inner is None:
-                new_tokens[ordinal] = new
-            else:
+            if inner is not None:
                 child, j = inner
                 nested.setdefault(ordinal, (child, {}))[1][j] = new
+            elif self.fields[i].is_key:
+                renames[self.fields[i].text] = new
+            else:
+                new_tokens[ordinal] = new
         for ordinal, (child, repl) in nested.items():
             new_tokens[ordinal] = child.rebuild(repl)
+        if renames:
+            new_tokens.update(self._renamed_keys(renames))
         wanted = sorted(new_tokens)
         text = self.text
         out: list[str] = []
@@ -317,11 +367,23 @@ class JsonTextDoc:
         out.append(text[last:])
         return "".join(out)
 
+    def _renamed_keys(self, renames: dict[str, str]) -> dict[int, str]:
+        """Token ordinal -> new key for every occurrence of a renamed key, unique in its object."""
+        result: dict[int, str] = {}
+        for keys in _object_keys(self.text):
+            if not any(k in renames for _, k in keys):
+                continue
+            others = {k for _, k in keys if k not in renames}
+            moved = [(o, k) for o, k in keys if k in renames]
+            names = unique_names([renames[k] for _, k in moved], others)
+            result.update((o, name) for (o, _), name in zip(moved, names))
+        return result
+
 
 class JsonObjDoc:
     """JSON-like Python objects (the ``body=`` of ``scan()``), walked without recursion."""
 
-    __slots__ = ("_containers", "_slots", "fields", "root")
+    __slots__ = ("_containers", "_keys", "_slots", "fields", "root")
 
     def __init__(self, root: object, prefix: str, limits: Limits, nest: int = NESTED_JSON_LEVELS) -> None:
         self.root = root
@@ -331,21 +393,26 @@ class JsonObjDoc:
         # Per field: (container index, key in container, mode, nested doc, index in nested doc);
         # mode: "v" value, "k" key, "b" bytes value, "c" nested JSON text.
         self._slots: list[tuple[int, Any, str, Any, int]] = []
+        # Key text -> index of its key field (one per distinct key of this document).
+        self._keys: dict[str, int] = {}
         self._walk(prefix, limits, nest)
 
     def _walk(self, prefix: str, limits: Limits, nest: int) -> None:
         fields, slots, containers = self.fields, self._slots, self._containers
+        seen_keys = self._keys
         segment_of = _SEGMENTS.get
+        hidden = limits.hidden
         max_depth = limits.max_depth
-        # (node, parent container index, key in parent, location, context key, depth, key flag);
-        # key flag 2: the key is hidden from locations and scanned as a field before the value.
+        # (node, parent container index, key in parent, location, context key, depth, member);
+        # member: 1 for a dict member (its key is scanned as a field first), 0 otherwise.
         stack: list[tuple[Any, int, Any, str, Any, int, int]] = [(self.root, -1, None, prefix, None, 0, 0)]
         pop, push = stack.pop, stack.append
         nodes = 0
         while stack:
-            node, parent, pkey, loc, key, depth, key_flag = pop()
-            if key_flag:
-                fields.append(Field(loc + "<key>", key, key, True))
+            node, parent, pkey, loc, key, depth, member = pop()
+            if member and key not in seen_keys:
+                seen_keys[key] = len(fields)
+                fields.append(Field(loc + "<key>", None, key, True))
                 slots.append((parent, pkey, "k", None, 0))
             t = type(node)
             if t is str or (t is not bool and isinstance(node, str)):
@@ -373,14 +440,15 @@ class JsonObjDoc:
                     items = list(node.items())
                     for i in range(len(items) - 1, -1, -1):
                         k, v = items[i]
-                        skey = k if type(k) is str else str(k)
+                        skey = k if type(k) is str else key_text(k)
                         seg = segment_of(skey, _UNSEEN)
                         if seg is _UNSEEN:
                             seg = _remember_segment(skey)
-                        if seg is None:
-                            push((v, ci, k, base + "[#" + str(i) + "]", skey, d, 2))
+                        if seg is None or (hidden and skey in hidden):
+                            push((v, ci, k, base + "[#" + str(i) + "]", skey, d, 1))
                         else:
-                            push((v, ci, k, base + (seg[1:] if deep and seg[0] == "." else seg), skey, d, 0))
+                            loc_i = base + (seg[1:] if deep and seg[0] == "." else seg)
+                            push((v, ci, k, loc_i, skey, d, 1))
                 else:
                     for i in range(len(node) - 1, -1, -1):
                         push(
@@ -399,8 +467,8 @@ class JsonObjDoc:
                     text, codec = raw.decode("latin-1"), "latin-1"
                 fields.append(Field(loc, key, text))
                 slots.append((parent, pkey, "b", codec, 0))
-            else:  # Decimal, UUID, datetime, enums...: what json.dumps(default=str) would send
-                fields.append(Field(loc, key, str(node)))
+            else:  # Decimal, UUID, datetime, enums...: what an encoder would send
+                fields.append(Field(loc, key, _object_text(node)))
                 slots.append((parent, pkey, "v", None, 0))
         limits.spend(nodes)
 
@@ -433,10 +501,11 @@ class JsonObjDoc:
         copies: dict[int, Any] = {}
         renames: dict[int, list[tuple[Any, str]]] = {}
         nested: dict[tuple[int, Any], tuple[JsonTextDoc, dict[int, str]]] = {}
+        key_renames: dict[str, str] = {}
         for i, new in replacements.items():
             ci, pkey, mode, extra, j = self._slots[i]
             if mode == "k":
-                renames.setdefault(ci, []).append((pkey, new))
+                key_renames[self.fields[i].text] = new
             elif mode == "c":
                 nested.setdefault((ci, pkey), (extra, {}))[1][j] = new
             elif mode == "b":
@@ -445,6 +514,12 @@ class JsonObjDoc:
                 self._mutable(ci, copies)[pkey] = new
         for (ci, pkey), (child, repl) in nested.items():
             self._mutable(ci, copies)[pkey] = child.rebuild(repl)
+        if key_renames:  # every occurrence of a renamed key, in every dict
+            for ci, (obj, _, _, _) in enumerate(self._containers):
+                if isinstance(obj, dict):
+                    pairs = [(k, key_renames[t]) for k in obj if (t := key_text(k)) in key_renames]
+                    if pairs:
+                        renames[ci] = pairs
         for ci in renames:  # copy them while their parents can still be assigned into
             self._mutable(ci, copies)
         self._finish_tuples(copies)
@@ -485,24 +560,44 @@ class JsonObjDoc:
     def _rename_keys(current: Any, pairs: list[tuple[Any, str]]) -> None:
         new_names = dict(pairs)
         items = list(current.items())
-        taken = {k for k in current if k not in new_names}
-        renamed = []
-        for k, v in items:
-            if k in new_names:
-                name, n = new_names[k], 1
-                while name in taken:  # two keys redacted to the same placeholder: keep both
-                    n += 1
-                    name = f"{new_names[k]}#{n}"
-                taken.add(name)
-                k = name
-            renamed.append((k, v))
+        others = {key_text(k) for k in current if k not in new_names}
+        # Two keys redacted to the same placeholder (or to an existing key): keep both.
+        names = iter(unique_names([new_names[k] for k, _ in items if k in new_names], others))
+        renamed = [(next(names) if k in new_names else k, v) for k, v in items]
         current.clear()
         current.update(renamed)
 
 
+def key_text(key: object) -> str:
+    """A dict key as ``json.dumps`` writes it (non-string keys become strings on the wire)."""
+    if type(key) is str:
+        return key
+    if key is None or isinstance(key, (bool, int, float)):
+        return json.dumps(key) if not isinstance(key, str) else str(key)
+    return str(key)
+
+
 def _number_text(n: int | float) -> str:
     # What json.dumps sends for it (floats: shortest repr; NaN/inf as JSON's extensions).
-    return json.dumps(n) if isinstance(n, float) else int.__repr__(n)
+    try:
+        return json.dumps(n) if isinstance(n, float) else int.__repr__(n)
+    except ValueError:  # more digits than int -> str allows: no encoder can send it either
+        raise BodyNotInspectable(NOT_INSPECTABLE, "an integer in the body is too long to inspect") from None
+
+
+def _object_text(node: object) -> str:
+    """Text of a leaf that is not JSON: an enum's value (what enum-aware encoders such as
+    pydantic's or orjson send), otherwise ``str()`` (``json.dumps(default=str)``)."""
+    if isinstance(node, enum.Enum):
+        node = node.value
+        if isinstance(node, (int, float)) and not isinstance(node, bool):
+            return _number_text(node)
+    try:
+        return str(node)
+    except Exception:  # a __str__ that raises: the body cannot be read, so it is not sent blind
+        raise BodyNotInspectable(
+            NOT_INSPECTABLE, f"a {type(node).__name__} in the body cannot be read"
+        ) from None
 
 
 class JsonLinesDoc:

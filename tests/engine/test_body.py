@@ -15,7 +15,18 @@ FORM = "application/x-www-form-urlencoded"
 
 
 def _loc(parsed):
-    return {f.location: f.text for f in parsed.fields}
+    return {f.location: f.text for f in parsed.fields if not f.is_key}
+
+
+def _values(parsed):
+    """Value fields only (keys and names are fields too, see test_body_evasion_keys)."""
+    return [f for f in parsed.fields if not f.is_key]
+
+
+def _by_value(parsed, replacements):
+    """rebuild() with replacements given by position among the value fields."""
+    index = [i for i, f in enumerate(parsed.fields) if not f.is_key]
+    return parsed.rebuild({index[n]: new for n, new in replacements.items()})
 
 
 # -- JSON ----------------------------------------------------------------------------------------------
@@ -31,7 +42,7 @@ def test_dict_fields_and_locations():
         "body$.messages[0].content": "SSN 478-23-9156",
         "body$.max_tokens": "12",
     }
-    assert [f.key for f in parsed.fields] == ["model", "role", "content", "max_tokens"]
+    assert [f.key for f in _values(parsed)] == ["model", "role", "content", "max_tokens"]
 
 
 def test_dict_rebuild_is_new_object_and_input_untouched():
@@ -51,7 +62,7 @@ def test_number_leaf_becomes_string_only_when_replaced():
     card = 4111111111111111
     parsed = parse_body({"card": card, "amount": 12.5})
     assert _loc(parsed) == {"body$.card": str(card), "body$.amount": "12.5"}
-    out = parsed.rebuild({0: "[REDACTED:CARD]"})
+    out = _by_value(parsed, {0: "[REDACTED:CARD]"})
     assert out == {"card": "[REDACTED:CARD]", "amount": 12.5}
 
 
@@ -60,15 +71,15 @@ def test_json_bytes_splice_keeps_formatting_and_other_tokens():
     body = text.encode()
     parsed = parse_body(body, "application/json; charset=utf-8")
     assert parsed.kind == "json"
-    assert [(f.location, f.text) for f in parsed.fields] == [
+    assert [(f.location, f.text) for f in _values(parsed)] == [
         ("body$.a", "keep"),
         ("body$.n", "1.5"),  # numbers as json.dumps would write them
         ("body$.s", "tok SECRET end"),
         ("body$.a", "dup"),  # duplicate keys are all scanned
     ]
     assert parsed.rebuild({}) is body
-    assert parsed.rebuild({0: "keep"}) is body  # same text: nothing to rebuild
-    out = parsed.rebuild({2: "tok [R] end"})
+    assert _by_value(parsed, {0: "keep"}) is body  # same text: nothing to rebuild
+    out = _by_value(parsed, {2: "tok [R] end"})
     assert isinstance(out, bytes)
     assert out.decode() == text.replace("SECRET", "[R]")
 
@@ -76,15 +87,15 @@ def test_json_bytes_splice_keeps_formatting_and_other_tokens():
 def test_json_str_rebuild_returns_str_and_valid_json():
     text = json.dumps({"x": ["a", {"y": 'b\u00e9\n"q"'}]}, ensure_ascii=False)
     parsed = parse_body(text, "application/json")
-    out = parsed.rebuild({1: 'new "quoted" \\ value'})
+    out = _by_value(parsed, {1: 'new "quoted" \\ value'})
     assert isinstance(out, str)
     assert json.loads(out) == {"x": ["a", {"y": 'new "quoted" \\ value'}]}
 
 
 def test_number_token_replaced_in_text():
     parsed = parse_body(b'{"card": 4111111111111111, "n": -1.5e3}', "application/json")
-    assert [f.text for f in parsed.fields] == ["4111111111111111", "-1500.0"]
-    assert json.loads(parsed.rebuild({0: "[R]"})) == {"card": "[R]", "n": -1.5e3}
+    assert [f.text for f in _values(parsed)] == ["4111111111111111", "-1500.0"]
+    assert json.loads(_by_value(parsed, {0: "[R]"})) == {"card": "[R]", "n": -1.5e3}
 
 
 def test_nested_json_string_walked_and_reserialised():
@@ -117,7 +128,8 @@ def test_value_like_keys_are_hidden_in_locations_and_scanned():
     assert all("john" not in loc and "4111" not in loc for loc in locs)
     assert "body$['plain key']" in locs and "body$.normal_key" in locs
     keys = [(i, f) for i, f in enumerate(parsed.fields) if f.is_key]
-    assert [f.text for _, f in keys] == ["john@acme.com", "4111111111111111"]
+    assert [f.text for _, f in keys] == ["john@acme.com", "4111111111111111", "plain key", "normal_key"]
+    assert all(f.location.endswith("<key>") for _, f in keys)
     out = parsed.rebuild({keys[0][0]: "[R]", keys[1][0]: "[R]"})
     assert list(out) == ["[R]", "[R]#2", "plain key", "normal_key"]
     assert list(body) == ["john@acme.com", "4111111111111111", "plain key", "normal_key"]
@@ -134,9 +146,9 @@ def test_ten_thousand_levels_of_nesting(opener, closer):
     text = opener * 10_000 + '"deep secret"' + closer * 10_000
     parsed = parse_body(text.encode(), "application/json")
     assert parsed.kind == "json"
-    assert [f.text for f in parsed.fields] == ["deep secret"]
-    assert len(parsed.fields[0].location) < 400
-    out = parsed.rebuild({0: "[R]"})
+    assert [f.text for f in _values(parsed)] == ["deep secret"]
+    assert len(_values(parsed)[0].location) < 400
+    out = _by_value(parsed, {0: "[R]"})
     assert out == text.replace("deep secret", "[R]").encode()
 
 
@@ -151,8 +163,8 @@ def test_deep_python_object_and_cycles():
     for _ in range(5_000):  # 10 000 levels: a dict and a list each time
         obj = {"a": [obj]}
     parsed = parse_body(obj)
-    assert [f.text for f in parsed.fields] == ["leaf"]
-    out = parsed.rebuild({0: "R"})
+    assert [f.text for f in _values(parsed)] == ["leaf"]
+    out = _by_value(parsed, {0: "R"})
     for _ in range(5_000):
         out = out["a"][0]
     assert out == "R"
@@ -162,7 +174,7 @@ def test_deep_python_object_and_cycles():
         parse_body(cyclic)
     assert exc.value.reason_code == "BODY_NOT_INSPECTABLE"
     shared = ["s"]
-    assert len(parse_body({"x": shared, "y": shared}).fields) == 2  # shared, not cyclic: fine
+    assert len(_values(parse_body({"x": shared, "y": shared}))) == 2  # shared, not cyclic: fine
 
 
 def test_python_object_too_deep_fails_closed():
@@ -181,7 +193,7 @@ def test_bytes_leaves_and_other_types_in_dict():
     parsed = parse_body(body)
     assert _loc(parsed)["body$.b"] == "raw bytes"
     assert _loc(parsed)["body$.d"] == "1.10"
-    out = parsed.rebuild({0: "[R]"})
+    out = _by_value(parsed, {0: "[R]"})
     assert out["b"] == b"[R]"
 
 
@@ -256,17 +268,17 @@ def test_form_fields_and_rebuild_keeps_everything_else():
     body = "a=1&tok=ghp+x%21&a=2&flag&empty="
     parsed = parse_body(body, FORM)
     assert parsed.kind == "form"
-    assert [(f.location, f.text) for f in parsed.fields] == [
+    assert [(f.location, f.text) for f in _values(parsed)] == [
         ("form:a", "1"),
         ("form:tok", "ghp x!"),
         ("form:a", "2"),
         ("form:empty", ""),
     ]
     assert (
-        parsed.rebuild({1: "[REDACTED:X] & more"})
+        _by_value(parsed, {1: "[REDACTED:X] & more"})
         == "a=1&tok=%5BREDACTED%3AX%5D%20%26%20more&a=2&flag&empty="
     )
-    assert parse_body(body.encode(), FORM).rebuild({0: "9"}) == b"a=9&tok=ghp+x%21&a=2&flag&empty="
+    assert _by_value(parse_body(body.encode(), FORM), {0: "9"}) == b"a=9&tok=ghp+x%21&a=2&flag&empty="
 
 
 def test_form_value_like_names_hidden_and_scanned():
@@ -280,7 +292,7 @@ def test_form_value_like_names_hidden_and_scanned():
 
 def test_form_invalid_percent_utf8():
     parsed = parse_body(b"a=%ff%fe", FORM)
-    assert parsed.fields[0].text == "\xff\xfe"
+    assert _values(parsed)[0].text == "\xff\xfe"
 
 
 # -- content encoding ------------------------------------------------------------------------------
@@ -299,9 +311,9 @@ def test_compressed_bodies_round_trip(encoding, compress, decompress):
     plain = json.dumps({"text": "SSN 478-23-9156", "n": 1}).encode()
     body = compress(plain)
     parsed = parse_body(body, "application/json", encoding)
-    assert parsed.kind == "json" and parsed.fields[0].text == "SSN 478-23-9156"
+    assert parsed.kind == "json" and _values(parsed)[0].text == "SSN 478-23-9156"
     assert parsed.rebuild({}) is body
-    out = parsed.rebuild({0: "SSN [R]"})
+    out = _by_value(parsed, {0: "SSN [R]"})
     assert json.loads(decompress(out)) == {"text": "SSN [R]", "n": 1}
 
 
@@ -362,14 +374,22 @@ def test_multipart_fields_and_rebuild():
     body = _multipart()
     parsed = parse_body(body, 'multipart/form-data; boundary="XyZ"')
     assert parsed.kind == "multipart"
-    assert [(f.location, f.text) for f in parsed.fields] == [
+    content = [f for f in _values(parsed) if ".header:" not in f.location and f.key != "boundary"]
+    assert [(f.location, f.text) for f in content] == [
         ("multipart:comment", "my SSN is 478-23-9156"),
         ("multipart:meta$.api_key", "abc"),
         ("multipart:meta$.n", "2"),
         ("multipart:upload#notes.txt", "\x00\x01binary then secret text"),
     ]
     assert parsed.rebuild({}) is body
-    out = parsed.rebuild({0: "my SSN is [R]", 1: "[K]", 3: "\x00\x01binary then [R] text"})
+    index = {f.location: i for i, f in enumerate(parsed.fields)}
+    out = parsed.rebuild(
+        {
+            index["multipart:comment"]: "my SSN is [R]",
+            index["multipart:meta$.api_key"]: "[K]",
+            index["multipart:upload#notes.txt"]: "\x00\x01binary then [R] text",
+        }
+    )
     assert out == (
         body.replace(b"478-23-9156", b"[R]").replace(b'"abc"', b'"[K]"').replace(b"secret text", b"[R] text")
     )
@@ -382,7 +402,7 @@ def test_multipart_value_like_filename_hidden():
     )
     parsed = parse_body(body, "multipart/form-data; boundary=b")
     assert all("9156" not in f.location for f in parsed.fields)
-    idx = next(i for i, f in enumerate(parsed.fields) if f.is_key)
+    idx = next(i for i, f in enumerate(parsed.fields) if f.is_key and f.key is None and "#" in f.location)
     assert parsed.fields[idx].text == "ssn_478-23-9156.txt"
     assert parsed.rebuild({idx: "[R]"}) == body.replace(b"ssn_478-23-9156.txt", b"[R]")
 
@@ -395,7 +415,7 @@ def test_malformed_multipart_scanned_as_text():
 def test_gzip_multipart():
     body = gzip.compress(_multipart())
     parsed = parse_body(bytearray(body), "multipart/form-data; boundary=XyZ", "gzip")
-    out = parsed.rebuild({0: "[R]"})
+    out = parsed.rebuild({[f.location for f in parsed.fields].index("multipart:comment"): "[R]"})
     assert isinstance(out, bytearray)
     assert b'name="comment"\r\n\r\n[R]\r\n' in gzip.decompress(bytes(out))
 
@@ -426,7 +446,7 @@ def test_json_lines(ctype):
         "body[2]$.custom_id": "b",
         "body[2]$.n": "1",
     }
-    assert parsed.rebuild({1: "SSN [R]"}) == body.replace("478-23-9156", "[R]").encode()
+    assert _by_value(parsed, {1: "SSN [R]"}) == body.replace("478-23-9156", "[R]").encode()
 
 
 def test_json_lines_with_a_bad_line_is_text():
@@ -443,13 +463,16 @@ def test_parse_and_rebuild_query():
     query = "?q=hello+world&token=abc%2Fdef&q=2&flag&john%40acme.com=x"
     fields = parse_query(query)
     assert [(f.location, f.text, f.is_key) for f in fields] == [
+        ("query:q<key>", "q", True),
         ("query:q", "hello world", False),
+        ("query:token<key>", "token", True),
         ("query:token", "abc/def", False),
         ("query:q", "2", False),
+        ("query:flag<key>", "flag", True),
         ("query:#4<key>", "john@acme.com", True),
         ("query:#4", "x", False),
     ]
     assert rebuild_query(query, {}) is query
-    assert rebuild_query(query, {1: "[R]"}) == "?q=hello+world&token=%5BR%5D&q=2&flag&john%40acme.com=x"
-    assert rebuild_query(query[1:], {3: "[R]"}) == "q=hello+world&token=abc%2Fdef&q=2&flag&%5BR%5D=x"
+    assert rebuild_query(query, {3: "[R]"}) == "?q=hello+world&token=%5BR%5D&q=2&flag&john%40acme.com=x"
+    assert rebuild_query(query[1:], {6: "[R]"}) == "q=hello+world&token=abc%2Fdef&q=2&flag&%5BR%5D=x"
     assert parse_query("") == [] and parse_query("?") == []
