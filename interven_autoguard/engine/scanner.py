@@ -115,6 +115,11 @@ def _detect(text: str, key: str | None) -> tuple[list[_DetectHit], bool]:
     return found, stopped
 
 
+def _flagged_keys(hits: list[_FieldHits]) -> set[str]:
+    """Texts of key/name fields that held a finding."""
+    return {fh.field.text for fh in hits if getattr(fh.field, "is_key", False)}
+
+
 def _merge_spans(spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     merged: list[tuple[int, int, str]] = []
     for start, end, kind in sorted(spans):
@@ -299,7 +304,13 @@ class LocalScanner:
             bound_ok=True,
         )
         query_fields = parse_query(parts.query) if parts and parts.query else []
+        mark = len(findings)
         query_hits = self._scan_fields(query_fields, findings, dest, undecoded, bound_ok=True)
+        secret_names = _flagged_keys(query_hits)
+        if secret_names:  # a parameter name that holds a value must not be written into locations
+            del findings[mark:]
+            query_fields = parse_query(parts.query, hide_keys=secret_names)  # type: ignore[union-attr]
+            query_hits = self._scan_fields(query_fields, findings, dest, undecoded, bound_ok=True)
 
         # The host itself (as written): a value spelled into a DNS name leaks on the look-up alone.
         self._scan_fields(
@@ -366,7 +377,15 @@ class LocalScanner:
                 not_inspectable = not too_large
             else:
                 if parsed is not None:
+                    mark = len(findings)
                     body_hits = self._scan_fields(parsed.fields, findings, dest, undecoded, bound_ok=False)
+                    secret_keys = _flagged_keys(body_hits)
+                    if secret_keys:  # same fields, same order: only the locations change
+                        del findings[mark:]
+                        parsed = parsed.hide_keys(secret_keys)
+                        body_hits = self._scan_fields(
+                            parsed.fields, findings, dest, undecoded, bound_ok=False
+                        )
 
         ctx = RequestContext(
             method=method,
@@ -413,8 +432,16 @@ class LocalScanner:
         if redact:
             response.sanitized_url = _rebuild_url(url, parts, url_hits, query_fields, query_hits, kept)
             response.sanitized_headers = _rebuild_headers(header_items, header_fields, header_hits, kept)
-            response.sanitized_body = _rebuild_body(body, parsed, body_hits, kept)
-            self._verify_redaction(response, header_items, dest, kept)
+            try:
+                response.sanitized_body = _rebuild_body(body, parsed, body_hits, kept)
+                self._verify_redaction(response, header_items, dest, kept)
+            except BodyNotInspectable:
+                # The value sits where the body cannot be rewritten (a multipart boundary, two
+                # charset readings at once): nothing safe to send, so nothing is sent.
+                response.sanitized_body = None
+                response.decision = Decision.DENY
+                if ReasonCode.BODY_NOT_INSPECTABLE not in response.reason_codes:
+                    response.reason_codes.append(ReasonCode.BODY_NOT_INSPECTABLE)
         marked = {(h.field.location, s, e, t) for h in redact for s, e, t in h.spans}
         # Allowed findings (allowances, ALLOW types) are reported too, never redacted.
         response.findings = [

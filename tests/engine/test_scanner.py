@@ -316,3 +316,21 @@ def test_card_numbers_are_expected_at_stripe_tokenization_only(scanner):
     assert "stripe-card-tokenization" in ok.matched_rules
     for url in ("https://api.stripe.com/v1/charges", "https://api.example.com/v1/payment_methods"):
         assert scanner.scan(method="POST", url=url, headers=form, body=body).decision == Decision.SANITIZE
+
+
+def test_a_key_holding_a_secret_never_appears_in_any_location(scanner):
+    body = {AWS_KEY: {"n": f"ssn {SSN}"}, "plain": 1}
+    r = scanner.scan(method="POST", url=f"https://api.example.com/x?{AWS_KEY}=1&q={SSN}", body=body)
+    assert r.decision == Decision.SANITIZE
+    dumped = json.dumps(r.to_dict())
+    assert AWS_KEY not in dumped and SSN not in dumped
+    assert AWS_KEY not in r.sanitized_url
+    assert AWS_KEY not in json.dumps(r.sanitized_body)
+
+
+def test_a_secret_in_the_multipart_boundary_fails_closed(scanner):
+    boundary = f"x-{AWS_KEY}"
+    body = f"--{boundary}\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nhello\r\n--{boundary}--\r\n"
+    r = scanner.scan(method="POST", url="https://api.example.com/x",
+                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}, body=body.encode())
+    assert r.decision == Decision.DENY
