@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -137,6 +137,10 @@ def redact_text(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
 def _header_items(headers: Any) -> list[tuple[str, str]]:
     if headers is None:
         return []
+    if type(headers) is dict:  # what the guard passes: check the types in one pass, no copies
+        items = list(headers.items())
+        if all(k.__class__ is str and v.__class__ is str for k, v in items):
+            return items
     items = headers.items() if isinstance(headers, Mapping) else headers
     result: list[tuple[str, str]] = []
     for item in items:
@@ -197,6 +201,26 @@ class LocalScanner:
         agent_id: str | None = None,
         request_hash: str | None = None,
     ) -> ScanResponse:
+        def hash_of_request() -> str:
+            return request_hash or request_fingerprint(method, url, body)
+
+        return self._scan_deferred_hash(method, url, headers, body, agent_id, hash_of_request)
+
+    # The guard calls ``_scan_deferred_hash`` directly while ``scan`` is this very function (a subclass
+    # overriding ``scan`` is called through ``scan``): hashing a whole request costs more than
+    # scanning a small benign one, and the hash is needed only when an approval is created.
+    scan.deferred_hash_entry = "_scan_deferred_hash"  # type: ignore[attr-defined]
+
+    def _scan_deferred_hash(
+        self,
+        method: str,
+        url: str,
+        headers: Any,
+        body: Any,
+        agent_id: str | None,
+        request_hash: Callable[[], str],
+    ) -> ScanResponse:
+        """``scan`` with the request hash as a callable, called only if an approval is created."""
         if not isinstance(method, str) or not method:
             raise TypeError("method must be a non-empty string such as 'POST'")
         if not isinstance(url, str):
@@ -223,7 +247,7 @@ class LocalScanner:
                 body,
                 response,
                 agent_id,
-                request_hash or request_fingerprint(method, url, body),
+                request_hash(),
             )
         return response
 
