@@ -43,6 +43,10 @@ _FRAMING_HEADERS = frozenset(
     }
 )
 _REDACTION_PASSES = 3
+_CLEAN_VERDICTS_KEPT = 1024
+_CACHED_URL_CHARS = 2048
+_VerdictKey = tuple[str, str, "str | None"]
+_CleanVerdict = tuple[Decision, tuple[str, ...], float, RiskBand, tuple[str, ...]]
 _DECODE_BUDGET = 64 * 1024
 
 
@@ -185,6 +189,7 @@ class LocalScanner:
 
     def __init__(self, policy: Any = None, *, approvals: Any = None, salt: bytes | None = None) -> None:
         self.policy: Policy = Policy.load(policy)
+        self._clean_verdicts: tuple[Policy | None, dict[_VerdictKey, _CleanVerdict]] = (None, {})
         self._approvals = approvals
         self._approvals_lock = threading.Lock()
         self._salt = salt if salt is not None else os.urandom(16)
@@ -455,6 +460,34 @@ class LocalScanner:
         joined = "\n".join(pieces)
         if secrets.may_match(joined) or pii.may_match(joined) or decoding.needs_views(joined):
             return None
+        decision, reasons, risk, band, rules = self._clean_verdict(method, url, dest, agent_id, body_size)
+        return ScanResponse(
+            decision=decision,
+            reason_codes=list(reasons),
+            risk_score=risk,
+            risk_band=band,
+            trace_id=trace_id,
+            policy_version=self.policy.version,
+            matched_rules=list(rules),
+        )
+
+    def _clean_verdict(
+        self, method: str, url: str, dest: DestinationAssessment, agent_id: str | None, body_size: int
+    ) -> _CleanVerdict:
+        """The policy's verdict on a request with no findings, cached per (method, URL, agent).
+
+        With no findings the policy reads only the destination (a function of the URL), the
+        method, scheme, host, port, path and agent id — not the body size — so the verdict is a
+        pure function of the key. Cached per policy object, bounded.
+        """
+        policy = self.policy
+        cache = self._clean_verdicts
+        if cache[0] is not policy:
+            cache = self._clean_verdicts = (policy, {})
+        key = (method, url, agent_id)
+        known = cache[1].get(key)
+        if known is not None:
+            return known
         parts = _split_url(url)
         ctx = RequestContext(
             method=method,
@@ -466,16 +499,19 @@ class LocalScanner:
             agent_id=agent_id,
             body_size=body_size,
         )
-        verdict = self.policy.evaluate(ctx, [], dest)
-        return ScanResponse(
-            decision=Decision(verdict.decision),
-            reason_codes=list(verdict.reason_codes),
-            risk_score=round(verdict.risk_score, 3),
-            risk_band=RiskBand.for_score(verdict.risk_score),
-            trace_id=trace_id,
-            policy_version=self.policy.version,
-            matched_rules=list(verdict.matched_rules),
+        verdict = policy.evaluate(ctx, [], dest)
+        known = (
+            Decision(verdict.decision),
+            tuple(verdict.reason_codes),
+            round(verdict.risk_score, 3),
+            RiskBand.for_score(verdict.risk_score),
+            tuple(verdict.matched_rules),
         )
+        if len(url) <= _CACHED_URL_CHARS:
+            if len(cache[1]) >= _CLEAN_VERDICTS_KEPT:
+                cache[1].clear()  # simple bound: agents use a handful of endpoints
+            cache[1][key] = known
+        return known
 
     def _scan_fields(
         self,
