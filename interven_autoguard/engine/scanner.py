@@ -43,6 +43,7 @@ _FRAMING_HEADERS = frozenset(
     }
 )
 _REDACTION_PASSES = 3
+_STR_ONLY = frozenset({str})
 _CLEAN_VERDICTS_KEPT = 1024
 _CACHED_URL_CHARS = 2048
 _VerdictKey = tuple[str, str, "str | None"]
@@ -141,10 +142,8 @@ def redact_text(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
 def _header_items(headers: Any) -> list[tuple[str, str]]:
     if headers is None:
         return []
-    if type(headers) is dict:  # what the guard passes: check the types in one pass, no copies
-        items = list(headers.items())
-        if all(k.__class__ is str and v.__class__ is str for k, v in items):
-            return items
+    if type(headers) is dict and {*map(type, headers), *map(type, headers.values())} <= _STR_ONLY:
+        return list(headers.items())  # what the guard passes: str names and values
     items = headers.items() if isinstance(headers, Mapping) else headers
     result: list[tuple[str, str]] = []
     for item in items:
