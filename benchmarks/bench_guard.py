@@ -28,6 +28,8 @@ import safetynet  # noqa: E402  - loopback only, even if the guard under test is
 
 safetynet.install()
 
+from interven_autoguard.model import Decision, ScanResponse  # noqa: E402
+
 ROUNDS = 15
 PER_ROUND = 100
 WORDS = ("the agent asked for the quarterly report and summarised the customer feedback about "
@@ -75,14 +77,20 @@ def start_server() -> tuple[subprocess.Popen[str], int]:
 
 
 class AllowAll:
-    """Scanner that allows everything without looking: measures the guard's own overhead."""
+    """Scanner that allows everything without looking: measures the guard's own overhead.
+
+    Like the embedded engine, it takes the request hash lazily (it would need it only to create an
+    approval), so the guard does not hash the request for it either."""
 
     name = "allow-all"
 
     def scan(self, **_: Any) -> Any:
-        from interven_autoguard.model import ScanResponse
+        return self._scan_deferred_hash()
 
-        return ScanResponse(decision="ALLOW")
+    scan.deferred_hash_entry = "_scan_deferred_hash"  # type: ignore[attr-defined]
+
+    def _scan_deferred_hash(self, *_: Any) -> Any:
+        return ScanResponse(decision=Decision.ALLOW)
 
     def wait_for_approval(self, approval_id: str, **_: Any) -> str:
         raise NotImplementedError

@@ -18,7 +18,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -103,16 +103,17 @@ def _server_of(url: str) -> tuple[str | None, int | None]:
 # --------------------------------------------------------------------------------------------------
 
 
+try:
+    from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY as _SUPPRESS_KEY
+except ImportError:  # pragma: no cover - very old API
+    _SUPPRESS_KEY = "suppress_instrumentation"
+_LEGACY_SUPPRESS_KEY = "suppress_instrumentation"
+
+
 def instrumentation_suppressed() -> bool:
     """True inside OpenTelemetry's suppress-instrumentation context (e.g. an exporter's own send)."""
-    try:
-        from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
-
-        if otel_context.get_value(_SUPPRESS_INSTRUMENTATION_KEY):
-            return True
-    except ImportError:  # pragma: no cover - very old API
-        pass
-    return bool(otel_context.get_value("suppress_instrumentation"))
+    current = otel_context.get_current()  # asked on every request: one context read, two look-ups
+    return bool(current.get(_SUPPRESS_KEY) or current.get(_LEGACY_SUPPRESS_KEY))
 
 
 @contextlib.contextmanager
@@ -261,9 +262,10 @@ class DecisionSpan:
     decision costs little more than the API's no-op span.
     """
 
-    def __init__(self, span: trace.Span, method: str, url: str, base: Mapping[str, Any], *,
-                 kind: str, request: dict[str, Any] | None = None) -> None:
-        """``request``: the request attributes when they were already put on the span at its start."""
+    def __init__(self, span: trace.Span, method: str, url: str | Callable[[], str], base: Mapping[str, Any],
+                 *, kind: str, request: dict[str, Any] | None = None) -> None:
+        """``request``: the request attributes when they were already put on the span at its start.
+        ``url`` may be a callable returning it, called only when the URL is recorded."""
         self._span = span
         self._method = (method or "GET").upper()
         self._url = url
@@ -355,7 +357,7 @@ class DecisionSpan:
 
     def _request_attributes(self) -> dict[str, Any]:
         if self._request is None:
-            self._request = _request_attributes(self._method, self._url, self._base)
+            self._request = _request_attributes(self._method, _resolve(self._url), self._base)
         return self._request
 
     def _set(self, attrs: Mapping[str, Any]) -> None:
@@ -412,6 +414,10 @@ def _request_attributes(method: str, url: str, base: Mapping[str, Any]) -> dict[
     return attrs
 
 
+def _resolve(url: str | Callable[[], str]) -> str:
+    return url if isinstance(url, str) else url()
+
+
 def _type_name(exc: BaseException) -> str:
     cls = type(exc)
     return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
@@ -446,8 +452,8 @@ class _SpanScope:
 
     __slots__ = ("_base", "_cm", "_handle", "_kind", "_method", "_name", "_start_time", "_token", "_url")
 
-    def __init__(self, name: str, method: str, url: str, base: dict[str, Any], *, kind: str,
-                 start_time: int | None = None) -> None:
+    def __init__(self, name: str, method: str, url: str | Callable[[], str], base: dict[str, Any], *,
+                 kind: str, start_time: int | None = None) -> None:
         self._name = name
         self._method = method
         self._url = url
@@ -462,7 +468,7 @@ class _SpanScope:
             # Request attributes at the start (samplers see them; one attribute pass, not two).
             # Exceptions are handled in __exit__: the SDK's own recording would copy the message
             # (often the full URL) into an event.
-            request = _request_attributes(method, self._url, self._base)
+            request = _request_attributes(method, _resolve(self._url), self._base)
             self._cm = _TRACER.start_as_current_span(
                 f"{self._name} {method}", kind=trace.SpanKind.INTERNAL, attributes=request,
                 record_exception=False, set_status_on_exception=False, start_time=self._start_time,
@@ -488,9 +494,12 @@ class _SpanScope:
 
 
 def guard_span(
-    method: str, redacted_url: str, *, layer: str, scanner: str
+    method: str, redacted_url: str | Callable[[], str], *, layer: str, scanner: str
 ) -> contextlib.AbstractContextManager[DecisionSpan]:
-    """One span ``interven.guard <METHOD>`` per guarded hop, parented to the current span."""
+    """One span ``interven.guard <METHOD>`` per guarded hop, parented to the current span.
+
+    ``redacted_url`` may be a callable returning it: it is then called only if the URL is recorded
+    (a recording span, a log record at an enabled level), so unrecorded hops skip the redaction."""
     return _SpanScope("interven.guard", method, redacted_url,
                       {"interven.layer": layer, "interven.scanner": scanner}, kind="guard")
 

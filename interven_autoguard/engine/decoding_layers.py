@@ -12,7 +12,7 @@ from __future__ import annotations
 import binascii
 import html.entities
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 Item = tuple[int, int, str, int]
 Run = tuple[int, int, bytes]  # (start, end, character classes) of a run of base64-alphabet characters
@@ -201,12 +201,17 @@ def blob_runs(src: str) -> Iterator[Run]:
     Lines of whole base64 quanta (length a multiple of 4) continue across a line break while
     they keep the first line's width, so MIME/PEM-style wrapped base64 is one run.
     """
-    raw = src.encode("ascii") if src.isascii() else src.encode("latin-1", "replace")
-    runs = raw.translate(_RUN_TABLE)
+    raw = _one_byte_per_char(src)
+    return _runs_in(raw, raw.translate(_RUN_TABLE))
+
+
+def _one_byte_per_char(src: str) -> bytes:
+    return src.encode("ascii") if src.isascii() else src.encode("latin-1", "replace")
+
+
+def _runs_in(raw: bytes, runs: bytes) -> Iterator[Run]:
+    """``blob_runs`` of ``raw``, given ``runs`` = ``raw.translate(_RUN_TABLE)``."""
     pos = runs.find(_RUN_NEEDLE)
-    if pos < 0:
-        return
-    classes = raw.translate(_CLASS_TABLE)
     n = len(runs)
     while pos >= 0:
         start = runs.rfind(b" ", 0, pos) + 1
@@ -222,7 +227,8 @@ def blob_runs(src: str) -> Iterator[Run]:
             end = runs.find(b" ", nxt)
             if end < 0:
                 end = n
-        yield start, end, classes[start:end]
+        # Classes of this run only: a text is mostly not runs.
+        yield start, end, raw[start:end].translate(_CLASS_TABLE)
         pos = runs.find(_RUN_NEEDLE, end)
 
 
@@ -240,11 +246,13 @@ def plausible_base64(src: str, start: int, end: int, classes: bytes) -> bool:
     return b"U" in classes and b"L" in classes and not _HEXISH.fullmatch(src, start, end)
 
 
-def has_blob_candidate(src: str, runs: list[Run] | None = None) -> bool:
+def has_blob_candidate(src: str, runs: Iterable[Run] | None = None) -> bool:
     if runs is None:
-        if src.isascii() and _RUN_NEEDLE not in src.encode("ascii").translate(_RUN_TABLE):
+        raw = _one_byte_per_char(src)
+        table = raw.translate(_RUN_TABLE)
+        if _RUN_NEEDLE not in table:
             return False  # the common case, without starting a generator
-        runs = list(blob_runs(src))
+        runs = _runs_in(raw, table)
     for start, end, classes in runs:
         if plausible_base64(src, start, end, classes):
             return True

@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -30,6 +30,11 @@ _FRAMING_HEADERS = frozenset(
     {"content-length", "transfer-encoding", "connection", "keep-alive", "te", "expect"}
 )
 _REDACTION_PASSES = 3
+_STR_ONLY = frozenset({str})
+_CLEAN_VERDICTS_KEPT = 1024
+_CACHED_URL_CHARS = 2048
+_VerdictKey = tuple[str, str, "str | None"]
+_CleanVerdict = tuple[Decision, tuple[str, ...], float, RiskBand, tuple[str, ...]]
 _DECODE_BUDGET = 64 * 1024
 
 
@@ -146,6 +151,8 @@ def redact_text(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
 def _header_items(headers: Any) -> list[tuple[str, str]]:
     if headers is None:
         return []
+    if type(headers) is dict and {*map(type, headers), *map(type, headers.values())} <= _STR_ONLY:
+        return list(headers.items())  # what the guard passes: str names and values
     items = headers.items() if isinstance(headers, Mapping) else headers
     result: list[tuple[str, str]] = []
     for item in items:
@@ -190,6 +197,7 @@ class LocalScanner:
 
     def __init__(self, policy: Any = None, *, approvals: Any = None, salt: bytes | None = None) -> None:
         self.policy: Policy = Policy.load(policy)
+        self._clean_verdicts: tuple[Policy | None, dict[_VerdictKey, _CleanVerdict]] = (None, {})
         self._approvals = approvals
         self._approvals_lock = threading.Lock()
         self._salt = salt if salt is not None else os.urandom(16)
@@ -206,6 +214,26 @@ class LocalScanner:
         agent_id: str | None = None,
         request_hash: str | None = None,
     ) -> ScanResponse:
+        def hash_of_request() -> str:
+            return request_hash or request_fingerprint(method, url, body)
+
+        return self._scan_deferred_hash(method, url, headers, body, agent_id, hash_of_request)
+
+    # The guard calls ``_scan_deferred_hash`` directly while ``scan`` is this very function (a subclass
+    # overriding ``scan`` is called through ``scan``): hashing a whole request costs more than
+    # scanning a small benign one, and the hash is needed only when an approval is created.
+    scan.deferred_hash_entry = "_scan_deferred_hash"  # type: ignore[attr-defined]
+
+    def _scan_deferred_hash(
+        self,
+        method: str,
+        url: str,
+        headers: Any,
+        body: Any,
+        agent_id: str | None,
+        request_hash: Callable[[], str],
+    ) -> ScanResponse:
+        """``scan`` with the request hash as a callable, called only if an approval is created."""
         if not isinstance(method, str) or not method:
             raise TypeError("method must be a non-empty string such as 'POST'")
         if not isinstance(url, str):
@@ -232,7 +260,7 @@ class LocalScanner:
                 body,
                 response,
                 agent_id,
-                request_hash or request_fingerprint(method, url, body),
+                request_hash(),
             )
         return response
 
@@ -497,6 +525,34 @@ class LocalScanner:
         joined = "\n".join(pieces)
         if secrets.may_match(joined) or pii.may_match(joined) or decoding.needs_views(joined):
             return None
+        decision, reasons, risk, band, rules = self._clean_verdict(method, url, dest, agent_id, body_size)
+        return ScanResponse(
+            decision=decision,
+            reason_codes=list(reasons),
+            risk_score=risk,
+            risk_band=band,
+            trace_id=trace_id,
+            policy_version=self.policy.version,
+            matched_rules=list(rules),
+        )
+
+    def _clean_verdict(
+        self, method: str, url: str, dest: DestinationAssessment, agent_id: str | None, body_size: int
+    ) -> _CleanVerdict:
+        """The policy's verdict on a request with no findings, cached per (method, URL, agent).
+
+        With no findings the policy reads only the destination (a function of the URL), the
+        method, scheme, host, port, path and agent id — not the body size — so the verdict is a
+        pure function of the key. Cached per policy object, bounded.
+        """
+        policy = self.policy
+        cache = self._clean_verdicts
+        if cache[0] is not policy:
+            cache = self._clean_verdicts = (policy, {})
+        key = (method, url, agent_id)
+        known = cache[1].get(key)
+        if known is not None:
+            return known
         parts = _split_url(url)
         ctx = RequestContext(
             method=method,
@@ -508,16 +564,19 @@ class LocalScanner:
             agent_id=agent_id,
             body_size=body_size,
         )
-        verdict = self.policy.evaluate(ctx, [], dest)
-        return ScanResponse(
-            decision=Decision(verdict.decision),
-            reason_codes=list(verdict.reason_codes),
-            risk_score=round(verdict.risk_score, 3),
-            risk_band=RiskBand.for_score(verdict.risk_score),
-            trace_id=trace_id,
-            policy_version=self.policy.version,
-            matched_rules=list(verdict.matched_rules),
+        verdict = policy.evaluate(ctx, [], dest)
+        known = (
+            Decision(verdict.decision),
+            tuple(verdict.reason_codes),
+            round(verdict.risk_score, 3),
+            RiskBand.for_score(verdict.risk_score),
+            tuple(verdict.matched_rules),
         )
+        if len(url) <= _CACHED_URL_CHARS:
+            if len(cache[1]) >= _CLEAN_VERDICTS_KEPT:
+                cache[1].clear()  # simple bound: agents use a handful of endpoints
+            cache[1][key] = known
+        return known
 
     def _scan_fields(
         self,

@@ -14,10 +14,12 @@ import functools
 import hashlib
 import json
 import logging
+import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -58,6 +60,12 @@ def is_internal_call() -> bool:
 
 def hop_key(method: str, url: str) -> tuple[str, str]:
     """Identity of one hop across layers: method plus the URL with case and default port normalised."""
+    if len(url) <= _HOP_KEY_CACHED_URL:
+        return _cached_hop_key(method, url)
+    return _hop_key(method, url)
+
+
+def _hop_key(method: str, url: str) -> tuple[str, str]:
     try:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
@@ -67,6 +75,13 @@ def hop_key(method: str, url: str) -> tuple[str, str]:
         return method.upper(), url
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return method.upper(), f"{scheme}://{host}:{port}{target}"
+
+
+# Layered libraries (requests → urllib3) ask for the same hop's key twice per request, and agents call
+# the same endpoints over and over: a pure function of (method, URL), cached for short URLs only so the
+# cache stays small (at most ~1 MB).
+_HOP_KEY_CACHED_URL = 1024
+_cached_hop_key = functools.lru_cache(maxsize=1024)(_hop_key)
 
 
 def request_hash(
@@ -79,14 +94,20 @@ def request_hash(
     """
     lines = [f"{k.strip().lower()}:{v.strip()}" for k, v in (headers or {}).items()]
     lines.sort()
-    canonical = "\n".join(lines).encode("utf-8", "surrogatepass")
-    blocks = (
+    digest = hashlib.sha256()
+    for block in (
         method.upper().encode("ascii", "replace"),
         url.encode("utf-8", "surrogatepass"),
-        canonical,
-        b"\x00" if body is None else b"\x01" + body,
-    )
-    return hashlib.sha256(b"".join(len(b).to_bytes(8, "big") + b for b in blocks)).hexdigest()
+        "\n".join(lines).encode("utf-8", "surrogatepass"),
+    ):
+        digest.update(len(block).to_bytes(8, "big"))
+        digest.update(block)
+    if body is None:
+        digest.update(b"\x00\x00\x00\x00\x00\x00\x00\x01\x00")
+    else:  # b"\x01" + body, length-prefixed, without copying the body
+        digest.update((len(body) + 1).to_bytes(8, "big") + b"\x01")
+        digest.update(body)
+    return digest.hexdigest()
 
 
 def _fallback_redact_url(url: str) -> str:
@@ -113,6 +134,7 @@ def _strict_redactor() -> Callable[[str], str]:
 
 
 _redactor: Callable[[str], str] | None = None
+_SpanScope = contextlib.AbstractContextManager[telemetry.DecisionSpan]
 
 
 def redact_url(url: str) -> str:
@@ -175,16 +197,36 @@ class Hop:
         self.span.record_response(status_code)
 
 
-@dataclass
 class _Call:
-    library: str
-    method: str
-    url: str
-    redacted: str
-    headers: dict[str, str]
-    body: Captured
-    digest: str
-    scan_seconds: float | None = None
+    """One hop being decided. The redacted URL and the request hash are computed on first use: a
+    benign request on a quiet process needs neither (no span recording, no log line, no approval)."""
+
+    __slots__ = ("_digest", "_redacted", "body", "headers", "library", "method", "scan_seconds", "url")
+
+    def __init__(self, library: str, method: str, url: str, headers: dict[str, str], body: Captured) -> None:
+        self.library = library
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.scan_seconds: float | None = None
+        self._redacted: str | None = None
+        self._digest: str | None = None
+
+    @property
+    def redacted(self) -> str:
+        if self._redacted is None:
+            self._redacted = redact_url(self.url)
+        return self._redacted
+
+    @property
+    def digest(self) -> str:
+        if self._digest is None:
+            self._digest = request_hash(self.method, self.url, self.headers, self.body.data)
+        return self._digest
+
+    def redacted_url(self) -> str:  # a callable for telemetry, which redacts only what it records
+        return self.redacted
 
 
 class Guard:
@@ -201,6 +243,7 @@ class Guard:
         endpoints = getattr(telemetry, "exporter_endpoints", None)
         self._exporters: frozenset[tuple[str, int]] = endpoints() if callable(endpoints) else frozenset()
         self._refusals: dict[str, tuple[float, ScanResponse, str]] = {}  # request hash -> refusal
+        self._deferred_scan = _deferred_hash_scan(scanner)
 
     def __repr__(self) -> str:
         return f"Guard(mode={self.settings.mode!r}, scanner={self.scanner.name!r})"
@@ -230,62 +273,51 @@ class Guard:
         return any(fnmatch.fnmatchcase(host, pattern) for pattern in self._exclude)
 
     # ---------------------------------------------------------------- sync hop
-    @contextlib.contextmanager
     def hop(
         self, *, library: str, layer: str, method: str, url: str,
         headers: Mapping[str, str], body: Captured,
-    ) -> Iterator[Hop]:
+    ) -> contextlib.AbstractContextManager[Hop]:
         """Scan and enforce one hop. Raises the library's ``RequestBlocked`` subclass before yielding
         when the request must not be sent; otherwise yields a ``Hop`` whose ``rewrite`` is set on
         SANITIZE. Errors raised while sending are recorded on the span and re-raised."""
-        call = self._call(library, method, url, headers, body)
-        with telemetry.guard_span(call.method, call.redacted, layer=layer, scanner=self.scanner.name) as span:
-            self._refuse_again(span, call)
-            response = self._scan(span, call)
-            if response is None:
-                rewrite = None
-            elif self._must_wait(response):
-                rewrite = self._after_approval(span, call, response, self._wait(span, call, response))
-            else:
-                rewrite = self._settle(span, call, response)
-            hop = Hop(span, rewrite, body, functools.partial(self._rewrite_blocked, call))
-            try:
-                yield hop
-            except BaseException as exc:
-                span.record_error(exc)
-                raise
+        return _HopScope(self, self._call(library, method, url, headers, body), layer)
 
     # ---------------------------------------------------------------- async hop
-    @contextlib.asynccontextmanager
-    async def ahop(
+    def ahop(
         self, *, library: str, layer: str, method: str, url: str,
         headers: Mapping[str, str], body: Captured,
-    ) -> AsyncIterator[Hop]:
+    ) -> contextlib.AbstractAsyncContextManager[Hop]:
         """``hop`` for event loops: an approval is awaited, never blocking the loop."""
-        call = self._call(library, method, url, headers, body)
-        with telemetry.guard_span(call.method, call.redacted, layer=layer, scanner=self.scanner.name) as span:
-            self._refuse_again(span, call)
-            response = await self._ascan(span, call)
-            if response is None:
-                rewrite = None
-            elif self._must_wait(response):
-                state = await self._await(span, call, response)
-                rewrite = self._after_approval(span, call, response, state)
-            else:
-                rewrite = self._settle(span, call, response)
-            hop = Hop(span, rewrite, body, functools.partial(self._rewrite_blocked, call))
-            try:
-                yield hop
-            except BaseException as exc:
-                span.record_error(exc)
-                raise
+        return _AsyncHopScope(self, self._call(library, method, url, headers, body), layer)
+
+    def _open_span(self, call: _Call, layer: str) -> tuple[_SpanScope, telemetry.DecisionSpan]:
+        # The URL is redacted only if something records it (a recording span, an enabled log level).
+        scope = telemetry.guard_span(call.method, call.redacted_url, layer=layer, scanner=self.scanner.name)
+        return scope, scope.__enter__()
+
+    def _decide(self, span: telemetry.DecisionSpan, call: _Call) -> Rewrite | None:
+        """The sync decision of one hop: None (send as is), a Rewrite, or raises RequestBlocked."""
+        self._refuse_again(span, call)
+        response = self._scan(span, call)
+        if response is None:
+            return None
+        if self._must_wait(response):
+            return self._after_approval(span, call, response, self._wait(span, call, response))
+        return self._settle(span, call, response)
+
+    async def _adecide(self, span: telemetry.DecisionSpan, call: _Call) -> Rewrite | None:
+        self._refuse_again(span, call)
+        response = await self._ascan(span, call)
+        if response is None:
+            return None
+        if self._must_wait(response):
+            state = await self._await(span, call, response)
+            return self._after_approval(span, call, response, state)
+        return self._settle(span, call, response)
 
     # ---------------------------------------------------------------- steps
     def _call(self, library: str, method: str, url: str, headers: Mapping[str, str], body: Captured) -> _Call:
-        method = method.upper()
-        plain = dict(headers)
-        return _Call(library, method, url, redact_url(url), plain, body,
-                     request_hash(method, url, plain, body.data))
+        return _Call(library, method.upper(), url, dict(headers), body)
 
     def _scan_kwargs(self, call: _Call) -> dict[str, Any]:
         return {
@@ -293,13 +325,20 @@ class Guard:
             "agent_id": self.settings.agent_id, "request_hash": call.digest,
         }
 
+    def _run_scan(self, call: _Call) -> ScanResponse:
+        deferred = self._deferred_scan
+        if deferred is not None:
+            return deferred(call.method, call.url, call.headers, call.body.data, self.settings.agent_id,
+                            lambda: call.digest)
+        return self.scanner.scan(**self._scan_kwargs(call))
+
     def _scan(self, span: telemetry.DecisionSpan, call: _Call) -> ScanResponse | None:
         """The scanner's response; None when the request goes out unexamined (fail-open/monitor)."""
         if not call.body.complete:
             return self._too_large()
         started = time.perf_counter()
         try:
-            response = self.scanner.scan(**self._scan_kwargs(call))
+            response = self._run_scan(call)
         except Exception as exc:
             call.scan_seconds = time.perf_counter() - started
             return self._scanner_failed(span, call, exc)
@@ -315,7 +354,7 @@ class Guard:
             if ascan is not None:
                 response: ScanResponse = await ascan(**self._scan_kwargs(call))
             elif self.scanner.name == "embedded":  # CPU only, microseconds: inline
-                response = self.scanner.scan(**self._scan_kwargs(call))
+                response = self._run_scan(call)
             else:  # e.g. the gateway: a network round trip must not stall the event loop
                 import asyncio  # already loaded: we are in a coroutine
 
@@ -469,6 +508,65 @@ class Guard:
             message += f" trace_id={response.trace_id}"
         return cls(message, decision=decision, reason_codes=codes, trace_id=response.trace_id,
                    method=call.method, url=call.redacted, approval_id=response.approval_id)
+
+
+class _HopScope:
+    """``with guard.hop(...) as hop``: the span, the decision, then the send (a class rather than a
+    generator-based context manager: this runs on every request)."""
+
+    __slots__ = ("_call", "_guard", "_layer", "_scope", "_span")
+
+    def __init__(self, guard: Guard, call: _Call, layer: str) -> None:
+        self._guard = guard
+        self._call = call
+        self._layer = layer
+
+    def __enter__(self) -> Hop:
+        guard, call = self._guard, self._call
+        self._scope, span = guard._open_span(call, self._layer)
+        self._span = span
+        try:
+            rewrite = guard._decide(span, call)
+        except BaseException:
+            self._scope.__exit__(*sys.exc_info())  # records the error; never swallows it
+            raise
+        return Hop(span, rewrite, call.body, functools.partial(guard._rewrite_blocked, call))
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if exc is not None:
+            self._span.record_error(exc)
+        self._scope.__exit__(exc_type, exc, tb)
+
+
+class _AsyncHopScope(_HopScope):
+    """``async with guard.ahop(...) as hop``: the same, awaiting the scanner and approvals."""
+
+    __slots__ = ()
+
+    async def __aenter__(self) -> Hop:
+        guard, call = self._guard, self._call
+        self._scope, span = guard._open_span(call, self._layer)
+        self._span = span
+        try:
+            rewrite = await guard._adecide(span, call)
+        except BaseException:
+            self._scope.__exit__(*sys.exc_info())
+            raise
+        return Hop(span, rewrite, call.body, functools.partial(guard._rewrite_blocked, call))
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        self.__exit__(exc_type, exc, tb)
+
+
+def _deferred_hash_scan(scanner: Scanner) -> Callable[..., ScanResponse] | None:
+    """The scanner's entry point taking the request hash as a callable, if it has one and its
+    ``scan`` is exactly that entry point (not overridden): the embedded engine needs the hash only
+    to create an approval, so the guard does not hash every request for it. Other scanners (the
+    gateway) may send the hash with every scan and get it up front."""
+    entry = getattr(type(scanner).scan, "deferred_hash_entry", None)
+    return getattr(scanner, entry, None) if isinstance(entry, str) else None
 
 
 def _record(span: telemetry.DecisionSpan, call: _Call, response: ScanResponse, mode: str,

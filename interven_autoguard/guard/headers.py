@@ -34,6 +34,14 @@ def to_dict(headers: Mapping[Any, Any] | Iterable[tuple[Any, Any]] | None) -> di
         items: Iterable[tuple[Any, Any]] = out.items()
     else:
         items = headers
+        if isinstance(items, list):  # httpx's ``headers.raw``: (bytes, bytes) pairs, names unique
+            try:
+                out = {name.decode("latin-1"): value.decode("latin-1") for name, value in items}
+            except (AttributeError, TypeError, ValueError):
+                pass  # not all bytes pairs: the general path below
+            else:
+                if len(out) == len(items) and len({k.lower() for k in out}) == len(out):
+                    return out
     merged: dict[str, str] = {}
     lower_to_name: dict[str, str] = {}
     for raw_name, raw_value in items:
