@@ -26,7 +26,10 @@ _interven_pg() {
         return 0
     fi
     if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; } >&2 || return 1
+        local sudo=""
+        [ "$(id -u)" = 0 ] || sudo="sudo"
+        { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql; } >&2 \
+            || return 1
     fi
     bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
     dir=$(mktemp -d /tmp/interven-pg.XXXXXX) || return 1

@@ -23,7 +23,8 @@ _DELEGATED = {
 def _parse_header(raw: str) -> tuple[str, str]:
     name, sep, value = raw.partition(":")
     if not sep or not name.strip():
-        raise argparse.ArgumentTypeError(f"header must look like 'Name: value', got {raw!r}")
+        # Never echo the argument: it may be a credential typed without its colon.
+        raise argparse.ArgumentTypeError("header must look like 'Name: value' (the value is not shown)")
     return name.strip(), value.strip()
 
 

@@ -52,10 +52,12 @@ def test_scan_body_file(tmp_path):
     assert out["sanitized_body"] == "ssn [REDACTED:US_SSN]"
 
 
-def test_bad_header_argument_is_a_usage_error():
-    p = run_cli("scan", "--url", "https://x.example", "-H", "no-colon")
+def test_bad_header_argument_is_a_usage_error_that_does_not_echo_the_value():
+    secret = "Bearer AKIA" + "QYLPMN5HHHFPZAM2"
+    p = run_cli("scan", "--url", "https://x.example", "-H", f"Authorization {secret}")
     assert p.returncode == 2
     assert "Name: value" in p.stderr
+    assert secret not in p.stderr and "QYLPMN5HHHFPZAM2" not in p.stderr
 
 
 def test_policy_check_reports_line_numbers(tmp_path):

@@ -118,6 +118,7 @@ _URL_AUTHORITY_STOP = frozenset("/?#\"' \t\r\n<>")
 _CONTEXT_WINDOW = 40
 _WORD = re.compile(r"[a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_ID_WORDS = frozenset({"id", "ids", "uuid", "guid", "uid", "oid", "snowflake"})
 _PHONE_WORDS = re.compile(r"\b(?:phone|tel|telephone|mobile|cell|fax|call|sms|whatsapp)\b")
 _SSN_WORDS = re.compile(r"\b(?:ssn|ss#|social\s+security|soc\.?\s*sec)")
 _ITIN_WORDS = re.compile(r"\b(?:itin|tin|taxpayer|tax\s+id)\b")
@@ -360,6 +361,11 @@ def _cheap_phone_reject(kind: str, text: str, a: int, b: int) -> bool:
 def _severe_number(kind: str, text: str, a: int, b: int, ctx: _KeyContext) -> Hit | None:
     raw = text[a:b]
     if kind == "card":
+        # A bare digit run under an identifier key ("id", "message_id", "uuid") is an id that
+        # happens to pass Luhn (about 1 in 30 random 16-digit ids); written with separators, or
+        # under any other key, it is treated as a card.
+        if raw.isdigit() and ctx.says(_ID_WORDS):
+            return None
         return _hit("CREDIT_CARD", a, b) if _valid_card(raw) else None
     found = (
         _ssn_kind(raw, text, a, ctx, dashed=raw[3] == "-")

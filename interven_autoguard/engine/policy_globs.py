@@ -185,6 +185,8 @@ def _normalize_path(path: str) -> str:
         path = unquote(path)
     parts: list[str] = []
     for seg in path.split("/"):
+        # "/v1/payouts;x" reaches the same handler on many servers: match it as "/v1/payouts".
+        seg = seg.partition(";")[0]
         if seg in ("", "."):
             continue
         if seg == "..":

@@ -24,23 +24,10 @@ from .body import BodyNotInspectable, Field, ParsedBody, parse_body, parse_query
 from .policy import Policy, Verdict
 from .types import DestinationAssessment, Hit, RequestContext
 
-# Header values we never need to read: they carry framing, not data. Skipping them keeps the hot path short.
+# Header values that are framing only (numbers, keywords): never worth reading. Everything else,
+# User-Agent and Content-Type included, can carry data and is scanned.
 _FRAMING_HEADERS = frozenset(
-    {
-        "content-length",
-        "content-type",
-        "content-encoding",
-        "transfer-encoding",
-        "connection",
-        "host",
-        "accept",
-        "accept-encoding",
-        "accept-language",
-        "user-agent",
-        "keep-alive",
-        "te",
-        "expect",
-    }
+    {"content-length", "transfer-encoding", "connection", "keep-alive", "te", "expect"}
 )
 _REDACTION_PASSES = 3
 _DECODE_BUDGET = 64 * 1024
@@ -57,6 +44,23 @@ def _key_is_sensitive(name: str) -> bool:
     return secrets.key_is_sensitive(name)
 
 
+def _credential_hits(value: str, *, auth: bool) -> list[tuple[Hit, int, int, str]]:
+    """Provider credentials in the request's own credential (auth header value or URL userinfo),
+    also when they are encoded (``Bearer <base64 of a token>``, percent-escapes): (hit, start, end in
+    ``value``, the credential as decoded)."""
+    found = [
+        (h, h.start, h.end, value[h.start : h.end])
+        for h in (secrets.detect_auth_value(value) if auth else secrets.detect(value))
+    ]
+    if decoding.needs_views(value):
+        for view in decoding.views(value)[1:]:
+            for h in secrets.detect(view.text):
+                if h.provider:
+                    start, end = view.to_original(h.start, h.end)
+                    found.append((h, start, end, view.text[h.start : h.end]))
+    return found
+
+
 @functools.lru_cache(maxsize=1024)
 def _binding_mismatch(value: str, host: str) -> bool:
     """Whether an auth header value carries a provider credential not bound to ``host``.
@@ -65,7 +69,7 @@ def _binding_mismatch(value: str, host: str) -> bool:
     """
     return any(
         hit.provider and not secrets.host_allowed_for_provider(hit.provider, host)
-        for hit in secrets.detect_auth_value(value)
+        for hit, _s, _e, _raw in _credential_hits(value, auth=True)
     )
 
 
@@ -297,14 +301,43 @@ class LocalScanner:
         query_fields = parse_query(parts.query) if parts and parts.query else []
         query_hits = self._scan_fields(query_fields, findings, dest, undecoded, bound_ok=True)
 
-        header_fields = [
-            Field(location=f"header:{name.lower()}", key=name.lower(), text=value)
-            for name, value in header_items
-            if name.lower() not in _FRAMING_HEADERS
-            and name.lower() not in secrets.AUTH_HEADERS
-            and name.lower() != "cookie"
+        # The host itself (as written): a value spelled into a DNS name leaks on the look-up alone.
+        self._scan_fields(
+            [Field(location="url.host", key=None, text=_raw_host(parts.netloc))] if parts else [],
+            findings,
+            dest,
+            undecoded,
+            bound_ok=False,
+        )
+
+        # Header names are data too (a header named after a key leaks it); a flagged name is never
+        # written into a location.
+        name_hits = self._scan_fields(
+            [
+                Field(location=f"header#{i}.name", key=None, text=name)
+                for i, (name, _v) in enumerate(header_items)
+            ],
+            findings,
+            dest,
+            undecoded,
+            bound_ok=False,
+        )
+        flagged_names = {int(fh.field.location[7:].split(".", 1)[0]) for fh in name_hits}
+        header_fields: list[Field | None] = [
+            None
+            if name.lower() in _FRAMING_HEADERS
+            or name.lower() in secrets.AUTH_HEADERS
+            or name.lower() == "cookie"
+            else Field(
+                location=f"header#{i}" if i in flagged_names else f"header:{name.lower()}",
+                key=None if i in flagged_names else name.lower(),
+                text=value,
+            )
+            for i, (name, value) in enumerate(header_items)
         ]
-        header_hits = self._scan_fields(header_fields, findings, dest, undecoded, bound_ok=False)
+        header_hits = self._scan_fields(
+            [f for f in header_fields if f is not None], findings, dest, undecoded, bound_ok=False
+        )
 
         parsed: ParsedBody | None = None
         body_hits: list[_FieldHits] = []
@@ -356,6 +389,11 @@ class LocalScanner:
         decision = Decision(verdict.decision)
         reasons = list(verdict.reason_codes)
         risk = verdict.risk_score
+        unredactable = {"url.host"} | {fh.field.location for fh in name_hits}
+        if any(f.location in unredactable for f in verdict.findings):
+            # A host name or header name cannot be redacted without changing where or what is sent.
+            decision = Decision.DENY
+            risk = max(risk, 0.9)
 
         kept = {(f.location, f.start, f.end, f.type) for f in verdict.findings}
         response = ScanResponse(
@@ -374,7 +412,7 @@ class LocalScanner:
         ]
         if redact:
             response.sanitized_url = _rebuild_url(url, parts, url_hits, query_fields, query_hits, kept)
-            response.sanitized_headers = _rebuild_headers(header_items, header_hits, kept)
+            response.sanitized_headers = _rebuild_headers(header_items, header_fields, header_hits, kept)
             response.sanitized_body = _rebuild_body(body, parsed, body_hits, kept)
             self._verify_redaction(response, header_items, dest, kept)
         marked = {(h.field.location, s, e, t) for h in redact for s, e, t in h.spans}
@@ -407,11 +445,11 @@ class LocalScanner:
         content_type = None
         for name, value in header_items:
             lower = name.lower()
+            if lower == "content-encoding" and value.strip().lower() not in ("", "identity"):
+                return None
+            if lower == "content-type":
+                content_type = value
             if lower in _FRAMING_HEADERS:
-                if lower == "content-encoding" and value.strip().lower() not in ("", "identity"):
-                    return None
-                if lower == "content-type":
-                    content_type = value
                 continue
             if lower in secrets.AUTH_HEADERS or lower == "cookie":
                 if _binding_mismatch(value, dest.host):
@@ -419,6 +457,7 @@ class LocalScanner:
                 continue
             if _key_is_sensitive(lower):
                 return None
+            pieces.append(name)
             pieces.append(value)
         body_size = _body_size(body)
         if body_size > self.policy.max_body_bytes:
@@ -481,9 +520,8 @@ class LocalScanner:
     def _check_binding(
         self, value: str, location: str, dest: DestinationAssessment, findings: list[Finding], *, auth: bool
     ) -> bool:
-        hits = secrets.detect_auth_value(value) if auth else secrets.detect(value)
         mismatch = False
-        for hit in hits:
+        for hit, start, end, raw in _credential_hits(value, auth=auth):
             if hit.provider and not secrets.host_allowed_for_provider(hit.provider, dest.host):
                 mismatch = True
                 findings.append(
@@ -492,9 +530,9 @@ class LocalScanner:
                         detector=hit.detector,
                         category="credential_binding",
                         location=location,
-                        start=hit.start,
-                        end=hit.end,
-                        value_hash=self._hash(value[hit.start : hit.end]),
+                        start=start,
+                        end=end,
+                        value_hash=self._hash(raw),
                         provider=hit.provider,
                     )
                 )
@@ -635,6 +673,14 @@ class _UrlParts:
     fragment: str
 
 
+def _raw_host(netloc: str) -> str:
+    """The host as written in the authority: no userinfo, no port, brackets kept."""
+    host = netloc.rpartition("@")[2]
+    if host.startswith("["):
+        return host.partition("]")[0] + "]"
+    return host.partition(":")[0]
+
+
 def _split_url(url: str) -> _UrlParts | None:
     try:
         p = urlsplit(url)
@@ -698,15 +744,22 @@ def _rebuild_url(
 
 
 def _rebuild_headers(
-    header_items: list[tuple[str, str]], header_hits: list[_FieldHits], kept: set[tuple[str, int, int, str]]
+    header_items: list[tuple[str, str]],
+    header_fields: list[Field | None],
+    header_hits: list[_FieldHits],
+    kept: set[tuple[str, int, int, str]],
 ) -> dict[str, str]:
-    redacted = {fh.field.location: fh for fh in header_hits}
+    """The headers to send, findings redacted; each header redacted by its own spans (by position,
+    not name), repeated names joined with ", " as HTTP allows."""
+    by_field = {id(fh.field): fh for fh in header_hits}
     result: dict[str, str] = {}
-    for name, value in header_items:
-        fh = redacted.get(f"header:{name.lower()}")
+    lower_to_name: dict[str, str] = {}
+    for (name, value), field in zip(header_items, header_fields):
+        fh = by_field.get(id(field)) if field is not None else None
         if fh is not None:
-            value = redact_text(value, [s for s in fh.spans if (fh.field.location, *s) in kept])
-        result[name] = value
+            value = redact_text(value, [sp for sp in fh.spans if (fh.field.location, *sp) in kept])
+        first = lower_to_name.setdefault(name.lower(), name)
+        result[first] = f"{result[first]}, {value}" if first in result else value
     return result
 
 

@@ -24,7 +24,7 @@ from . import _http, wire
 from ._asgi import HttpProblem, check_fields, check_headers, parse_object, read_body, redact_url
 from .config import Agent
 from .errors import GatewayError
-from .signing import verify
+from .signing import replay_key, verify
 from .storage import AuditRecord
 
 if TYPE_CHECKING:
@@ -165,7 +165,7 @@ async def invoke(request: Request) -> Response:
             raise HttpProblem(
                 400, f"Replay rejected: timestamp outside the {window:.0f}s window", "REPLAY_REJECTED"
             )
-        if not gw.seen.first_time(hashlib.sha256(signature.encode()).hexdigest(), window):  # type: ignore[union-attr]
+        if not gw.seen.first_time(replay_key(signature), window):  # type: ignore[union-attr]
             gw.audit.append(
                 AuditRecord(endpoint="/invoke", agent_id=agent_id, status=400, detail="replayed body")
             )

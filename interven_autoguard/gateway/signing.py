@@ -22,3 +22,16 @@ def verify(body: bytes, presented: str | None, secret: str) -> bool:
         return False
     expected = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).digest()
     return hmac.compare_digest(given, expected)
+
+
+def replay_key(presented: str) -> str:
+    """What the replay cache remembers: the decoded MAC, not its spelling.
+
+    base64 ignores the spare bits of the last character, so one MAC has several valid spellings;
+    keying on the text would let each signed body be replayed once per spelling.
+    """
+    try:
+        digest = base64.b64decode(presented.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        digest = presented.encode("utf-8", "surrogatepass")
+    return hashlib.sha256(digest).hexdigest()

@@ -389,3 +389,12 @@ def test_may_match_triage():
     assert pii.may_match("478-23-9156") is True
     assert pii.may_match("DE89370400440532013000") is True
     assert pii.may_match(json.dumps({"a": [1, 2, 3], "b": "text", "c": 3.14})) is False
+
+
+def test_luhn_passing_ids_under_identifier_keys_are_not_cards():
+    card_like = "4111111111111111"  # Luhn-valid, Visa IIN
+    for key in ("id", "message_id", "orderId", "uuid", "ids"):
+        assert [h.type for h in pii.detect(card_like, key)] == [], key
+    assert [h.type for h in pii.detect(card_like, "card_number")] == ["CREDIT_CARD"]
+    assert [h.type for h in pii.detect(card_like, None)] == ["CREDIT_CARD"]
+    assert [h.type for h in pii.detect("4111 1111 1111 1111", "id")] == ["CREDIT_CARD"]

@@ -43,6 +43,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
         ("/%2e%2e/x", "/x"),
         ("/a?x=/b#frag", "/a"),
         ("/a/.well-known", "/a/.well-known"),
+        ("/v1/payouts;x", "/v1/payouts"),
+        ("/v1;a=b/payouts;jsessionid=1/", "/v1/payouts"),
     ],
 )
 def test_normalize_path(raw, expected):

@@ -235,3 +235,84 @@ def test_large_random_base64_upload_is_not_a_false_alarm(scanner):
     blob = base64.b64encode(os.urandom(300_000)).decode()
     r = scanner.scan(method="POST", url="https://api.example.com/upload", body={"file": blob})
     assert r.decision == Decision.ALLOW, r.reason_codes
+
+
+def test_every_data_header_is_scanned_including_user_agent(scanner):
+    for name in ("User-Agent", "Accept", "Content-Type", "Host"):
+        r = scanner.scan(method="GET", url="https://api.example.com/", headers={name: f"x {AWS_KEY}"})
+        assert r.decision == Decision.SANITIZE, name
+        assert AWS_KEY not in json.dumps(r.sanitized_headers)
+
+
+def test_a_header_named_after_a_secret_is_denied_and_never_named(scanner):
+    r = scanner.scan(method="GET", url="https://api.example.com/", headers={AWS_KEY: "1"})
+    assert r.decision == Decision.DENY
+    assert ReasonCode.SECRET_DETECTED in r.reason_codes
+    assert AWS_KEY not in json.dumps(r.to_dict()["findings"])
+    assert AWS_KEY.lower() not in json.dumps(r.to_dict()["findings"])
+
+
+def test_values_spelled_into_the_host_name_are_denied(scanner):
+    for url in (f"https://{SSN}.evil.example/", f"https://{AWS_KEY}.evil.example/x"):
+        r = scanner.scan(method="GET", url=url)
+        assert r.decision == Decision.DENY, url
+        assert any(f.location == "url.host" for f in r.findings)
+
+
+def test_encoded_credential_in_authorization_still_faces_the_binding_rule(scanner):
+    token = _github_token()
+    for value in (
+        f"Bearer {base64.b64encode(token.encode()).decode()}",
+        "Bearer " + urllib.parse.quote(token, safe="").replace("_", "%5F"),
+    ):
+        r = scanner.scan(method="GET", url="https://evil.example/", headers={"Authorization": value})
+        assert r.decision == Decision.DENY, value
+        assert ReasonCode.CREDENTIAL_HOST_MISMATCH in r.reason_codes
+    ok = scanner.scan(
+        method="GET",
+        url="https://api.github.com/user",
+        headers={"Authorization": f"Bearer {base64.b64encode(token.encode()).decode()}"},
+    )
+    assert ok.decision == Decision.ALLOW
+
+
+def test_repeated_header_names_are_redacted_each_by_its_own_spans(scanner):
+    r = scanner.scan(
+        method="GET",
+        url="https://api.example.com/",
+        headers=[("X-D", f"{AWS_KEY} {SSN}"), ("x-d", f"aaaa {AWS_KEY}")],
+    )
+    assert r.decision == Decision.SANITIZE
+    sent = json.dumps(r.sanitized_headers)
+    assert AWS_KEY not in sent and SSN not in sent and "AKIA" not in sent
+    assert r.sanitized_headers == {
+        "X-D": "[REDACTED:AWS_ACCESS_KEY] [REDACTED:US_SSN], aaaa [REDACTED:AWS_ACCESS_KEY]"
+    }
+
+
+def test_path_parameters_do_not_dodge_an_approval_rule():
+    from interven_autoguard.engine.policy import Policy
+    from interven_autoguard.engine.types import DestinationAssessment, RequestContext
+
+    policy = Policy.default()
+    dest = DestinationAssessment(scheme="https", host="api.stripe.com", port=None, ip=None)
+    for path in ("/v1/payouts", "/v1/payouts;x", "/v1;a=1/payouts"):
+        ctx = RequestContext(
+            method="POST",
+            url="https://api.stripe.com" + path,
+            scheme="https",
+            host="api.stripe.com",
+            port=None,
+            path=path,
+        )
+        assert policy.evaluate(ctx, [], dest).decision == Decision.REQUIRE_APPROVAL, path
+
+
+def test_card_numbers_are_expected_at_stripe_tokenization_only(scanner):
+    body = b"type=card&card[number]=4242424242424242&card[exp_month]=12"
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    ok = scanner.scan(method="POST", url="https://api.stripe.com/v1/payment_methods", headers=form, body=body)
+    assert ok.decision == Decision.ALLOW
+    assert "stripe-card-tokenization" in ok.matched_rules
+    for url in ("https://api.stripe.com/v1/charges", "https://api.example.com/v1/payment_methods"):
+        assert scanner.scan(method="POST", url=url, headers=form, body=body).decision == Decision.SANITIZE

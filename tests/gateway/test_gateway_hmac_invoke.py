@@ -129,6 +129,26 @@ def test_exact_replay_inside_the_window_is_refused(gateway, team, upstream):
     assert len(upstream.requests) == 1
 
 
+def test_replay_with_another_spelling_of_the_same_signature_is_refused(gateway, team, upstream):
+    import base64
+
+    body = signed_body(team, datetime.now(timezone.utc))
+    signature = sign(body, team.agent_secret)
+    assert post_raw(gateway, body, signature)[0] == 200
+    # A SHA-256 MAC is 32 bytes: its base64 ends "X=" where X carries 2 spare bits.
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    last = alphabet.index(signature[-2])
+    respellings = [signature[:-2] + alphabet[(last & ~3) | bits] + "=" for bits in range(4)]
+    respellings = [r for r in respellings if r != signature]
+    assert len(respellings) == 3 and all(
+        base64.b64decode(r) == base64.b64decode(signature) for r in respellings
+    )
+    for other in respellings:
+        status, data = post_raw(gateway, body, other)
+        assert status == 400 and "replay" in data["error"].lower()
+    assert len(upstream.requests) == 1
+
+
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
