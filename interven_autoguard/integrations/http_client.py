@@ -25,12 +25,11 @@ response status is read later by ``getresponse()`` and is not on the span.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import inspect
 import re
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable
 from contextvars import ContextVar
 from types import ModuleType
 from typing import Any
@@ -100,14 +99,25 @@ def target_of(original_target: str, url: str) -> str:
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
-@contextlib.contextmanager
-def sending(connection: Any) -> Iterator[None]:
-    """Mark ``connection`` as sent by a guarded layer above: its endheaders/send are not scanned."""
+def sent_above(connection: Any, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``call(*args, **kwargs)`` with ``connection`` marked as sent by a guarded layer above: its
+    ``endheaders``/``send`` are not scanned again. (A plain function: this runs on every request.)"""
     token = _SENDING.set(connection)
     try:
-        yield
+        return call(*args, **kwargs)
     finally:
         _SENDING.reset(token)
+
+
+def header_fields(headers: Any) -> dict[str, str]:
+    """Headers for the scanner. A mapping that can repeat a name (urllib3's ``HTTPHeaderDict``,
+    ``email.message.Message``) yields every pair from ``items()``: read as pairs, so that a repeated
+    header's values are all scanned (joined with ``, ``) instead of the last one hiding the others."""
+    if not headers:
+        return {}
+    if headers.__class__ is dict or not hasattr(headers, "items"):
+        return hdrs.to_dict(headers)
+    return hdrs.to_dict(list(headers.items()))
 
 
 # ------------------------------------------------------------------------------------ request()
@@ -123,14 +133,13 @@ def _request(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[st
     method, target = arguments["method"], arguments["url"]
     url = connection_url(instance, target)
     if not guard.should_scan(method, url):
-        with sending(instance):
-            return wrapped(*args, **kwargs)
+        return sent_above(instance, wrapped, *args, **kwargs)
     body = arguments.get("body")
     headers = arguments.get("headers") or {}
     # http.client encodes a str body as ISO-8859-1: scan the bytes that will really go out.
     captured = capture(body, str_encoding="iso-8859-1", limit=guard.body_limit)
     with guard.hop(library=LIBRARY, layer=LIBRARY, method=method, url=url,
-                   headers=hdrs.to_dict(headers), body=captured) as hop:
+                   headers=header_fields(headers), body=captured) as hop:
         rewrite = hop.rewrite
         changed = False
         if rewrite is not None:
@@ -146,10 +155,11 @@ def _request(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[st
         elif captured.replay is not body:
             arguments["body"] = captured.replay
             changed = True
+        if changed:
+            args, kwargs = bound.args, bound.kwargs
         token = hop.enter(method, url)
         try:
-            with sending(instance):
-                return wrapped(*bound.args, **bound.kwargs) if changed else wrapped(*args, **kwargs)
+            return sent_above(instance, wrapped, *args, **kwargs)
         finally:
             hop.leave(token)
 
@@ -216,21 +226,24 @@ def _endheaders(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict
     guard = active_guard()
     if guard is None:
         return wrapped(*args, **kwargs)
-    lines = _pending_lines(instance)
-    if lines is None or len(args) > 1 or not set(kwargs) <= {"message_body", "encode_chunked"}:
-        return wrapped(*args, **kwargs)  # nothing pending, or a call the library itself rejects
-    vars(instance).pop(_OPEN, None)
-    message_body = args[0] if args else kwargs.get("message_body")
+    state = vars(instance)
+    state.pop(_OPEN, None)
     if _SENDING.get() is instance:  # request() or urllib3 is sending it: decided above
+        lines = list(instance._buffer)  # what goes out; a later send() is scanned against it
         result = wrapped(*args, **kwargs)
-        vars(instance)[_OPEN] = _OpenRequest(lines, _tail(message_body))
+        if lines and lines[0].__class__ is bytes:
+            state[_OPEN] = _OpenRequest(lines, _tail(args[0] if args else kwargs.get("message_body")))
         return result
+    pending = _pending_lines(instance)
+    if pending is None or len(args) > 1 or not set(kwargs) <= {"message_body", "encode_chunked"}:
+        return wrapped(*args, **kwargs)  # nothing pending, or a call the library itself rejects
+    lines = pending
+    message_body = args[0] if args else kwargs.get("message_body")
     method, target, _ = _request_line(lines[0])
     url = connection_url(instance, target)
     if not guard.should_scan(method, url):
-        with sending(instance):
-            result = wrapped(*args, **kwargs)
-        vars(instance)[_OPEN] = _OpenRequest(lines, _tail(message_body))
+        result = sent_above(instance, wrapped, *args, **kwargs)
+        state[_OPEN] = _OpenRequest(lines, _tail(message_body))
         return result
     encode_chunked = kwargs.get("encode_chunked", False)
     captured = capture(message_body, str_encoding="iso-8859-1", limit=guard.body_limit)
@@ -247,16 +260,16 @@ def _endheaders(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict
             url = rewrite.url
             if rewrite.body is not None:
                 body, sent, encode_chunked = rewrite.body, rewrite.body, False
+        if rewrite is None and body is message_body:  # ALLOW: the caller's very call
+            call_args, call_kwargs = args, kwargs
+        else:
+            call_args, call_kwargs = (body,), {"encode_chunked": encode_chunked}
         token = hop.enter(method, url)
         try:
-            with sending(instance):
-                if rewrite is None and body is message_body:
-                    result = wrapped(*args, **kwargs)  # ALLOW: the caller's very call
-                else:
-                    result = wrapped(body, encode_chunked=encode_chunked)
+            result = sent_above(instance, wrapped, *call_args, **call_kwargs)
         finally:
             hop.leave(token)
-    vars(instance)[_OPEN] = _OpenRequest(lines, _tail(sent))
+    state[_OPEN] = _OpenRequest(lines, _tail(sent))
     return result
 
 
@@ -281,12 +294,10 @@ def _send(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, 
         return wrapped(*args, **kwargs)  # the library raises its own TypeError
     method, url, headers = open_request.parsed(instance)
     if not guard.should_scan(method, url):
-        with sending(instance):
-            return wrapped(*args, **kwargs)
+        return sent_above(instance, wrapped, *args, **kwargs)
     captured = capture(data, str_encoding="iso-8859-1", limit=guard.body_limit)
     if captured.complete and not captured.data:  # nothing to write (or nothing it can write)
-        with sending(instance):
-            return wrapped(captured.replay)
+        return sent_above(instance, wrapped, captured.replay)
     scanned = Captured(open_request.tail + (captured.data or b""), captured.replay,
                        captured.complete, captured.reason)
     passed = False
@@ -295,8 +306,7 @@ def _send(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, 
                                             headers=headers, body=scanned):
             passed = True
             open_request.tail = (scanned.data or b"")[-SEND_OVERLAP:]
-            with sending(instance):
-                return wrapped(captured.replay)
+            return sent_above(instance, wrapped, captured.replay)
     except RequestBlocked:
         if not passed:
             instance.close()  # a half-sent request must not be completed by a later write

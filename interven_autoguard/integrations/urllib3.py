@@ -14,11 +14,10 @@ import inspect
 from types import ModuleType
 from typing import Any
 
-from ..guard import headers as hdrs
 from ..guard.bodies import capture
 from ..guard.install import active_guard
 from ..guard.patching import Patcher
-from .http_client import connection_url, sending, target_of
+from .http_client import connection_url, header_fields, sent_above, target_of
 
 LIBRARY = "urllib3"
 _signature: inspect.Signature | None = None
@@ -75,7 +74,7 @@ def _urlopen(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[st
         headers = instance.headers  # what urlopen itself falls back to
     captured = capture(body, str_encoding="utf-8", limit=guard.body_limit)
     with guard.hop(library=LIBRARY, layer=LIBRARY, method=method, url=url,
-                   headers=hdrs.to_dict(headers), body=captured) as hop:
+                   headers=header_fields(headers), body=captured) as hop:
         rewrite = hop.rewrite
         call_args, call_kwargs = args, kwargs
         if rewrite is not None or captured.replay is not body:
@@ -119,25 +118,23 @@ def _conn_request(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: di
     method = _argument(args, kwargs, 0, "method", None)
     target = _argument(args, kwargs, 1, "url", None)
     if not isinstance(method, str) or not isinstance(target, str):
-        with sending(instance):  # urllib3 raises its own error for these
-            return wrapped(*args, **kwargs)
+        return sent_above(instance, wrapped, *args, **kwargs)  # urllib3 raises its own error
     url = connection_url(instance, target)
     if not guard.should_scan(method, url):  # e.g. the hop urlopen already scanned
-        with sending(instance):
-            return wrapped(*args, **kwargs)
+        return sent_above(instance, wrapped, *args, **kwargs)
     body = _argument(args, kwargs, 2, "body", None)
     headers = _argument(args, kwargs, 3, "headers", None)
     captured = capture(body, str_encoding="utf-8", limit=guard.body_limit)
     with guard.hop(library=LIBRARY, layer=LIBRARY, method=method, url=url,
-                   headers=hdrs.to_dict(headers), body=captured) as hop:
+                   headers=header_fields(headers), body=captured) as hop:
         rewrite = hop.rewrite
         call_args, call_kwargs = args, kwargs
         if rewrite is not None or captured.replay is not body:
             try:
                 bound = _conn_signature.bind(*args, **kwargs)
             except TypeError:
-                with sending(instance):
-                    return wrapped(*args, **kwargs)  # urllib3 raises its own TypeError, nothing sent
+                # urllib3 raises its own TypeError, nothing sent
+                return sent_above(instance, wrapped, *args, **kwargs)
             arguments = bound.arguments
             arguments["body"] = captured.replay
             if rewrite is not None:
@@ -150,7 +147,6 @@ def _conn_request(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: di
             call_args, call_kwargs = bound.args, bound.kwargs
         token = hop.enter(method, url)
         try:
-            with sending(instance):
-                return wrapped(*call_args, **call_kwargs)
+            return sent_above(instance, wrapped, *call_args, **call_kwargs)
         finally:
             hop.leave(token)

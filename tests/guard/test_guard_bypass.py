@@ -418,3 +418,22 @@ def test_hooks_follow_a_late_import_and_uninstall(tmp_path: Path) -> None:
         "http.client.HTTPConnection.endheaders", "http.client.HTTPConnection.request",
         "http.client.HTTPConnection.send", "urllib3.connection.HTTPConnection.request"]
     assert results["after"] == ["sent", "sent", 0] and results["connections"] == 2
+
+
+@pytest.mark.parametrize("library", ["urllib3", "urllib3-connection"])
+def test_every_value_of_a_repeated_header_is_scanned(library: str, server: RecordingServer,
+                                                     scanner: RuleScanner, guard_on) -> None:
+    """``HTTPHeaderDict`` repeats a name: the last value must not hide a secret in the first."""
+    import urllib3
+
+    guard_on()
+    headers = urllib3.HTTPHeaderDict()
+    headers.add("X-A", f"x {MARKER}")
+    headers.add("X-A", "hello")
+    if library == "urllib3":
+        with urllib3.PoolManager() as pool:
+            assert pool.request("GET", server.url("/dup"), headers=headers).status == 200
+    else:
+        assert send_urllib3_connection("GET", server.url("/dup"), None, headers) == 200
+    assert scanner.calls[0].headers["X-A"] == f"x {MARKER}, hello"
+    assert server.last().header("x-a") == f"x {REPLACEMENT}, hello"
