@@ -29,7 +29,9 @@ from interven_autoguard.guard.core import hop_key
 from interven_autoguard.integrations.http_client import connection_url
 from interven_autoguard.integrations.urllib3 import pool_url
 
-NOT_READ_TO_THE_END = {"BODY_NOT_INSPECTABLE", "BODY_TOO_LARGE"}  # see docs/guard-bypass.md
+# The capture says BODY_NOT_INSPECTABLE; the guard core reports any body it could not read to its end
+# as BODY_TOO_LARGE until it passes the capture's reason on (docs/guard-bypass.md).
+NOT_READ_TO_THE_END = {"BODY_NOT_INSPECTABLE", "BODY_TOO_LARGE"}
 
 
 def _target(url: str) -> tuple[str, int, str]:
@@ -386,8 +388,11 @@ def test_reviewer_reproducers_with_the_embedded_engine(server: RecordingServer, 
     connection.close()
     assert caught.value.reason_codes == ["SECRET_DETECTED"]
     received = server.requests
-    assert [r.target for r in received] == ["/RPC2", "/raw", "/u3conn", "/arr", "/genfile"]
-    assert all(key.encode() not in r.body and b"[REDACTED" in r.body for r in received)
+    # the truncated /sendafter request may or may not be recorded yet: it carries no body bytes
+    assert all(key.encode() not in r.body for r in received)
+    sent = [r for r in received if r.target != "/sendafter"]
+    assert [r.target for r in sent] == ["/RPC2", "/raw", "/u3conn", "/arr", "/genfile"]
+    assert all(b"[REDACTED" in r.body for r in sent)
 
 
 def test_hooks_follow_a_late_import_and_uninstall(tmp_path: Path) -> None:
