@@ -229,7 +229,7 @@ def _endheaders(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict
     state = vars(instance)
     state.pop(_OPEN, None)
     if _SENDING.get() is instance:  # request() or urllib3 is sending it: decided above
-        lines = list(instance._buffer)  # what goes out; a later send() is scanned against it
+        lines = list(getattr(instance, "_buffer", ()))  # what goes out; a later send() meets it
         result = wrapped(*args, **kwargs)
         if lines and lines[0].__class__ is bytes and lines[0].count(b" ") >= 2:
             state[_OPEN] = _OpenRequest(lines, _tail(args[0] if args else kwargs.get("message_body")))
