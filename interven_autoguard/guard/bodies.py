@@ -8,6 +8,13 @@ a one-shot iterator or an unseekable file is replaced by a replay of exactly the
 
 Streams are read at most up to ``limit`` bytes: the rest is neither buffered nor scanned, and the
 body is reported ``complete=False`` (the guard then fails closed with ``BODY_TOO_LARGE``).
+
+Inside an iterable body, a chunk that is bytes-like (``bytearray``, ``memoryview``, ``array.array``,
+anything with the buffer protocol) is scanned as its bytes, and a file-like chunk is read (and handed
+on re-seeked, or as an equivalent reader) — http.client and urllib3 send both. A falsy chunk is
+skipped, as those libraries skip it. Any other chunk cannot be inspected, yet a library may still
+send it (http.client iterates an iterable chunk): the body is reported ``complete=False`` with
+``reason=BODY_NOT_INSPECTABLE`` — fail closed, never a replay of chunks nobody scanned.
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
+
+from ..model import ReasonCode
 
 DEFAULT_LIMIT = 32 * 1024 * 1024
 _READ_SIZE = 64 * 1024
@@ -27,17 +36,25 @@ class Captured:
     data: bytes | None
     replay: Any
     complete: bool = True
+    # Why an incomplete body was not read to its end: BODY_NOT_INSPECTABLE, else BODY_TOO_LARGE.
+    reason: str | None = None
 
 
 def chunk_bytes(chunk: Any, encoding: str) -> bytes | None:
-    """The bytes a library would send for one chunk, or None if it cannot send it."""
+    """The bytes a library sends for ``chunk`` when it is bytes-like (str encoded as the library
+    encodes it); None for a file-like object (libraries read those first, even an ``mmap``) or
+    anything else."""
     if isinstance(chunk, bytes):
         return chunk
     if isinstance(chunk, str):
         return chunk.encode(encoding)
-    if isinstance(chunk, (bytearray, memoryview)):
-        return bytes(chunk)
-    return None
+    if hasattr(chunk, "read"):
+        return None
+    try:
+        with memoryview(chunk) as view:  # array.array, bytearray, numpy arrays: their raw bytes
+            return view.tobytes()
+    except TypeError:
+        return None
 
 
 def capture(body: Any, *, str_encoding: str = "utf-8", limit: int = DEFAULT_LIMIT) -> Captured:
@@ -54,29 +71,49 @@ def capture(body: Any, *, str_encoding: str = "utf-8", limit: int = DEFAULT_LIMI
     except TypeError:
         # Nothing any library can send: let the library raise its own error (nothing is sent).
         return Captured(None, body)
-    chunks, data, complete, inspectable = _collect(iterator, str_encoding, limit)
-    if complete and inspectable and isinstance(body, (list, tuple)):
+    chunks, data, reason = _collect(iterator, str_encoding, limit)
+    if reason is None and isinstance(body, (list, tuple)) and all(
+            a is b for a, b in zip(chunks, body)):
         return Captured(data, body)  # re-iterable as it is: keep the caller's object
-    return Captured(data, replay_chunks(chunks, None if complete and inspectable else iterator),
-                    complete)
+    return Captured(data, replay_chunks(chunks, None if reason is None else iterator),
+                    reason is None, reason)
 
 
-def _collect(iterator: Iterator[Any], encoding: str, limit: int) -> tuple[list[Any], bytes, bool, bool]:
-    """Pull chunks until the end, the limit, or a chunk no library can send (kept for the replay,
-    so the library raises on it exactly where it would have; what precedes it was scanned)."""
+def _collect(iterator: Iterator[Any], encoding: str, limit: int) -> tuple[list[Any], bytes, str | None]:
+    """Pull chunks until the end (reason None), the limit (BODY_TOO_LARGE) or a chunk that cannot
+    be inspected (BODY_NOT_INSPECTABLE). ``chunks`` are what the library is to be handed: the
+    caller's objects, except an unseekable file chunk, replaced by an equivalent reader."""
     chunks: list[Any] = []
     parts: list[bytes] = []
     size = 0
     for chunk in iterator:
-        chunks.append(chunk)
         raw = chunk_bytes(chunk, encoding)
-        if raw is None:
-            return chunks, b"".join(parts), True, False
+        if raw is None and hasattr(chunk, "read"):
+            read = _capture_file(chunk, encoding, limit - size)
+            chunk, raw = read.replay, read.data or b""
+            if not read.complete:
+                chunks.append(chunk)
+                parts.append(raw)
+                return chunks, b"".join(parts), ReasonCode.BODY_TOO_LARGE
+        elif raw is None:
+            if not _skipped(chunk):
+                chunks.append(chunk)
+                return chunks, b"".join(parts), ReasonCode.BODY_NOT_INSPECTABLE
+            raw = b""
+        chunks.append(chunk)
         parts.append(raw)
         size += len(raw)
         if size > limit:
-            return chunks, b"".join(parts), False, True
-    return chunks, b"".join(parts), True, True
+            return chunks, b"".join(parts), ReasonCode.BODY_TOO_LARGE
+    return chunks, b"".join(parts), None
+
+
+def _skipped(chunk: Any) -> bool:
+    """http.client and urllib3 skip a falsy chunk (``None``, ``0``, an empty list) without sending."""
+    try:
+        return not chunk
+    except Exception:  # a __bool__ that raises: nothing we can reason about
+        return False
 
 
 def replay_chunks(chunks: list[Any], rest: Iterator[Any] | None) -> Iterator[Any]:
@@ -149,7 +186,9 @@ async def acollect(
         chunks.append(chunk)
         raw = chunk_bytes(chunk, encoding)
         if raw is None:
-            return chunks, b"".join(parts), True, iterator
+            if not _skipped(chunk):  # an async stream's chunk must be bytes-like: fail closed
+                return chunks, b"".join(parts), False, iterator
+            raw = b""
         parts.append(raw)
         size += len(raw)
         if size > limit:
@@ -170,5 +209,5 @@ def collect_sync(
 ) -> tuple[list[Any], bytes, bool, Iterator[Any] | None]:
     """(chunks, bytes, complete, the iterator if not drained) for adapters with their own streams."""
     iterator = iter(iterable)
-    chunks, data, complete, inspectable = _collect(iterator, encoding, limit)
-    return chunks, data, complete, None if complete and inspectable else iterator
+    chunks, data, reason = _collect(iterator, encoding, limit)
+    return chunks, data, reason is None, None if reason is None else iterator

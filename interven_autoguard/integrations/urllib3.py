@@ -1,6 +1,12 @@
 """urllib3: ``HTTPConnectionPool.urlopen`` — every hop of direct users (boto3/botocore, ...), and a
 redirect urllib3 follows itself is a new call, hence a new hop. Arguments are bound to the
-original signature; the caller's headers mapping is copied, never mutated."""
+original signature; the caller's headers mapping is copied, never mutated.
+
+``urllib3.connection.HTTPConnection.request`` (urllib3 2.x; ``HTTPSConnection`` inherits it) is
+guarded too: code driving a connection directly never goes through a pool. Under ``urlopen`` that
+call is the same hop (same method and URL) and is not scanned again. While it runs, the
+connection's own ``endheaders``/``send`` (http.client hooks) are marked as decided above.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +14,29 @@ import inspect
 from types import ModuleType
 from typing import Any
 
-from ..guard import headers as hdrs
 from ..guard.bodies import capture
 from ..guard.install import active_guard
 from ..guard.patching import Patcher
+from .http_client import connection_url, header_fields, sent_above, target_of
 
 LIBRARY = "urllib3"
 _signature: inspect.Signature | None = None
+_conn_signature: inspect.Signature | None = None
 
 
 def patch(patcher: Patcher, module: ModuleType) -> None:
-    global _signature
+    global _signature, _conn_signature
+    from urllib3.connection import HTTPConnection
     from urllib3.connectionpool import HTTPConnectionPool
 
     signature = inspect.signature(HTTPConnectionPool.urlopen)
     _signature = signature.replace(parameters=list(signature.parameters.values())[1:])  # drop self
     patcher.wrap(HTTPConnectionPool, "urlopen", _urlopen)
+    if "request" in vars(HTTPConnection):  # urllib3 1.x inherits http.client's (guarded there)
+        conn_signature = inspect.signature(HTTPConnection.request)
+        _conn_signature = conn_signature.replace(
+            parameters=list(conn_signature.parameters.values())[1:])
+        patcher.wrap(HTTPConnection, "request", _conn_request)
 
 
 def pool_url(pool: Any, target: str) -> str:
@@ -35,16 +48,6 @@ def pool_url(pool: Any, target: str) -> str:
         host = f"[{host}]"
     port = f":{pool.port}" if pool.port else ""
     return f"{pool.scheme}://{host}{port}{target if target.startswith('/') else '/' + target}"
-
-
-def target_of(original_target: str, url: str) -> str:
-    """Put a rewritten absolute URL back in the form the caller used (origin-form or absolute)."""
-    if "://" in original_target[:16]:
-        return url
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
 def _argument(args: tuple[Any, ...], kwargs: dict[str, Any], index: int, name: str, default: Any) -> Any:
@@ -71,7 +74,7 @@ def _urlopen(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[st
         headers = instance.headers  # what urlopen itself falls back to
     captured = capture(body, str_encoding="utf-8", limit=guard.body_limit)
     with guard.hop(library=LIBRARY, layer=LIBRARY, method=method, url=url,
-                   headers=hdrs.to_dict(headers), body=captured) as hop:
+                   headers=header_fields(headers), body=captured) as hop:
         rewrite = hop.rewrite
         call_args, call_kwargs = args, kwargs
         if rewrite is not None or captured.replay is not body:
@@ -105,3 +108,45 @@ def _urlopen(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[st
             hop.leave(token)
         hop.response(response.status)
         return response
+
+
+def _conn_request(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``HTTPConnection.request(method, url, body=None, headers=None, *, chunked=False, ...)``."""
+    guard = active_guard()
+    if guard is None or _conn_signature is None:
+        return wrapped(*args, **kwargs)
+    method = _argument(args, kwargs, 0, "method", None)
+    target = _argument(args, kwargs, 1, "url", None)
+    if not isinstance(method, str) or not isinstance(target, str):
+        return sent_above(instance, wrapped, *args, **kwargs)  # urllib3 raises its own error
+    url = connection_url(instance, target)
+    if not guard.should_scan(method, url):  # e.g. the hop urlopen already scanned
+        return sent_above(instance, wrapped, *args, **kwargs)
+    body = _argument(args, kwargs, 2, "body", None)
+    headers = _argument(args, kwargs, 3, "headers", None)
+    captured = capture(body, str_encoding="utf-8", limit=guard.body_limit)
+    with guard.hop(library=LIBRARY, layer=LIBRARY, method=method, url=url,
+                   headers=header_fields(headers), body=captured) as hop:
+        rewrite = hop.rewrite
+        call_args, call_kwargs = args, kwargs
+        if rewrite is not None or captured.replay is not body:
+            try:
+                bound = _conn_signature.bind(*args, **kwargs)
+            except TypeError:
+                # urllib3 raises its own TypeError, nothing sent
+                return sent_above(instance, wrapped, *args, **kwargs)
+            arguments = bound.arguments
+            arguments["body"] = captured.replay
+            if rewrite is not None:
+                arguments["url"] = target_of(target, rewrite.url)
+                arguments["headers"] = dict(rewrite.headers)  # a copy: never the caller's
+                url = rewrite.url
+                if rewrite.body is not None:
+                    arguments["body"] = rewrite.body
+                    arguments["chunked"] = False  # rewrite.headers carry the new Content-Length
+            call_args, call_kwargs = bound.args, bound.kwargs
+        token = hop.enter(method, url)
+        try:
+            return sent_above(instance, wrapped, *call_args, **call_kwargs)
+        finally:
+            hop.leave(token)

@@ -35,10 +35,12 @@ def test_list_body_is_kept() -> None:
     assert capture(body).replay is body
 
 
-def test_chunk_no_library_can_send_stops_the_capture_but_is_replayed() -> None:
+def test_chunk_that_cannot_be_inspected_makes_the_body_incomplete() -> None:
+    # What follows such a chunk is never scanned, and http.client would still send it: fail closed.
     captured = capture(iter([b"ok", 42, b"never scanned"]))
-    assert captured.data == b"ok" and captured.complete
-    assert list(captured.replay) == [b"ok", 42, b"never scanned"]  # the library raises on 42
+    assert captured.data == b"ok" and not captured.complete
+    assert captured.reason == "BODY_NOT_INSPECTABLE"
+    assert list(captured.replay) == [b"ok", 42, b"never scanned"]
 
 
 def test_uninspectable_body_is_passed_through() -> None:

@@ -22,7 +22,10 @@ EXPECTED = {
     "httpx.AsyncHTTPTransport.handle_async_request",
     "httpx2.HTTPTransport.handle_request",
     "httpx2.AsyncHTTPTransport.handle_async_request",
+    "urllib3.connection.HTTPConnection.request",
     "http.client.HTTPConnection.request",
+    "http.client.HTTPConnection.endheaders",
+    "http.client.HTTPConnection.send",
     "aiohttp.connector.BaseConnector.connect",
 }
 
@@ -34,6 +37,7 @@ def _originals() -> dict[str, object]:
     import httpx
     import httpx2
     import requests.adapters
+    import urllib3.connection
     import urllib3.connectionpool
 
     owners = {
@@ -44,7 +48,10 @@ def _originals() -> dict[str, object]:
         "httpx.AsyncHTTPTransport.handle_async_request": (httpx.AsyncHTTPTransport, "handle_async_request"),
         "httpx2.HTTPTransport.handle_request": (httpx2.HTTPTransport, "handle_request"),
         "httpx2.AsyncHTTPTransport.handle_async_request": (httpx2.AsyncHTTPTransport, "handle_async_request"),
+        "urllib3.connection.HTTPConnection.request": (urllib3.connection.HTTPConnection, "request"),
         "http.client.HTTPConnection.request": (http.client.HTTPConnection, "request"),
+        "http.client.HTTPConnection.endheaders": (http.client.HTTPConnection, "endheaders"),
+        "http.client.HTTPConnection.send": (http.client.HTTPConnection, "send"),
         "aiohttp.BaseConnector.connect": (aiohttp.connector.BaseConnector, "connect"),
     }
     return {name: vars(owner)[attr] for name, (owner, attr) in owners.items()}

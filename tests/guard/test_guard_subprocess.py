@@ -106,9 +106,9 @@ def test_install_uninstall_install(tmp_path: Path) -> None:
         results["steps"] = steps
         results["scans"] = len(scanner.calls)
     """, tmp_path)
-    # requests + urllib3 + http.client hooks were live: 3 methods patched (requests imports them)
-    assert results["steps"] == [["blocked", 3], ["sent", 0], ["blocked", 3], ["sent", 0],
-                                ["httpx-after-uninstall", 0], ["blocked", 5]]
+    # requests (1) + urllib3 (2) + http.client (3) hooks were live: requests imports them
+    assert results["steps"] == [["blocked", 6], ["sent", 0], ["blocked", 6], ["sent", 0],
+                                ["httpx-after-uninstall", 0], ["blocked", 8]]
     assert results["scans"] == 3
 
 
@@ -194,5 +194,5 @@ def test_install_racing_first_imports_in_other_threads(tmp_path: Path) -> None:
         results["blocked"] = [outcome(lambda: requests.get(server.url("/deny"), timeout=5)),
                               outcome(lambda: httpx.get(server.url("/deny")))]
     """, tmp_path)
-    assert results == {"stuck": 0, "errors": [], "patched_while_off": 0, "patched": 8,
+    assert results == {"stuck": 0, "errors": [], "patched_while_off": 0, "patched": 11,
                        "blocked": ["blocked", "blocked"]}
