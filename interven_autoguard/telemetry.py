@@ -20,7 +20,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from opentelemetry import context as otel_context
 from opentelemetry import metrics, trace
@@ -75,18 +75,41 @@ def redact_url(url: str) -> str:
             netloc = f"{host}:{parts.port}"
         if parts.username is not None or parts.password is not None:
             netloc = f"{REDACTED}:{REDACTED}@{netloc}"
-        path = "/".join(REDACTED if _TOKENISH.match(seg) else seg for seg in parts.path.split("/"))
+        if ":" not in host:
+            host_labels = [REDACTED if label == REDACTED.lower() else label for label in host.split(".")]
+            if REDACTED in host_labels or any(_sensitive_piece(label) for label in host_labels):
+                host = ".".join(REDACTED if _sensitive_piece(label) else label for label in host_labels)
+                netloc = host if parts.port is None else f"{host}:{parts.port}"
+                if parts.username is not None or parts.password is not None:
+                    netloc = f"{REDACTED}:{REDACTED}@{netloc}"
+        path = "/".join(_redact_segment(seg) for seg in parts.path.split("/"))
         query = "&".join(_redact_pair(p) for p in parts.query.split("&")) if parts.query else ""
         return urlunsplit((parts.scheme, netloc, path, query, ""))
     except ValueError:  # e.g. a bad port: say nothing rather than something wrong
         return REDACTED
 
 
+def _sensitive_piece(piece: str) -> bool:
+    """A URL piece that may itself be a value: token-like, an address, or a long number (SSN,
+    card, phone, account). Over-redacts dates and numeric ids; spans lose little by it."""
+    if not piece:
+        return False
+    text = unquote(piece) if "%" in piece else piece
+    return bool(_TOKENISH.match(text)) or "@" in text or sum(c.isdigit() for c in text) >= 7
+
+
+def _redact_segment(segment: str) -> str:
+    name, sep, params = segment.partition(";")  # ";jsessionid=..." path parameters are values too
+    shown = REDACTED if _sensitive_piece(name) else name
+    if sep:
+        shown += ";" + ";".join(_redact_pair(p) for p in params.split(";"))
+    return shown
+
+
 def _redact_pair(pair: str) -> str:
     key, sep, _ = pair.partition("=")
-    if not sep:
-        return key if not _TOKENISH.match(key) else REDACTED
-    return f"{key}={REDACTED}"
+    key = REDACTED if _sensitive_piece(key) else key
+    return f"{key}={REDACTED}" if sep else key
 
 
 def _server_of(url: str) -> tuple[str | None, int | None]:

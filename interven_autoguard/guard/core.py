@@ -14,6 +14,7 @@ import functools
 import hashlib
 import json
 import logging
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -197,6 +198,9 @@ class Hop:
         self.span.record_response(status_code)
 
 
+_OTLP_PATH = re.compile(r"/v1/(?:traces|metrics|logs)/?$|^/opentelemetry\.proto\.collector\.")
+
+
 class _Call:
     """One hop being decided. The redacted URL and the request hash are computed on first use: a
     benign request on a quiet process needs neither (no span recording, no log line, no approval)."""
@@ -268,7 +272,9 @@ class Guard:
             port = parts.port or DEFAULT_PORTS.get(parts.scheme.lower())
         except ValueError:
             return False
-        if (host, port) in self._exporters:
+        # Only the export calls themselves: the agent's own calls to the same host (a vendor's API
+        # next to its OTLP intake) are scanned like any other.
+        if (host, port) in self._exporters and _OTLP_PATH.search(parts.path):
             return True
         return any(fnmatch.fnmatchcase(host, pattern) for pattern in self._exclude)
 
@@ -335,7 +341,7 @@ class Guard:
     def _scan(self, span: telemetry.DecisionSpan, call: _Call) -> ScanResponse | None:
         """The scanner's response; None when the request goes out unexamined (fail-open/monitor)."""
         if not call.body.complete:
-            return self._too_large()
+            return self._too_large(call.body)
         started = time.perf_counter()
         try:
             response = self._run_scan(call)
@@ -347,7 +353,7 @@ class Guard:
 
     async def _ascan(self, span: telemetry.DecisionSpan, call: _Call) -> ScanResponse | None:
         if not call.body.complete:
-            return self._too_large()
+            return self._too_large(call.body)
         ascan = getattr(self.scanner, "ascan", None)  # a scanner doing network I/O may offer one
         started = time.perf_counter()
         try:
@@ -366,9 +372,10 @@ class Guard:
         call.scan_seconds = time.perf_counter() - started
         return response
 
-    def _too_large(self) -> ScanResponse:
+    def _too_large(self, body: Captured) -> ScanResponse:
         # The unread rest of a stream cannot be judged: fail closed, as the engine does for bodies.
-        return ScanResponse(decision=Decision.DENY, reason_codes=[ReasonCode.BODY_TOO_LARGE],
+        reason = getattr(body, "reason", None) or ReasonCode.BODY_TOO_LARGE
+        return ScanResponse(decision=Decision.DENY, reason_codes=[reason],
                             risk_score=1.0, risk_band="HIGH", scanner=self.scanner.name)
 
     def _scanner_failed(self, span: telemetry.DecisionSpan, call: _Call, exc: Exception) -> None:

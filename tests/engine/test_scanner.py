@@ -330,7 +330,11 @@ def test_a_key_holding_a_secret_never_appears_in_any_location(scanner):
 
 def test_a_secret_in_the_multipart_boundary_fails_closed(scanner):
     boundary = f"x-{AWS_KEY}"
-    body = f"--{boundary}\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nhello\r\n--{boundary}--\r\n"
-    r = scanner.scan(method="POST", url="https://api.example.com/x",
-                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}, body=body.encode())
+    body = f'--{boundary}\r\nContent-Disposition: form-data; name="a"\r\n\r\nhello\r\n--{boundary}--\r\n'
+    r = scanner.scan(
+        method="POST",
+        url="https://api.example.com/x",
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        body=body.encode(),
+    )
     assert r.decision == Decision.DENY

@@ -165,3 +165,7 @@ def test_otlp_exporter_endpoints_are_not_scanned(driver: Driver, server: Recordi
     guard_on()
     assert driver.send("POST", server.url("/deny/v1/traces"), b"spans") == 200
     assert scanner.calls == []
+    # The agent's own calls to the collector's host and port are still scanned (and here denied).
+    with pytest.raises(driver.library_error()):
+        driver.send("POST", server.url("/deny/api/events"), b"data")
+    assert len(scanner.calls) == 1

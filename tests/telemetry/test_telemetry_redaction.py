@@ -110,8 +110,16 @@ def test_planted_values_never_recorded(otel):
         ("http://h/p#frag-secret", "http://h/p"),
         ("http://h:99999/p", "REDACTED"),
         ("http://h/hooks/T00000000/B00000000/abcdefghijklmnopqrstuvwx1234",
-         "http://h/hooks/T00000000/B00000000/REDACTED"),
+         "http://h/hooks/REDACTED/REDACTED/REDACTED"),
         ("http://h/v1/chat/completions", "http://h/v1/chat/completions"),
+        # PII-shaped pieces anywhere in the URL (review: spans and exceptions carried them).
+        ("https://x.example/users/478-23-9156/profile", "https://x.example/users/REDACTED/profile"),
+        ("https://x.example/u/john.doe@acme.com", "https://x.example/u/REDACTED"),
+        ("https://x.example/cards/4111%201111%201111%201111", "https://x.example/cards/REDACTED"),
+        ("https://x.example/?478-23-9156", "https://x.example/?REDACTED"),
+        ("https://x.example/x;jsessionid=abc", "https://x.example/x;jsessionid=REDACTED"),
+        ("https://478-23-9156.evil.example/", "https://REDACTED.evil.example/"),
+        ("http://169.254.169.254/latest/meta-data/", "http://169.254.169.254/latest/meta-data/"),
     ],
 )
 def test_redact_url(url, expected):
