@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from typing import Any, Protocol, runtime_checkable
 
 from .model import ScanResponse
@@ -13,6 +15,23 @@ DENIED = "denied"
 EXPIRED = "expired"
 
 ApprovalStateCallback = Callable[[str], None]
+
+_APPROVALS_OFF: ContextVar[bool] = ContextVar("interven_approvals_off", default=False)
+
+
+@contextlib.contextmanager
+def approvals_off() -> Iterator[None]:
+    """Scans in this block must not put a request in front of a human (monitor mode: the request
+    is sent anyway, so an approval would be a pending record nobody needs)."""
+    token = _APPROVALS_OFF.set(True)
+    try:
+        yield
+    finally:
+        _APPROVALS_OFF.reset(token)
+
+
+def approvals_wanted() -> bool:
+    return not _APPROVALS_OFF.get()
 
 
 @runtime_checkable

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import ScannerError
 from ..model import Decision, Finding, ReasonCode, RiskBand, ScanResponse
+from ..scanner import approvals_wanted
 from . import decoding, destinations, pii, secrets
 from .body import BodyNotInspectable, Field, ParsedBody, parse_body, parse_query, raw_text, rebuild_query
 from .policy import Policy, Verdict
@@ -252,7 +253,7 @@ class LocalScanner:
                 policy_version=self.policy.version,
                 raw={"error": type(exc).__name__},
             )
-        if response.decision == Decision.REQUIRE_APPROVAL:
+        if response.decision == Decision.REQUIRE_APPROVAL and approvals_wanted():
             response.approval_id = self._create_approval(
                 method.upper(),
                 url,

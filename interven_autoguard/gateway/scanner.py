@@ -8,6 +8,7 @@ to get a decision raises ``ScannerError``; the guard then fails closed unless ``
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import threading
@@ -19,7 +20,7 @@ from typing import Any
 from ..config import Settings
 from ..errors import ScannerError
 from ..model import Decision, ReasonCode, RiskBand, ScanResponse
-from ..scanner import APPROVED, DENIED, EXPIRED, ApprovalStateCallback
+from ..scanner import APPROVED, DENIED, EXPIRED, ApprovalStateCallback, approvals_wanted
 from .client import Client
 from .errors import AifError, PayloadTooLargeError
 
@@ -163,6 +164,12 @@ class GatewayScanner:
             raise ScannerError(f"gateway scan failed: {exc}") from exc
         if resp.decision not in {d.value for d in Decision}:
             raise ScannerError(f"gateway answered an unknown decision {resp.decision!r}")
+        if resp.approval_id and not approvals_wanted():
+            # Monitor mode sends the request anyway: withdraw the approval the gateway opened.
+            with contextlib.suppress(AifError):
+                self.client.cancel_approval(resp.approval_id)
+            resp.approval_id = None
+            return resp
         self._cache.put(key, resp)
         return resp
 

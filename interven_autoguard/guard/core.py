@@ -28,7 +28,7 @@ from .. import telemetry
 from ..config import Settings
 from ..errors import RequestBlocked
 from ..model import Decision, ReasonCode, ScanResponse
-from ..scanner import APPROVED, Scanner
+from ..scanner import APPROVED, Scanner, approvals_off
 from . import headers as hdrs
 from .bodies import DEFAULT_LIMIT, Captured
 from .errors import blocked_error
@@ -332,6 +332,12 @@ class Guard:
         }
 
     def _run_scan(self, call: _Call) -> ScanResponse:
+        if self.settings.mode == "monitor":  # the request is sent anyway: ask no human about it
+            with approvals_off():
+                return self._run_scan_now(call)
+        return self._run_scan_now(call)
+
+    def _run_scan_now(self, call: _Call) -> ScanResponse:
         deferred = self._deferred_scan
         if deferred is not None:
             return deferred(call.method, call.url, call.headers, call.body.data, self.settings.agent_id,
@@ -356,16 +362,19 @@ class Guard:
             return self._too_large(call.body)
         ascan = getattr(self.scanner, "ascan", None)  # a scanner doing network I/O may offer one
         started = time.perf_counter()
+        # Monitor mode asks no human; the flag is a contextvar, so asyncio.to_thread carries it.
+        quiet = approvals_off() if self.settings.mode == "monitor" else contextlib.nullcontext()
         try:
-            if ascan is not None:
-                response: ScanResponse = await ascan(**self._scan_kwargs(call))
-            elif self.scanner.name == "embedded":  # CPU only, microseconds: inline
-                response = self._run_scan(call)
-            else:  # e.g. the gateway: a network round trip must not stall the event loop
-                import asyncio  # already loaded: we are in a coroutine
+            with quiet:
+                if ascan is not None:
+                    response: ScanResponse = await ascan(**self._scan_kwargs(call))
+                elif self.scanner.name == "embedded":  # CPU only, microseconds: inline
+                    response = self._run_scan(call)
+                else:  # e.g. the gateway: a network round trip must not stall the event loop
+                    import asyncio  # already loaded: we are in a coroutine
 
-                scan = functools.partial(self.scanner.scan, **self._scan_kwargs(call))
-                response = await asyncio.to_thread(scan)
+                    scan = functools.partial(self.scanner.scan, **self._scan_kwargs(call))
+                    response = await asyncio.to_thread(scan)
         except Exception as exc:
             call.scan_seconds = time.perf_counter() - started
             return self._scanner_failed(span, call, exc)
@@ -460,7 +469,12 @@ class Guard:
     def _after_approval(self, span: telemetry.DecisionSpan, call: _Call, response: ScanResponse,
                         state: str) -> None:
         if state == APPROVED:
-            # A human approved this exact request (bound by its hash): it goes out unchanged.
+            # A human approved this exact request (bound by its hash). What the approver saw was
+            # masked: secrets and PII the policy sanitizes stay redacted in what is sent.
+            if (response.sanitized_body is not None or response.sanitized_url is not None
+                    or response.sanitized_headers is not None):
+                _record(span, call, response, self.settings.mode, Decision.SANITIZE.value)
+                return self._rewrite(call, response)
             _record(span, call, response, self.settings.mode, Decision.ALLOW.value)
             return None
         _record(span, call, response, self.settings.mode, Decision.DENY.value)
