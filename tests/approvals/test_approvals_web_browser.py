@@ -93,12 +93,22 @@ def _card(driver, approval_id):
 
 def _submit(driver, button) -> None:
     """Click a form button and wait until the browser has loaded the page the POST leads to."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     old_page = driver.find_element(By.TAG_NAME, "html")
     button.click()
-    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(old_page))
+
+    def page_replaced(_driver) -> bool:
+        # staleness_of only expects StaleElementReferenceException; Chromium sometimes reports a
+        # replaced document as "Node with given id does not belong to the document" instead.
+        try:
+            return expected_conditions.staleness_of(old_page)(_driver)
+        except WebDriverException:
+            return True
+
+    WebDriverWait(driver, 30).until(page_replaced)
     WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
