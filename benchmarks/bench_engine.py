@@ -9,6 +9,7 @@ detect-secrets; ready ≤ 300 ms after import; ≤ 20 MB RSS added.
 from __future__ import annotations
 
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -97,12 +98,22 @@ def main() -> None:
         a.scan(method='POST', url='https://api.example.com/x', body={'text': 'hello'})
         print(time.perf_counter() - t, rss() - before)
     """)
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout.split()
+    # As installed by pip: bytecode compiled once (PYTHONDONTWRITEBYTECODE would make every start
+    # recompile the sources). First run warms the .pyc files; the median of the next three counts.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    runs = []
+    for _ in range(4):
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+        ).stdout.split()
+        runs.append((float(out[0]), float(out[1])))
+    seconds = statistics.median(r[0] for r in runs[1:])
+    rss_mb = statistics.median(r[1] for r in runs[1:])
     print(
-        f"start-up: import + first scan {float(out[0]) * 1e3:.0f} ms (goal ≤ 300 ms), "
-        f"RSS added {float(out[1]):.1f} MB (goal ≤ 20 MB)"
+        f"start-up: import + first scan {seconds * 1e3:.0f} ms (goal ≤ 300 ms), "
+        f"RSS added {rss_mb:.1f} MB (goal ≤ 20 MB)"
     )
 
 

@@ -46,6 +46,12 @@ def _assess(url: str, private_network: str) -> DestinationAssessment:
 
 
 @functools.lru_cache(maxsize=1024)
+def _text_is_clean(text: str) -> bool:
+    """No detector's triage fires on ``text`` (so on no substring of it either)."""
+    return not (secrets.may_match(text) or pii.may_match(text) or decoding.needs_views(text))
+
+
+@functools.lru_cache(maxsize=1024)
 def _key_is_sensitive(name: str) -> bool:
     return secrets.key_is_sensitive(name)
 
@@ -497,7 +503,9 @@ class LocalScanner:
         """
         if dest.userinfo or isinstance(body, (dict, list, tuple)):
             return None
-        pieces = [url]
+        if not _text_is_clean(url):  # cached: agents call the same URLs over and over
+            return None
+        pieces: list[str] = []
         content_type = None
         for name, value in header_items:
             lower = name.lower()
@@ -524,7 +532,7 @@ class LocalScanner:
                 return None
             pieces.append(text)
         joined = "\n".join(pieces)
-        if secrets.may_match(joined) or pii.may_match(joined) or decoding.needs_views(joined):
+        if joined and not _text_is_clean.__wrapped__(joined):
             return None
         decision, reasons, risk, band, rules = self._clean_verdict(method, url, dest, agent_id, body_size)
         return ScanResponse(
