@@ -422,16 +422,7 @@ class LocalScanner:
                             parsed.fields, findings, dest, undecoded, bound_ok=False
                         )
 
-        ctx = RequestContext(
-            method=method,
-            url=url,
-            scheme=dest.scheme,
-            host=dest.host,
-            port=dest.port,
-            path=parts.path if parts else "",
-            agent_id=agent_id,
-            body_size=body_size,
-        )
+        ctx = _request_context(method, url, dest, parts, agent_id, body_size)
         verdict: Verdict = policy.evaluate(
             ctx,
             findings,
@@ -563,16 +554,7 @@ class LocalScanner:
         if known is not None:
             return known
         parts = _split_url(url)
-        ctx = RequestContext(
-            method=method,
-            url=url,
-            scheme=dest.scheme,
-            host=dest.host,
-            port=dest.port,
-            path=parts.path if parts else "",
-            agent_id=agent_id,
-            body_size=body_size,
-        )
+        ctx = _request_context(method, url, dest, parts, agent_id, body_size)
         verdict = policy.evaluate(ctx, [], dest)
         known = (
             Decision(verdict.decision),
@@ -766,6 +748,26 @@ class _UrlParts:
     path: str
     query: str
     fragment: str
+
+
+def _request_context(
+    method: str,
+    url: str,
+    dest: DestinationAssessment,
+    parts: _UrlParts | None,
+    agent_id: str | None,
+    body_size: int,
+) -> RequestContext:
+    return RequestContext(
+        method=method,
+        url=url,
+        scheme=dest.scheme,
+        host=dest.host,
+        port=dest.port,
+        path=parts.path if parts else "",
+        agent_id=agent_id,
+        body_size=body_size,
+    )
 
 
 def _raw_host(netloc: str) -> str:

@@ -7,7 +7,6 @@ the body carries an ISO-8601 ``ts`` so the gateway can refuse replays older than
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from datetime import datetime, timezone
 from typing import Any
@@ -15,19 +14,15 @@ from typing import Any
 from . import _http, wire
 from .errors import MAX_BODY_BYTES as MAX_BODY_BYTES
 from .errors import (
-    ApprovalDeniedError,
-    ApprovalExpiredError,
-    ApprovalTimeoutError,
     AuthenticationError,
     GatewayError,
     PayloadTooLargeError,
     PolicyDeniedError,
     ReplayRejectedError,
 )
+from .polling import wait_until_decided
 from .signing import sign
 from .wire import ApprovalStatus, InvokeParams, InvokeResponse
-
-_MIN_POLL_INTERVAL = 0.05
 
 
 def _utc_stamp() -> str:
@@ -162,21 +157,13 @@ class AifClient:
         max_wait: float = 3600.0,
         raise_on_terminal: bool = True,
     ) -> ApprovalStatus:
-        poll_interval = max(poll_interval, _MIN_POLL_INTERVAL)
-        start = time.monotonic()
-        deadline = start + max_wait
-        while True:
-            status = self.poll_approval(approval_id)
-            if status.is_terminal:
-                if raise_on_terminal and status.status == "expired":
-                    raise ApprovalExpiredError(approval_id)
-                if raise_on_terminal and status.status == "denied":
-                    raise ApprovalDeniedError(approval_id)
-                return status
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise ApprovalTimeoutError(approval_id, waited_seconds=time.monotonic() - start)
-            time.sleep(min(poll_interval, remaining))
+        return wait_until_decided(
+            self.poll_approval,
+            approval_id,
+            poll_interval=poll_interval,
+            max_wait=max_wait,
+            raise_on_terminal=raise_on_terminal,
+        )
 
     def execute_approval(
         self, approval_id: str, credential_token: str, credential_type: str, scopes: list[str]

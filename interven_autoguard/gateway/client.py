@@ -7,7 +7,6 @@ unchanged; results are ``interven_autoguard.model.ScanResponse`` (a superset of 
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,16 +15,12 @@ from . import _http, wire
 from .errors import MAX_BODY_BYTES as MAX_BODY_BYTES
 from .errors import (
     AifError,
-    ApprovalDeniedError,
-    ApprovalExpiredError,
-    ApprovalTimeoutError,
     AuthenticationError,
     GatewayError,
     PayloadTooLargeError,
 )
+from .polling import wait_until_decided
 from .wire import DEFAULT_GATEWAY_URL, DEFAULT_TIMEOUT, ApprovalStatus
-
-_MIN_POLL_INTERVAL = 0.05
 
 
 def _error_text(result: _http.HttpResult) -> str:
@@ -190,21 +185,13 @@ class Client:
         raise_on_terminal: bool = True,
     ) -> ApprovalStatus:
         """Poll until approved/denied/expired/executed; raise on denied/expired unless told not to."""
-        poll_interval = max(poll_interval, _MIN_POLL_INTERVAL)
-        start = time.monotonic()
-        deadline = start + max_wait
-        while True:
-            status = self.poll_approval(approval_id)
-            if status.is_terminal:
-                if raise_on_terminal and status.status == "expired":
-                    raise ApprovalExpiredError(approval_id)
-                if raise_on_terminal and status.status == "denied":
-                    raise ApprovalDeniedError(approval_id)
-                return status
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise ApprovalTimeoutError(approval_id, waited_seconds=time.monotonic() - start)
-            time.sleep(min(poll_interval, remaining))
+        return wait_until_decided(
+            self.poll_approval,
+            approval_id,
+            poll_interval=poll_interval,
+            max_wait=max_wait,
+            raise_on_terminal=raise_on_terminal,
+        )
 
     def consume_approval(self, approval_id: str, *, request_hash: str | None = None) -> bool:
         """Mark an approved approval used (single use). True when this call consumed it."""
