@@ -20,7 +20,7 @@ from .errors import (
     PolicyDeniedError,
     ReplayRejectedError,
 )
-from .polling import wait_until_decided
+from .polling import status_from_response, wait_until_decided
 from .signing import sign
 from .wire import ApprovalStatus, InvokeParams, InvokeResponse
 
@@ -140,14 +140,7 @@ class AifClient:
             )
         except GatewayError as exc:
             return ApprovalStatus(approval_id=approval_id, status="unknown", error=str(exc))
-        try:
-            data = result.json()
-        except (ValueError, UnicodeDecodeError):
-            data = {"status": "unknown", "error": f"status {result.status}"}
-        if not isinstance(data, dict):
-            data = {"status": "unknown"}
-        data.setdefault("approval_id", approval_id)
-        return ApprovalStatus.from_dict(data)
+        return status_from_response(result, approval_id)
 
     def wait_for_approval(
         self,

@@ -19,7 +19,7 @@ from .errors import (
     GatewayError,
     PayloadTooLargeError,
 )
-from .polling import wait_until_decided
+from .polling import status_from_response, wait_until_decided
 from .wire import DEFAULT_GATEWAY_URL, DEFAULT_TIMEOUT, ApprovalStatus
 
 
@@ -165,16 +165,7 @@ class Client:
             return ApprovalStatus(approval_id=approval_id, status="unknown", error=str(exc))
         if result.status == 401:
             raise AuthenticationError("API key invalid, revoked, or missing")
-        try:
-            data = result.json()
-        except (ValueError, UnicodeDecodeError):
-            data = {"approval_id": approval_id, "status": "unknown", "error": f"status {result.status}"}
-        if not isinstance(data, dict):
-            data = {"approval_id": approval_id, "status": "unknown"}
-        data.setdefault("approval_id", approval_id)
-        if result.status >= 400 and "status" not in data:
-            data["status"] = "unknown"
-        return ApprovalStatus.from_dict(data)
+        return status_from_response(result, approval_id)
 
     def wait_for_approval(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from .errors import ApprovalDeniedError, ApprovalExpiredError, ApprovalTimeoutError
 from .wire import ApprovalStatus
@@ -35,3 +36,15 @@ def wait_until_decided(
         if remaining <= 0:
             raise ApprovalTimeoutError(approval_id, waited_seconds=time.monotonic() - start)
         time.sleep(min(poll_interval, remaining))
+
+
+def status_from_response(result: Any, approval_id: str) -> ApprovalStatus:
+    """An approval status from a gateway answer; anything unreadable is ``status="unknown"``."""
+    try:
+        data = result.json()
+    except (ValueError, UnicodeDecodeError):
+        data = {"error": f"status {result.status}"}
+    if not isinstance(data, dict):
+        data = {}
+    data.setdefault("approval_id", approval_id)
+    return ApprovalStatus.from_dict(data)

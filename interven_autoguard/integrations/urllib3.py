@@ -57,6 +57,47 @@ def _argument(args: tuple[Any, ...], kwargs: dict[str, Any], index: int, name: s
     return args[index] if len(args) > index else default
 
 
+def _header_dict(headers: Any) -> Any:
+    from urllib3._collections import HTTPHeaderDict
+
+    return HTTPHeaderDict(headers)
+
+
+def _edited_call(
+    signature: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    body: Any,
+    target: str,
+    hop: Any,
+    captured: Any,
+    make_headers: Any,
+) -> tuple[tuple[Any, ...], dict[str, Any], str | None] | None:
+    """The arguments to call urllib3 with: the caller's own when nothing changes; otherwise bound
+    and edited (the replayed body; on SANITIZE the rewritten target, a copy of the headers and
+    the new body). Third item: the rewritten URL, if any. None when the arguments do not bind."""
+    rewrite = hop.rewrite
+    if rewrite is None and captured.replay is body:
+        return args, kwargs, None
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError:
+        return None
+    arguments = bound.arguments
+    arguments["body"] = captured.replay
+    if rewrite is None:
+        return bound.args, bound.kwargs, None
+    try:
+        arguments["headers"] = make_headers(rewrite.headers)  # a copy: never the caller's
+    except Exception as exc:
+        raise hop.rewrite_failed(exc) from None
+    arguments["url"] = target_of(target, rewrite.url)
+    if rewrite.body is not None:
+        arguments["body"] = rewrite.body
+        arguments["chunked"] = False  # rewrite.headers carry the new Content-Length
+    return bound.args, bound.kwargs, rewrite.url
+
+
 def _urlopen(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     guard = active_guard()
     if guard is None or _signature is None:
@@ -75,32 +116,10 @@ def _urlopen(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[st
     captured = capture(body, str_encoding="utf-8", limit=guard.body_limit)
     with guard.hop(library=LIBRARY, layer=LIBRARY, method=method, url=url,
                    headers=header_fields(headers), body=captured) as hop:
-        rewrite = hop.rewrite
-        call_args, call_kwargs = args, kwargs
-        if rewrite is not None or captured.replay is not body:
-            try:
-                bound = _signature.bind(*args, **kwargs)
-            except TypeError:
-                return wrapped(*args, **kwargs)  # urllib3 raises its own TypeError, nothing sent
-            arguments = bound.arguments
-            if rewrite is not None:
-                try:
-                    from urllib3._collections import HTTPHeaderDict
-
-                    headers_copy = HTTPHeaderDict(rewrite.headers)  # a copy: never the caller's
-                except Exception as exc:
-                    raise hop.rewrite_failed(exc) from None
-                arguments["url"] = target_of(target, rewrite.url)
-                arguments["headers"] = headers_copy
-                url = rewrite.url
-                if rewrite.body is not None:
-                    arguments["body"] = rewrite.body
-                    arguments["chunked"] = False
-                else:
-                    arguments["body"] = captured.replay
-            else:
-                arguments["body"] = captured.replay
-            call_args, call_kwargs = bound.args, bound.kwargs
+        call = _edited_call(_signature, args, kwargs, body, target, hop, captured, _header_dict)
+        if call is None:
+            return wrapped(*args, **kwargs)  # urllib3 raises its own TypeError, nothing sent
+        call_args, call_kwargs, url = call[0], call[1], call[2] or url
         token = hop.enter(method, url)
         try:
             response = wrapped(*call_args, **call_kwargs)
@@ -127,24 +146,10 @@ def _conn_request(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: di
     captured = capture(body, str_encoding="utf-8", limit=guard.body_limit)
     with guard.hop(library=LIBRARY, layer=LIBRARY, method=method, url=url,
                    headers=header_fields(headers), body=captured) as hop:
-        rewrite = hop.rewrite
-        call_args, call_kwargs = args, kwargs
-        if rewrite is not None or captured.replay is not body:
-            try:
-                bound = _conn_signature.bind(*args, **kwargs)
-            except TypeError:
-                # urllib3 raises its own TypeError, nothing sent
-                return sent_above(instance, wrapped, *args, **kwargs)
-            arguments = bound.arguments
-            arguments["body"] = captured.replay
-            if rewrite is not None:
-                arguments["url"] = target_of(target, rewrite.url)
-                arguments["headers"] = dict(rewrite.headers)  # a copy: never the caller's
-                url = rewrite.url
-                if rewrite.body is not None:
-                    arguments["body"] = rewrite.body
-                    arguments["chunked"] = False  # rewrite.headers carry the new Content-Length
-            call_args, call_kwargs = bound.args, bound.kwargs
+        call = _edited_call(_conn_signature, args, kwargs, body, target, hop, captured, dict)
+        if call is None:  # urllib3 raises its own TypeError, nothing sent
+            return sent_above(instance, wrapped, *args, **kwargs)
+        call_args, call_kwargs, url = call[0], call[1], call[2] or url
         token = hop.enter(method, url)
         try:
             return sent_above(instance, wrapped, *call_args, **call_kwargs)
