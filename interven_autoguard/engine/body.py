@@ -188,6 +188,23 @@ def _ascii_compatible(codec: str) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=256)
+def reads_ascii_as_is(content_type: str | None) -> bool:
+    """Whether ``raw_text`` of an ASCII body without NULs sent with this Content-Type is just the
+    body's characters: one reading (an ASCII-compatible charset, or none) and no multipart parts
+    that could declare their own. Content types repeat on every call: cached."""
+    mime, params = _media_type(content_type)
+    if mime.startswith("multipart/"):
+        return False
+    charset = params.get("charset")
+    if not charset:
+        return True
+    try:
+        return _ascii_compatible(codecs.lookup(charset).name)
+    except LookupError:
+        return True  # decode_bytes falls back to UTF-8 for an unknown charset
+
+
 def _nul_pattern(data: bytes) -> bool:
     """NULs bunched at some byte positions mod 4, as ASCII text in UTF-16 or UTF-32 makes them.
 

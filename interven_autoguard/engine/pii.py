@@ -65,6 +65,15 @@ _SEVEN_DIGITS = b"0" * _MIN_CLUSTER_DIGITS
 # A maximal run of digits and separators, seven characters or longer (digits are counted after):
 # the cheapest pattern Python's engine scans with, measured against stricter "seven digits" forms.
 _CLUSTER = re.compile(rb"0[0 ().\-]{%d,}0" % (_MIN_CLUSTER_DIGITS - 2))
+# ``may_match`` as RE2 expressions over ASCII bytes, for the engine's one-pass triage
+# (``engine/triage.py``): a text matches one of them whenever ``may_match`` is True. The IBAN spot
+# is case-sensitive (upper-case letters only) inside the case-insensitive union.
+_SEP_RUN = "[ ().\\-]*"
+TRIAGE_EXPRESSIONS = (
+    "@",
+    f"[0-9](?:{_SEP_RUN}[0-9]){{{_MIN_CLUSTER_DIGITS - 1}}}",
+    f"(?-i:[A-Z]{_SEP_RUN}[A-Z]{_SEP_RUN}[0-9]{_SEP_RUN}[0-9])",
+)
 
 # Number boundaries: not glued to a word, not the tail or head of a longer dotted/dashed number.
 _LB = rb"(?<![0Aa])(?<!0[.\-])"

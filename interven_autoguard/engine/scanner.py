@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import operator
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -20,8 +21,17 @@ from urllib.parse import urlsplit, urlunsplit
 from ..errors import ScannerError
 from ..model import Decision, Finding, ReasonCode, RiskBand, ScanResponse
 from ..scanner import approvals_wanted
-from . import decoding, destinations, pii, secrets
-from .body import BodyNotInspectable, Field, ParsedBody, parse_body, parse_query, raw_text, rebuild_query
+from . import decoding, destinations, pii, secrets, triage
+from .body import (
+    BodyNotInspectable,
+    Field,
+    ParsedBody,
+    parse_body,
+    parse_query,
+    raw_text,
+    reads_ascii_as_is,
+    rebuild_query,
+)
 from .policy import Policy, Verdict
 from .types import DestinationAssessment, Hit, RequestContext
 
@@ -30,6 +40,8 @@ from .types import DestinationAssessment, Hit, RequestContext
 _FRAMING_HEADERS = frozenset(
     {"content-length", "transfer-encoding", "connection", "keep-alive", "te", "expect"}
 )
+# The request's own credentials: they face the binding rule only (an agent's key to its own API).
+_CREDENTIAL_HEADERS = frozenset({*secrets.AUTH_HEADERS, "cookie"})
 _REDACTION_PASSES = 3
 _STR_ONLY = frozenset({str})
 _CLEAN_VERDICTS_KEPT = 1024
@@ -54,6 +66,74 @@ def _text_is_clean(text: str) -> bool:
 @functools.lru_cache(maxsize=1024)
 def _key_is_sensitive(name: str) -> bool:
     return secrets.key_is_sensitive(name)
+
+
+# What ``_looks_clean`` does with a header, by lower-cased name.
+_SKIP, _CREDENTIAL, _SENSITIVE, _CONTENT_TYPE, _CONTENT_ENCODING, _SCAN = (
+    "skip", "credential", "sensitive", "content-type", "content-encoding", "scan")
+_DICT_ITEMS = type({}.items())
+# Between the pieces (header values, body) of a triage text: a blank line, so that no piece's
+# base64 run continues into the next one as a wrapped line would (each piece is its own field).
+_PIECE_BREAK = "\n\n"
+_HeaderPlan = tuple[Callable[[list[str]], Iterable[str]], int, tuple[int, ...], tuple[int, ...]]
+_HEADER_PLANS_KEPT = 256
+_header_plans: dict[tuple[str, ...], _HeaderPlan | None] = {}
+
+
+@functools.lru_cache(maxsize=1024)
+def _header_role(lower: str) -> str:
+    if lower in _FRAMING_HEADERS:  # numbers and keywords only: never worth reading
+        return _SKIP
+    if lower in _CREDENTIAL_HEADERS:
+        return _CREDENTIAL
+    if lower == "content-type":
+        return _CONTENT_TYPE
+    if lower == "content-encoding":
+        return _CONTENT_ENCODING
+    return _SENSITIVE if secrets.key_is_sensitive(lower) else _SCAN
+
+
+def _getter(indices: list[int]) -> Callable[[list[str]], Iterable[str]]:
+    """``values -> the values at indices``, always a sequence (``itemgetter`` of one index is not)."""
+    if len(indices) > 1:
+        return operator.itemgetter(*indices)
+    if indices:
+        index = indices[0]
+        return lambda values: (values[index],)
+    return lambda values: ()
+
+
+@functools.lru_cache(maxsize=1024)
+def _name_is_clean(name: str) -> bool:
+    """Nothing to find in a header name, read as the full pipeline reads it (a field of its own).
+
+    Names repeat on every call; some look like base64 to the triage (``X-Stainless-Package-Version``
+    mixes cases), so the detectors' own answer is cached rather than triaged again per request."""
+    return _detect(name, None) == ([], False)
+
+
+def _header_plan(names: tuple[str, ...]) -> _HeaderPlan | None:
+    """For a header set's names, in order: a getter of the values to triage, where Content-Type is
+    (-1: absent), where Content-Encoding and credential headers are. None when a name is sensitive
+    (the full pipeline reads such a header) or holds something a detector reports."""
+    plan = _header_plans.get(names, _header_plans)
+    if plan is not _header_plans:
+        return plan  # type: ignore[return-value]
+    roles = [_header_role(name.lower()) for name in names]
+    if _SENSITIVE in roles or not all(map(_name_is_clean, names)):
+        result = None
+    else:
+        scanned = [i for i, role in enumerate(roles) if role not in (_SKIP, _CREDENTIAL)]
+        result = (
+            _getter(scanned),
+            roles.index(_CONTENT_TYPE) if _CONTENT_TYPE in roles else -1,
+            tuple(i for i, role in enumerate(roles) if role is _CONTENT_ENCODING),
+            tuple(i for i, role in enumerate(roles) if role is _CREDENTIAL),
+        )
+    if len(_header_plans) >= _HEADER_PLANS_KEPT:
+        _header_plans.clear()  # simple bound: a process has a handful of clients
+    _header_plans[names] = result
+    return result
 
 
 def _credential_hits(value: str, *, auth: bool) -> list[tuple[Hit, int, int, str]]:
@@ -205,6 +285,7 @@ class LocalScanner:
     def __init__(self, policy: Any = None, *, approvals: Any = None, salt: bytes | None = None) -> None:
         self.policy: Policy = Policy.load(policy)
         self._clean_verdicts: tuple[Policy | None, dict[_VerdictKey, _CleanVerdict]] = (None, {})
+        self._quiet_urls: tuple[Policy | None, dict[_VerdictKey, str | bool]] = (None, {})
         self._approvals = approvals
         self._approvals_lock = threading.Lock()
         self._salt = salt if salt is not None else os.urandom(16)
@@ -270,6 +351,53 @@ class LocalScanner:
                 request_hash(),
             )
         return response
+
+    # The guard asks ``quiet_allow`` first when nothing would record the decision (no tracing, no
+    # metrics, no log level that shows an ALLOW): as long as ``scan`` is this very function.
+    scan.quiet_allow_entry = "quiet_allow"  # type: ignore[attr-defined]
+
+    def quiet_allow(
+        self, method: str, url: str, headers: Iterable[tuple[str, str]] | Mapping[str, str],
+        body: bytes | str | None, agent_id: str | None = None,
+    ) -> bool:
+        """True only if ``scan`` would return ALLOW for this request, without findings.
+
+        The fast lane of a guarded request whose decision nobody records: the destination and the
+        policy's verdict on a clean request are remembered per (method, URL, agent), then one
+        triage pass over headers and body. False means "ask ``scan``", never "blocked".
+        """
+        if not isinstance(method, str) or not isinstance(url, str):
+            return False
+        key = (method, url, agent_id)
+        cache = self._quiet_urls
+        if cache[0] is not self.policy:
+            cache = self._quiet_urls = (self.policy, {})
+        host = cache[1].get(key)
+        if host is None:
+            host = self._quiet_host(method, url, agent_id)
+            if len(url) <= _CACHED_URL_CHARS:
+                if len(cache[1]) >= _CLEAN_VERDICTS_KEPT:
+                    cache[1].clear()
+                cache[1][key] = host
+        if host is False:
+            return False
+        items = headers.items() if isinstance(headers, Mapping) else headers
+        try:
+            return self._looks_clean(host, url, items, body)
+        except Exception:  # let ``scan`` meet it: it fails closed and says why
+            return False
+
+    def _quiet_host(self, method: str, url: str, agent_id: str | None) -> str | bool:
+        """The URL's host if a clean request to it is allowed (no userinfo, nothing in the URL);
+        False otherwise."""
+        try:
+            dest = _assess(url, self.policy.private_network)
+            if dest.userinfo or not _text_is_clean(url):
+                return False
+            verdict = self._clean_verdict(method.upper(), url, dest, agent_id, 0)
+        except Exception:
+            return False
+        return dest.host if verdict[0] is Decision.ALLOW else False
 
     def wait_for_approval(
         self, approval_id: str, *, request_hash: str, timeout: float, on_state: Any = None
@@ -392,9 +520,9 @@ class LocalScanner:
             too_large = True
         elif body is not None:
             ctype, cenc = _header(header_items, "content-type"), _header(header_items, "content-encoding")
-            triage = None if isinstance(body, (dict, list, tuple)) else raw_text(body, ctype, cenc)
-            clean = triage is not None and not (
-                secrets.may_match(triage) or pii.may_match(triage) or decoding.needs_views(triage)
+            whole = None if isinstance(body, (dict, list, tuple)) else raw_text(body, ctype, cenc)
+            clean = whole is not None and not (
+                secrets.may_match(whole) or pii.may_match(whole) or decoding.needs_views(whole)
             )
             try:
                 parsed = (
@@ -485,47 +613,12 @@ class LocalScanner:
         agent_id: str | None,
         trace_id: str,
     ) -> ScanResponse | None:
-        """The common case in one pass: nothing in URL, headers or body could match anything.
-
-        Every detector's triage promises "False ⇒ no hit in any substring", so one triage over the
-        URL, the scannable header values and the raw body text (joined) is exact. Anything that
-        needs a closer look (a credential header, a sensitive header name, a compressed or
-        structured body, something decodable) returns None and takes the full pipeline.
-        """
-        if dest.userinfo or isinstance(body, (dict, list, tuple)):
+        """The common case without the field pipeline: nothing in the request could match anything
+        (``_looks_clean``), so the verdict is the policy's on a request without findings."""
+        if dest.userinfo or not self._looks_clean(dest.host, url, header_items, body):
             return None
-        if not _text_is_clean(url):  # cached: agents call the same URLs over and over
-            return None
-        pieces: list[str] = []
-        content_type = None
-        for name, value in header_items:
-            lower = name.lower()
-            if lower == "content-encoding" and value.strip().lower() not in ("", "identity"):
-                return None
-            if lower == "content-type":
-                content_type = value
-            if lower in _FRAMING_HEADERS:
-                continue
-            if lower in secrets.AUTH_HEADERS or lower == "cookie":
-                if _binding_mismatch(value, dest.host):
-                    return None
-                continue
-            if _key_is_sensitive(lower):
-                return None
-            pieces.append(name)
-            pieces.append(value)
-        body_size = _body_size(body)
-        if body_size > self.policy.max_body_bytes:
-            return None
-        if body is not None:
-            text = raw_text(body, content_type, None)
-            if text is None:
-                return None
-            pieces.append(text)
-        joined = "\n".join(pieces)
-        if joined and not _text_is_clean.__wrapped__(joined):
-            return None
-        decision, reasons, risk, band, rules = self._clean_verdict(method, url, dest, agent_id, body_size)
+        decision, reasons, risk, band, rules = self._clean_verdict(
+            method, url, dest, agent_id, _body_size(body))
         return ScanResponse(
             decision=decision,
             reason_codes=list(reasons),
@@ -535,6 +628,73 @@ class LocalScanner:
             policy_version=self.policy.version,
             matched_rules=list(rules),
         )
+
+    def _looks_clean(self, host: str, url: str, header_items: Iterable[tuple[str, str]], body: Any) -> bool:
+        """True when no detector could report anything in URL, headers or body, in one pass.
+
+        Every detector's triage promises "False ⇒ no hit in any substring", so one triage over the
+        URL, the scannable header values and the raw body text (joined) is exact. Anything that
+        needs a closer look (a credential header, a sensitive header name, a compressed or
+        structured body, something decodable) is not clean here and takes the full pipeline. An
+        ASCII request (nearly all of them) is triaged by one RE2 pass over its bytes.
+        """
+        if isinstance(body, (dict, list, tuple)) or not _text_is_clean(url):  # URLs repeat: cached
+            return False
+        content_type = None
+        if type(header_items) is _DICT_ITEMS:
+            # Header names repeat on every call of a client: what to do with each is planned once.
+            headers = header_items.mapping
+            plan = _header_plan(tuple(headers))
+            if plan is None:
+                return False
+            scanned, content_type_at, encodings_at, credentials_at = plan
+            values = list(headers.values())
+            for i in credentials_at:
+                if _binding_mismatch(values[i], host):
+                    return False
+            for i in encodings_at:
+                if values[i].strip().lower() not in ("", "identity"):
+                    return False
+            if content_type_at >= 0:
+                content_type = values[content_type_at]
+            head = _PIECE_BREAK.join(scanned(values))
+        else:
+            pieces: list[str] = []
+            for name, value in header_items:
+                role = _header_role(name.lower())
+                if not _name_is_clean(name):
+                    return False
+                if role is _SKIP:
+                    continue
+                if role is _CREDENTIAL:
+                    if _binding_mismatch(value, host):
+                        return False
+                    continue
+                if role is _SENSITIVE:
+                    return False
+                if role is _CONTENT_TYPE:
+                    content_type = value
+                elif role is _CONTENT_ENCODING and value.strip().lower() not in ("", "identity"):
+                    return False
+                pieces.append(value)
+            head = _PIECE_BREAK.join(pieces)
+        if body is None or isinstance(body, (bytes, str)):
+            if _body_size(body) > self.policy.max_body_bytes:
+                return False
+            data = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
+            if not data:
+                if head.isascii():
+                    return triage.ascii_is_clean(head.encode("ascii"))
+            elif data.isascii() and b"\x00" not in data and head.isascii():
+                if reads_ascii_as_is(content_type):
+                    return triage.ascii_is_clean(f"{head}{_PIECE_BREAK}".encode("ascii") + data)
+        elif _body_size(body) > self.policy.max_body_bytes:
+            return False
+        text = raw_text(body, content_type, None)
+        if text is None:
+            return False
+        joined = f"{head}{_PIECE_BREAK}{text}" if head else text
+        return not joined or _text_is_clean.__wrapped__(joined)
 
     def _clean_verdict(
         self, method: str, url: str, dest: DestinationAssessment, agent_id: str | None, body_size: int

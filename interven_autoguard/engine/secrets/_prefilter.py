@@ -17,12 +17,9 @@ not used.
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
-
-_NO_MATCH = (-1, -1)  # google-re2's span of a group that did not take part (here: no match)
+from collections.abc import Iterator, Sequence
 
 
 class _Re2Keywords:
@@ -39,27 +36,15 @@ class _Re2Keywords:
         for expr in expressions:
             self._set.Add(expr.encode("latin-1"))
         self._set.Compile()
-        self._any = re2.compile("|".join(f"(?:{e})" for e in expressions).encode("latin-1"), options)
-        # ``search`` runs a Python generator around the C++ match and builds a match object; the
-        # triage only needs "is there one", asked on every request: call the C++ match directly
-        # when this google-re2 version exposes it (same engine, same answer).
-        regexp, anchor = getattr(self._any, "_regexp", None), getattr(re2, "_Anchor", None)
-        unanchored = getattr(anchor, "UNANCHORED", None)
-        self._match: Callable[[bytes, int, int], Sequence[tuple[int, int]]] | None = (
-            functools.partial(regexp.Match, unanchored)
-            if regexp is not None and unanchored is not None and hasattr(regexp, "Match")
-            else None
-        )
 
     # Encode ourselves: the wrapper's own str→UTF-8 step raises on lone surrogates (JSON "\\ud800").
     def present(self, text: str) -> Sequence[int]:
         return self._set.Match(text.encode("utf-8", "surrogatepass")) or ()
 
     def any(self, text: str) -> bool:
-        data = text.encode("utf-8", "surrogatepass")
-        if self._match is not None:
-            return self._match(data, 0, len(data))[0] != _NO_MATCH
-        return self._any.search(data) is not None
+        # The Set's own pass: as fast as one alternation regex (measured), without a second
+        # compiled program in memory.
+        return bool(self._set.Match(text.encode("utf-8", "surrogatepass")))
 
 
 class _HyperscanKeywords:

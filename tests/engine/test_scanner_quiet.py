@@ -1,0 +1,147 @@
+"""``LocalScanner.quiet_allow``: the guard's fast lane may only ever say "ALLOW, nothing found".
+
+Whatever the request, ``quiet_allow(...)`` True implies ``scan(...)`` returns ALLOW without a
+finding; the header plan (names planned once per header set) answers as the pair-by-pair path; the
+everyday agent request does take the lane (otherwise it is no fast lane at all).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from secret_samples import SAMPLES
+
+from interven_autoguard.engine import scanner as scanner_module
+from interven_autoguard.engine.policy import Policy
+from interven_autoguard.engine.scanner import LocalScanner
+from interven_autoguard.guard import core
+from interven_autoguard.model import Decision, ScanResponse
+
+OPENAI_KEY = SAMPLES["openai-project-key"]()[1]
+GITHUB_TOKEN = SAMPLES["github-pat"]()[1]
+SSN = "478-23-9156"
+CHAT = json.dumps({"model": "gpt-4o", "messages": [
+    {"role": "user", "content": "Summarise the quarterly report for the northern region."}]}).encode()
+SDK_HEADERS = {
+    "Host": "api.openai.com", "Accept": "application/json", "Content-Type": "application/json",
+    "User-Agent": "OpenAI/Python 1.52.0", "X-Stainless-Lang": "python",
+    "X-Stainless-Package-Version": "1.52.0", "X-Stainless-Retry-Count": "0",
+    "Authorization": f"Bearer {OPENAI_KEY}", "Content-Length": str(len(CHAT)),
+}
+
+URLS = [
+    "https://api.openai.com/v1/chat/completions", "http://127.0.0.1:8080/v1/chat/completions",
+    "http://169.254.169.254/latest/meta-data/", "https://user:pw@api.example.com/x",
+    "https://pastebin.com/api/api_post.php", f"https://api.example.com/items?q={SSN}",
+    "https://api.example.com/items?token=abc", "http://[::1]:9/x", "https://api.github.com/user",
+    f"https://api.example.com/{GITHUB_TOKEN}", "not a url", "https://webhook.site/abc",
+]
+HEADER_NAMES = ["Content-Type", "User-Agent", "Authorization", "X-Api-Key", "Cookie", "Content-Encoding",
+                "X-Custom", "content-length", "Transfer-Encoding", "X-Password", "Accept", "traceparent"]
+HEADER_VALUES = ["application/json", "gzip", "identity", "application/json; charset=utf-16",
+                 "multipart/form-data; boundary=x", "text/plain; charset=latin-1", f"Bearer {OPENAI_KEY}",
+                 f"token {GITHUB_TOKEN}", "session=abc", "1234567", "plain words", SSN, "%68%69", "caf\xe9",
+                 "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"]
+BODY_PIECES = st.sampled_from([
+    "hello", " ", "\n", '{"a": "', '"}', SSN, "john@acme.com", OPENAI_KEY, GITHUB_TOKEN, "%41%42",
+    "aGVsbG8gd29ybGQgaGVsbG8=", "\\u0041", "&#65;", "4111 1111 1111 1111", "caf\xe9", "\x00",
+    "password=", "AKIA", "--x\r\nContent-Type: text/plain; charset=utf-16\r\n\r\n",
+])
+bodies = st.one_of(
+    st.none(),
+    st.lists(BODY_PIECES, max_size=8).map("".join),
+    st.lists(BODY_PIECES, max_size=8).map(lambda p: "".join(p).encode("utf-8")),
+    st.binary(max_size=64),
+    st.just(gzip.compress(SSN.encode())),
+)
+headers = st.dictionaries(st.sampled_from(HEADER_NAMES), st.sampled_from(HEADER_VALUES), max_size=6)
+
+
+@pytest.fixture(scope="module")
+def engine() -> LocalScanner:
+    return LocalScanner()
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(["GET", "POST", "post", "DELETE"]), st.sampled_from(URLS), headers, bodies)
+def test_quiet_allow_implies_allow_without_findings(engine: LocalScanner, method: str, url: str,
+                                                    hdrs: dict[str, str], body: Any) -> None:
+    if engine.quiet_allow(method, url, hdrs, body):
+        response = engine.scan(method=method, url=url, headers=hdrs, body=body)
+        assert response.decision == Decision.ALLOW and response.findings == [], (url, hdrs, body)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(headers, bodies)
+def test_planned_headers_answer_as_the_pairwise_path(engine: LocalScanner, hdrs: dict[str, str],
+                                                     body: Any) -> None:
+    url = "https://api.openai.com/v1/chat/completions"
+    planned = engine._looks_clean("api.openai.com", url, hdrs.items(), body)
+    assert planned == engine._looks_clean("api.openai.com", url, list(hdrs.items()), body)
+
+
+def test_the_everyday_sdk_request_takes_the_lane(engine: LocalScanner) -> None:
+    url = "https://api.openai.com/v1/chat/completions"
+    assert engine.quiet_allow("POST", url, SDK_HEADERS, CHAT)
+    assert engine.quiet_allow("POST", url, SDK_HEADERS, CHAT.decode())  # str bodies too
+    assert engine.quiet_allow("GET", "http://127.0.0.1:8080/health", {"Accept": "*/*"}, None)
+
+
+@pytest.mark.parametrize(("url", "headers", "body"), [
+    ("https://api.example.com/v1/chat", SDK_HEADERS, CHAT),  # the OpenAI key sent elsewhere
+    ("https://api.openai.com/v1/chat/completions", {}, CHAT.replace(b"quarterly", SSN.encode())),
+    ("https://api.openai.com/v1/chat/completions", {"X-Password": "abc"}, CHAT),  # a sensitive name
+    ("https://api.openai.com/v1/chat/completions", {"Content-Encoding": "gzip"}, gzip.compress(CHAT)),
+    ("https://api.openai.com/v1/chat/completions", {"Content-Type": "application/json; charset=utf-16"},
+     CHAT + b" " * (len(CHAT) % 2)),  # read as UTF-16: not the ASCII text any more
+    ("http://169.254.169.254/latest/meta-data/", {}, None),
+    ("https://api.openai.com/v1/chat/completions", {}, {"messages": []}),  # structured: full path
+    ("https://api.openai.com/v1/chat/completions", {}, "caf\xe9".encode()),  # not ASCII: full path
+])
+def test_anything_worth_a_look_leaves_the_lane(engine: LocalScanner, url: str, headers: dict[str, str],
+                                              body: Any) -> None:
+    assert not engine.quiet_allow("POST", url, headers, body)
+
+
+def test_bad_input_leaves_the_lane_without_raising(engine: LocalScanner) -> None:
+    assert not engine.quiet_allow("POST", 42, {}, b"x")  # type: ignore[arg-type]
+    assert not engine.quiet_allow("POST", "https://api.example.com/", {b"X": b"1"}, b"x")  # type: ignore[dict-item]
+    assert not engine.quiet_allow("POST", "https://api.example.com/", {}, object())  # type: ignore[arg-type]
+
+
+POLICY = """
+[[rules]]
+id = "no-posting-jobs"
+decision = "DENY"
+methods = ["POST"]
+hosts = ["api.example.com"]
+paths = ["/jobs"]
+"""
+
+
+def test_the_lane_follows_the_policy_and_is_bounded() -> None:
+    engine = LocalScanner(policy=POLICY)
+    url = "https://api.example.com/jobs"
+    assert not engine.quiet_allow("POST", url, {}, b"plain words")
+    assert engine.scan(method="POST", url=url, body=b"plain words").decision == Decision.DENY
+    assert engine.quiet_allow("GET", url, {}, None)
+    engine.policy = Policy.load(None)
+    assert engine.quiet_allow("POST", url, {}, b"plain words")
+    for i in range(1100):
+        engine.quiet_allow("GET", f"https://api.example.com/items/{i}", {f"X-{i}": "1"}, None)
+    assert len(engine._quiet_urls[1]) <= 1024
+    assert len(scanner_module._header_plans) <= 256
+
+
+def test_a_subclass_overriding_scan_gets_no_lane() -> None:
+    class Strict(LocalScanner):
+        def scan(self, **kwargs: Any) -> ScanResponse:  # type: ignore[override]
+            return ScanResponse(decision=Decision.DENY)
+
+    assert core._entry(Strict(), "quiet_allow_entry") is None
+    assert core._entry(LocalScanner(), "quiet_allow_entry") is not None

@@ -1,0 +1,111 @@
+"""The one-pass triage never clears what one of the three module triages would look at.
+
+``triage.ascii_is_clean(b)`` True must imply ``secrets.may_match``, ``pii.may_match`` and
+``decoding.needs_views`` all False on ``b``: hypothesis drives texts built from the fragments each
+triage reacts to (digit runs with separators, escapes, base64 runs wrapped over lines, every
+prefilter keyword), plus every secret sample of the detector tests.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from secret_samples import SAMPLES, URI_SAMPLES, uri_sample
+
+from interven_autoguard.engine import decoding, decoding_layers, pii, secrets, triage
+
+
+def module_triages(text: str) -> bool:
+    return secrets.may_match(text) or pii.may_match(text) or decoding.needs_views(text)
+
+
+def keywords() -> list[str]:
+    """The prefilter entries that are plain (escaped) keywords, unescaped."""
+    out = []
+    for expression in triage.expressions()[0]:
+        plain = re.sub(r"\\(.)", r"\1", expression)
+        if re.escape(plain) == expression or plain.isalnum():
+            out.append(plain)
+    return out
+
+
+B64 = string.ascii_letters + string.digits + "+/-_"
+FRAGMENTS = st.one_of(
+    st.sampled_from(["@", "%", "%4", "%41", "\\", "\\/", "\\x4", "\\x41", "\\u00e9", "\\U0001F600",
+                     "\\u{1F6", "&", "&#", "&#6", "&#x4", "&amp;", "&a;", "=", "\n", "\r\n", " ", ".",
+                     "(", ")", "-", "+", "_", "/", ":", '"', "{", "}", ","]),
+    st.sampled_from(keywords()),
+    st.text(alphabet=string.digits + " ().-", min_size=1, max_size=12),
+    st.text(alphabet=string.ascii_uppercase + string.digits + " .-", min_size=1, max_size=6),
+    st.text(alphabet=B64, min_size=1, max_size=40),
+    st.text(alphabet=string.ascii_uppercase + string.digits, min_size=12, max_size=20),
+    st.text(alphabet=string.ascii_lowercase + string.digits, min_size=12, max_size=20),
+    st.text(alphabet="0123456789abcdefABCDEF", min_size=8, max_size=40),
+    st.text(alphabet=string.ascii_lowercase + " ", min_size=1, max_size=30),
+)
+texts = st.lists(FRAGMENTS, max_size=24).map("".join)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts)
+@example("A" * 16 + "\n" + "a" * 16)  # wrapped base64: upper-case line, then lower-case line
+@example("A" + "0" * 15 + "\r\n" + "0" * 15 + "b")  # the case change only across the line break
+@example("0" * 16 + "\n" + "1" * 15 + "a")
+@example("a" * 20 + "=")  # padded run
+@example("call_abc123 AB12")  # an IBAN spot is upper-case only
+def test_clean_means_no_module_triage_fires(text: str) -> None:
+    if triage.ascii_is_clean(text.encode("ascii")):
+        assert not module_triages(text), text
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=string.printable, max_size=400))
+def test_clean_means_no_module_triage_fires_on_any_ascii(text: str) -> None:
+    if triage.ascii_is_clean(text.encode("ascii")):
+        assert not module_triages(text)
+
+
+@pytest.mark.parametrize("rule", sorted(SAMPLES))
+def test_every_secret_sample_is_not_clean(rule: str) -> None:
+    text, _ = SAMPLES[rule]()
+    if text.isascii():
+        assert not triage.ascii_is_clean(text.encode("ascii"))
+        assert not triage.ascii_is_clean(b'{"messages": [{"content": "' + text.encode("ascii") + b'"}]}')
+
+
+@pytest.mark.parametrize("scheme", sorted(URI_SAMPLES.values()))
+def test_every_uri_sample_is_not_clean(scheme: str) -> None:
+    text, _ = uri_sample(scheme)
+    assert not triage.ascii_is_clean(text.encode("ascii"))
+
+
+@pytest.mark.parametrize("text", [
+    "478-23-9156", "4111 1111 1111 1111", "DE89 3704 0044 0532 0130 00", "john@acme.com",
+    "+1 (415) 555-0132", "%68%75", "\\x68\\x75", "\\u0068", "&#104;", "&lt;", "aGVsbG8gd29ybGQgaGVsbG8=",
+    "QUtJQUlPU0ZPRE5ON0VYQU1QTEU", "d41d8cd98f00b204e9800998ecf8427e",
+])
+def test_each_kind_of_trigger_is_not_clean(text: str) -> None:
+    assert module_triages(text)
+    assert not triage.ascii_is_clean(text.encode("ascii"))
+
+
+@pytest.mark.parametrize("text", [
+    '{"model": "gpt-4o", "messages": [{"role": "user", "content": "Summarise the quarterly report."}]}',
+    "Content-Type\n\nUser-Agent\n\napplication/json\n\nOpenAI/Python 1.52.0",  # as the engine joins headers
+    "call_abc123 src/components/button_group.tsx /v1/chat/completions",
+])
+def test_everyday_agent_text_is_clean(text: str) -> None:
+    """Not a safety property: the fast path must apply to what agents send all day."""
+    assert not module_triages(text)
+    assert triage.ascii_is_clean(text.encode("ascii"))
+
+
+def test_expressions_are_owned_by_the_modules() -> None:
+    every, blobs = triage.expressions()
+    assert every[blobs.start:blobs.stop] == list(decoding_layers.BLOB_TRIAGE_EXPRESSIONS)
+    for expression in (*pii.TRIAGE_EXPRESSIONS, *decoding_layers.ESCAPE_TRIAGE_EXPRESSIONS):
+        assert expression in every
