@@ -220,6 +220,7 @@ _APPROVAL_STATES: dict[str, tuple[bool, int]] = {
 # enforced decision -> log level of its record
 _LOG_LEVELS = {"ALLOW": logging.INFO, "SANITIZE": logging.INFO, "REQUIRE_APPROVAL": logging.WARNING,
                "DENY": logging.WARNING}
+_ALLOW_LEVEL = _LOG_LEVELS["ALLOW"]
 _ERROR = trace.StatusCode.ERROR
 
 
@@ -247,6 +248,14 @@ def _tracing_enabled() -> bool:
     if real is not None:
         return not isinstance(real, trace.NoOpTracer)
     return getattr(trace, "_TRACER_PROVIDER", True) is not None
+
+
+def allow_is_unrecorded() -> bool:
+    """True when an ALLOW decision would leave no trace at all: no tracer provider (spans would be
+    the API's no-ops), no meter provider, and no log level that shows an ALLOW. The guard then
+    lets a request its scanner quietly allows through without building the span's bookkeeping.
+    Asked per request, so a provider or log level set later takes effect at once."""
+    return not (logger.isEnabledFor(_ALLOW_LEVEL) or _tracing_enabled() or _metrics_enabled())
 
 
 def _decision_attributes(response: ScanResponse, mode: str, enforced: str) -> dict[str, Any]:
@@ -470,6 +479,9 @@ class _NullDecisionSpan(DecisionSpan):
         return None
 
 
+NULL_SPAN: DecisionSpan  # set below: records nothing, shared by every unrecorded hop
+
+
 class _SpanScope:
     """Context manager of one decision span (a class, not a generator: this is on every request)."""
 
@@ -514,6 +526,9 @@ class _SpanScope:
         finally:
             if self._cm is not None:
                 self._cm.__exit__(exc_type, exc, tb)
+
+
+NULL_SPAN = _NullDecisionSpan()
 
 
 def guard_span(

@@ -248,6 +248,7 @@ class Guard:
         self._exporters: frozenset[tuple[str, int]] = endpoints() if callable(endpoints) else frozenset()
         self._refusals: dict[str, tuple[float, ScanResponse, str]] = {}  # request hash -> refusal
         self._deferred_scan = _deferred_hash_scan(scanner)
+        self._quiet_allow = _entry(scanner, "quiet_allow_entry")
 
     def __repr__(self) -> str:
         return f"Guard(mode={self.settings.mode!r}, scanner={self.scanner.name!r})"
@@ -286,6 +287,8 @@ class Guard:
         """Scan and enforce one hop. Raises the library's ``RequestBlocked`` subclass before yielding
         when the request must not be sent; otherwise yields a ``Hop`` whose ``rewrite`` is set on
         SANITIZE. Errors raised while sending are recorded on the span and re-raised."""
+        if self._quietly_allowed(method, url, headers, body):
+            return _QuietHop(self, (library, method, url, headers), body)
         return _HopScope(self, self._call(library, method, url, headers, body), layer)
 
     # ---------------------------------------------------------------- async hop
@@ -294,7 +297,21 @@ class Guard:
         headers: Mapping[str, str], body: Captured,
     ) -> contextlib.AbstractAsyncContextManager[Hop]:
         """``hop`` for event loops: an approval is awaited, never blocking the loop."""
+        if self._quietly_allowed(method, url, headers, body):
+            return _QuietHop(self, (library, method, url, headers), body)
         return _AsyncHopScope(self, self._call(library, method, url, headers, body), layer)
+
+    def _quietly_allowed(self, method: str, url: str, headers: Mapping[str, str], body: Captured) -> bool:
+        """The fast lane: the scanner allows the request outright and nothing would record that
+        (no tracing, metrics or INFO logging), so no span bookkeeping is built for it. Any doubt —
+        a refusal to remember, a body not read to its end, a scanner error — takes the full path."""
+        quiet = self._quiet_allow
+        if quiet is None or not body.complete or self._refusals or not telemetry.allow_is_unrecorded():
+            return False
+        try:
+            return quiet(method, url, headers, body.data, self.settings.agent_id) is True
+        except Exception:
+            return False
 
     def _open_span(self, call: _Call, layer: str) -> tuple[_SpanScope, telemetry.DecisionSpan]:
         # The URL is redacted only if something records it (a recording span, an enabled log level).
@@ -581,13 +598,53 @@ class _AsyncHopScope(_HopScope):
         self.__exit__(exc_type, exc, tb)
 
 
+_RequestArgs = tuple[str, str, str, Mapping[str, str]]  # library, method, url, headers
+
+
+class _QuietHop(Hop):
+    """A hop the scanner quietly allowed: nothing to record, nothing to rewrite. Its own context
+    manager (``with guard.hop(...) as hop`` yields it), one object per request."""
+
+    __slots__ = ("_guard", "_request")
+
+    def __init__(self, guard: Guard, request: _RequestArgs, body: Captured) -> None:
+        self.span = telemetry.NULL_SPAN
+        self.rewrite = None
+        self.body = body
+        self._guard = guard
+        self._request = request  # (library, method, url, headers)
+
+    def rewrite_failed(self, exc: BaseException) -> RequestBlocked:
+        guard = self._guard
+        return guard._rewrite_blocked(guard._call(*self._request, self.body),
+                                      f"sanitization could not be applied: {type(exc).__name__}")
+
+    def __enter__(self) -> Hop:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+    async def __aenter__(self) -> Hop:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+
+def _entry(scanner: Scanner, marker: str) -> Callable[..., Any] | None:
+    """The scanner's method named by ``marker`` on its ``scan`` function, if ``scan`` is exactly that
+    function (not overridden by a subclass, which might decide differently)."""
+    entry = getattr(type(scanner).scan, marker, None)
+    return getattr(scanner, entry, None) if isinstance(entry, str) else None
+
+
 def _deferred_hash_scan(scanner: Scanner) -> Callable[..., ScanResponse] | None:
     """The scanner's entry point taking the request hash as a callable, if it has one and its
     ``scan`` is exactly that entry point (not overridden): the embedded engine needs the hash only
     to create an approval, so the guard does not hash every request for it. Other scanners (the
     gateway) may send the hash with every scan and get it up front."""
-    entry = getattr(type(scanner).scan, "deferred_hash_entry", None)
-    return getattr(scanner, entry, None) if isinstance(entry, str) else None
+    return _entry(scanner, "deferred_hash_entry")
 
 
 def _record(span: telemetry.DecisionSpan, call: _Call, response: ScanResponse, mode: str,

@@ -1,0 +1,171 @@
+"""The guard's quiet lane: a request the embedded engine allows outright, while nothing would record
+the decision, goes out without the span bookkeeping — and only then.
+
+Checked on what the server received (byte-identical) for every library, and on when the lane is
+taken: never with a tracer or meter provider, an INFO log level, a remembered refusal, or another
+scanner.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from guard_clients import DRIVERS, Driver
+from guardkit import RecordingServer
+from test_guard_subprocess import run_script
+
+import interven_autoguard
+from interven_autoguard import RequestBlocked, telemetry
+from interven_autoguard.config import Settings
+from interven_autoguard.guard import core
+from interven_autoguard.guard.bodies import Captured
+
+BODY = b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "Summarise the report."}]}'
+SSN = "478-23-9156"
+
+
+@pytest.fixture
+def span_scopes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names of the decision spans the guard opened (recording or not)."""
+    opened: list[str] = []
+    original = telemetry._SpanScope.__enter__
+
+    def counting(self: Any) -> Any:
+        opened.append(self._name)
+        return original(self)
+
+    monkeypatch.setattr(telemetry._SpanScope, "__enter__", counting)
+    return opened
+
+
+@pytest.fixture(autouse=True)
+def no_providers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in a process without an OpenTelemetry SDK: providers are global and set once, and other
+    tests of this session set some (the real thing is checked in fresh interpreters below)."""
+    monkeypatch.setattr(telemetry, "_tracing_enabled", lambda: False)
+    monkeypatch.setattr(telemetry, "_metrics_enabled", lambda: False)
+
+
+@pytest.fixture
+def embedded() -> Iterator[core.Guard]:
+    guard = interven_autoguard.install(Settings())
+    try:
+        yield guard
+    finally:
+        interven_autoguard.uninstall()
+
+
+@pytest.mark.parametrize("driver", DRIVERS, ids=lambda d: d.name)
+def test_allowed_requests_take_the_lane_and_go_out_unchanged(
+        driver: Driver, server: RecordingServer, embedded: core.Guard, span_scopes: list[str]) -> None:
+    assert telemetry.allow_is_unrecorded()
+    headers = {"Content-Type": "application/json", "X-Stainless-Package-Version": "1.52.0"}
+    assert driver.send("POST", server.url("/v1/chat/completions"), BODY, headers) == 200
+    assert server.last().body == BODY
+    assert server.last().header("X-Stainless-Package-Version") == "1.52.0"
+    assert span_scopes == []
+
+
+@pytest.mark.parametrize("driver", DRIVERS, ids=lambda d: d.name)
+def test_findings_still_take_the_full_path(
+        driver: Driver, server: RecordingServer, embedded: core.Guard, span_scopes: list[str]) -> None:
+    body = BODY.replace(b"the report", f"SSN {SSN}".encode())
+    assert driver.send("POST", server.url("/v1/chat/completions"), body,
+                       {"Content-Type": "application/json"}) == 200
+    assert SSN.encode() not in server.last().body and b"[REDACTED:US_SSN]" in server.last().body
+    assert span_scopes == ["interven.guard"]
+
+
+def test_an_info_log_level_takes_the_full_path_and_logs_the_allow(
+        server: RecordingServer, embedded: core.Guard, span_scopes: list[str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    import requests
+
+    with caplog.at_level(logging.INFO, logger="interven_autoguard"):
+        assert not telemetry.allow_is_unrecorded()
+        assert requests.post(server.url("/ok"), data=BODY, timeout=10).status_code == 200
+    assert span_scopes == ["interven.guard"]
+    assert any("decision=ALLOW" in r.getMessage() for r in caplog.records)
+    assert telemetry.allow_is_unrecorded()
+
+
+def test_a_remembered_refusal_takes_the_full_path(
+        server: RecordingServer, embedded: core.Guard, span_scopes: list[str]) -> None:
+    import requests
+
+    embedded._refusals["some-other-request"] = (float("inf"), None, "denied")  # type: ignore[assignment]
+    try:
+        assert requests.post(server.url("/ok"), data=BODY, timeout=10).status_code == 200
+    finally:
+        embedded._refusals.clear()
+    assert span_scopes == ["interven.guard"]
+
+
+def test_another_scanner_never_takes_the_lane(server: RecordingServer, span_scopes: list[str]) -> None:
+    import requests
+    from guardkit import RuleScanner
+
+    interven_autoguard.install(Settings(), scanner=RuleScanner())
+    try:
+        assert requests.post(server.url("/ok"), data=BODY, timeout=10).status_code == 200
+    finally:
+        interven_autoguard.uninstall()
+    assert span_scopes == ["interven.guard"]
+
+
+def test_a_stream_cut_at_the_limit_never_takes_the_lane(span_scopes: list[str]) -> None:
+    guard = core.Guard(Settings(), interven_autoguard.LocalScanner())
+    with pytest.raises(RequestBlocked):
+        with guard.hop(library="requests", layer="requests", method="POST", url="http://127.0.0.1:9/x",
+                       headers={}, body=Captured(b"partial", None, complete=False)):
+            pass
+    assert span_scopes == ["interven.guard"]
+
+
+def test_a_quiet_hop_that_cannot_be_sent_blocks_with_the_library_error() -> None:
+    guard = core.Guard(Settings(), interven_autoguard.LocalScanner())
+    with guard.hop(library="httpx", layer="httpx", method="POST", url="http://127.0.0.1:9/x",
+                   headers={"Content-Type": "application/json"}, body=Captured(BODY, BODY)) as hop:
+        assert isinstance(hop, core._QuietHop) and hop.rewrite is None
+        error = hop.rewrite_failed(ValueError("boom"))
+    import httpx
+
+    assert isinstance(error, RequestBlocked) and isinstance(error, httpx.ConnectError)
+    assert "ValueError" in str(error) and "boom" not in str(error)
+
+
+def test_providers_take_the_lane_away(tmp_path: Path) -> None:
+    """With an SDK tracer (or meter) provider every allowed request has its span again."""
+    results = run_script("""
+        import interven_autoguard, requests
+        from interven_autoguard import telemetry
+        interven_autoguard.install(Settings())
+        results["before"] = telemetry.allow_is_unrecorded()
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+        exporter = InMemorySpanExporter()
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        trace.set_tracer_provider(provider)
+        results["traced"] = telemetry.allow_is_unrecorded()
+        requests.post(server.url("/ok"), data=b'{"a": "plain words"}', timeout=5)
+        results["spans"] = [(s.name, dict(s.attributes).get("interven.decision"))
+                            for s in exporter.get_finished_spans()]
+    """, tmp_path)
+    assert results["before"] is True and results["traced"] is False
+    assert results["spans"] == [["interven.guard POST", "ALLOW"]]
+    results = run_script("""
+        from interven_autoguard import telemetry
+        from opentelemetry import metrics
+        from opentelemetry.sdk.metrics import MeterProvider
+        results["before"] = telemetry.allow_is_unrecorded()
+        metrics.set_meter_provider(MeterProvider())
+        results["metered"] = telemetry.allow_is_unrecorded()
+    """, tmp_path)
+    assert results == {"before": True, "metered": False}
