@@ -203,22 +203,6 @@ ESCAPE_TRIAGE_EXPRESSIONS = (
     r"\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|u\{[0-9A-Fa-f])",
     r"&(?:#[0-9]|#[xX][0-9A-Fa-f]|[A-Za-z][A-Za-z0-9]{1,31};)",
 )
-_B_CHARS = re.escape(_B64_ALPHABET.decode("ascii"))
-# The same for ``has_blob_candidate``: a candidate run is followed by "=", holds a hex run, or mixes
-# cases — and then either one line of it (>= MIN_BASE64 characters) holds an upper-case letter, or
-# it spans lines, whose first one starts the run, is whole quanta and is followed by a line break
-# and a base64 character. Looser than the function (an upper-case identifier matches), never
-# stricter; the triage confirms a match of these alone with ``has_blob_candidate`` itself.
-BLOB_TRIAGE_EXPRESSIONS = (
-    f"[{_B_CHARS}]{{{MIN_BASE64}}}=",
-    f"[0-9A-Fa-f]{{{MIN_HEX}}}",
-    "(?-i:"
-    + "|".join(f"[{_B_CHARS}]{{{k}}}[A-Z][{_B_CHARS}]{{{MIN_BASE64 - 1 - k}}}" for k in range(MIN_BASE64))
-    + ")",
-    f"(?:^|[^{_B_CHARS}])(?:[{_B_CHARS}]{{4}}){{{MIN_BASE64 // 4},}}" + r"\r?\n" + f"[{_B_CHARS}]",
-)
-
-
 def blob_runs(src: str) -> Iterator[Run]:
     """Maximal runs of base64-alphabet characters at least 16 long: (start, end, class bytes).
 
@@ -283,6 +267,14 @@ def has_blob_candidate(src: str, runs: Iterable[Run] | None = None) -> bool:
         if end - start >= MIN_HEX and _HEX_RUN.search(src, start, end):
             return True
     return False
+
+
+def ascii_has_blob_candidate(raw: bytes) -> bool:
+    """``has_blob_candidate`` of ASCII bytes, without decoding them unless a run is found."""
+    table = raw.translate(_RUN_TABLE)
+    if _RUN_NEEDLE not in table:
+        return False
+    return has_blob_candidate(raw.decode("ascii"), _runs_in(raw, table))
 
 
 def _b64decode(blob: str) -> bytes | None:

@@ -13,7 +13,7 @@ import json
 import operator
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -75,9 +75,11 @@ _DICT_ITEMS = type({}.items())
 # Between the pieces (header values, body) of a triage text: a blank line, so that no piece's
 # base64 run continues into the next one as a wrapped line would (each piece is its own field).
 _PIECE_BREAK = "\n\n"
-_HeaderPlan = tuple[Callable[[list[str]], Iterable[str]], int, tuple[int, ...], tuple[int, ...]]
+_PIECE_BREAK_BYTES = _PIECE_BREAK.encode("ascii")
+_Values = Callable[[Sequence[Any]], Sequence[Any]]
+_HeaderPlan = tuple[_Values, int, tuple[int, ...], tuple[int, ...]]
 _HEADER_PLANS_KEPT = 256
-_header_plans: dict[tuple[str, ...], _HeaderPlan | None] = {}
+_header_plans: dict[tuple[str, ...] | tuple[bytes, ...], _HeaderPlan | None] = {}
 
 
 @functools.lru_cache(maxsize=1024)
@@ -93,7 +95,7 @@ def _header_role(lower: str) -> str:
     return _SENSITIVE if secrets.key_is_sensitive(lower) else _SCAN
 
 
-def _getter(indices: list[int]) -> Callable[[list[str]], Iterable[str]]:
+def _getter(indices: list[int]) -> _Values:
     """``values -> the values at indices``, always a sequence (``itemgetter`` of one index is not)."""
     if len(indices) > 1:
         return operator.itemgetter(*indices)
@@ -112,15 +114,18 @@ def _name_is_clean(name: str) -> bool:
     return _detect(name, None) == ([], False)
 
 
-def _header_plan(names: tuple[str, ...]) -> _HeaderPlan | None:
+def _header_plan(names: tuple[str, ...] | tuple[bytes, ...]) -> _HeaderPlan | None:
     """For a header set's names, in order: a getter of the values to triage, where Content-Type is
     (-1: absent), where Content-Encoding and credential headers are. None when a name is sensitive
-    (the full pipeline reads such a header) or holds something a detector reports."""
+    (the full pipeline reads such a header) or holds something a detector reports, and for byte
+    names (latin-1, as sent) repeated in any case."""
     plan = _header_plans.get(names, _header_plans)
     if plan is not _header_plans:
         return plan  # type: ignore[return-value]
-    roles = [_header_role(name.lower()) for name in names]
-    if _SENSITIVE in roles or not all(map(_name_is_clean, names)):
+    texts = [n.decode("latin-1") if isinstance(n, bytes) else n for n in names]
+    roles = [_header_role(text.lower()) for text in texts]
+    repeated = bool(names) and isinstance(names[0], bytes) and len({t.lower() for t in texts}) != len(texts)
+    if repeated or _SENSITIVE in roles or not all(map(_name_is_clean, texts)):
         result = None
     else:
         scanned = [i for i, role in enumerate(roles) if role not in (_SKIP, _CREDENTIAL)]
@@ -134,6 +139,87 @@ def _header_plan(names: tuple[str, ...]) -> _HeaderPlan | None:
         _header_plans.clear()  # simple bound: a process has a handful of clients
     _header_plans[names] = result
     return result
+
+
+# What ``_looks_clean`` triages of the headers: the scanned values joined (str, or bytes as the
+# library holds them), and the Content-Type; None when a header alone rules the fast path out.
+_Head = tuple["str | bytes", "str | None"]
+_NOT_ENCODED = ("", "identity")
+
+
+@functools.lru_cache(maxsize=1024)
+def _blob_free(value: str) -> bool:
+    """No base64/hex blob in a header value (the triage's costliest part, and values repeat)."""
+    return not decoding.has_blob_candidate(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _blob_free_bytes(value: bytes) -> bool:
+    return not decoding.has_blob_candidate(value.decode("latin-1"))
+
+
+def _planned_head(headers: Mapping[str, str], host: str) -> _Head | None:
+    """A ``{name: value}`` dict (what the guard hands over)."""
+    plan = _header_plan(tuple(headers))
+    if plan is None:
+        return None
+    scanned, content_type_at, encodings_at, credentials_at = plan
+    values = list(headers.values())
+    for i in credentials_at:
+        if _binding_mismatch(values[i], host):
+            return None
+    for i in encodings_at:
+        if values[i].strip().lower() not in _NOT_ENCODED:
+            return None
+    texts = scanned(values)
+    if not all(map(_blob_free, texts)):
+        return None
+    return _PIECE_BREAK.join(texts), values[content_type_at] if content_type_at >= 0 else None
+
+
+def _planned_byte_head(pairs: list[tuple[bytes, bytes]], host: str) -> _Head | None:
+    """(name, value) byte pairs as httpx holds them: nothing decoded but the few values read here.
+    A name repeated in any case is merged into one field by the full pipeline: not planned."""
+    names, values = zip(*pairs)
+    plan = _header_plan(names)
+    if plan is None:
+        return None
+    scanned, content_type_at, encodings_at, credentials_at = plan
+    for i in credentials_at:
+        if _binding_mismatch(values[i].decode("latin-1"), host):
+            return None
+    for i in encodings_at:
+        if values[i].decode("latin-1").strip().lower() not in _NOT_ENCODED:
+            return None
+    content_type = values[content_type_at].decode("latin-1") if content_type_at >= 0 else None
+    texts = scanned(values)
+    if not all(map(_blob_free_bytes, texts)):
+        return None
+    return _PIECE_BREAK_BYTES.join(texts), content_type
+
+
+def _pairwise_head(items: Iterable[tuple[str, str]], host: str) -> _Head | None:
+    """Any other (name, value) pairs, one by one."""
+    pieces: list[str] = []
+    content_type = None
+    for name, value in items:
+        role = _header_role(name.lower())
+        if not _name_is_clean(name) or role is _SENSITIVE:
+            return None
+        if role is _SKIP:
+            continue
+        if role is _CREDENTIAL:
+            if _binding_mismatch(value, host):
+                return None
+            continue
+        if role is _CONTENT_TYPE:
+            content_type = value
+        elif role is _CONTENT_ENCODING and value.strip().lower() not in _NOT_ENCODED:
+            return None
+        if not _blob_free(value):
+            return None
+        pieces.append(value)
+    return _PIECE_BREAK.join(pieces), content_type
 
 
 def _credential_hits(value: str, *, auth: bool) -> list[tuple[Hit, int, int, str]]:
@@ -629,7 +715,7 @@ class LocalScanner:
             matched_rules=list(rules),
         )
 
-    def _looks_clean(self, host: str, url: str, header_items: Iterable[tuple[str, str]], body: Any) -> bool:
+    def _looks_clean(self, host: str, url: str, header_items: Iterable[tuple[Any, Any]], body: Any) -> bool:
         """True when no detector could report anything in URL, headers or body, in one pass.
 
         Every detector's triage promises "False ⇒ no hit in any substring", so one triage over the
@@ -640,59 +726,36 @@ class LocalScanner:
         """
         if isinstance(body, (dict, list, tuple)) or not _text_is_clean(url):  # URLs repeat: cached
             return False
-        content_type = None
         if type(header_items) is _DICT_ITEMS:
-            # Header names repeat on every call of a client: what to do with each is planned once.
-            headers = header_items.mapping
-            plan = _header_plan(tuple(headers))
-            if plan is None:
-                return False
-            scanned, content_type_at, encodings_at, credentials_at = plan
-            values = list(headers.values())
-            for i in credentials_at:
-                if _binding_mismatch(values[i], host):
-                    return False
-            for i in encodings_at:
-                if values[i].strip().lower() not in ("", "identity"):
-                    return False
-            if content_type_at >= 0:
-                content_type = values[content_type_at]
-            head = _PIECE_BREAK.join(scanned(values))
+            found = _planned_head(header_items.mapping, host)
+        elif type(header_items) is list and header_items and type(header_items[0][0]) is bytes:
+            found = _planned_byte_head(header_items, host)
         else:
-            pieces: list[str] = []
-            for name, value in header_items:
-                role = _header_role(name.lower())
-                if not _name_is_clean(name):
-                    return False
-                if role is _SKIP:
-                    continue
-                if role is _CREDENTIAL:
-                    if _binding_mismatch(value, host):
-                        return False
-                    continue
-                if role is _SENSITIVE:
-                    return False
-                if role is _CONTENT_TYPE:
-                    content_type = value
-                elif role is _CONTENT_ENCODING and value.strip().lower() not in ("", "identity"):
-                    return False
-                pieces.append(value)
-            head = _PIECE_BREAK.join(pieces)
+            found = _pairwise_head(header_items, host)
+        if found is None:
+            return False
+        head, content_type = found
         if body is None or isinstance(body, (bytes, str)):
             if _body_size(body) > self.policy.max_body_bytes:
                 return False
             data = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
-            if not data:
-                if head.isascii():
-                    return triage.ascii_is_clean(head.encode("ascii"))
-            elif data.isascii() and b"\x00" not in data and head.isascii():
-                if reads_ascii_as_is(content_type):
-                    return triage.ascii_is_clean(f"{head}{_PIECE_BREAK}".encode("ascii") + data)
+            head_bytes = head if isinstance(head, bytes) else head.encode("utf-8", "surrogatepass")
+            if head_bytes.isascii():
+                if not data:  # the values were checked for blobs one by one
+                    return triage.ascii_is_clean(head_bytes, blob_free_prefix=len(head_bytes))
+                if data.isascii() and b"\x00" not in data and reads_ascii_as_is(content_type):
+                    if not head_bytes:
+                        return triage.ascii_is_clean(data)
+                    prefix = len(head_bytes) + len(_PIECE_BREAK_BYTES)  # values checked one by one
+                    return triage.ascii_is_clean(head_bytes + _PIECE_BREAK_BYTES + data,
+                                                 blob_free_prefix=prefix)
         elif _body_size(body) > self.policy.max_body_bytes:
             return False
         text = raw_text(body, content_type, None)
         if text is None:
             return False
+        if isinstance(head, bytes):
+            head = head.decode("latin-1")
         joined = f"{head}{_PIECE_BREAK}{text}" if head else text
         return not joined or _text_is_clean.__wrapped__(joined)
 

@@ -1,18 +1,21 @@
-"""All three triages of the engine in one pass over ASCII bytes, in C.
+"""All three triages of the engine over ASCII bytes: one RE2 pass and one byte translation, in C.
 
 ``ascii_is_clean(data)`` is True only if ``secrets.may_match``, ``pii.may_match`` and
 ``decoding.needs_views`` are all False on ``data`` read as text: nothing any detector could report
 and nothing to decode, in ``data`` or in any substring of it. The common request — an agent's JSON
-prompt to its usual endpoint — is cleared by one RE2 pass instead of three triages in Python, each
-encoding the text again.
+prompt to its usual endpoint — is cleared without three triages in Python, each encoding the text
+again.
 
-The expressions come from the modules that own the triages (the secrets prefilter entries,
-``pii.TRIAGE_EXPRESSIONS``, ``decoding_layers.ESCAPE_TRIAGE_EXPRESSIONS`` and
-``BLOB_TRIAGE_EXPRESSIONS``), each a necessary condition of its module's answer, so a detector
-change updates its own expressions. They go into one RE2 ``Set``, which says which of them occur:
-none — clean; only the (deliberately loose) blob expressions — ``has_blob_candidate`` decides;
-anything else — not clean, take the full path. Non-ASCII input is outside the contract
-(normalisation alone would need views): callers check ``isascii()`` first.
+* Base64/hex blobs first, with ``decoding_layers.has_blob_candidate`` itself (a byte translation;
+  Python only looks at runs of 16+ base64 characters): a prompt carrying an image stops here, at
+  its first run, and never reaches the automaton below — whose many counted repeats make it crawl
+  over base64 (seconds per megabyte, measured).
+* Then one RE2 ``Set`` of the expressions the other triages own, each a necessary condition of its
+  module's answer (the secrets prefilter entries, ``pii.TRIAGE_EXPRESSIONS``,
+  ``decoding_layers.ESCAPE_TRIAGE_EXPRESSIONS``), so a detector change updates its own expressions.
+
+Non-ASCII input is outside the contract (normalisation alone would need views): callers check
+``isascii()`` first.
 """
 
 from __future__ import annotations
@@ -23,42 +26,41 @@ from collections.abc import Callable, Sequence
 from . import decoding_layers, pii
 
 
-def expressions() -> tuple[list[str], range]:
-    """Every expression, and the indices of the blob ones (a match of those alone is confirmed)."""
+def expressions() -> list[str]:
     from .secrets import _engine
 
-    exact = [*_engine.compiled().expressions, *pii.TRIAGE_EXPRESSIONS,
-             *decoding_layers.ESCAPE_TRIAGE_EXPRESSIONS]
-    return [*exact, *decoding_layers.BLOB_TRIAGE_EXPRESSIONS], range(
-        len(exact), len(exact) + len(decoding_layers.BLOB_TRIAGE_EXPRESSIONS))
+    return [*_engine.compiled().expressions, *pii.TRIAGE_EXPRESSIONS,
+            *decoding_layers.ESCAPE_TRIAGE_EXPRESSIONS]
 
 
 @functools.cache
-def _set() -> tuple[Callable[[bytes], Sequence[int] | None], range]:
+def _matches() -> Callable[[bytes], Sequence[int] | None]:
     import re2
 
     options = re2.Options()
     options.case_sensitive = False  # as the secrets prefilter; case-sensitive parts say (?-i:...)
     options.encoding = re2.Options.Encoding.LATIN1  # bytes semantics: one byte, one character
-    every, blobs = expressions()
     matcher = re2.Set.SearchSet(options)
-    for expression in every:
+    for expression in expressions():
         matcher.Add(expression.encode("latin-1"))
     matcher.Compile()
-    return matcher.Match, blobs
+    # The C++ Set's Match when this google-re2 exposes it: the wrapper adds a Python call.
+    inner = getattr(matcher, "_set", None)
+    return inner.Match if inner is not None and hasattr(inner, "Match") else matcher.Match
 
 
-def ascii_is_clean(data: bytes) -> bool:
-    """True: no detector's triage fires on ``data`` (ASCII bytes) nor on any part of it."""
-    match, blobs = _set()
-    found = match(data)
-    if not found:
-        return True
-    if all(i in blobs for i in found):
-        return not decoding_layers.has_blob_candidate(data.decode("ascii"))
-    return False
+def ascii_is_clean(data: bytes, *, blob_free_prefix: int = 0) -> bool:
+    """True: no detector's triage fires on ``data`` (ASCII bytes) nor on any part of it.
+
+    ``blob_free_prefix``: the caller already knows ``data[:blob_free_prefix]`` holds no blob
+    candidate and ends with a blank line (no base64 run continues past it), e.g. header values
+    checked one by one and cached."""
+    rest = data[blob_free_prefix:] if blob_free_prefix else data
+    if decoding_layers.ascii_has_blob_candidate(rest):
+        return False
+    return not _matches()(data)
 
 
 def warm_up() -> None:
     """Compile now, off the request path."""
-    _set()
+    _matches()

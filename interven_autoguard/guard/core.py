@@ -35,6 +35,9 @@ from .errors import blocked_error
 
 log = logging.getLogger("interven_autoguard.guard")
 
+# What adapters hand over: a {name: value} mapping, or the library's own (name, value) pairs
+# (httpx's raw bytes), turned into a dict only when the full path needs one.
+Headers = Mapping[str, str] | list[tuple[Any, Any]]
 _INTERNAL: ContextVar[bool] = ContextVar("interven_autoguard_internal_call", default=False)
 _HOP: ContextVar[tuple[str, str] | None] = ContextVar("interven_autoguard_hop", default=None)
 DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
@@ -281,8 +284,7 @@ class Guard:
 
     # ---------------------------------------------------------------- sync hop
     def hop(
-        self, *, library: str, layer: str, method: str, url: str,
-        headers: Mapping[str, str], body: Captured,
+        self, *, library: str, layer: str, method: str, url: str, headers: Headers, body: Captured,
     ) -> contextlib.AbstractContextManager[Hop]:
         """Scan and enforce one hop. Raises the library's ``RequestBlocked`` subclass before yielding
         when the request must not be sent; otherwise yields a ``Hop`` whose ``rewrite`` is set on
@@ -293,15 +295,14 @@ class Guard:
 
     # ---------------------------------------------------------------- async hop
     def ahop(
-        self, *, library: str, layer: str, method: str, url: str,
-        headers: Mapping[str, str], body: Captured,
+        self, *, library: str, layer: str, method: str, url: str, headers: Headers, body: Captured,
     ) -> contextlib.AbstractAsyncContextManager[Hop]:
         """``hop`` for event loops: an approval is awaited, never blocking the loop."""
         if self._quietly_allowed(method, url, headers, body):
             return _QuietHop(self, (library, method, url, headers), body)
         return _AsyncHopScope(self, self._call(library, method, url, headers, body), layer)
 
-    def _quietly_allowed(self, method: str, url: str, headers: Mapping[str, str], body: Captured) -> bool:
+    def _quietly_allowed(self, method: str, url: str, headers: Headers, body: Captured) -> bool:
         """The fast lane: the scanner allows the request outright and nothing would record that
         (no tracing, metrics or INFO logging), so no span bookkeeping is built for it. Any doubt —
         a refusal to remember, a body not read to its end, a scanner error — takes the full path."""
@@ -339,8 +340,11 @@ class Guard:
         return self._settle(span, call, response)
 
     # ---------------------------------------------------------------- steps
-    def _call(self, library: str, method: str, url: str, headers: Mapping[str, str], body: Captured) -> _Call:
-        return _Call(library, method.upper(), url, dict(headers), body)
+    def _call(self, library: str, method: str, url: str, headers: Headers, body: Captured) -> _Call:
+        # A copy the scanner may keep; raw (name, value) pairs (httpx's bytes) are read only now,
+        # when the quiet lane did not take the request.
+        return _Call(library, method.upper(), url,
+                     dict(headers) if type(headers) is dict else hdrs.to_dict(headers), body)
 
     def _scan_kwargs(self, call: _Call) -> dict[str, Any]:
         return {
@@ -598,7 +602,7 @@ class _AsyncHopScope(_HopScope):
         self.__exit__(exc_type, exc, tb)
 
 
-_RequestArgs = tuple[str, str, str, Mapping[str, str]]  # library, method, url, headers
+_RequestArgs = tuple[str, str, str, "Headers"]  # library, method, url, headers
 
 
 class _QuietHop(Hop):

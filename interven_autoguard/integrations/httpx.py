@@ -14,7 +14,6 @@ import inspect
 from types import ModuleType
 from typing import Any
 
-from ..guard import headers as hdrs
 from ..guard.bodies import Captured, _tell, acollect, collect_sync
 from ..guard.core import Rewrite
 from ..guard.install import active_guard
@@ -131,7 +130,7 @@ def _handle(library: str, lib: ModuleType, wrapped: Any, instance: Any,
         return wrapped(*args, **kwargs)
     captured, stream = _capture_sync(request, lib, guard.body_limit)
     with guard.hop(library=library, layer=library, method=request.method, url=url,
-                   headers=hdrs.to_dict(request.headers.raw), body=captured) as hop:
+                   headers=request.headers.raw, body=captured) as hop:
         if hop.rewrite is not None:
             try:
                 _apply(request, lib, hop.rewrite, stream)
@@ -155,7 +154,7 @@ def _async_wrapper(library: str, lib: ModuleType) -> Any:
             return await wrapped(*args, **kwargs)
         captured, stream = await _capture_async(request, lib, guard.body_limit)
         async with guard.ahop(library=library, layer=library, method=request.method, url=url,
-                              headers=hdrs.to_dict(request.headers.raw), body=captured) as hop:
+                              headers=request.headers.raw, body=captured) as hop:
             if hop.rewrite is not None:
                 try:
                     _apply(request, lib, hop.rewrite, stream)

@@ -85,11 +85,34 @@ def test_planned_headers_answer_as_the_pairwise_path(engine: LocalScanner, hdrs:
     assert planned == engine._looks_clean("api.openai.com", url, list(hdrs.items()), body)
 
 
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from([*HEADER_NAMES, "x-custom", "CONTENT-TYPE"]),
+                          st.sampled_from(HEADER_VALUES)), max_size=6), bodies)
+def test_raw_byte_pairs_answer_as_the_merged_headers(engine: LocalScanner, pairs: list[tuple[str, str]],
+                                                     body: Any) -> None:
+    """httpx hands over (bytes, bytes) pairs; a name repeated in any case is merged by the full
+    pipeline (``to_dict``), so such a set never takes the lane."""
+    from interven_autoguard.guard.headers import to_dict
+
+    raw = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in pairs]
+    url = "https://api.openai.com/v1/chat/completions"
+    quiet = engine.quiet_allow("POST", url, raw, body)
+    if len({n.lower() for n, _ in pairs}) < len(pairs):
+        assert not quiet
+    else:
+        assert quiet == engine.quiet_allow("POST", url, to_dict(raw), body)
+    if quiet:
+        response = engine.scan(method="POST", url=url, headers=to_dict(raw), body=body)
+        assert response.decision == Decision.ALLOW and response.findings == []
+
+
 def test_the_everyday_sdk_request_takes_the_lane(engine: LocalScanner) -> None:
     url = "https://api.openai.com/v1/chat/completions"
     assert engine.quiet_allow("POST", url, SDK_HEADERS, CHAT)
     assert engine.quiet_allow("POST", url, SDK_HEADERS, CHAT.decode())  # str bodies too
     assert engine.quiet_allow("GET", "http://127.0.0.1:8080/health", {"Accept": "*/*"}, None)
+    raw = [(k.encode(), v.encode()) for k, v in SDK_HEADERS.items()]
+    assert engine.quiet_allow("POST", url, raw, CHAT)  # as httpx holds them
 
 
 @pytest.mark.parametrize(("url", "headers", "body"), [

@@ -17,9 +17,12 @@ not used.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+
+_NO_MATCH = (-1, -1)  # google-re2's span of a group that did not take part (here: no match)
 
 
 class _Re2Keywords:
@@ -36,15 +39,16 @@ class _Re2Keywords:
         for expr in expressions:
             self._set.Add(expr.encode("latin-1"))
         self._set.Compile()
+        self._matches = compile_any(expressions)
 
     # Encode ourselves: the wrapper's own str→UTF-8 step raises on lone surrogates (JSON "\\ud800").
     def present(self, text: str) -> Sequence[int]:
         return self._set.Match(text.encode("utf-8", "surrogatepass")) or ()
 
     def any(self, text: str) -> bool:
-        # The Set's own pass: as fast as one alternation regex (measured), without a second
-        # compiled program in memory.
-        return bool(self._set.Match(text.encode("utf-8", "surrogatepass")))
+        # One alternation regex rather than the Set: it stops at the first match, where the Set
+        # reads on to report every expression (10x slower over a base64 image).
+        return self._matches(text.encode("utf-8", "surrogatepass"))
 
 
 class _HyperscanKeywords:
@@ -101,6 +105,29 @@ def _stop(_id: int, _from: int, _to: int, _flags: int, _ctx: object) -> bool:
 
 
 Prefilter = _Re2Keywords | _HyperscanKeywords
+
+
+def compile_any(expressions: Sequence[str]) -> Callable[[bytes], bool]:
+    """``data -> does any expression occur`` (RE2, bytes, ASCII case-insensitive, in-line flags
+    allowed): one alternation, stopping at the first match."""
+    import re2
+
+    options = re2.Options()
+    options.case_sensitive = False
+    options.encoding = re2.Options.Encoding.LATIN1
+    regex = re2.compile("|".join(f"(?:{e})" for e in expressions).encode("latin-1"), options)
+    # ``search`` runs a Python generator around the C++ match and builds a match object; "is there
+    # one" only needs the C++ match, called directly when this google-re2 version exposes it.
+    regexp, anchor = getattr(regex, "_regexp", None), getattr(re2, "_Anchor", None)
+    unanchored = getattr(anchor, "UNANCHORED", None)
+    if regexp is not None and unanchored is not None and hasattr(regexp, "Match"):
+        match = functools.partial(regexp.Match, unanchored)
+
+        def matches(data: bytes) -> bool:
+            return match(data, 0, len(data))[0] != _NO_MATCH  # type: ignore[no-any-return]
+
+        return matches
+    return lambda data: regex.search(data) is not None
 
 
 def build(expressions: Sequence[str]) -> Prefilter:
