@@ -24,10 +24,10 @@ Documentation domains such as ``example.com`` *are* reported: they look exactly 
 from __future__ import annotations
 
 import bisect
-import hashlib
 import os
 import re
 
+from interven_autoguard.digests import blake2b
 from interven_autoguard.engine import pii_tables as tables
 from interven_autoguard.engine.types import Hit
 
@@ -466,7 +466,7 @@ def _is_valid_phone(raw: str, region: str | None) -> bool:
 
     The memo is keyed by a keyed hash, so numbers do not outlive the request in process memory.
     """
-    cache_key = (hashlib.blake2b(raw.encode(), key=_MEMO_KEY, digest_size=16).digest(), region)
+    cache_key = (blake2b(raw.encode(), key=_MEMO_KEY, digest_size=16).digest(), region)
     known = _phone_cache.get(cache_key)
     if known is not None:
         return known

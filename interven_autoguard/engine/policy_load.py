@@ -8,7 +8,6 @@ approvals are bound to.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -17,6 +16,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from ..digests import sha256
 from ..errors import PolicyError
 from .policy_schema import Errors, validate
 
@@ -128,7 +128,7 @@ def looks_like_toml(source: str) -> bool:
 def version_of(content: dict[str, Any]) -> str:
     payload = {k: v for k, v in content.items() if k != "description"}
     blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:12]
+    return sha256(blob.encode("utf-8")).hexdigest()[:12]
 
 
 def read(path: str) -> tuple[str | None, Errors]:

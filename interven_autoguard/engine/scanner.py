@@ -8,7 +8,6 @@ Knows nothing of HTTP client libraries or OpenTelemetry.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import operator
 import os
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from ..digests import blake2b, sha256
 from ..errors import ScannerError
 from ..model import Decision, Finding, ReasonCode, RiskBand, ScanResponse
 from ..scanner import approvals_wanted
@@ -352,7 +352,7 @@ def _header(items: list[tuple[str, str]], name: str) -> str | None:
 
 def request_fingerprint(method: str, url: str, body: Any) -> str:
     """SHA-256 of method, URL and body, for callers (direct ``scan()``) that give no request hash."""
-    digest = hashlib.sha256()
+    digest = sha256()
     digest.update(method.upper().encode() + b"\n" + url.encode("utf-8", "surrogatepass") + b"\n")
     if isinstance(body, (bytes, bytearray, memoryview)):
         digest.update(bytes(body))
@@ -437,6 +437,12 @@ class LocalScanner:
                 request_hash(),
             )
         return response
+
+    def warm_up(self) -> None:
+        """Compile the detectors' automata now rather than on the first request (``install()``
+        calls it): the secrets tables and the one-pass triage."""
+        secrets.may_match("warm-up")
+        triage.warm_up()
 
     # The guard asks ``quiet_allow`` first when nothing would record the decision (no tracing, no
     # metrics, no log level that shows an ALLOW): as long as ``scan`` is this very function.
@@ -854,7 +860,7 @@ class LocalScanner:
         )
 
     def _hash(self, value: str) -> str:
-        return hashlib.blake2b(
+        return blake2b(
             value.encode("utf-8", "surrogatepass"), digest_size=6, key=self._salt
         ).hexdigest()
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import functools
-import hashlib
 import json
 import logging
 import re
@@ -26,6 +25,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from .. import telemetry
 from ..config import Settings
+from ..digests import sha256
 from ..errors import RequestBlocked
 from ..model import Decision, ReasonCode, ScanResponse
 from ..scanner import APPROVED, Scanner, approvals_off
@@ -98,7 +98,7 @@ def request_hash(
     """
     lines = [f"{k.strip().lower()}:{v.strip()}" for k, v in (headers or {}).items()]
     lines.sort()
-    digest = hashlib.sha256()
+    digest = sha256()
     for block in (
         method.upper().encode("ascii", "replace"),
         url.encode("utf-8", "surrogatepass"),
@@ -622,6 +622,9 @@ class _QuietHop(Hop):
         guard = self._guard
         return guard._rewrite_blocked(guard._call(*self._request, self.body),
                                       f"sanitization could not be applied: {type(exc).__name__}")
+
+    def response(self, status_code: int) -> None:
+        return None  # nothing records it
 
     def __enter__(self) -> Hop:
         return self

@@ -122,12 +122,24 @@ def install(settings: Settings | None = None, *, scanner: Scanner | None = None,
         return Guard(resolved, chosen or _InactiveScanner())
     if chosen is None:
         chosen = make_scanner(resolved)  # outside the lock: may import and compile the engine
+    _warm_up(chosen)
     guard = Guard(resolved, chosen)
     _load_adapters()
     with _lock:
         _global = guard
     _patch_everything()
     return guard
+
+
+def _warm_up(scanner: Scanner) -> None:
+    """Compile the scanner's tables now (the embedded engine's automata: tens of milliseconds), so
+    the agent's first request does not wait for them. A failure here is the first scan's to report."""
+    warm_up = getattr(scanner, "warm_up", None)
+    if callable(warm_up):
+        try:
+            warm_up()
+        except Exception as exc:  # never break install(); the scan itself fails closed
+            log.warning("interven-autoguard: scanner warm-up failed (%s)", type(exc).__name__)
 
 
 def uninstall() -> None:

@@ -62,11 +62,12 @@ def _replay_streams(lib: ModuleType) -> tuple[type, type]:
 
 def _known_content(request: Any, lib: ModuleType) -> bytes | None:
     """The body when httpx already holds it in memory (content=bytes/str/json/data)."""
-    if isinstance(request.stream, lib.ByteStream):
+    stream = request.stream
+    if type(stream) is lib.ByteStream or isinstance(stream, lib.ByteStream):  # exact type: no ABC check
         content = getattr(request, "_content", None)
         if isinstance(content, bytes):
             return content
-        return b"".join(request.stream)  # ByteStream replays itself
+        return b"".join(stream)  # ByteStream replays itself
     return None
 
 

@@ -169,3 +169,16 @@ def test_providers_take_the_lane_away(tmp_path: Path) -> None:
         results["metered"] = telemetry.allow_is_unrecorded()
     """, tmp_path)
     assert results == {"before": True, "metered": False}
+
+
+def test_install_compiles_the_engine_before_the_first_request(tmp_path: Path) -> None:
+    """The agent's first request does not wait tens of milliseconds for the automata."""
+    results = run_script("""
+        import interven_autoguard
+        from interven_autoguard.engine import triage
+        from interven_autoguard.engine.secrets import _engine
+        results["before"] = [_engine._compiled is not None, triage._matches.cache_info().currsize]
+        interven_autoguard.install(Settings())
+        results["after"] = [_engine._compiled is not None, triage._matches.cache_info().currsize]
+    """, tmp_path)
+    assert results == {"before": [False, 0], "after": [True, 1]}
