@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import logging
 import os
 import re
@@ -61,6 +62,15 @@ _TOKENISH = re.compile(r"^(?=.*[A-Za-z])(?=.*\d)[A-Za-z0-9_\-.:~+=%]{20,}$")
 def redact_url(url: str) -> str:
     """``url.full`` as the semantic conventions want it, stricter: no credentials, no values.
 
+    Agents call the same URLs over and over: short ones are redacted once (a pure function)."""
+    if len(url) <= _CACHED_URL_CHARS:
+        return _cached_redaction(url)
+    return _redact_url(url)
+
+
+def _redact_url(url: str) -> str:
+    """``redact_url`` itself.
+
     Userinfo becomes ``REDACTED:REDACTED``; every query value becomes ``REDACTED`` (keys stay, they
     say what was sent); credential-looking path segments become ``REDACTED``; the fragment is dropped.
     Idempotent, and never raises: an unparsable URL is replaced entirely.
@@ -87,6 +97,10 @@ def redact_url(url: str) -> str:
         return urlunsplit((parts.scheme, netloc, path, query, ""))
     except ValueError:  # e.g. a bad port: say nothing rather than something wrong
         return REDACTED
+
+
+_CACHED_URL_CHARS = 2048
+_cached_redaction = functools.lru_cache(maxsize=1024)(_redact_url)
 
 
 def _sensitive_piece(piece: str) -> bool:
