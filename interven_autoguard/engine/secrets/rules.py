@@ -177,6 +177,17 @@ _B64U = "[0-9A-Za-z_-]"
 _HEX32 = "[0-9a-fA-F]{32}"
 _UUIDV = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
+# Discord's loosened pattern "[MNO]C{16,}\.C{6,}\.C{16,}" (C = the token alphabet) starts with a
+# letter of C itself: in base64 or random text every M/N/O inside a run starts a counter of its own,
+# so the automaton tracks which of the last 16 characters were M/N/O (2^16 states, it crawls). The
+# same condition, counted from the first M/N/O of a run only (a later start sees a shorter run up
+# to the same dot, so if any start matches, the first one does): one counter per run.
+_DISCORD_RUN = "A-Za-z0-9_-"
+_DISCORD_PREFILTER = (
+    rf"(?:^|[^{_DISCORD_RUN}])[A-LP-Za-lp-z0-9_-]*[MNO][{_DISCORD_RUN}]{{16,}}"
+    rf"\.[{_DISCORD_RUN}]{{6,}}\.[{_DISCORD_RUN}]{{16,}}"
+)
+
 RULES: tuple[Rule, ...] = (
     # ---------------------------------------------------------------- cloud: AWS
     _r(
@@ -375,6 +386,7 @@ RULES: tuple[Rule, ...] = (
         r"[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}",
         validator="discord-bot",
         priority=PRIORITY_CONTEXT,
+        prefilter=_DISCORD_PREFILTER,
     ),
     _r("telegram-bot-token", "TELEGRAM_BOT_TOKEN", "telegram", ":aa", r"\d{8,10}:AA[0-9A-Za-z_-]{33}"),
     # ---------------------------------------------------------------- payments & commerce
