@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 
@@ -27,33 +26,60 @@ _NO_MATCH = (-1, -1)  # google-re2's span of a group that did not take part (her
 
 
 class _Re2Keywords:
+    """Two passes, so that no automaton holds every rule's counted repeats at once.
+
+    1. One ``Set`` of the *screens* (each entry's expression without long counted repeats, a
+       necessary condition of it): small on any text, linear — prose, base64, hex, random words.
+    2. Each entry the screen reports whose screen differs from its expression is confirmed with its
+       own expression, alone (one small automaton, compiled on first need). Usually none or a few.
+
+    The answer is exactly that of one Set of the expressions (what Hyperscan gives): an entry is
+    reported iff its expression occurs. One Set of all the counted expressions answered the same but
+    crawled over base64 or random text (0.3-3 s per 100 KB): its DFA states are combinations of
+    every rule's count in progress.
+    """
+
     name = "re2"
 
-    def __init__(self, expressions: Sequence[str]) -> None:
+    def __init__(self, expressions: Sequence[str], screens: Sequence[str] | None = None) -> None:
         import re2
 
-        options = re2.Options()
-        options.case_sensitive = False
-        # Bytes semantics like Hyperscan's: "[^x]" is one byte, invalid UTF-8 is just bytes.
-        options.encoding = re2.Options.Encoding.LATIN1
-        self._set = re2.Set.SearchSet(options)
-        for expr in expressions:
+        screens = list(expressions if screens is None else screens)
+        if len(screens) != len(expressions):
+            raise ValueError("one screen per expression")
+        self._set = re2.Set.SearchSet(_options())
+        for expr in screens:
             self._set.Add(expr.encode("latin-1"))
         self._set.Compile()
-        self._maybe = compile_any([uncounted(e) for e in expressions])
+        self._maybe = compile_any(screens)
+        # None: the screen is the expression itself; a str: confirm with it (compiled when needed).
+        self._exact: list[str | Callable[[bytes], bool] | None] = [
+            None if screen == expr else expr for screen, expr in zip(screens, expressions, strict=True)
+        ]
+        self.confirmations = 0  # how many single-expression passes ran (tests, benchmarks)
+
+    def _occurs(self, entry: int, data: bytes) -> bool:
+        exact = self._exact[entry]
+        if exact is None:
+            return True
+        if isinstance(exact, str):
+            # A race only compiles it twice; the list store is atomic.
+            exact = self._exact[entry] = compile_any([exact])
+        self.confirmations += 1
+        return exact(data)
 
     # Encode ourselves: the wrapper's own str→UTF-8 step raises on lone surrogates (JSON "\\ud800").
     def present(self, text: str) -> Sequence[int]:
-        return self._set.Match(text.encode("utf-8", "surrogatepass")) or ()
+        data = text.encode("utf-8", "surrogatepass")
+        return [e for e in self._set.Match(data) or () if self._occurs(e, data)]
 
     def any(self, text: str) -> bool:
-        # First the counter-free alternation (a necessary condition of the Set's answer): it stops at
-        # its first match and stays linear on any text, so prose and blobs are cleared in one cheap
-        # pass. Only when it fires does the Set give the exact answer. The alternation of the counted
-        # expressions was tried and dropped: its leftmost-first DFA runs out of memory on random
-        # words and falls back to the NFA (100+ ms per 100 KB).
+        # The screens' alternation first: it stops at its first match (a prompt with a keyword
+        # early is cleared at once), and clears most texts without reading them twice.
         data = text.encode("utf-8", "surrogatepass")
-        return self._maybe(data) and bool(self._set.Match(data))
+        if not self._maybe(data):
+            return False
+        return any(self._occurs(e, data) for e in self._set.Match(data) or ())
 
 
 class _HyperscanKeywords:
@@ -112,54 +138,12 @@ def _stop(_id: int, _from: int, _to: int, _flags: int, _ctx: object) -> bool:
 Prefilter = _Re2Keywords | _HyperscanKeywords
 
 
-def uncounted(expression: str) -> str:
-    """``expression`` with every counted repeat made plain: ``X{0,n}`` → ``X*``, ``X{k,…}`` → ``X+``.
-
-    A necessary condition of ``expression`` (each ``X{k,…}`` match is an ``X+`` one), with no
-    counter for the automaton to track: a set of such expressions stays a small DFA on any text.
-    Escapes and character classes are copied as they are (``[{}]`` is no repeat).
-    """
-    out: list[str] = []
-    i, n = 0, len(expression)
-    in_class = False
-    while i < n:
-        ch = expression[i]
-        if ch == "\\":
-            out.append(expression[i : i + 2])
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]" or (out[-1] in ("[", "[^"))
-            out.append(ch)
-        elif ch == "[":
-            in_class = True
-            out.append("[^" if expression.startswith("[^", i) else "[")
-            i += 2 if expression.startswith("[^", i) else 1
-            continue
-        else:
-            m = _COUNTED.match(expression, i)
-            if m is None:
-                out.append(ch)
-            else:
-                out.append("*" if int(m.group(1)) == 0 else "+")
-                i = m.end()
-                continue
-        i += 1
-    return "".join(out)
-
-
-_COUNTED = re.compile(r"\{(\d+)(?:,\d*)?\}")
-
-
 def compile_any(expressions: Sequence[str]) -> Callable[[bytes], bool]:
     """``data -> does any expression occur`` (RE2, bytes, ASCII case-insensitive, in-line flags
     allowed): one alternation, stopping at the first match."""
     import re2
 
-    options = re2.Options()
-    options.case_sensitive = False
-    options.encoding = re2.Options.Encoding.LATIN1
-    regex = re2.compile("|".join(f"(?:{e})" for e in expressions).encode("latin-1"), options)
+    regex = re2.compile("|".join(f"(?:{e})" for e in expressions).encode("latin-1"), _options())
     # ``search`` runs a Python generator around the C++ match and builds a match object; "is there
     # one" only needs the C++ match, called directly when this google-re2 version exposes it.
     regexp, anchor = getattr(regex, "_regexp", None), getattr(re2, "_Anchor", None)
@@ -174,9 +158,20 @@ def compile_any(expressions: Sequence[str]) -> Callable[[bytes], bool]:
     return lambda data: regex.search(data) is not None
 
 
-def build(expressions: Sequence[str]) -> Prefilter:
-    """The back-end to use right now: re2 (compiles in tens of ms, so the first scan is not delayed)."""
-    return _Re2Keywords(expressions)
+def _options() -> object:
+    import re2
+
+    options = re2.Options()
+    options.case_sensitive = False
+    # Bytes semantics like Hyperscan's: "[^x]" is one byte, invalid UTF-8 is just bytes.
+    options.encoding = re2.Options.Encoding.LATIN1
+    return options
+
+
+def build(expressions: Sequence[str], screens: Sequence[str] | None = None) -> Prefilter:
+    """The back-end to use right now: re2 (compiles in tens of ms, so the first scan is not delayed).
+    ``screens[i]``: a cheaper necessary condition of ``expressions[i]`` for the first pass."""
+    return _Re2Keywords(expressions, screens)
 
 
 def hyperscan_wanted() -> bool:
@@ -196,10 +191,7 @@ def compile_locator(expression: str) -> object:
     """An RE2 regex (bytes, case-insensitive) used to list where a rule's match can start."""
     import re2
 
-    options = re2.Options()
-    options.case_sensitive = False
-    options.encoding = re2.Options.Encoding.LATIN1
-    return re2.compile(expression.encode("latin-1"), options)
+    return re2.compile(expression.encode("latin-1"), _options())
 
 
 def locate(locator: object, ascii_text: str) -> Iterator[int]:
