@@ -12,6 +12,7 @@ Goal: every case within ~5-10x of prose per byte; a 400 KB image JSON well under
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import random
 import statistics
@@ -20,9 +21,11 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 VARIANTS = 6  # distinct bodies per case
+T = TypeVar("T")
 PROSE_WORDS = (
     "the agent asked for the quarterly report and summarised the customer feedback about shipping "
     "delays in the northern region while the team reviewed pricing tiers for enterprise plans and "
@@ -178,20 +181,21 @@ def main() -> None:
 
     # Several different bodies per case, taken in turn: RE2 caches DFA states between calls, and
     # the same body again would only measure that cache (an agent sends a new image every time).
-    def cycle(bodies: list[str], fn: Callable[[str], object]) -> Callable[[], object]:
-        turn = iter(range(1 << 62))
-        return lambda: fn(bodies[next(turn) % len(bodies)])
+    def in_turn(items: list[T], fn: Callable[[T], object]) -> Callable[[], object]:
+        turn = itertools.cycle(items)
+        return lambda: fn(next(turn))
 
     def scan_cost(bodies: list[str]) -> float:
-        encoded = [b.encode() for b in bodies]
+        def scan(body: bytes) -> object:
+            return interven_autoguard.scan(method="POST", url=url, headers=headers, body=body)
 
-        def one(i: int) -> object:
-            return interven_autoguard.scan(method="POST", url=url, headers=headers, body=encoded[i])
-
-        return median_seconds(cycle([str(i) for i in range(len(encoded))], lambda k: one(int(k))), budget, 50)
+        return median_seconds(in_turn([b.encode() for b in bodies], scan), budget, 50)
 
     def prefilter_cost(bodies: list[str]) -> float:
-        return median_seconds(cycle(bodies, lambda t: (secrets.may_match(t), secrets.detect(t))), budget, 50)
+        def prefilter(text: str) -> object:
+            return secrets.may_match(text), secrets.detect(text)
+
+        return median_seconds(in_turn(bodies, prefilter), budget, 50)
 
     prose_cache: dict[int, tuple[float, float]] = {}
 

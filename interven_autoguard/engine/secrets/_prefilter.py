@@ -5,7 +5,10 @@ regexes that are necessary conditions for a match (RE2 ∩ Hyperscan syntax).
 
 Two interchangeable back-ends (both give the same answer, the indices of the expressions that occur):
 
-* google-re2 ``Set`` (the required dependency): compiles in ~40 ms; ~2.5 µs per 1 KB.
+* google-re2 (the required dependency): compiles in ~40 ms; ~2.5 µs per 1 KB. A ``Set`` of the
+  rules' *screens* (counter-free necessary conditions), then each reported entry confirmed with its
+  exact expression alone: one Set of the counted expressions gave the same answer but crawled over
+  base64 and random text (``_Re2Keywords``, ``docs/blob-performance.md``).
 * Hyperscan (opt-in: ``INTERVEN_SECRETS_PREFILTER=hyperscan`` and ``pip install hyperscan``; x86-64):
   one automaton, ``SINGLEMATCH`` so each expression is reported at most once — ~1 µs per 1 KB, 2-3×
   faster than RE2 on large bodies — but 150+ ms to compile (built in a background thread and swapped
