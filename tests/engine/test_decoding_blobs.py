@@ -75,3 +75,35 @@ def test_hex_run_check_equals_the_regex(text: str) -> None:
         assert _has_hex_run(text, 3, len(text) - 4) == (
             decoding_layers._HEX_RUN.search(text, 3, len(text) - 4) is not None
         )
+
+
+def blob_candidate_by_runs(text: str) -> bool:
+    """``has_blob_candidate`` as it reads: every run in turn (the oracle for the shortcut)."""
+    for start, end, classes in decoding_layers.blob_runs(text):
+        if decoding_layers.plausible_base64(text, start, end, classes):
+            return True
+        if end - start >= decoding_layers.MIN_HEX and decoding_layers._HEX_RUN.search(text, start, end):
+            return True
+    return False
+
+
+SINGLE_CASE = st.one_of(
+    st.text(alphabet=string.ascii_lowercase + string.digits + " +/-_\n", max_size=300),
+    st.text(alphabet=string.ascii_uppercase + string.digits + " +/-_\n", max_size=300),
+    st.text(alphabet=string.hexdigits + " \n=", max_size=300),
+    st.text(alphabet=string.ascii_letters + string.digits + " =é", max_size=300),
+    st.lists(st.sampled_from(["a" * 16, "0" * 32, "A" * 8, "=", " ", "\n", "ab12" * 5, "é", "Z"]),
+             max_size=20).map("".join),
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(SINGLE_CASE)
+@example("a" * 40)
+@example("0123456789abcdef" * 2 + " tail")
+@example("abcdefghijklmnop" + "=")  # padded: a candidate whatever the case
+def test_single_case_shortcut_answers_as_the_run_walk(text: str) -> None:
+    expected = blob_candidate_by_runs(text)
+    assert decoding_layers.has_blob_candidate(text) == expected
+    if text.isascii():
+        assert decoding_layers.ascii_has_blob_candidate(text.encode()) == expected
