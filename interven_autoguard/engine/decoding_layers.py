@@ -260,6 +260,8 @@ def has_blob_candidate(src: str, runs: Iterable[Run] | None = None) -> bool:
         table = raw.translate(_RUN_TABLE)
         if _RUN_NEEDLE not in table:
             return False  # the common case, without starting a generator
+        if _single_case(raw):
+            return _HEX_NEEDLE in raw.translate(_HEX_TABLE)
         runs = _runs_in(raw, table)
     for start, end, classes in runs:
         if plausible_base64(src, start, end, classes):
@@ -274,7 +276,23 @@ def ascii_has_blob_candidate(raw: bytes) -> bool:
     table = raw.translate(_RUN_TABLE)
     if _RUN_NEEDLE not in table:
         return False
+    if _single_case(raw):
+        return _HEX_NEEDLE in raw.translate(_HEX_TABLE)
     return has_blob_candidate(raw.decode("ascii"), _runs_in(raw, table))
+
+
+_UPPER_TABLE = bytes(ord("U") if 65 <= b <= 90 else ord(" ") for b in range(256))
+_LOWER_TABLE = bytes(ord("L") if 97 <= b <= 122 else ord(" ") for b in range(256))
+
+
+def _single_case(raw: bytes) -> bool:
+    """No run of ``raw`` can be plausible base64: no "=" at all (no padded run) and no upper- or no
+    lower-case letter anywhere (no run mixes both). Only a hex run can then make a candidate, and
+    that is one ``find`` — where walking each run in Python cost ~30x the prose scan over lower-case
+    logs or random identifiers."""
+    if b"=" in raw:
+        return False
+    return b"U" not in raw.translate(_UPPER_TABLE) or b"L" not in raw.translate(_LOWER_TABLE)
 
 
 def _b64decode(blob: str) -> bytes | None:
@@ -311,8 +329,35 @@ def _as_text(data: bytes | None, partial: bool = False) -> str | None:
     return None
 
 
+_PROBE_CHARS = 512  # base64 characters decoded first, to turn binary (an image) away cheaply
+
+
+def _binary_from_start(src: str, start: int, end: int) -> bool:
+    """True only if the bytes that ``src[start:end]`` decodes to cannot be UTF-8, whatever its end.
+
+    An agent's prompt carrying an image is a long run of base64 of binary: decoding all of it, once
+    and again for every retry below, just to learn it is not text cost more than every detector over
+    the same request. Its first ``_PROBE_CHARS`` characters decode to a prefix of the whole run's
+    bytes (same alphabet, whole 4-character quanta); an invalid UTF-8 sequence that ends before the
+    last quantum of that prefix is invalid in every longer decoding too. Anything else (a short run,
+    a prefix that does not decode, no error early enough) says False and the run is decoded in full.
+    """
+    if end - start <= 2 * _PROBE_CHARS:
+        return False
+    head = _b64decode(src[start : start + _PROBE_CHARS])
+    if head is None:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return error.end <= len(head) - 3
+    return False
+
+
 def _base64_item(src: str, start: int, end: int, limit: int) -> tuple[Item | None, bool]:
     """The decoded blob ``src[start:end]`` (plus its padding), and whether it was cut at ``limit``."""
+    if _binary_from_start(src, start, end):
+        return None, False
     pad_end = end
     while pad_end < len(src) and pad_end - end < 2 and src[pad_end] == "=":
         pad_end += 1
@@ -361,11 +406,21 @@ def decode_base64(src: str, limit: int, runs: list[Run]) -> tuple[list[Item], bo
     return items, truncated
 
 
+_HEX_TABLE = bytes(ord("h") if b in b"0123456789abcdefABCDEF" else ord(" ") for b in range(256))
+_HEX_NEEDLE = b"h" * MIN_HEX
+
+
+def _has_hex_run(src: str, start: int, end: int) -> bool:
+    """``_HEX_RUN.search(src, start, end) is not None``, in C: ``re`` walking a base64 image to find
+    no hex run cost a third of the whole scan. Runs are ASCII; anything else is not a hex digit."""
+    return _HEX_NEEDLE in src[start:end].encode("latin-1", "replace").translate(_HEX_TABLE)
+
+
 def decode_hex(src: str, limit: int, runs: list[Run]) -> tuple[list[Item], bool]:
     items: list[Item] = []
     truncated = False
     for start, end, _classes in runs:
-        if end - start < MIN_HEX:
+        if end - start < MIN_HEX or not _has_hex_run(src, start, end):
             continue
         for m in _HEX_RUN.finditer(src, start, end):
             if limit <= 0:

@@ -107,8 +107,8 @@ def test_hit_span_is_stable_under_safe_padding(rule_id: str, left: str, right: s
 
 def test_prefilter_back_ends_agree() -> None:
     c = _engine.compiled()
-    re2_backend = _prefilter.build(c.expressions)
-    fast = _prefilter.build_fast(c.expressions)
+    re2_backend = _prefilter.build(c.exact_expressions, c.expressions)
+    fast = _prefilter.build_fast(c.exact_expressions)
     if fast is None:
         pytest.skip("Hyperscan not available: only the re2 back-end is in use")
 

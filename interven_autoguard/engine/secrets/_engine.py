@@ -32,6 +32,7 @@ from .rules import (
     Rule,
     locator_expression,
     prefilter_expression,
+    screen_expression,
 )
 
 _BOUNDARY_CHARS = {
@@ -87,12 +88,14 @@ class _Compiled:
         self.generic_index = len(RULES) + 1
         # Prefilter entries: a rule's own necessary-condition regex, or its literal keywords (shared).
         expressions: list[str] = []
+        screens: list[str] = []
         entry_rules: list[list[int]] = []
         literal_entry: dict[str, int] = {}
         for i, rule in enumerate(self.rules):
             expression = prefilter_expression(rule)
             if expression is not None:
                 expressions.append(expression)
+                screens.append(screen_expression(rule))  # type: ignore[arg-type]
                 entry_rules.append([i])
                 continue
             for kw in rule.keywords:
@@ -100,6 +103,7 @@ class _Compiled:
                 if j is None:
                     j = literal_entry[kw] = len(expressions)
                     expressions.append(re.escape(kw))
+                    screens.append(re.escape(kw))
                     entry_rules.append([])
                 entry_rules[j].append(i)
         self.entry_rules = [tuple(r) for r in entry_rules]
@@ -109,8 +113,13 @@ class _Compiled:
             _prefilter.compile_locator(locator_expression(r)) if r.anchored and r.prefilter else None
             for r in self.rules
         ]
-        self.expressions = expressions
-        self.prefilter: _prefilter.Prefilter = _prefilter.build(expressions)
+        # Entry e occurs in a text iff exact_expressions[e] does. ``expressions`` are what any
+        # automaton over all entries looks for (the triage's too): the screens, each a necessary
+        # condition of its exact expression, without the counted repeats whose product made one
+        # automaton of them all crawl over base64 and random text (``rules.screen_expression``).
+        self.exact_expressions = expressions
+        self.expressions = screens
+        self.prefilter: _prefilter.Prefilter = _prefilter.build(expressions, screens)
         self.key_rules = [i for i, r in enumerate(self.rules) if r.key_words]
         # Which of a rule's keywords starts at a position (longest first), in one C call.
         self.keyword_res = [
@@ -177,7 +186,7 @@ def compiled() -> _Compiled:
 
 
 def _upgrade_prefilter(c: _Compiled) -> None:
-    fast = _prefilter.build_fast(c.expressions)
+    fast = _prefilter.build_fast(c.exact_expressions)  # Hyperscan copes with counted repeats
     if fast is not None:
         c.prefilter = fast  # one attribute store: readers see either back-end, both give the same answer
 

@@ -5,7 +5,10 @@ regexes that are necessary conditions for a match (RE2 ∩ Hyperscan syntax).
 
 Two interchangeable back-ends (both give the same answer, the indices of the expressions that occur):
 
-* google-re2 ``Set`` (the required dependency): compiles in ~40 ms; ~2.5 µs per 1 KB.
+* google-re2 (the required dependency): compiles in ~40 ms; ~2.5 µs per 1 KB. A ``Set`` of the
+  rules' *screens* (counter-free necessary conditions), then each reported entry confirmed with its
+  exact expression alone: one Set of the counted expressions gave the same answer but crawled over
+  base64 and random text (``_Re2Keywords``, ``docs/blob-performance.md``).
 * Hyperscan (opt-in: ``INTERVEN_SECRETS_PREFILTER=hyperscan`` and ``pip install hyperscan``; x86-64):
   one automaton, ``SINGLEMATCH`` so each expression is reported at most once — ~1 µs per 1 KB, 2-3×
   faster than RE2 on large bodies — but 150+ ms to compile (built in a background thread and swapped
@@ -26,29 +29,60 @@ _NO_MATCH = (-1, -1)  # google-re2's span of a group that did not take part (her
 
 
 class _Re2Keywords:
+    """Two passes, so that no automaton holds every rule's counted repeats at once.
+
+    1. One ``Set`` of the *screens* (each entry's expression without long counted repeats, a
+       necessary condition of it): small on any text, linear — prose, base64, hex, random words.
+    2. Each entry the screen reports whose screen differs from its expression is confirmed with its
+       own expression, alone (one small automaton, compiled on first need). Usually none or a few.
+
+    The answer is exactly that of one Set of the expressions (what Hyperscan gives): an entry is
+    reported iff its expression occurs. One Set of all the counted expressions answered the same but
+    crawled over base64 or random text (0.3-3 s per 100 KB): its DFA states are combinations of
+    every rule's count in progress.
+    """
+
     name = "re2"
 
-    def __init__(self, expressions: Sequence[str]) -> None:
+    def __init__(self, expressions: Sequence[str], screens: Sequence[str] | None = None) -> None:
         import re2
 
-        options = re2.Options()
-        options.case_sensitive = False
-        # Bytes semantics like Hyperscan's: "[^x]" is one byte, invalid UTF-8 is just bytes.
-        options.encoding = re2.Options.Encoding.LATIN1
-        self._set = re2.Set.SearchSet(options)
-        for expr in expressions:
+        screens = list(expressions if screens is None else screens)
+        if len(screens) != len(expressions):
+            raise ValueError("one screen per expression")
+        self._set = re2.Set.SearchSet(_options())
+        for expr in screens:
             self._set.Add(expr.encode("latin-1"))
         self._set.Compile()
-        self._matches = compile_any(expressions)
+        self._maybe = compile_any(screens)
+        # None: the screen is the expression itself; a str: confirm with it (compiled when needed).
+        self._exact: list[str | Callable[[bytes], bool] | None] = [
+            None if screen == expr else expr for screen, expr in zip(screens, expressions, strict=True)
+        ]
+        self.confirmations = 0  # how many single-expression passes ran (tests, benchmarks)
+
+    def _occurs(self, entry: int, data: bytes) -> bool:
+        exact = self._exact[entry]
+        if exact is None:
+            return True
+        if isinstance(exact, str):
+            # A race only compiles it twice; the list store is atomic.
+            exact = self._exact[entry] = compile_any([exact])
+        self.confirmations += 1
+        return exact(data)
 
     # Encode ourselves: the wrapper's own str→UTF-8 step raises on lone surrogates (JSON "\\ud800").
     def present(self, text: str) -> Sequence[int]:
-        return self._set.Match(text.encode("utf-8", "surrogatepass")) or ()
+        data = text.encode("utf-8", "surrogatepass")
+        return [e for e in self._set.Match(data) or () if self._occurs(e, data)]
 
     def any(self, text: str) -> bool:
-        # One alternation regex rather than the Set: it stops at the first match, where the Set
-        # reads on to report every expression (10x slower over a base64 image).
-        return self._matches(text.encode("utf-8", "surrogatepass"))
+        # The screens' alternation first: it stops at its first match (a prompt with a keyword
+        # early is cleared at once), and clears most texts without reading them twice.
+        data = text.encode("utf-8", "surrogatepass")
+        if not self._maybe(data):
+            return False
+        return any(self._occurs(e, data) for e in self._set.Match(data) or ())
 
 
 class _HyperscanKeywords:
@@ -112,10 +146,7 @@ def compile_any(expressions: Sequence[str]) -> Callable[[bytes], bool]:
     allowed): one alternation, stopping at the first match."""
     import re2
 
-    options = re2.Options()
-    options.case_sensitive = False
-    options.encoding = re2.Options.Encoding.LATIN1
-    regex = re2.compile("|".join(f"(?:{e})" for e in expressions).encode("latin-1"), options)
+    regex = re2.compile("|".join(f"(?:{e})" for e in expressions).encode("latin-1"), _options())
     # ``search`` runs a Python generator around the C++ match and builds a match object; "is there
     # one" only needs the C++ match, called directly when this google-re2 version exposes it.
     regexp, anchor = getattr(regex, "_regexp", None), getattr(re2, "_Anchor", None)
@@ -130,9 +161,20 @@ def compile_any(expressions: Sequence[str]) -> Callable[[bytes], bool]:
     return lambda data: regex.search(data) is not None
 
 
-def build(expressions: Sequence[str]) -> Prefilter:
-    """The back-end to use right now: re2 (compiles in tens of ms, so the first scan is not delayed)."""
-    return _Re2Keywords(expressions)
+def _options() -> object:
+    import re2
+
+    options = re2.Options()
+    options.case_sensitive = False
+    # Bytes semantics like Hyperscan's: "[^x]" is one byte, invalid UTF-8 is just bytes.
+    options.encoding = re2.Options.Encoding.LATIN1
+    return options
+
+
+def build(expressions: Sequence[str], screens: Sequence[str] | None = None) -> Prefilter:
+    """The back-end to use right now: re2 (compiles in tens of ms, so the first scan is not delayed).
+    ``screens[i]``: a cheaper necessary condition of ``expressions[i]`` for the first pass."""
+    return _Re2Keywords(expressions, screens)
 
 
 def hyperscan_wanted() -> bool:
@@ -152,10 +194,7 @@ def compile_locator(expression: str) -> object:
     """An RE2 regex (bytes, case-insensitive) used to list where a rule's match can start."""
     import re2
 
-    options = re2.Options()
-    options.case_sensitive = False
-    options.encoding = re2.Options.Encoding.LATIN1
-    return re2.compile(expression.encode("latin-1"), options)
+    return re2.compile(expression.encode("latin-1"), _options())
 
 
 def locate(locator: object, ascii_text: str) -> Iterator[int]:

@@ -52,6 +52,9 @@ class Rule:
     check_placeholder: bool = True
     # Characters that must not touch the value on either side (else it is part of a longer word).
     boundary: str = "alnum"
+    # What the first, cheap pass looks for (see ``screen_expression``). Default: the prefilter
+    # expression with its counted repeats made plain.
+    screen: str | None = None
 
     def __repr__(self) -> str:  # rules carry no secret, but keep reprs short in logs
         return f"Rule({self.id})"
@@ -133,6 +136,61 @@ def prefilter_expression(rule: Rule) -> str | None:
     return loosen(_explicit_whitespace(source))
 
 
+def screen_expression(rule: Rule) -> str | None:
+    """A necessary condition of ``prefilter_expression(rule)`` without long counted repeats.
+
+    Every outbound text goes through one automaton of all rules' screens (the triage, the first
+    pass of ``may_match`` and of the prefilter), so it has to stay small on any text: counted
+    repeats (``[0-9A-Za-z]{16,}``) make a DFA track each one's count, and all of them at once on
+    base64 or random text is a product of counters that no cache holds (seconds per megabyte). A
+    screen that fires is confirmed with the rule's own prefilter expression, alone, which is cheap.
+    """
+    if rule.keyword_anywhere:
+        return None
+    if rule.screen is not None:
+        return _explicit_whitespace(rule.screen)
+    return uncounted(prefilter_expression(rule))  # type: ignore[arg-type]
+
+
+_COUNTED = re.compile(r"\{(\d+)(?:,\d*)?\}")
+
+
+def uncounted(expression: str) -> str:
+    """``expression`` with every counted repeat made plain: ``X{0,n}`` → ``X*``, ``X{k,…}`` → ``X+``.
+
+    A necessary condition of ``expression`` (each ``X{k,…}`` match is an ``X+`` one) with no count
+    to track. Escapes and character classes are copied unchanged (``[{}]`` is no repeat).
+    """
+    out: list[str] = []
+    i, n = 0, len(expression)
+    in_class = False
+    while i < n:
+        ch = expression[i]
+        if ch == "\\":
+            out.append(expression[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            # "]" right after "[" or "[^" is a literal member, not the end of the class
+            in_class = ch != "]" or out[-1] in ("[", "[^")
+            out.append(ch)
+        elif ch == "[":
+            in_class = True
+            opener = "[^" if expression.startswith("[^", i) else "["
+            out.append(opener)
+            i += len(opener)
+            continue
+        else:
+            m = _COUNTED.match(expression, i)
+            if m is not None:
+                out.append("*" if int(m.group(1)) == 0 else "+")
+                i = m.end()
+                continue
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
 def locator_expression(rule: Rule) -> str:
     """Bounded (not loosened), so RE2 confirms each candidate start in constant time; it stops at
     the assignment, so iterating non-overlapping matches cannot skip a later key's start."""
@@ -176,6 +234,17 @@ _B62 = "[0-9A-Za-z]"
 _B64U = "[0-9A-Za-z_-]"
 _HEX32 = "[0-9a-fA-F]{32}"
 _UUIDV = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+# Discord's loosened pattern "[MNO]C{16,}\.C{6,}\.C{16,}" (C = the token alphabet) starts with a
+# letter of C itself: in base64 or random text every M/N/O inside a run starts a counter of its own,
+# so the automaton tracks which of the last 16 characters were M/N/O (2^16 states, it crawls). The
+# same condition, counted from the first M/N/O of a run only (a later start sees a shorter run up
+# to the same dot, so if any start matches, the first one does): one counter per run.
+_DISCORD_RUN = "A-Za-z0-9_-"
+_DISCORD_PREFILTER = (
+    rf"(?:^|[^{_DISCORD_RUN}])[A-LP-Za-lp-z0-9_-]*[MNO][{_DISCORD_RUN}]{{16,}}"
+    rf"\.[{_DISCORD_RUN}]{{6,}}\.[{_DISCORD_RUN}]{{16,}}"
+)
 
 RULES: tuple[Rule, ...] = (
     # ---------------------------------------------------------------- cloud: AWS
@@ -375,6 +444,7 @@ RULES: tuple[Rule, ...] = (
         r"[MNO][A-Za-z0-9_-]{23,27}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40}",
         validator="discord-bot",
         priority=PRIORITY_CONTEXT,
+        prefilter=_DISCORD_PREFILTER,
     ),
     _r("telegram-bot-token", "TELEGRAM_BOT_TOKEN", "telegram", ":aa", r"\d{8,10}:AA[0-9A-Za-z_-]{33}"),
     # ---------------------------------------------------------------- payments & commerce
@@ -1101,6 +1171,9 @@ GENERIC_RULE = Rule(
         r"(?:" + _GENERIC_ALT + r")[\w.-]{0,40}[\"']?\s{0,3}[:=]>?\s{0,3}[\"']?"
         r"[^\s\"'\\]{6}"
     ),
+    # Keeps the six value characters: without them every '"max_tokens": 100' of a chat request
+    # would fire it. One short count at the very end adds six states, not a product.
+    screen=r"(?:" + _GENERIC_ALT + r")[\w.-]*[\"']?\s*[:=]>?\s*[\"']?[^\s\"'\\]{6}",
 )
 
 
