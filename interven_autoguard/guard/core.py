@@ -285,32 +285,40 @@ class Guard:
     # ---------------------------------------------------------------- sync hop
     def hop(
         self, *, library: str, layer: str, method: str, url: str, headers: Headers, body: Captured,
+        quiet_asked: bool = False,
     ) -> contextlib.AbstractContextManager[Hop]:
         """Scan and enforce one hop. Raises the library's ``RequestBlocked`` subclass before yielding
         when the request must not be sent; otherwise yields a ``Hop`` whose ``rewrite`` is set on
-        SANITIZE. Errors raised while sending are recorded on the span and re-raised."""
-        if self._quietly_allowed(method, url, headers, body):
+        SANITIZE. Errors raised while sending are recorded on the span and re-raised.
+        ``quiet_asked``: the adapter already asked ``quietly_allows`` (and got False)."""
+        if not quiet_asked and self._quietly_allowed(method, url, headers, body):
             return _QuietHop(self, (library, method, url, headers), body)
         return _HopScope(self, self._call(library, method, url, headers, body), layer)
 
     # ---------------------------------------------------------------- async hop
     def ahop(
         self, *, library: str, layer: str, method: str, url: str, headers: Headers, body: Captured,
+        quiet_asked: bool = False,
     ) -> contextlib.AbstractAsyncContextManager[Hop]:
         """``hop`` for event loops: an approval is awaited, never blocking the loop."""
-        if self._quietly_allowed(method, url, headers, body):
+        if not quiet_asked and self._quietly_allowed(method, url, headers, body):
             return _QuietHop(self, (library, method, url, headers), body)
         return _AsyncHopScope(self, self._call(library, method, url, headers, body), layer)
 
     def _quietly_allowed(self, method: str, url: str, headers: Headers, body: Captured) -> bool:
-        """The fast lane: the scanner allows the request outright and nothing would record that
-        (no tracing, metrics or INFO logging), so no span bookkeeping is built for it. Any doubt —
-        a refusal to remember, a body not read to its end, a scanner error — takes the full path."""
+        return body.complete and self.quietly_allows(method, url, headers, body.data)
+
+    def quietly_allows(self, method: str, url: str, headers: Headers, body: bytes | None) -> bool:
+        """The quiet lane: the scanner allows the request outright and nothing would record that
+        (no tracing, metrics or INFO logging), so it may be sent as is with no span bookkeeping.
+        ``body``: the whole body, in memory. Any doubt — a refusal to remember, a scanner error —
+        is False: take ``hop``. An adapter holding the body already may ask this before building
+        anything for ``hop`` (then passing ``quiet_asked=True``)."""
         quiet = self._quiet_allow
-        if quiet is None or not body.complete or self._refusals or not telemetry.allow_is_unrecorded():
+        if quiet is None or self._refusals or not telemetry.allow_is_unrecorded():
             return False
         try:
-            return quiet(method, url, headers, body.data, self.settings.agent_id) is True
+            return quiet(method, url, headers, body, self.settings.agent_id) is True
         except Exception:
             return False
 

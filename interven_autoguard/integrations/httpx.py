@@ -71,10 +71,9 @@ def _known_content(request: Any, lib: ModuleType) -> bytes | None:
     return None
 
 
-def _capture_sync(request: Any, lib: ModuleType, limit: int) -> tuple[Captured, Any]:
-    """(what to scan, the stream to hand the library)."""
+def _capture_sync(request: Any, lib: ModuleType, limit: int, known: bytes | None) -> tuple[Captured, Any]:
+    """(what to scan, the stream to hand the library). ``known``: ``_known_content(request)``."""
     stream = request.stream
-    known = _known_content(request, lib)
     if known is not None:
         return Captured(known, stream), stream
     if not isinstance(stream, lib.SyncByteStream):
@@ -90,9 +89,9 @@ def _capture_sync(request: Any, lib: ModuleType, limit: int) -> tuple[Captured, 
     return Captured(data, replay, complete), replay
 
 
-async def _capture_async(request: Any, lib: ModuleType, limit: int) -> tuple[Captured, Any]:
+async def _capture_async(request: Any, lib: ModuleType, limit: int,
+                         known: bytes | None) -> tuple[Captured, Any]:
     stream = request.stream
-    known = _known_content(request, lib)
     if known is not None:
         return Captured(known, stream), stream
     if not isinstance(stream, lib.AsyncByteStream):
@@ -127,11 +126,16 @@ def _handle(library: str, lib: ModuleType, wrapped: Any, instance: Any,
         return wrapped(*args, **kwargs)
     request = args[0] if args else kwargs["request"]
     url = str(request.url)
-    if not guard.should_scan(request.method, url):
+    method = request.method
+    if not guard.should_scan(method, url):
         return wrapped(*args, **kwargs)
-    captured, stream = _capture_sync(request, lib, guard.body_limit)
-    with guard.hop(library=library, layer=library, method=request.method, url=url,
-                   headers=request.headers.raw, body=captured) as hop:
+    known = _known_content(request, lib)
+    headers = request.headers.raw
+    if known is not None and guard.quietly_allows(method, url, headers, known):
+        return wrapped(*args, **kwargs)  # allowed outright, nothing records it: the caller's call
+    captured, stream = _capture_sync(request, lib, guard.body_limit, known)
+    with guard.hop(library=library, layer=library, method=method, url=url,
+                   headers=headers, body=captured, quiet_asked=known is not None) as hop:
         if hop.rewrite is not None:
             try:
                 _apply(request, lib, hop.rewrite, stream)
@@ -151,11 +155,16 @@ def _async_wrapper(library: str, lib: ModuleType) -> Any:
             return await wrapped(*args, **kwargs)
         request = args[0] if args else kwargs["request"]
         url = str(request.url)
-        if not guard.should_scan(request.method, url):
+        method = request.method
+        if not guard.should_scan(method, url):
             return await wrapped(*args, **kwargs)
-        captured, stream = await _capture_async(request, lib, guard.body_limit)
-        async with guard.ahop(library=library, layer=library, method=request.method, url=url,
-                              headers=request.headers.raw, body=captured) as hop:
+        known = _known_content(request, lib)
+        headers = request.headers.raw
+        if known is not None and guard.quietly_allows(method, url, headers, known):
+            return await wrapped(*args, **kwargs)
+        captured, stream = await _capture_async(request, lib, guard.body_limit, known)
+        async with guard.ahop(library=library, layer=library, method=method, url=url,
+                              headers=headers, body=captured, quiet_asked=known is not None) as hop:
             if hop.rewrite is not None:
                 try:
                     _apply(request, lib, hop.rewrite, stream)
