@@ -72,12 +72,8 @@ def _key_is_sensitive(name: str) -> bool:
 _SKIP, _CREDENTIAL, _SENSITIVE, _CONTENT_TYPE, _CONTENT_ENCODING, _SCAN = (
     "skip", "credential", "sensitive", "content-type", "content-encoding", "scan")
 _DICT_ITEMS = type({}.items())
-# Between the pieces (header values, body) of a triage text: a blank line, so that no piece's
-# base64 run continues into the next one as a wrapped line would (each piece is its own field).
-_PIECE_BREAK = "\n\n"
-_PIECE_BREAK_BYTES = _PIECE_BREAK.encode("ascii")
 _Values = Callable[[Sequence[Any]], Sequence[Any]]
-_HeaderPlan = tuple[_Values, int, tuple[int, ...], tuple[int, ...]]
+_HeaderPlan = tuple[_Values, tuple[str, ...], int, tuple[int, ...], tuple[int, ...]]
 _HEADER_PLANS_KEPT = 256
 _header_plans: dict[tuple[str, ...] | tuple[bytes, ...], _HeaderPlan | None] = {}
 
@@ -115,8 +111,9 @@ def _name_is_clean(name: str) -> bool:
 
 
 def _header_plan(names: tuple[str, ...] | tuple[bytes, ...]) -> _HeaderPlan | None:
-    """For a header set's names, in order: a getter of the values to triage, where Content-Type is
-    (-1: absent), where Content-Encoding and credential headers are. None when a name is sensitive
+    """For a header set's names, in order: a getter of the values the pipeline reads as fields and
+    their keys (lower-cased names), where Content-Type is (-1: absent), where Content-Encoding and
+    credential headers are. None when a name is sensitive
     (the full pipeline reads such a header) or holds something a detector reports, and for byte
     names (latin-1, as sent) repeated in any case."""
     plan = _header_plans.get(names, _header_plans)
@@ -131,6 +128,7 @@ def _header_plan(names: tuple[str, ...] | tuple[bytes, ...]) -> _HeaderPlan | No
         scanned = [i for i, role in enumerate(roles) if role not in (_SKIP, _CREDENTIAL)]
         result = (
             _getter(scanned),
+            tuple(texts[i].lower() for i in scanned),
             roles.index(_CONTENT_TYPE) if _CONTENT_TYPE in roles else -1,
             tuple(i for i, role in enumerate(roles) if role is _CONTENT_ENCODING),
             tuple(i for i, role in enumerate(roles) if role is _CREDENTIAL),
@@ -141,85 +139,84 @@ def _header_plan(names: tuple[str, ...] | tuple[bytes, ...]) -> _HeaderPlan | No
     return result
 
 
-# What ``_looks_clean`` triages of the headers: the scanned values joined (str, or bytes as the
-# library holds them), and the Content-Type; None when a header alone rules the fast path out.
-_Head = tuple["str | bytes", "str | None"]
+# What ``_looks_clean`` learns from the headers: the Content-Type (or None), or that a header alone
+# rules the fast path out.
+_UNCLEAN: Any = object()
 _NOT_ENCODED = ("", "identity")
 
 
-@functools.lru_cache(maxsize=1024)
-def _blob_free(value: str) -> bool:
-    """No base64/hex blob in a header value (the triage's costliest part, and values repeat)."""
-    return not decoding.has_blob_candidate(value)
+@functools.lru_cache(maxsize=4096)
+def _value_is_clean(key: str, value: str) -> bool:
+    """The full pipeline's own verdict on one header value — a field keyed by its lower-cased name —
+    is "nothing": cached, because clients send the same values on every call (an SDK's user agent
+    like ``Anthropic/Python`` reads as base64 to the triage, ``anthropic-version: 2023-06-01`` as a
+    number to the PII triage; both are looked at once, not per request)."""
+    return _detect(value, key) == ([], False)
 
 
-@functools.lru_cache(maxsize=1024)
-def _blob_free_bytes(value: bytes) -> bool:
-    return not decoding.has_blob_candidate(value.decode("latin-1"))
+@functools.lru_cache(maxsize=4096)
+def _byte_value_is_clean(key: str, value: bytes) -> bool:
+    return _value_is_clean.__wrapped__(key, value.decode("latin-1"))
 
 
-def _planned_head(headers: Mapping[str, str], host: str) -> _Head | None:
+def _planned_head(headers: Mapping[str, str], host: str) -> Any:
     """A ``{name: value}`` dict (what the guard hands over)."""
     plan = _header_plan(tuple(headers))
     if plan is None:
-        return None
-    scanned, content_type_at, encodings_at, credentials_at = plan
+        return _UNCLEAN
+    scanned, keys, content_type_at, encodings_at, credentials_at = plan
     values = list(headers.values())
     for i in credentials_at:
         if _binding_mismatch(values[i], host):
-            return None
+            return _UNCLEAN
     for i in encodings_at:
         if values[i].strip().lower() not in _NOT_ENCODED:
-            return None
-    texts = scanned(values)
-    if not all(map(_blob_free, texts)):
-        return None
-    return _PIECE_BREAK.join(texts), values[content_type_at] if content_type_at >= 0 else None
+            return _UNCLEAN
+    if not all(map(_value_is_clean, keys, scanned(values))):
+        return _UNCLEAN
+    return values[content_type_at] if content_type_at >= 0 else None
 
 
-def _planned_byte_head(pairs: list[tuple[bytes, bytes]], host: str) -> _Head | None:
+def _planned_byte_head(pairs: list[tuple[bytes, bytes]], host: str) -> Any:
     """(name, value) byte pairs as httpx holds them: nothing decoded but the few values read here.
     A name repeated in any case is merged into one field by the full pipeline: not planned."""
     names, values = zip(*pairs)
     plan = _header_plan(names)
     if plan is None:
-        return None
-    scanned, content_type_at, encodings_at, credentials_at = plan
+        return _UNCLEAN
+    scanned, keys, content_type_at, encodings_at, credentials_at = plan
     for i in credentials_at:
         if _binding_mismatch(values[i].decode("latin-1"), host):
-            return None
+            return _UNCLEAN
     for i in encodings_at:
         if values[i].decode("latin-1").strip().lower() not in _NOT_ENCODED:
-            return None
-    content_type = values[content_type_at].decode("latin-1") if content_type_at >= 0 else None
-    texts = scanned(values)
-    if not all(map(_blob_free_bytes, texts)):
-        return None
-    return _PIECE_BREAK_BYTES.join(texts), content_type
+            return _UNCLEAN
+    if not all(map(_byte_value_is_clean, keys, scanned(values))):
+        return _UNCLEAN
+    return values[content_type_at].decode("latin-1") if content_type_at >= 0 else None
 
 
-def _pairwise_head(items: Iterable[tuple[str, str]], host: str) -> _Head | None:
+def _pairwise_head(items: Iterable[tuple[str, str]], host: str) -> Any:
     """Any other (name, value) pairs, one by one."""
-    pieces: list[str] = []
     content_type = None
     for name, value in items:
-        role = _header_role(name.lower())
+        key = name.lower()
+        role = _header_role(key)
         if not _name_is_clean(name) or role is _SENSITIVE:
-            return None
+            return _UNCLEAN
         if role is _SKIP:
             continue
         if role is _CREDENTIAL:
             if _binding_mismatch(value, host):
-                return None
+                return _UNCLEAN
             continue
         if role is _CONTENT_TYPE:
             content_type = value
         elif role is _CONTENT_ENCODING and value.strip().lower() not in _NOT_ENCODED:
-            return None
-        if not _blob_free(value):
-            return None
-        pieces.append(value)
-    return _PIECE_BREAK.join(pieces), content_type
+            return _UNCLEAN
+        if not _value_is_clean(key, value):
+            return _UNCLEAN
+    return content_type
 
 
 def _credential_hits(value: str, *, auth: bool) -> list[tuple[Hit, int, int, str]]:
@@ -722,48 +719,40 @@ class LocalScanner:
         )
 
     def _looks_clean(self, host: str, url: str, header_items: Iterable[tuple[Any, Any]], body: Any) -> bool:
-        """True when no detector could report anything in URL, headers or body, in one pass.
+        """True when no detector could report anything in URL, headers or body.
 
-        Every detector's triage promises "False ⇒ no hit in any substring", so one triage over the
-        URL, the scannable header values and the raw body text (joined) is exact. Anything that
-        needs a closer look (a credential header, a sensitive header name, a compressed or
-        structured body, something decodable) is not clean here and takes the full pipeline. An
-        ASCII request (nearly all of them) is triaged by one RE2 pass over its bytes.
+        The URL and the raw body get the triages (every detector's triage promises "False ⇒ no hit
+        in any substring"; an ASCII body — nearly all of them — one pass over its bytes); each
+        header name and value gets the pipeline's own verdict as a field, cached (clients repeat
+        them). Anything that needs a closer look (a credential header, a sensitive header name, a
+        compressed or structured body, something decodable) is not clean here and takes the full
+        pipeline.
         """
         if isinstance(body, (dict, list, tuple)) or not _text_is_clean(url):  # URLs repeat: cached
             return False
         if type(header_items) is _DICT_ITEMS:
-            found = _planned_head(header_items.mapping, host)
+            content_type = _planned_head(header_items.mapping, host)
         elif type(header_items) is list and header_items and type(header_items[0][0]) is bytes:
-            found = _planned_byte_head(header_items, host)
+            content_type = _planned_byte_head(header_items, host)
         else:
-            found = _pairwise_head(header_items, host)
-        if found is None:
+            content_type = _pairwise_head(header_items, host)
+        if content_type is _UNCLEAN:
             return False
-        head, content_type = found
-        if body is None or isinstance(body, (bytes, str)):
+        # Header values were judged one by one (as the pipeline reads them): the body is what is left.
+        if body is None:
+            return True
+        if isinstance(body, (bytes, str)):
             if _body_size(body) > self.policy.max_body_bytes:
                 return False
             data = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
-            head_bytes = head if isinstance(head, bytes) else head.encode("utf-8", "surrogatepass")
-            if head_bytes.isascii():
-                if not data:  # the values were checked for blobs one by one
-                    return triage.ascii_is_clean(head_bytes, blob_free_prefix=len(head_bytes))
-                if data.isascii() and b"\x00" not in data and reads_ascii_as_is(content_type):
-                    if not head_bytes:
-                        return triage.ascii_is_clean(data)
-                    prefix = len(head_bytes) + len(_PIECE_BREAK_BYTES)  # values checked one by one
-                    return triage.ascii_is_clean(head_bytes + _PIECE_BREAK_BYTES + data,
-                                                 blob_free_prefix=prefix)
+            if not data:
+                return True
+            if data.isascii() and b"\x00" not in data and reads_ascii_as_is(content_type):
+                return triage.ascii_is_clean(data)
         elif _body_size(body) > self.policy.max_body_bytes:
             return False
         text = raw_text(body, content_type, None)
-        if text is None:
-            return False
-        if isinstance(head, bytes):
-            head = head.decode("latin-1")
-        joined = f"{head}{_PIECE_BREAK}{text}" if head else text
-        return not joined or _text_is_clean.__wrapped__(joined)
+        return text is not None and (not text or _text_is_clean.__wrapped__(text))
 
     def _clean_verdict(
         self, method: str, url: str, dest: DestinationAssessment, agent_id: str | None, body_size: int

@@ -49,14 +49,9 @@ def _matches() -> Callable[[bytes], Sequence[int] | None]:
     return inner.Match if inner is not None and hasattr(inner, "Match") else matcher.Match
 
 
-def ascii_is_clean(data: bytes, *, blob_free_prefix: int = 0) -> bool:
-    """True: no detector's triage fires on ``data`` (ASCII bytes) nor on any part of it.
-
-    ``blob_free_prefix``: the caller already knows ``data[:blob_free_prefix]`` holds no blob
-    candidate and ends with a blank line (no base64 run continues past it), e.g. header values
-    checked one by one and cached."""
-    rest = data[blob_free_prefix:] if blob_free_prefix else data
-    if decoding_layers.ascii_has_blob_candidate(rest):
+def ascii_is_clean(data: bytes) -> bool:
+    """True: no detector's triage fires on ``data`` (ASCII bytes) nor on any part of it."""
+    if decoding_layers.ascii_has_blob_candidate(data):
         return False
     return not _matches()(data)
 

@@ -7,6 +7,7 @@ everyday agent request does take the lane (otherwise it is no fast lane at all).
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 from typing import Any
@@ -113,12 +114,23 @@ def test_the_everyday_sdk_request_takes_the_lane(engine: LocalScanner) -> None:
     assert engine.quiet_allow("GET", "http://127.0.0.1:8080/health", {"Accept": "*/*"}, None)
     raw = [(k.encode(), v.encode()) for k, v in SDK_HEADERS.items()]
     assert engine.quiet_allow("POST", url, raw, CHAT)  # as httpx holds them
+    # Anthropic's SDK: its user agent reads as base64 and its version header as a number to the
+    # triages; the pipeline finds nothing in either, and the lane asks the pipeline (once).
+    anthropic = {"Host": "api.anthropic.com", "Content-Type": "application/json",
+                 "User-Agent": "Anthropic/Python 0.40.0", "anthropic-version": "2023-06-01",
+                 "x-api-key": SAMPLES["anthropic-api-key"]()[1], "x-stainless-timeout": "600"}
+    assert engine.quiet_allow("POST", "https://api.anthropic.com/v1/messages", anthropic, CHAT)
+    assert engine.quiet_allow("POST", "https://api.anthropic.com/v1/messages",
+                              [(k.encode(), v.encode()) for k, v in anthropic.items()], CHAT)
 
 
 @pytest.mark.parametrize(("url", "headers", "body"), [
     ("https://api.example.com/v1/chat", SDK_HEADERS, CHAT),  # the OpenAI key sent elsewhere
     ("https://api.openai.com/v1/chat/completions", {}, CHAT.replace(b"quarterly", SSN.encode())),
     ("https://api.openai.com/v1/chat/completions", {"X-Password": "abc"}, CHAT),  # a sensitive name
+    ("https://api.openai.com/v1/chat/completions", {"X-Note": f"SSN {SSN}"}, CHAT),  # a finding in a value
+    ("https://api.openai.com/v1/chat/completions",  # a finding in a decoded value
+     {"X-Trace": base64.b64encode(f"customer SSN {SSN}".encode()).decode()}, CHAT),
     ("https://api.openai.com/v1/chat/completions", {"Content-Encoding": "gzip"}, gzip.compress(CHAT)),
     ("https://api.openai.com/v1/chat/completions", {"Content-Type": "application/json; charset=utf-16"},
      CHAT + b" " * (len(CHAT) % 2)),  # read as UTF-16: not the ASCII text any more
