@@ -147,9 +147,16 @@ except ImportError:  # pragma: no cover - very old API
 _LEGACY_SUPPRESS_KEY = "suppress_instrumentation"
 
 
+# The runtime context's own reader when the API exposes it (``get_current`` is a wrapper around
+# it): this is asked on every request.
+_current_context = getattr(getattr(otel_context, "_RUNTIME_CONTEXT", None), "get_current", None)
+if not callable(_current_context):  # pragma: no cover - an API without it
+    _current_context = otel_context.get_current
+
+
 def instrumentation_suppressed() -> bool:
     """True inside OpenTelemetry's suppress-instrumentation context (e.g. an exporter's own send)."""
-    current = otel_context.get_current()  # asked on every request: one context read, two look-ups
+    current = _current_context()  # one context read, two look-ups
     return bool(current.get(_SUPPRESS_KEY) or current.get(_LEGACY_SUPPRESS_KEY))
 
 
@@ -269,7 +276,17 @@ def allow_is_unrecorded() -> bool:
     the API's no-ops), no meter provider, and no log level that shows an ALLOW. The guard then
     lets a request its scanner quietly allows through without building the span's bookkeeping.
     Asked per request, so a provider or log level set later takes effect at once."""
-    return not (logger.isEnabledFor(_ALLOW_LEVEL) or _tracing_enabled() or _metrics_enabled())
+    return not (logger.isEnabledFor(_ALLOW_LEVEL) or _backends_set())
+
+
+def _backends_set() -> bool:
+    """``_tracing_enabled() or _metrics_enabled()``, in one call (asked on every request)."""
+    if _PROVIDER_FROM_ENV or getattr(_DECISIONS, "_real_instrument", True) is not None:
+        return True
+    real = getattr(_TRACER, "_real_tracer", None)
+    if real is not None:
+        return not isinstance(real, trace.NoOpTracer)
+    return getattr(trace, "_TRACER_PROVIDER", True) is not None
 
 
 def _decision_attributes(response: ScanResponse, mode: str, enforced: str) -> dict[str, Any]:

@@ -161,7 +161,10 @@ def _byte_value_is_clean(key: str, value: bytes) -> bool:
 
 def _planned_head(headers: Mapping[str, str], host: str) -> Any:
     """A ``{name: value}`` dict (what the guard hands over)."""
-    plan = _header_plan(tuple(headers))
+    names = tuple(headers)
+    plan = _header_plans.get(names, _header_plans)
+    if plan is _header_plans:
+        plan = _header_plan(names)
     if plan is None:
         return _UNCLEAN
     scanned, keys, content_type_at, encodings_at, credentials_at = plan
@@ -181,7 +184,9 @@ def _planned_byte_head(pairs: list[tuple[bytes, bytes]], host: str) -> Any:
     """(name, value) byte pairs as httpx holds them: nothing decoded but the few values read here.
     A name repeated in any case is merged into one field by the full pipeline: not planned."""
     names, values = zip(*pairs)
-    plan = _header_plan(names)
+    plan = _header_plans.get(names, _header_plans)
+    if plan is _header_plans:
+        plan = _header_plan(names)
     if plan is None:
         return _UNCLEAN
     scanned, keys, content_type_at, encodings_at, credentials_at = plan
@@ -470,7 +475,9 @@ class LocalScanner:
                 cache[1][key] = host
         if host is False:
             return False
-        items = headers.items() if isinstance(headers, Mapping) else headers
+        # Exact types first: an ABC isinstance on every request costs more than the rest of this.
+        items = headers.items() if type(headers) is dict or (
+            type(headers) is not list and isinstance(headers, Mapping)) else headers
         try:
             return self._looks_clean(host, url, items, body)
         except Exception:  # let ``scan`` meet it: it fails closed and says why
@@ -742,7 +749,7 @@ class LocalScanner:
         if body is None:
             return True
         if isinstance(body, (bytes, str)):
-            if _body_size(body) > self.policy.max_body_bytes:
+            if len(body) > self.policy.max_body_bytes:  # _body_size of bytes and str
                 return False
             data = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
             if not data:

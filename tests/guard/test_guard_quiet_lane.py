@@ -46,8 +46,7 @@ def span_scopes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def no_providers(monkeypatch: pytest.MonkeyPatch) -> None:
     """As in a process without an OpenTelemetry SDK: providers are global and set once, and other
     tests of this session set some (the real thing is checked in fresh interpreters below)."""
-    monkeypatch.setattr(telemetry, "_tracing_enabled", lambda: False)
-    monkeypatch.setattr(telemetry, "_metrics_enabled", lambda: False)
+    monkeypatch.setattr(telemetry, "_backends_set", lambda: False)
 
 
 @pytest.fixture
@@ -145,6 +144,9 @@ def test_providers_take_the_lane_away(tmp_path: Path) -> None:
         from interven_autoguard import telemetry
         interven_autoguard.install(Settings())
         results["before"] = telemetry.allow_is_unrecorded()
+        def agree():
+            return telemetry._backends_set() == (telemetry._tracing_enabled() or telemetry._metrics_enabled())
+        results["agree"] = [agree()]
         from opentelemetry import trace
         from opentelemetry.sdk.trace import TracerProvider
         from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -154,11 +156,12 @@ def test_providers_take_the_lane_away(tmp_path: Path) -> None:
         provider.add_span_processor(SimpleSpanProcessor(exporter))
         trace.set_tracer_provider(provider)
         results["traced"] = telemetry.allow_is_unrecorded()
+        results["agree"].append(agree())
         requests.post(server.url("/ok"), data=b'{"a": "plain words"}', timeout=5)
         results["spans"] = [(s.name, dict(s.attributes).get("interven.decision"))
                             for s in exporter.get_finished_spans()]
     """, tmp_path)
-    assert results["before"] is True and results["traced"] is False
+    assert results["before"] is True and results["traced"] is False and results["agree"] == [True, True]
     assert results["spans"] == [["interven.guard POST", "ALLOW"]]
     results = run_script("""
         from interven_autoguard import telemetry
@@ -167,8 +170,9 @@ def test_providers_take_the_lane_away(tmp_path: Path) -> None:
         results["before"] = telemetry.allow_is_unrecorded()
         metrics.set_meter_provider(MeterProvider())
         results["metered"] = telemetry.allow_is_unrecorded()
+        results["agree"] = telemetry._backends_set() is telemetry._metrics_enabled() is True
     """, tmp_path)
-    assert results == {"before": True, "metered": False}
+    assert results == {"before": True, "metered": False, "agree": True}
 
 
 def test_install_compiles_the_engine_before_the_first_request(tmp_path: Path) -> None:
