@@ -20,6 +20,7 @@ import codecs
 import functools
 import json
 import re
+import warnings
 import zlib
 from collections.abc import Callable, Collection
 from typing import Any, Protocol
@@ -156,7 +157,11 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 _WIDE_READINGS = ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
-_ASCII_PROBE = bytes(range(0x20, 0x7F)) + b"\t\r\n"
+# Every ASCII byte, plus the sequences that stateful or escaping codecs read differently: an
+# ISO-2022 shift (ESC $ B), SO/SI, a backslash escape, an IDNA label. A codec must read them all as
+# themselves to count as ASCII-compatible.
+_ASCII_PROBE = bytes(range(0x01, 0x80)) + (
+    b" \x1b$B#4\x1b(B \x0e!\x0f \\100 \\x41 \\u0041 a+AEA- x.xn--mnchen-3ya.y")
 
 
 def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str, bool]:
@@ -181,11 +186,21 @@ def decode_bytes(data: bytes, charset: str | None) -> tuple[str, str, bool]:
 
 @functools.lru_cache(maxsize=64)
 def _ascii_compatible(codec: str) -> bool:
-    """Whether printable ASCII bytes read as themselves in ``codec`` (not UTF-16/32, EBCDIC, UTF-7)."""
+    """Whether ASCII bytes read as themselves in ``codec`` (not UTF-16/32, EBCDIC, UTF-7, the
+    ISO-2022 family, unicode_escape, IDNA...)."""
     try:
-        return _ASCII_PROBE.decode(codec) == _ASCII_PROBE.decode("ascii")
-    except (UnicodeDecodeError, LookupError):
+        with warnings.catch_warnings():  # unicode_escape warns about the probe's "\]"
+            warnings.simplefilter("ignore")
+            return _ASCII_PROBE.decode(codec) == _ASCII_PROBE.decode("ascii")
+    except (UnicodeError, LookupError, ValueError):
         return False
+
+
+# Codecs that read every ASCII byte as itself, statelessly, whatever follows: the only ones for
+# which an ASCII body *is* its text (the engine's quiet lane relies on it). A probe can only sample;
+# this list is what is known.
+_ASCII_IDENTITY_CODECS = frozenset({"utf-8", "ascii", "utf-8-sig"})
+_ASCII_IDENTITY_PREFIXES = ("iso8859-", "cp125", "latin")
 
 
 @functools.lru_cache(maxsize=256)
@@ -200,9 +215,10 @@ def reads_ascii_as_is(content_type: str | None) -> bool:
     if not charset:
         return True
     try:
-        return _ascii_compatible(codecs.lookup(charset).name)
+        name = codecs.lookup(charset).name
     except LookupError:
         return True  # decode_bytes falls back to UTF-8 for an unknown charset
+    return name in _ASCII_IDENTITY_CODECS or name.startswith(_ASCII_IDENTITY_PREFIXES)
 
 
 def _nul_pattern(data: bytes) -> bool:

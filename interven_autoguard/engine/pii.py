@@ -37,6 +37,9 @@ _DIGITS = b"0123456789"
 _UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _LOWER = b"abcdefghijklmnopqrstuvwxyz_"
 _SEPARATORS = b" ().-"  # what may sit between the digits of a card, SSN or phone number
+# The triage also steps over "+": a query string or form body writes a space as "+", and the fields
+# the pipeline reads are decoded ("4111+1111+1111+1111" is a card number once parsed).
+_TRIAGE_SEPARATORS = _SEPARATORS + b"+"
 _MIN_CLUSTER_DIGITS = 7  # the shortest thing we report (a short international phone number)
 
 
@@ -68,7 +71,7 @@ _CLUSTER = re.compile(rb"0[0 ().\-]{%d,}0" % (_MIN_CLUSTER_DIGITS - 2))
 # ``may_match`` as RE2 expressions over ASCII bytes, for the engine's one-pass triage
 # (``engine/triage.py``): a text matches one of them whenever ``may_match`` is True. The IBAN spot
 # is case-sensitive (upper-case letters only) inside the case-insensitive union.
-_SEP_RUN = "[ ().\\-]*"
+_SEP_RUN = "[ ().+\\-]*"  # _TRIAGE_SEPARATORS
 TRIAGE_EXPRESSIONS = (
     "@",
     f"[0-9](?:{_SEP_RUN}[0-9]){{{_MIN_CLUSTER_DIGITS - 1}}}",
@@ -169,7 +172,7 @@ def may_match(text: str) -> bool:
         return True
     if len(text) < _MIN_CLUSTER_DIGITS or text.isalpha():  # too short for any hit, or no digit at all
         return False
-    squeezed = text.encode("utf-8", "surrogatepass").translate(_TRIAGE_TABLE, _SEPARATORS)
+    squeezed = text.encode("utf-8", "surrogatepass").translate(_TRIAGE_TABLE, _TRIAGE_SEPARATORS)
     return _SEVEN_DIGITS in squeezed or b"AA00" in squeezed
 
 

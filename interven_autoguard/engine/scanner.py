@@ -44,6 +44,7 @@ _FRAMING_HEADERS = frozenset(
 _CREDENTIAL_HEADERS = frozenset({*secrets.AUTH_HEADERS, "cookie"})
 _REDACTION_PASSES = 3
 _STR_ONLY = frozenset({str})
+_BYTES_ONLY = frozenset({bytes})
 _CLEAN_VERDICTS_KEPT = 1024
 _CACHED_URL_CHARS = 2048
 _VerdictKey = tuple[str, str, "str | None"]
@@ -122,7 +123,10 @@ def _header_plan(names: tuple[str, ...] | tuple[bytes, ...]) -> _HeaderPlan | No
     texts = [n.decode("latin-1") if isinstance(n, bytes) else n for n in names]
     roles = [_header_role(text.lower()) for text in texts]
     repeated = bool(names) and isinstance(names[0], bytes) and len({t.lower() for t in texts}) != len(texts)
-    if repeated or _SENSITIVE in roles or not all(map(_name_is_clean, texts)):
+    # Two Content-Type (or Content-Encoding) headers: which one a receiver honours is anyone's
+    # guess, so the fast path does not pick one.
+    framing_twice = roles.count(_CONTENT_TYPE) > 1 or roles.count(_CONTENT_ENCODING) > 1
+    if repeated or framing_twice or _SENSITIVE in roles or not all(map(_name_is_clean, texts)):
         result = None
     else:
         scanned = [i for i, role in enumerate(roles) if role not in (_SKIP, _CREDENTIAL)]
@@ -162,13 +166,15 @@ def _byte_value_is_clean(key: str, value: bytes) -> bool:
 def _planned_head(headers: Mapping[str, str], host: str) -> Any:
     """A ``{name: value}`` dict (what the guard hands over)."""
     names = tuple(headers)
+    values = list(headers.values())
+    if not {*map(type, names), *map(type, values)} <= _STR_ONLY:
+        return _UNCLEAN  # bytes, numbers, str subclasses: the full path converts them as it reads
     plan = _header_plans.get(names, _header_plans)
     if plan is _header_plans:
         plan = _header_plan(names)
     if plan is None:
         return _UNCLEAN
     scanned, keys, content_type_at, encodings_at, credentials_at = plan
-    values = list(headers.values())
     for i in credentials_at:
         if _binding_mismatch(values[i], host):
             return _UNCLEAN
@@ -184,6 +190,8 @@ def _planned_byte_head(pairs: list[tuple[bytes, bytes]], host: str) -> Any:
     """(name, value) byte pairs as httpx holds them: nothing decoded but the few values read here.
     A name repeated in any case is merged into one field by the full pipeline: not planned."""
     names, values = zip(*pairs)
+    if not {*map(type, names), *map(type, values)} <= _BYTES_ONLY:
+        return _UNCLEAN
     plan = _header_plans.get(names, _header_plans)
     if plan is _header_plans:
         plan = _header_plan(names)
@@ -205,6 +213,8 @@ def _pairwise_head(items: Iterable[tuple[str, str]], host: str) -> Any:
     """Any other (name, value) pairs, one by one."""
     content_type = None
     for name, value in items:
+        if type(name) is not str or type(value) is not str:
+            return _UNCLEAN
         key = name.lower()
         role = _header_role(key)
         if not _name_is_clean(name) or role is _SENSITIVE:
@@ -216,6 +226,8 @@ def _pairwise_head(items: Iterable[tuple[str, str]], host: str) -> Any:
                 return _UNCLEAN
             continue
         if role is _CONTENT_TYPE:
+            if content_type is not None:
+                return _UNCLEAN  # two of them: which one a receiver honours is anyone's guess
             content_type = value
         elif role is _CONTENT_ENCODING and value.strip().lower() not in _NOT_ENCODED:
             return _UNCLEAN
@@ -462,13 +474,17 @@ class LocalScanner:
         """
         if not isinstance(method, str) or not isinstance(url, str):
             return False
+        policy = self.policy  # read once: another thread may swap it while this runs
         key = (method, url, agent_id)
         cache = self._quiet_urls
-        if cache[0] is not self.policy:
-            cache = self._quiet_urls = (self.policy, {})
-        host = cache[1].get(key)
+        if cache[0] is not policy:
+            cache = self._quiet_urls = (policy, {})
+        try:
+            host = cache[1].get(key)
+        except TypeError:  # an unhashable agent id: scan() says what it makes of it
+            return False
         if host is None:
-            host = self._quiet_host(method, url, agent_id)
+            host = self._quiet_host(method, url, agent_id, policy)
             if len(url) <= _CACHED_URL_CHARS:
                 if len(cache[1]) >= _CLEAN_VERDICTS_KEPT:
                     cache[1].clear()
@@ -479,18 +495,18 @@ class LocalScanner:
         items = headers.items() if type(headers) is dict or (
             type(headers) is not list and isinstance(headers, Mapping)) else headers
         try:
-            return self._looks_clean(host, url, items, body)
+            return self._looks_clean(host, url, items, body, policy)
         except Exception:  # let ``scan`` meet it: it fails closed and says why
             return False
 
-    def _quiet_host(self, method: str, url: str, agent_id: str | None) -> str | bool:
+    def _quiet_host(self, method: str, url: str, agent_id: str | None, policy: Policy) -> str | bool:
         """The URL's host if a clean request to it is allowed (no userinfo, nothing in the URL);
         False otherwise."""
         try:
-            dest = _assess(url, self.policy.private_network)
+            dest = _assess(url, policy.private_network)
             if dest.userinfo or not _text_is_clean(url):
                 return False
-            verdict = self._clean_verdict(method.upper(), url, dest, agent_id, 0)
+            verdict = self._clean_verdict(method.upper(), url, dest, agent_id, 0, policy)
         except Exception:
             return False
         return dest.host if verdict[0] is Decision.ALLOW else False
@@ -725,7 +741,8 @@ class LocalScanner:
             matched_rules=list(rules),
         )
 
-    def _looks_clean(self, host: str, url: str, header_items: Iterable[tuple[Any, Any]], body: Any) -> bool:
+    def _looks_clean(self, host: str, url: str, header_items: Iterable[tuple[Any, Any]], body: Any,
+                     policy: Policy | None = None) -> bool:
         """True when no detector could report anything in URL, headers or body.
 
         The URL and the raw body get the triages (every detector's triage promises "False ⇒ no hit
@@ -737,6 +754,7 @@ class LocalScanner:
         """
         if isinstance(body, (dict, list, tuple)) or not _text_is_clean(url):  # URLs repeat: cached
             return False
+        max_body = (policy or self.policy).max_body_bytes
         if type(header_items) is _DICT_ITEMS:
             content_type = _planned_head(header_items.mapping, host)
         elif type(header_items) is list and header_items and type(header_items[0][0]) is bytes:
@@ -749,28 +767,31 @@ class LocalScanner:
         if body is None:
             return True
         if isinstance(body, (bytes, str)):
-            if len(body) > self.policy.max_body_bytes:  # _body_size of bytes and str
+            if len(body) > max_body:  # _body_size of bytes and str
                 return False
             data = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
             if not data:
                 return True
             if data.isascii() and b"\x00" not in data and reads_ascii_as_is(content_type):
                 return triage.ascii_is_clean(data)
-        elif _body_size(body) > self.policy.max_body_bytes:
+        elif _body_size(body) > max_body:
             return False
         text = raw_text(body, content_type, None)
         return text is not None and (not text or _text_is_clean.__wrapped__(text))
 
     def _clean_verdict(
-        self, method: str, url: str, dest: DestinationAssessment, agent_id: str | None, body_size: int
+        self, method: str, url: str, dest: DestinationAssessment, agent_id: str | None, body_size: int,
+        policy: Policy | None = None,
     ) -> _CleanVerdict:
         """The policy's verdict on a request with no findings, cached per (method, URL, agent).
 
         With no findings the policy reads only the destination (a function of the URL), the
         method, scheme, host, port, path and agent id — not the body size — so the verdict is a
-        pure function of the key. Cached per policy object, bounded.
+        pure function of the key. Cached per policy object, bounded. ``policy``: the one the caller
+        read (a policy swapped by another thread meanwhile must not be mixed in).
         """
-        policy = self.policy
+        if policy is None:
+            policy = self.policy
         cache = self._clean_verdicts
         if cache[0] is not policy:
             cache = self._clean_verdicts = (policy, {})

@@ -180,3 +180,70 @@ def test_a_subclass_overriding_scan_gets_no_lane() -> None:
 
     assert core._entry(Strict(), "quiet_allow_entry") is None
     assert core._entry(LocalScanner(), "quiet_allow_entry") is not None
+
+
+# Found in review: each input took the lane (or the fast path of scan()) although the full pipeline
+# reports something in it.
+@pytest.mark.parametrize(("charset", "body", "finding"), [
+    ("iso-2022-jp", b"card \x1b$B#4#1#1#1#1#1#1#1#1#1#1#1#1#1#1#1\x1b(B", "CREDIT_CARD"),  # full-width
+    ("iso-2022-jp", b"mail \x1b$B#j#o#h#n!w#a#c#m#e!%#c#o#m\x1b(B", "EMAIL"),
+    ("unicode_escape", b"write to john\\100acme.com", "EMAIL"),
+])
+def test_charsets_that_do_not_read_ascii_as_itself_leave_the_lane(
+        engine: LocalScanner, charset: str, body: bytes, finding: str) -> None:
+    headers = {"Content-Type": f"text/plain; charset={charset}"}
+    url = "https://api.example.com/v1/notes"
+    assert not engine.quiet_allow("POST", url, headers, body)
+    response = engine.scan(method="POST", url=url, headers=headers, body=body)
+    assert response.decision != Decision.ALLOW and finding in {f.type for f in response.findings}
+
+
+def test_two_content_types_leave_the_lane(engine: LocalScanner) -> None:
+    url = "https://api.example.com/v1/notes"
+    pairs = [("Content-Type", "text/plain; charset=utf-7"), ("content-type", "text/plain")]
+    assert not engine.quiet_allow("POST", url, pairs, b"contact john+AEA-acme.com")
+    assert not engine.quiet_allow("POST", url, dict(pairs), b"contact john+AEA-acme.com")
+    assert engine.scan(method="POST", url=url, headers=pairs, body=b"contact john+AEA-acme.com").findings
+
+
+@pytest.mark.parametrize(("url", "body"), [
+    ("https://api.example.com/search?q=4111+1111+1111+1111", None),
+    ("https://api.example.com/search?q=call+212+555+0147+now", None),
+    ("https://api.example.com/search", b"q=4111+1111+1111+1111"),
+])
+def test_plus_written_spaces_are_read_as_spaces(engine: LocalScanner, url: str, body: bytes | None) -> None:
+    headers = {"Content-Type": "application/x-www-form-urlencoded"} if body else {}
+    assert not engine.quiet_allow("POST", url, headers, body)
+    assert engine.scan(method="POST", url=url, headers=headers, body=body).findings
+
+
+def test_header_values_must_be_exactly_str_or_bytes(engine: LocalScanner) -> None:
+    class Shown(str):
+        def __str__(self) -> str:
+            return f"SSN {SSN}"
+
+    url = "https://api.openai.com/v1/chat/completions"
+    assert not engine.quiet_allow("POST", url, {"X-Note": Shown("plain")}, CHAT)
+    assert not engine.quiet_allow("POST", url, [("X-Note", Shown("plain"))], CHAT)
+    assert not engine.quiet_allow("POST", url, {"X-Agent": "a"}, CHAT, agent_id=["unhashable"])  # type: ignore[arg-type]
+
+
+def test_a_policy_swapped_mid_call_is_not_mixed_in() -> None:
+    """Another thread replaces the policy while a request computes its verdict: the verdict is
+    filed under the policy it was computed with."""
+    strict, lenient = Policy.load(POLICY), Policy.load(None)
+    engine = LocalScanner(policy=strict)
+    url = "https://api.example.com/jobs"
+    assert engine.quiet_allow("GET", url, {}, None)
+    original = LocalScanner._clean_verdict
+
+    def swapping(self: LocalScanner, *args: Any) -> Any:
+        self.policy = lenient
+        return original(self, *args)
+
+    engine._clean_verdict = swapping.__get__(engine)  # type: ignore[method-assign]
+    assert not engine.quiet_allow("POST", url, {}, b"x")  # computed under the strict policy it read
+    del engine._clean_verdict
+    engine.policy = strict
+    assert not engine.quiet_allow("POST", url, {}, b"x")
+    assert engine.scan(method="POST", url=url, body=b"x").decision == Decision.DENY
