@@ -122,7 +122,6 @@ def install(settings: Settings | None = None, *, scanner: Scanner | None = None,
         return Guard(resolved, chosen or _InactiveScanner())
     if chosen is None:
         chosen = make_scanner(resolved)  # outside the lock: may import and compile the engine
-    _warm_up(chosen)
     guard = Guard(resolved, chosen)
     _load_adapters()
     with _lock:
@@ -132,8 +131,10 @@ def install(settings: Settings | None = None, *, scanner: Scanner | None = None,
 
 
 def _warm_up(scanner: Scanner) -> None:
-    """Compile the scanner's tables now (the embedded engine's automata: tens of milliseconds), so
-    the agent's first request does not wait for them. A failure here is the first scan's to report."""
+    """Compile the scanner's tables (the embedded engine's automata: tens of milliseconds) once an
+    HTTP library is there to be guarded: the agent's first request does not wait for them, and a
+    child process that never loads one (``run`` guards every Python child) never pays for them. A
+    failure here is the first scan's to report."""
     warm_up = getattr(scanner, "warm_up", None)
     if callable(warm_up):
         try:
@@ -259,6 +260,10 @@ def _patch_module(module_name: str, adapter: str, module: ModuleType) -> None:
     except Exception as exc:  # a library version we do not know: say so loudly, never crash its import
         log.warning("interven-autoguard: could not guard %s (%s: %s); its requests are NOT scanned",
                     module_name, type(exc).__name__, exc)
+        return
+    guard = _global
+    if guard is not None:
+        _warm_up(guard.scanner)
 
 
 def _unpatch_everything() -> None:

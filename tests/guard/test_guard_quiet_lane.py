@@ -176,8 +176,10 @@ def test_providers_take_the_lane_away(tmp_path: Path) -> None:
 
 
 def test_install_compiles_the_engine_before_the_first_request(tmp_path: Path) -> None:
-    """The agent's first request does not wait tens of milliseconds for the automata."""
+    """The agent's first request does not wait tens of milliseconds for the automata (the HTTP
+    library is imported before ``install()`` here; after it, see the next test)."""
     results = run_script("""
+        import requests
         import interven_autoguard
         from interven_autoguard.engine import triage
         from interven_autoguard.engine.secrets import _engine
@@ -186,3 +188,29 @@ def test_install_compiles_the_engine_before_the_first_request(tmp_path: Path) ->
         results["after"] = [_engine._compiled is not None, triage._matches.cache_info().currsize]
     """, tmp_path)
     assert results == {"before": [False, 0], "after": [True, 1]}
+
+
+def test_a_process_without_an_http_library_never_compiles_the_engine() -> None:
+    """``run`` guards every Python child; one that loads no HTTP library pays nothing for the
+    engine's automata, one that does gets them compiled when the library is patched."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    code = (
+        "import sys, interven_autoguard\n"
+        "from interven_autoguard.engine import triage\n"
+        "from interven_autoguard.engine.secrets import _engine\n"
+        "heavy = ('requests', 'httpx', 'httpx2', 'urllib3', 'aiohttp', 'http.client')\n"
+        "assert not any(m in sys.modules for m in heavy), [m for m in heavy if m in sys.modules]\n"
+        "interven_autoguard.install()\n"
+        "state = lambda: [_engine._compiled is not None, triage._matches.cache_info().currsize]\n"
+        "before = state()\n"
+        "import requests\n"
+        "print(before, state())\n"
+    )
+    env = {"PYTHONPATH": f"{root}{__import__('os').pathsep}{root / 'tests'}", "PATH": ""}
+    out = subprocess.run([sys.executable, "-c", "import safetynet; safetynet.install()\n" + code],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[0] == "[False, 0] [True, 1]"
