@@ -280,13 +280,8 @@ def allow_is_unrecorded() -> bool:
 
 
 def _backends_set() -> bool:
-    """``_tracing_enabled() or _metrics_enabled()``, in one call (asked on every request)."""
-    if _PROVIDER_FROM_ENV or getattr(_DECISIONS, "_real_instrument", True) is not None:
-        return True
-    real = getattr(_TRACER, "_real_tracer", None)
-    if real is not None:
-        return not isinstance(real, trace.NoOpTracer)
-    return getattr(trace, "_TRACER_PROVIDER", True) is not None
+    """A tracer or meter provider is set (tests of the quiet lane stand one in for it)."""
+    return _metrics_enabled() or _tracing_enabled()
 
 
 def _decision_attributes(response: ScanResponse, mode: str, enforced: str) -> dict[str, Any]:

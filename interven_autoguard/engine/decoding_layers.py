@@ -271,12 +271,6 @@ def has_blob_candidate(src: str, runs: Iterable[Run] | None = None) -> bool:
     return False
 
 
-# Public names for the engine's triage, which inlines ascii_has_blob_candidate's common case.
-RUN_TABLE = _RUN_TABLE
-RUN_NEEDLE = _RUN_NEEDLE
-runs_in = _runs_in
-
-
 def ascii_has_blob_candidate(raw: bytes) -> bool:
     """``has_blob_candidate`` of ASCII bytes, without decoding them unless a run is found."""
     table = raw.translate(_RUN_TABLE)

@@ -163,34 +163,23 @@ def _byte_value_is_clean(key: str, value: bytes) -> bool:
     return _value_is_clean.__wrapped__(key, value.decode("latin-1"))
 
 
-def _planned_head(headers: Mapping[str, str], host: str) -> Any:
-    """A ``{name: value}`` dict (what the guard hands over)."""
-    names = tuple(headers)
-    values = list(headers.values())
-    if not {*map(type, names), *map(type, values)} <= _STR_ONLY:
-        return _UNCLEAN  # bytes, numbers, str subclasses: the full path converts them as it reads
-    plan = _header_plans.get(names, _header_plans)
-    if plan is _header_plans:
-        plan = _header_plan(names)
-    if plan is None:
-        return _UNCLEAN
-    scanned, keys, content_type_at, encodings_at, credentials_at = plan
-    for i in credentials_at:
-        if _binding_mismatch(values[i], host):
-            return _UNCLEAN
-    for i in encodings_at:
-        if values[i].strip().lower() not in _NOT_ENCODED:
-            return _UNCLEAN
-    if not all(map(_value_is_clean, keys, scanned(values))):
-        return _UNCLEAN
-    return values[content_type_at] if content_type_at >= 0 else None
+def _latin1(value: bytes) -> str:
+    return value.decode("latin-1")
 
 
-def _planned_byte_head(pairs: list[tuple[bytes, bytes]], host: str) -> Any:
-    """(name, value) byte pairs as httpx holds them: nothing decoded but the few values read here.
-    A name repeated in any case is merged into one field by the full pipeline: not planned."""
-    names, values = zip(*pairs)
-    if not {*map(type, names), *map(type, values)} <= _BYTES_ONLY:
+def _as_is(value: str) -> str:
+    return value
+
+
+def _planned_head(names: tuple[Any, ...], values: Sequence[Any], host: str, *, raw: bool) -> Any:
+    """Names and values of a header set whose names are planned: all ``str`` (a dict the guard hands
+    over), or with ``raw`` all ``bytes`` as httpx holds them — then nothing is decoded but the few
+    values read here. Anything else (numbers, ``str`` subclasses, a mix) is for the full path."""
+    if raw:
+        kinds, text, value_is_clean = _BYTES_ONLY, _latin1, _byte_value_is_clean
+    else:
+        kinds, text, value_is_clean = _STR_ONLY, _as_is, _value_is_clean
+    if not {*map(type, names), *map(type, values)} <= kinds:
         return _UNCLEAN
     plan = _header_plans.get(names, _header_plans)
     if plan is _header_plans:
@@ -199,14 +188,14 @@ def _planned_byte_head(pairs: list[tuple[bytes, bytes]], host: str) -> Any:
         return _UNCLEAN
     scanned, keys, content_type_at, encodings_at, credentials_at = plan
     for i in credentials_at:
-        if _binding_mismatch(values[i].decode("latin-1"), host):
+        if _binding_mismatch(text(values[i]), host):
             return _UNCLEAN
     for i in encodings_at:
-        if values[i].decode("latin-1").strip().lower() not in _NOT_ENCODED:
+        if text(values[i]).strip().lower() not in _NOT_ENCODED:
             return _UNCLEAN
-    if not all(map(_byte_value_is_clean, keys, scanned(values))):
+    if not all(map(value_is_clean, keys, scanned(values))):
         return _UNCLEAN
-    return values[content_type_at].decode("latin-1") if content_type_at >= 0 else None
+    return text(values[content_type_at]) if content_type_at >= 0 else None
 
 
 def _pairwise_head(items: Iterable[tuple[str, str]], host: str) -> Any:
@@ -756,9 +745,12 @@ class LocalScanner:
             return False
         max_body = (policy or self.policy).max_body_bytes
         if type(header_items) is _DICT_ITEMS:
-            content_type = _planned_head(header_items.mapping, host)
+            headers = header_items.mapping
+            content_type = _planned_head(tuple(headers), list(headers.values()), host, raw=False)
         elif type(header_items) is list and header_items and type(header_items[0][0]) is bytes:
-            content_type = _planned_byte_head(header_items, host)
+            # httpx's raw pairs; a name repeated in any case is one merged field in the full
+            # pipeline, so such a set is not planned (see _header_plan)
+            content_type = _planned_head(*zip(*header_items), host, raw=True)
         else:
             content_type = _pairwise_head(header_items, host)
         if content_type is _UNCLEAN:

@@ -51,9 +51,7 @@ def _matches() -> Callable[[bytes], Sequence[int] | None]:
 
 def ascii_is_clean(data: bytes) -> bool:
     """True: no detector's triage fires on ``data`` (ASCII bytes) nor on any part of it."""
-    runs = data.translate(decoding_layers.RUN_TABLE)  # ascii_has_blob_candidate, its common case inline
-    if decoding_layers.RUN_NEEDLE in runs and decoding_layers.has_blob_candidate(
-            data.decode("ascii"), decoding_layers.runs_in(data, runs)):
+    if decoding_layers.ascii_has_blob_candidate(data):
         return False
     return not _matches()(data)
 

@@ -119,30 +119,45 @@ def _apply(request: Any, lib: ModuleType, rewrite: Rewrite, stream: Any) -> None
         request._content = rewrite.body
 
 
+def _to_decide(guard: Any, request: Any, lib: ModuleType) -> tuple[str, str, Any, bytes | None] | None:
+    """(method, URL, raw headers, in-memory body) of a request the guard must decide on; None when
+    it goes out as is (not the guard's to scan, or quietly allowed)."""
+    url = str(request.url)
+    method = request.method
+    if not guard.should_scan(method, url):
+        return None
+    known = _known_content(request, lib)
+    headers = request.headers.raw
+    if known is not None and guard.quietly_allows(method, url, headers, known):
+        return None  # allowed outright, nothing records it: the caller's call
+    return method, url, headers, known
+
+
+def _edit(request: Any, lib: ModuleType, hop: Any, stream: Any) -> None:
+    """Put the hop's rewrite (or the replayed stream) into the request before it is sent."""
+    if hop.rewrite is not None:
+        try:
+            _apply(request, lib, hop.rewrite, stream)
+        except Exception as exc:
+            raise hop.rewrite_failed(exc) from None
+    elif stream is not request.stream:
+        request.stream = stream
+
+
 def _handle(library: str, lib: ModuleType, wrapped: Any, instance: Any,
             args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     guard = active_guard()
     if guard is None:
         return wrapped(*args, **kwargs)
     request = args[0] if args else kwargs["request"]
-    url = str(request.url)
-    method = request.method
-    if not guard.should_scan(method, url):
+    decide = _to_decide(guard, request, lib)
+    if decide is None:
         return wrapped(*args, **kwargs)
-    known = _known_content(request, lib)
-    headers = request.headers.raw
-    if known is not None and guard.quietly_allows(method, url, headers, known):
-        return wrapped(*args, **kwargs)  # allowed outright, nothing records it: the caller's call
+    method, url, headers, known = decide
     captured, stream = _capture_sync(request, lib, guard.body_limit, known)
     with guard.hop(library=library, layer=library, method=method, url=url,
                    headers=headers, body=captured, quiet_asked=known is not None) as hop:
-        if hop.rewrite is not None:
-            try:
-                _apply(request, lib, hop.rewrite, stream)
-            except Exception as exc:
-                raise hop.rewrite_failed(exc) from None
-        elif stream is not request.stream:
-            request.stream = stream
+        _edit(request, lib, hop, stream)
         response = wrapped(*args, **kwargs)
         hop.response(response.status_code)
         return response
@@ -154,24 +169,14 @@ def _async_wrapper(library: str, lib: ModuleType) -> Any:
         if guard is None:
             return await wrapped(*args, **kwargs)
         request = args[0] if args else kwargs["request"]
-        url = str(request.url)
-        method = request.method
-        if not guard.should_scan(method, url):
+        decide = _to_decide(guard, request, lib)
+        if decide is None:
             return await wrapped(*args, **kwargs)
-        known = _known_content(request, lib)
-        headers = request.headers.raw
-        if known is not None and guard.quietly_allows(method, url, headers, known):
-            return await wrapped(*args, **kwargs)
+        method, url, headers, known = decide
         captured, stream = await _capture_async(request, lib, guard.body_limit, known)
-        async with guard.ahop(library=library, layer=library, method=method, url=url,
-                              headers=headers, body=captured, quiet_asked=known is not None) as hop:
-            if hop.rewrite is not None:
-                try:
-                    _apply(request, lib, hop.rewrite, stream)
-                except Exception as exc:
-                    raise hop.rewrite_failed(exc) from None
-            elif stream is not request.stream:
-                request.stream = stream
+        async with guard.ahop(library=library, layer=library, method=method,
+                              url=url, headers=headers, body=captured, quiet_asked=known is not None) as hop:
+            _edit(request, lib, hop, stream)
             response = await wrapped(*args, **kwargs)
             hop.response(response.status_code)
             return response
