@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from ..errors import AutoguardError, ConfigurationError
 
@@ -49,6 +49,7 @@ _MAX_TEXT = 2000  # decided_by / reason: enough for a sentence, not a dumping gr
 MAX_DISPLAY_CHARS = 256 * 1024  # stored request display; longer bodies are cut for the approver
 
 StateCallback = Callable[[str], None]
+_Record = TypeVar("_Record", bound="ApprovalRecord")  # a store's own record subclass
 
 
 class ApprovalError(AutoguardError):
@@ -538,32 +539,54 @@ class SQLiteApprovalStore:
     def wait(
         self, approval_id: str, *, timeout: float, on_state: StateCallback | None = None
     ) -> ApprovalRecord:
-        watcher = _Watcher(approval_id, on_state)
-        deadline = time.monotonic() + max(0.0, timeout)
-        while True:
-            record = self.get(approval_id)
-            if watcher.observe(record):
-                return record  # type: ignore[return-value]
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return record  # type: ignore[return-value]
-            time.sleep(min(POLL_INTERVAL_SECONDS, remaining))
+        return poll_until_settled(self.get, approval_id, timeout=timeout, on_state=on_state)
 
     async def await_(
         self, approval_id: str, *, timeout: float, on_state: StateCallback | None = None
     ) -> ApprovalRecord:
-        watcher = _Watcher(approval_id, on_state)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + max(0.0, timeout)
-        while True:
-            # SQLite may wait on another process's lock: never on the event loop's thread.
-            record = await asyncio.to_thread(self.get, approval_id)
-            if watcher.observe(record):
-                return record  # type: ignore[return-value]
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                return record  # type: ignore[return-value]
-            await asyncio.sleep(min(POLL_INTERVAL_SECONDS, remaining))
+        return await apoll_until_settled(self.get, approval_id, timeout=timeout, on_state=on_state)
+
+
+def poll_until_settled(
+    get: Callable[[str], _Record | None],
+    approval_id: str,
+    *,
+    timeout: float,
+    on_state: StateCallback | None = None,
+) -> _Record:
+    """The wait loop of every store: poll ``get`` until the record is terminal or ``timeout`` passes."""
+    watcher = _Watcher(approval_id, on_state)
+    deadline = time.monotonic() + max(0.0, timeout)
+    while True:
+        record = get(approval_id)
+        if watcher.observe(record):
+            return record  # type: ignore[return-value]
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return record  # type: ignore[return-value]
+        time.sleep(min(POLL_INTERVAL_SECONDS, remaining))
+
+
+async def apoll_until_settled(
+    get: Callable[[str], _Record | None],
+    approval_id: str,
+    *,
+    timeout: float,
+    on_state: StateCallback | None = None,
+) -> _Record:
+    """``poll_until_settled`` for async callers."""
+    watcher = _Watcher(approval_id, on_state)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + max(0.0, timeout)
+    while True:
+        # A database read may wait on another process's lock: never on the event loop's thread.
+        record = await asyncio.to_thread(get, approval_id)
+        if watcher.observe(record):
+            return record  # type: ignore[return-value]
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            return record  # type: ignore[return-value]
+        await asyncio.sleep(min(POLL_INTERVAL_SECONDS, remaining))
 
 
 class _Watcher:

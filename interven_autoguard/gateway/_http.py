@@ -67,9 +67,15 @@ def request(
             if len(data) > max_response_bytes:
                 raise GatewayError("Gateway response too large", status=resp.status)
             return HttpResult(resp.status, data, {k.lower(): v for k, v in resp.getheaders()})
-        except (OSError, http.client.HTTPException, ValueError) as exc:  # ValueError: InvalidURL
+        except OSError as exc:  # refused, reset, unreachable, TLS: the OS's words hold no request data
             raise GatewayError(
                 f"Network error contacting gateway at {parts.hostname}: {type(exc).__name__}: {exc}"
             ) from exc
+        except (http.client.HTTPException, ValueError) as exc:
+            # InvalidURL and "Invalid header value" quote the URL or header, which may hold a key or
+            # token: name the type only, and drop the cause so no traceback carries it either.
+            raise GatewayError(
+                f"Network error contacting gateway at {parts.hostname}: {type(exc).__name__}"
+            ) from None
         finally:
             conn.close()

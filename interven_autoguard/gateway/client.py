@@ -23,16 +23,6 @@ from .polling import status_from_response, wait_until_decided
 from .wire import DEFAULT_GATEWAY_URL, DEFAULT_TIMEOUT, ApprovalStatus
 
 
-def _error_text(result: _http.HttpResult) -> str:
-    try:
-        data = result.json()
-    except ValueError:
-        return f"status {result.status}"
-    if isinstance(data, dict):
-        return str(data.get("error") or data.get("message") or f"status {result.status}")
-    return f"status {result.status}"
-
-
 class Client:
     """Bearer-key client of an Interven gateway (hosted, or ``python -m interven_autoguard serve``).
 

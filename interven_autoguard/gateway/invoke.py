@@ -283,7 +283,7 @@ async def execute_approval(request: Request) -> Response:
                 endpoint="/approvals/execute",
                 agent_id=agent_id,
                 method=payload["method"],
-                url=redact_url(payload["url"]),
+                url=redact_url(rec.url),  # the record's URL has its findings redacted; the held one not
                 decision="EXECUTED",
                 reason_codes=tuple(rec.reason_codes),
                 approval_id=approval_id,

@@ -32,7 +32,7 @@ import sys
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -53,6 +53,7 @@ from .storage import AuditLog, AuditRecord, Database, HeldRequests, RateLimiter,
 log = logging.getLogger("interven_autoguard.gateway")
 
 EngineFactory = Callable[[str | None, Any], Any]
+_T = TypeVar("_T")  # the principal a Bearer token names: an API key or an approver
 
 _SCAN_FIELDS = {
     "method": ((str,), True),
@@ -95,28 +96,26 @@ class Gateway:
     # -- authentication ----------------------------------------------------------------------
 
     def api_key(self, request: Request) -> ApiKey:
-        token = bearer_token(request)
-        key = self.config.match_api_key(token) if token else None
-        if key is None:
-            self.audit.append(
-                AuditRecord(endpoint=request.url.path, status=401, detail="invalid or missing API key")
-            )
-            raise HttpProblem(
-                401, "API key invalid, revoked, or missing", "UNAUTHORIZED", {"WWW-Authenticate": "Bearer"}
-            )
-        return key
+        return self._bearer(
+            request,
+            self.config.match_api_key,
+            "invalid or missing API key",
+            "API key invalid, revoked, or missing",
+        )
 
     def approver(self, request: Request) -> Approver:
+        return self._bearer(
+            request, self.config.match_approver, "invalid approver token", "Approver token invalid or missing"
+        )
+
+    def _bearer(self, request: Request, match: Callable[[str], _T | None], audited: str, answer: str) -> _T:
+        """Who the Bearer token belongs to; a 401 (audited without the token) when nobody."""
         token = bearer_token(request)
-        approver = self.config.match_approver(token) if token else None
-        if approver is None:
-            self.audit.append(
-                AuditRecord(endpoint=request.url.path, status=401, detail="invalid approver token")
-            )
-            raise HttpProblem(
-                401, "Approver token invalid or missing", "UNAUTHORIZED", {"WWW-Authenticate": "Bearer"}
-            )
-        return approver
+        found = match(token) if token else None
+        if found is None:
+            self.audit.append(AuditRecord(endpoint=request.url.path, status=401, detail=audited))
+            raise HttpProblem(401, answer, "UNAUTHORIZED", {"WWW-Authenticate": "Bearer"})
+        return found
 
     def limit(self, subject: str, per_minute: int | None) -> None:
         limit = self.config.rate_limit_per_minute if per_minute is None else per_minute
@@ -314,7 +313,7 @@ async def approval_consume(request: Request) -> Response:
                 key_id=key.id,
                 agent_id=rec.agent_id,
                 method=rec.method,
-                url=rec.url,
+                url=redact_url(rec.url),
                 decision="RELEASED" if ok else "REFUSED",
                 reason_codes=tuple(rec.reason_codes),
                 approval_id=approval_id,
@@ -383,7 +382,7 @@ def _decide_endpoint(approve: bool) -> Callable[[Request], Any]:
                     key_id=f"approver:{approver.id}",
                     agent_id=rec.agent_id,
                     method=rec.method,
-                    url=rec.url,
+                    url=redact_url(rec.url),
                     decision="APPROVED" if approve else "DENIED",
                     reason_codes=tuple(rec.reason_codes),
                     approval_id=rec.id,

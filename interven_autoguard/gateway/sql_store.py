@@ -9,13 +9,12 @@ one approval cannot both win.
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import contextvars
 import json
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -27,9 +26,11 @@ from ..approvals.store import (
     EXECUTED,
     EXPIRED,
     PENDING,
-    POLL_INTERVAL_SECONDS,
     ApprovalNotFound,
     ApprovalStateError,
+    StateCallback,
+    apoll_until_settled,
+    poll_until_settled,
 )
 from ..approvals.store import ApprovalRecord as StoreRecord
 from .storage import Database
@@ -59,8 +60,6 @@ _COLUMNS = (
 )
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM gateway_approvals"
 _INSERT = f"INSERT INTO gateway_approvals ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
-
-StateCallback = Callable[[str], None]
 
 # Which API key the current request came in with: set by the server around an engine call so
 # approvals the engine creates are scoped to that key (only it may poll and consume them).
@@ -261,34 +260,12 @@ class SqlApprovalStore:
     def wait(
         self, approval_id: str, *, timeout: float, on_state: StateCallback | None = None
     ) -> ApprovalRecord:
-        deadline = time.monotonic() + timeout
-        last: str | None = None
-        while True:
-            rec = self.get(approval_id)
-            if rec is None:
-                raise ApprovalNotFound(approval_id)
-            if on_state is not None and rec.state != last:
-                on_state(rec.state)
-            last = rec.state
-            if rec.state != PENDING or time.monotonic() >= deadline:
-                return rec
-            time.sleep(min(POLL_INTERVAL_SECONDS, max(0.0, deadline - time.monotonic())))
+        return poll_until_settled(self.get, approval_id, timeout=timeout, on_state=on_state)
 
     async def await_(
         self, approval_id: str, *, timeout: float, on_state: StateCallback | None = None
     ) -> ApprovalRecord:
-        deadline = time.monotonic() + timeout
-        last: str | None = None
-        while True:
-            rec = await asyncio.to_thread(self.get, approval_id)
-            if rec is None:
-                raise ApprovalNotFound(approval_id)
-            if on_state is not None and rec.state != last:
-                on_state(rec.state)
-            last = rec.state
-            if rec.state != PENDING or time.monotonic() >= deadline:
-                return rec
-            await asyncio.sleep(min(POLL_INTERVAL_SECONDS, max(0.0, deadline - time.monotonic())))
+        return await apoll_until_settled(self.get, approval_id, timeout=timeout, on_state=on_state)
 
     # -- internals ---------------------------------------------------------------------------
 
