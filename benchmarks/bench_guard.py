@@ -108,7 +108,7 @@ def batch(send: Callable[[], Any]) -> tuple[float, float]:
     return (time.perf_counter() - wall) / PER_ROUND, (time.process_time() - cpu) / PER_ROUND
 
 
-def compare(label: str, send: Callable[[], Any], scanner: Any) -> None:
+def compare(label: str, send: Callable[[], Any], scanner: Any, note: str = "(goal ≤ 1.10)") -> None:
     """Unguarded and guarded batches run back to back, in alternating order (ABBA: drift cancels);
     each pair gives a ratio and the median ratio is reported (wall clock and client CPU). A shared
     VM's speed drifts by 2× within a minute: only batches measured side by side compare."""
@@ -138,7 +138,7 @@ def compare(label: str, send: Callable[[], Any], scanner: Any) -> None:
     gw, gc = (statistics.median(x[i] for x in guarded) for i in (0, 1))
     rw, rc = (statistics.median(g[i] / p[i] for p, g in zip(plain, guarded)) for i in (0, 1))
     print(f"  {label:<27} wall {pw * 1e6:7.1f} → {gw * 1e6:7.1f} µs  ratio {rw:4.2f}   "
-          f"client CPU {pc * 1e6:7.1f} → {gc * 1e6:7.1f} µs  ratio {rc:4.2f}   (goal ≤ 1.10)")
+          f"client CPU {pc * 1e6:7.1f} → {gc * 1e6:7.1f} µs  ratio {rc:4.2f}   {note}")
 
 
 def rss_added_by_install() -> float:
@@ -159,6 +159,60 @@ def rss_added_by_install() -> float:
     """)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     return float(out.stdout.strip())
+
+
+def with_tracing() -> None:
+    """In a fresh interpreter (OpenTelemetry providers are global and set once): httpx with an SDK
+    tracer provider (batch processor, spans dropped at export) and meter provider — every decision
+    then builds a span, its attributes and metric points — next to the cost of one plain SDK span
+    around the same call, the floor any per-call span sets."""
+    script = textwrap.dedent(f"""
+        import sys, statistics
+        sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / "tests")!r}, {str(ROOT / "benchmarks")!r}]
+        import safetynet; safetynet.install()
+        from opentelemetry import metrics, trace
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+
+        class Dropped(SpanExporter):
+            def export(self, spans):
+                return SpanExportResult.SUCCESS
+
+        provider = TracerProvider()
+        provider.add_span_processor(BatchSpanProcessor(Dropped()))
+        trace.set_tracer_provider(provider)
+        metrics.set_meter_provider(MeterProvider(metric_readers=[InMemoryMetricReader()]))
+        import httpx
+        import bench_guard as b
+        from interven_autoguard.engine.scanner import LocalScanner
+
+        server, port = b.start_server()
+        url = f"http://127.0.0.1:{{port}}/v1/chat/completions"
+        body, headers = b.body_1k(), {{"Content-Type": "application/json"}}
+        client, tracer = httpx.Client(), trace.get_tracer("agent")
+
+        def send():
+            client.post(url, content=body, headers=headers)
+
+        def send_in_a_span():
+            with tracer.start_as_current_span("POST", attributes={{"url.full": url}}):
+                send()
+
+        b.compare("httpx, embedded, OTel SDK", send, LocalScanner(), note="(a span + metrics per call)")
+        b.batch(send), b.batch(send_in_a_span)
+        ratios = []
+        for round_ in range(b.ROUNDS):
+            plain, spanned = (b.batch(send), b.batch(send_in_a_span)) if round_ % 2 == 0 else \
+                reversed((b.batch(send_in_a_span), b.batch(send)))
+            ratios.append(spanned[0] / plain[0])
+        print(f"  {{'no guard, one plain SDK span':<27}} wall ratio {{statistics.median(ratios):4.2f}}   "
+              "(the floor of any span per call)")
+        server.terminate()
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    print(out.stdout, end="")
 
 
 def main() -> None:
@@ -187,6 +241,8 @@ def main() -> None:
     compare("httpx, embedded engine", via_httpx, engine)
     compare("requests, guard core only", via_requests, AllowAll())
     compare("httpx, guard core only", via_httpx, AllowAll())
+    print("With tracing and metrics on (an OpenTelemetry SDK configured; a fresh interpreter):")
+    with_tracing()
     added = rss_added_by_install()
     print(f"  RSS added by install() with the embedded engine: {added:.1f} MB (goal ≤ 20 MB)")
     client.close()

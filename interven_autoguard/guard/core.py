@@ -349,10 +349,9 @@ class Guard:
 
     # ---------------------------------------------------------------- steps
     def _call(self, library: str, method: str, url: str, headers: Headers, body: Captured) -> _Call:
-        # A copy the scanner may keep; raw (name, value) pairs (httpx's bytes) are read only now,
-        # when the quiet lane did not take the request.
-        return _Call(library, method.upper(), url,
-                     dict(headers) if type(headers) is dict else hdrs.to_dict(headers), body)
+        # A str copy the scanner may keep. What adapters hand over as is (httpx's raw byte pairs,
+        # requests' own header store) is read only now, when the quiet lane did not take the request.
+        return _Call(library, method.upper(), url, hdrs.to_dict(headers), body)
 
     def _scan_kwargs(self, call: _Call) -> dict[str, Any]:
         return {

@@ -4,6 +4,7 @@ shows what was actually sent."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from types import ModuleType
 from typing import Any
 
@@ -33,7 +34,7 @@ def _send(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, 
     # urllib3 encodes a str body as UTF-8: scan the bytes that will really go out.
     captured = capture(request.body, str_encoding="utf-8", limit=guard.body_limit)
     with guard.hop(library=LIBRARY, layer=LIBRARY, method=method, url=url,
-                   headers=hdrs.to_dict(request.headers), body=captured) as hop:
+                   headers=_header_pairs(request.headers), body=captured) as hop:
         rewrite = hop.rewrite
         if rewrite is not None:
             try:
@@ -53,3 +54,16 @@ def _send(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, 
             hop.leave(token)
         hop.response(response.status_code)
         return response
+
+
+def _header_pairs(headers: Any) -> Any:
+    """``{name: value}`` as sent. requests' ``CaseInsensitiveDict`` keeps ``lower name -> (name,
+    value)`` in ``_store`` (names unique in any case): read at C speed, where ``items()`` walks a
+    generator and a lookup per name. Values may still be bytes: the guard's full path converts."""
+    store = getattr(headers, "_store", None)
+    if type(store) is OrderedDict or type(store) is dict:
+        try:
+            return dict(store.values())
+        except (TypeError, ValueError):
+            pass  # not requests' own layout after all
+    return hdrs.to_dict(headers)

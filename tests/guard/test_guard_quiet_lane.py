@@ -79,6 +79,22 @@ def test_findings_still_take_the_full_path(
     assert span_scopes == ["interven.guard"]
 
 
+def test_requests_bytes_header_values_are_read_as_sent(
+        server: RecordingServer, embedded: core.Guard, span_scopes: list[str]) -> None:
+    """requests hands its header store over as is: a bytes value is not a str the lane could plan,
+    so it takes the full path, where it is read (latin-1, as sent) and sanitized like a str one."""
+    import requests
+
+    headers = {"Content-Type": "application/json", "X-Customer-Note": f"SSN {SSN}".encode()}
+    assert requests.post(server.url("/ok"), data=BODY, headers=headers, timeout=10).status_code == 200
+    assert SSN not in (server.last().header("X-Customer-Note") or "")
+    assert "[REDACTED:US_SSN]" in (server.last().header("X-Customer-Note") or "")
+    assert span_scopes == ["interven.guard"]
+    clean = {"Content-Type": "application/json", "X-Request-Kind": b"summary"}
+    assert requests.post(server.url("/ok"), data=BODY, headers=clean, timeout=10).status_code == 200
+    assert server.last().header("X-Request-Kind") == "summary" and server.last().body == BODY
+
+
 def test_an_info_log_level_takes_the_full_path_and_logs_the_allow(
         server: RecordingServer, embedded: core.Guard, span_scopes: list[str],
         caplog: pytest.LogCaptureFixture) -> None:
