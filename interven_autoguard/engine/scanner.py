@@ -74,8 +74,12 @@ _SKIP, _CREDENTIAL, _SENSITIVE, _CONTENT_TYPE, _CONTENT_ENCODING, _SCAN = (
     "skip", "credential", "sensitive", "content-type", "content-encoding", "scan")
 _DICT_ITEMS = type({}.items())
 _Values = Callable[[Sequence[Any]], Sequence[Any]]
-_HeaderPlan = tuple[_Values, tuple[str, ...], int, tuple[int, ...], tuple[int, ...]]
+# (getter of the scanned values, their keys, Content-Type index, Content-Encoding indices,
+#  credential indices, the names' exact types, one dict of values known clean per scanned header)
+_HeaderPlan = tuple[_Values, tuple[str, ...], int, tuple[int, ...], tuple[int, ...], tuple[type, ...],
+                    tuple[dict[Any, bool], ...]]
 _HEADER_PLANS_KEPT = 256
+_KNOWN_VALUES_KEPT = 64  # per header of a plan: a client repeats a handful of values
 _header_plans: dict[tuple[str, ...] | tuple[bytes, ...], _HeaderPlan | None] = {}
 
 
@@ -114,12 +118,16 @@ def _name_is_clean(name: str) -> bool:
 def _header_plan(names: tuple[str, ...] | tuple[bytes, ...]) -> _HeaderPlan | None:
     """For a header set's names, in order: a getter of the values the pipeline reads as fields and
     their keys (lower-cased names), where Content-Type is (-1: absent), where Content-Encoding and
-    credential headers are. None when a name is sensitive
-    (the full pipeline reads such a header) or holds something a detector reports, and for byte
-    names (latin-1, as sent) repeated in any case."""
+    credential headers are, the names' types, and (empty at first) the values seen clean. None when
+    the names are not all exactly ``str`` or all exactly ``bytes``, when a name is sensitive (the
+    full pipeline reads such a header) or holds something a detector reports, and for byte names
+    (latin-1, as sent) repeated in any case."""
     plan = _header_plans.get(names, _header_plans)
     if plan is not _header_plans:
         return plan  # type: ignore[return-value]
+    kinds = set(map(type, names))
+    if not (kinds <= _STR_ONLY or kinds <= _BYTES_ONLY):
+        return None  # not cached: names of other types are not worth a plan
     texts = [n.decode("latin-1") if isinstance(n, bytes) else n for n in names]
     roles = [_header_role(text.lower()) for text in texts]
     repeated = bool(names) and isinstance(names[0], bytes) and len({t.lower() for t in texts}) != len(texts)
@@ -136,6 +144,8 @@ def _header_plan(names: tuple[str, ...] | tuple[bytes, ...]) -> _HeaderPlan | No
             roles.index(_CONTENT_TYPE) if _CONTENT_TYPE in roles else -1,
             tuple(i for i, role in enumerate(roles) if role is _CONTENT_ENCODING),
             tuple(i for i, role in enumerate(roles) if role is _CREDENTIAL),
+            tuple(map(type, names)),
+            tuple({} for _ in scanned),
         )
     if len(_header_plans) >= _HEADER_PLANS_KEPT:
         _header_plans.clear()  # simple bound: a process has a handful of clients
@@ -174,27 +184,35 @@ def _as_is(value: str) -> str:
 def _planned_head(names: tuple[Any, ...], values: Sequence[Any], host: str, *, raw: bool) -> Any:
     """Names and values of a header set whose names are planned: all ``str`` (a dict the guard hands
     over), or with ``raw`` all ``bytes`` as httpx holds them — then nothing is decoded but the few
-    values read here. Anything else (numbers, ``str`` subclasses, a mix) is for the full path."""
-    if raw:
-        kinds, text, value_is_clean = _BYTES_ONLY, _latin1, _byte_value_is_clean
-    else:
-        kinds, text, value_is_clean = _STR_ONLY, _as_is, _value_is_clean
-    if not {*map(type, names), *map(type, values)} <= kinds:
-        return _UNCLEAN
+    values read here. Anything else (numbers, ``str`` subclasses, a mix) is for the full path: a
+    subclass equal to a planned name or a known value could put other bytes on the wire."""
     plan = _header_plans.get(names, _header_plans)
     if plan is _header_plans:
         plan = _header_plan(names)
     if plan is None:
         return _UNCLEAN
-    scanned, keys, content_type_at, encodings_at, credentials_at = plan
+    scanned, keys, content_type_at, encodings_at, credentials_at, types, known = plan
+    if tuple(map(type, names)) != types or tuple(map(type, values)) != types or \
+            (types and (types[0] is bytes) is not raw):
+        return _UNCLEAN
+    if raw:
+        text, value_is_clean = _latin1, _byte_value_is_clean
+    else:
+        text, value_is_clean = _as_is, _value_is_clean
     for i in credentials_at:
         if _binding_mismatch(text(values[i]), host):
             return _UNCLEAN
     for i in encodings_at:
         if text(values[i]).strip().lower() not in _NOT_ENCODED:
             return _UNCLEAN
-    if not all(map(value_is_clean, keys, scanned(values))):
-        return _UNCLEAN
+    picked = scanned(values)
+    if not all(map(dict.get, known, picked)):  # a value not seen clean with this plan yet
+        for seen, key, value in zip(known, keys, picked):
+            if not value_is_clean(key, value):
+                return _UNCLEAN
+            if len(seen) >= _KNOWN_VALUES_KEPT:
+                seen.clear()
+            seen[value] = True
     return text(values[content_type_at]) if content_type_at >= 0 else None
 
 
