@@ -31,7 +31,7 @@ safetynet.install()
 
 from interven_autoguard.model import Decision, ScanResponse  # noqa: E402
 
-ROUNDS = 20
+ROUNDS = 30
 PER_ROUND = 100
 WORDS = ("the agent asked for the quarterly report and summarised the customer feedback about "
          "shipping delays in the northern region while the team reviewed pricing tiers").split()
@@ -137,7 +137,10 @@ def compare(label: str, send: Callable[[], Any], scanner: Any, note: str = "(goa
     pw, pc = (statistics.median(x[i] for x in plain) for i in (0, 1))
     gw, gc = (statistics.median(x[i] for x in guarded) for i in (0, 1))
     rw, rc = (statistics.median(g[i] / p[i] for p, g in zip(plain, guarded)) for i in (0, 1))
-    print(f"  {label:<27} wall {pw * 1e6:7.1f} → {gw * 1e6:7.1f} µs  ratio {rw:4.2f}   "
+    # The middle half of the per-pair wall ratios: how far one run's median can be trusted.
+    quartiles = statistics.quantiles((g[0] / p[0] for p, g in zip(plain, guarded)), n=4)
+    print(f"  {label:<27} wall {pw * 1e6:7.1f} → {gw * 1e6:7.1f} µs  ratio {rw:4.2f} "
+          f"(IQR {quartiles[0]:4.2f}–{quartiles[2]:4.2f})   "
           f"client CPU {pc * 1e6:7.1f} → {gc * 1e6:7.1f} µs  ratio {rc:4.2f}   {note}")
 
 
