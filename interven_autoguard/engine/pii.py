@@ -68,13 +68,21 @@ _SEVEN_DIGITS = b"0" * _MIN_CLUSTER_DIGITS
 # A maximal run of digits and separators, seven characters or longer (digits are counted after):
 # the cheapest pattern Python's engine scans with, measured against stricter "seven digits" forms.
 _CLUSTER = re.compile(rb"0[0 ().\-]{%d,}0" % (_MIN_CLUSTER_DIGITS - 2))
-# ``may_match`` as RE2 expressions over ASCII bytes, for the engine's one-pass triage
-# (``engine/triage.py``): a text matches one of them whenever ``may_match`` is True. The IBAN spot
-# is case-sensitive (upper-case letters only) inside the case-insensitive union.
+# RE2 expressions over ASCII bytes for the engine's one-pass triage (``engine/triage.py``): a text
+# matches one of them whenever ``detect`` can report something in it or in a part of it, under any
+# key. Narrower than ``may_match``'s seven digits, from the shapes below: every number ``detect``
+# reports has nine digits or more (card, SSN, ITIN, routing number, NANP phone), or follows a "+"
+# (international), or is a phone number starting with a trunk "0" or "(0" at the start of a digit
+# group (national, "00" international). So a dated model name ("claude-3-5-sonnet-20241022",
+# "gpt-4o-2024-08-06") or a timestamp of eight digits does not send a request down the full path.
+# "+" also counts as a separator: form fields are read with "+" as a space. The IBAN spot is
+# case-sensitive (upper-case letters only) inside the case-insensitive union.
 _SEP_RUN = "[ ().+\\-]*"  # _TRIAGE_SEPARATORS
 TRIAGE_EXPRESSIONS = (
     "@",
-    f"[0-9](?:{_SEP_RUN}[0-9]){{{_MIN_CLUSTER_DIGITS - 1}}}",
+    f"[0-9](?:{_SEP_RUN}[0-9]){{8}}",
+    f"\\+{_SEP_RUN}[0-9](?:{_SEP_RUN}[0-9]){{{_MIN_CLUSTER_DIGITS - 1}}}",
+    "(?:^|[^0-9A-Za-z_])\\(?0[0-9 ().+\\-]{6}",
     f"(?-i:[A-Z]{_SEP_RUN}[A-Z]{_SEP_RUN}[0-9]{_SEP_RUN}[0-9])",
 )
 

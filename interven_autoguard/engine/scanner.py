@@ -853,6 +853,8 @@ class LocalScanner:
     def _check_binding(
         self, value: str, location: str, dest: DestinationAssessment, findings: list[Finding], *, auth: bool
     ) -> bool:
+        if auth and not _binding_mismatch(value, dest.host):
+            return False  # the common case, cached: an agent sends its key to its provider every call
         mismatch = False
         for hit, start, end, raw in _credential_hits(value, auth=auth):
             if hit.provider and not secrets.host_allowed_for_provider(hit.provider, dest.host):

@@ -52,6 +52,8 @@ BODY_PIECES = st.sampled_from([
     "hello", " ", "\n", '{"a": "', '"}', SSN, "john@acme.com", OPENAI_KEY, GITHUB_TOKEN, "%41%42",
     "aGVsbG8gd29ybGQgaGVsbG8=", "\\u0041", "&#65;", "4111 1111 1111 1111", "caf\xe9", "\x00",
     "password=", "AKIA", "--x\r\nContent-Type: text/plain; charset=utf-16\r\n\r\n",
+    "claude-3-5-sonnet-20241022", "2024-08-06", "12345678", "+44 20 7946 0958", "020 7946 0958",
+    '"phone": "', "0171 2345678", "tel:", "(0)30 901820",
 ])
 bodies = st.one_of(
     st.none(),
@@ -122,6 +124,10 @@ def test_the_everyday_sdk_request_takes_the_lane(engine: LocalScanner) -> None:
     assert engine.quiet_allow("POST", "https://api.anthropic.com/v1/messages", anthropic, CHAT)
     assert engine.quiet_allow("POST", "https://api.anthropic.com/v1/messages",
                               [(k.encode(), v.encode()) for k, v in anthropic.items()], CHAT)
+    # Dated model names (the SDKs' defaults) are no phone numbers: they stay in the lane.
+    for model in ("claude-3-5-sonnet-20241022", "gpt-4o-2024-08-06"):
+        dated = CHAT.replace(b'"gpt-4o"', f'"{model}"'.encode())
+        assert engine.quiet_allow("POST", "https://api.anthropic.com/v1/messages", anthropic, dated)
 
 
 @pytest.mark.parametrize(("url", "headers", "body"), [

@@ -1,9 +1,11 @@
-"""The one-pass triage never clears what one of the three module triages would look at.
+"""The one-pass triage never clears what a detector could report or a decoder would unfold.
 
-``triage.ascii_is_clean(b)`` True must imply ``secrets.may_match``, ``pii.may_match`` and
-``decoding.needs_views`` all False on ``b``: hypothesis drives texts built from the fragments each
-triage reacts to (digit runs with separators, escapes, base64 runs wrapped over lines, every
-prefilter keyword), plus every secret sample of the detector tests.
+``triage.ascii_is_clean(b)`` True must imply ``secrets.may_match`` and ``decoding.needs_views``
+False on ``b``, and ``pii.detect`` finding nothing in it under any key (the PII expressions are
+narrower than ``pii.may_match``'s seven digits: they follow the shapes ``detect`` reports).
+Hypothesis drives texts built from the fragments each triage reacts to (digit runs with separators,
+"+" and trunk "0" prefixes, phone words, escapes, base64 runs wrapped over lines, every prefilter
+keyword), plus every secret sample of the detector tests.
 """
 
 from __future__ import annotations
@@ -23,6 +25,17 @@ from interven_autoguard.engine import decoding, decoding_layers, pii, secrets, t
 
 def module_triages(text: str) -> bool:
     return secrets.may_match(text) or pii.may_match(text) or decoding.needs_views(text)
+
+
+# Keys under which the pipeline reads a field: context words make ambiguous numbers PII.
+PII_KEYS = (None, "phone", "phoneNumber", "mobile_phone", "contact.tel", "fax", "ssn", "itin",
+            "routing_number", "aba", "card_number", "iban", "email", "id", "message_id")
+
+
+def worth_a_look(text: str) -> bool:
+    """What the one-pass triage must never clear."""
+    return (secrets.may_match(text) or decoding.needs_views(text)
+            or any(pii.detect(text, key) for key in PII_KEYS))
 
 
 def keywords() -> list[str]:
@@ -59,16 +72,48 @@ texts = st.lists(FRAGMENTS, max_size=24).map("".join)
 @example("0" * 16 + "\n" + "1" * 15 + "a")
 @example("a" * 20 + "=")  # padded run
 @example("call_abc123 AB12")  # an IBAN spot is upper-case only
-def test_clean_means_no_module_triage_fires(text: str) -> None:
+def test_clean_means_nothing_to_find(text: str) -> None:
     if triage.ascii_is_clean(text.encode("ascii")):
-        assert not module_triages(text), text
+        assert not worth_a_look(text), text
 
 
 @settings(max_examples=400, deadline=None)
 @given(st.text(alphabet=string.printable, max_size=400))
-def test_clean_means_no_module_triage_fires_on_any_ascii(text: str) -> None:
+def test_clean_means_nothing_to_find_in_any_ascii(text: str) -> None:
     if triage.ascii_is_clean(text.encode("ascii")):
-        assert not module_triages(text)
+        assert not worth_a_look(text)
+
+
+PHONES = ["(415) 555-2671", "415-555-2671", "+1 415 555 2671", "+44 20 7946 0958", "+33 6 12 34 56 78",
+          "+49 30 901820", "+14155552671", "0044 20 7946 0958", "020 7946 0958", "(415)555-2671",
+          "+49 (0)30 901820", "1-800-555-0199", "4155552671", "0171 2345678", "030 901820"]
+NUMBERS = st.one_of(
+    st.sampled_from(PHONES),
+    st.sampled_from(["478-23-9156", "478 23 9156", "478239156", "912-70-1234", "4111 1111 1111 1111",
+                     "4111-1111-1111-1111", "378282246310005", "021000021", "20241022", "2024-08-06",
+                     "1700000000", "+", "(", "(0", "0", "00", "phone ", "call ", "tel:", "ssn ", "routing ",
+                     "card ", "_", "x", "A", '"', ": ", "=", "+1", "0044"]),
+    st.text(alphabet=string.digits, min_size=1, max_size=11),
+    st.text(alphabet=string.digits + " ().-+", min_size=1, max_size=14),
+)
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(NUMBERS, max_size=8).map("".join))
+@example("claude-3-5-sonnet-20241022")
+@example("x+0123456")
+@example("a-0123456")
+def test_clean_numbers_are_no_pii_under_any_key(text: str) -> None:
+    """The narrower PII expressions: whatever ``detect`` reports, in any part of a text and under
+    any key, keeps the text off the fast path."""
+    if triage.ascii_is_clean(text.encode("ascii")):
+        assert not any(pii.detect(text, key) for key in PII_KEYS), text
+
+
+@pytest.mark.parametrize("text", PHONES)
+def test_every_phone_shape_is_not_clean(text: str) -> None:
+    for framed in (text, f'{{"phone": "{text}"}}', f"call {text} now", f"a={text.replace(' ', '+')}"):
+        assert not triage.ascii_is_clean(framed.encode("ascii")), framed
 
 
 @pytest.mark.parametrize("rule", sorted(SAMPLES))
@@ -99,10 +144,13 @@ def test_each_kind_of_trigger_is_not_clean(text: str) -> None:
     '{"model": "gpt-4o", "messages": [{"role": "user", "content": "Summarise the quarterly report."}]}',
     "Content-Type\n\nUser-Agent\n\napplication/json\n\nOpenAI/Python 1.52.0",  # as the engine joins headers
     "call_abc123 src/components/button_group.tsx /v1/chat/completions",
+    '{"model": "claude-3-5-sonnet-20241022", "max_tokens": 1024, "messages": []}',
+    '{"model": "gpt-4o-2024-08-06", "seed": 12345678, "messages": []}',
 ])
 def test_everyday_agent_text_is_clean(text: str) -> None:
-    """Not a safety property: the fast path must apply to what agents send all day."""
-    assert not module_triages(text)
+    """Not a safety property: the fast path must apply to what agents send all day (dated model
+    names included: seven digits in a row are no PII by themselves)."""
+    assert not worth_a_look(text)
     assert triage.ascii_is_clean(text.encode("ascii"))
 
 
