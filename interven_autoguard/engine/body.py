@@ -221,6 +221,13 @@ def reads_ascii_as_is(content_type: str | None) -> bool:
     return name in _ASCII_IDENTITY_CODECS or name.startswith(_ASCII_IDENTITY_PREFIXES)
 
 
+@functools.lru_cache(maxsize=256)
+def keeps_blob_runs(content_type: str | None) -> bool:
+    """Whether the fields read from a body of this Content-Type keep its blob runs as written: JSON
+    and text do; a form body reads "+" as a space (``text_doc``), which splits runs."""
+    return _media_type(content_type)[0] != "application/x-www-form-urlencoded"
+
+
 def _nul_pattern(data: bytes) -> bool:
     """NULs bunched at some byte positions mod 4, as ASCII text in UTF-16 or UTF-32 makes them.
 

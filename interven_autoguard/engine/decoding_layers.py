@@ -281,6 +281,50 @@ def ascii_has_blob_candidate(raw: bytes) -> bool:
     return has_blob_candidate(raw.decode("ascii"), _runs_in(raw, table))
 
 
+# A "\n" or "\r" escape (at any depth of JSON-in-JSON) right after a blob character: in the decoded
+# string the lines may join into one wrapped run that the raw bytes do not show.
+_JOINED_BY_ESCAPE = re.compile(rb"[A-Za-z0-9+/_=-]\\+[nr]")
+_UNDECODABLE_KEPT = 4096
+_UNDECODABLE_CACHED = 256  # longest run (plus its two following bytes) remembered
+_undecodable: dict[bytes, bool] = {}
+
+
+def ascii_runs_decode_to_nothing(raw: bytes) -> bool:
+    """True when no blob run of the ASCII text ``raw`` decodes to anything: neither
+    ``decode_base64`` nor ``decode_hex`` makes an item of it, so the views of ``raw`` — and of
+    every JSON string in it — are the text itself. What makes a run look like encoded data
+    (``has_blob_candidate``) is mostly an identifier an agent repeats every turn: a tool call id
+    (``call_Zt2o1Ym5ZQhCxZ0K8w9C2WzF``, ``toolu_01A09q90qw90lq917835lq9``), a trace id. Remembered
+    per run and the two bytes after it (all ``decode_*`` read of its surroundings: "=" padding).
+
+    For bodies read as JSON or plain text, whose fields are the raw bytes between the quotes (an
+    escape that decodes to a blob character is a triage trigger of its own); not for form bodies,
+    where "+" is read as a space and splits runs.
+    """
+    if _JOINED_BY_ESCAPE.search(raw):
+        return False
+    for start, end, classes in _runs_in(raw, raw.translate(_RUN_TABLE)):
+        window = raw[start : end + 2]
+        known = _undecodable.get(window)
+        if known is None:
+            known = _window_decodes_to_nothing(window.decode("ascii"), end - start, classes)
+            if len(window) <= _UNDECODABLE_CACHED:
+                if len(_undecodable) >= _UNDECODABLE_KEPT:
+                    _undecodable.clear()
+                _undecodable[window] = known
+        if not known:
+            return False
+    return True
+
+
+def _window_decodes_to_nothing(src: str, end: int, classes: bytes) -> bool:
+    # As the views pipeline calls the decoders on a field: its whole budget ahead (4x the text plus
+    # a constant), so nothing is cut short. No item means no view.
+    limit = 4 * len(src) + 65536
+    runs = [(0, end, classes)]
+    return decode_base64(src, limit, runs) == ([], False) and decode_hex(src, limit, runs) == ([], False)
+
+
 _UPPER_TABLE = bytes(ord("U") if 65 <= b <= 90 else ord(" ") for b in range(256))
 _LOWER_TABLE = bytes(ord("L") if 97 <= b <= 122 else ord(" ") for b in range(256))
 

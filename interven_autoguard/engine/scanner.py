@@ -26,6 +26,7 @@ from .body import (
     BodyNotInspectable,
     Field,
     ParsedBody,
+    keeps_blob_runs,
     parse_body,
     parse_query,
     raw_text,
@@ -783,7 +784,7 @@ class LocalScanner:
             if not data:
                 return True
             if data.isascii() and b"\x00" not in data and reads_ascii_as_is(content_type):
-                return triage.ascii_is_clean(data)
+                return triage.ascii_is_clean(data, runs_as_is=keeps_blob_runs(content_type))
         elif _body_size(body) > max_body:
             return False
         text = raw_text(body, content_type, None)

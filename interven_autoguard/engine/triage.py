@@ -49,9 +49,14 @@ def _matches() -> Callable[[bytes], Sequence[int] | None]:
     return inner.Match if inner is not None and hasattr(inner, "Match") else matcher.Match
 
 
-def ascii_is_clean(data: bytes) -> bool:
-    """True: no detector's triage fires on ``data`` (ASCII bytes) nor on any part of it."""
-    if decoding_layers.ascii_has_blob_candidate(data):
+def ascii_is_clean(data: bytes, *, runs_as_is: bool = False) -> bool:
+    """True: no detector's triage fires on ``data`` (ASCII bytes) nor on any part of it.
+
+    ``runs_as_is``: the pipeline reads ``data`` as JSON or as text, so its blob runs are the ones
+    in the raw bytes; a run that decodes to nothing (an agent's tool call ids) then does not rule
+    the fast path out."""
+    if decoding_layers.ascii_has_blob_candidate(data) and not (
+            runs_as_is and decoding_layers.ascii_runs_decode_to_nothing(data)):
         return False
     return not _matches()(data)
 

@@ -130,6 +130,82 @@ def test_the_everyday_sdk_request_takes_the_lane(engine: LocalScanner) -> None:
         assert engine.quiet_allow("POST", "https://api.anthropic.com/v1/messages", anthropic, dated)
 
 
+TOOL_CALL_ID = "call_Zt2o1Ym5ZQhCxZ0K8w9C2WzF"
+TOOL_USE_ID = "toolu_01A09q90qw90lq917835lq9"
+AGENT_TURN = json.dumps({"model": "gpt-4o", "messages": [
+    {"role": "user", "content": "What's the weather in Paris?"},
+    {"role": "assistant", "content": None, "tool_calls": [{"id": TOOL_CALL_ID, "type": "function",
+     "function": {"name": "get_weather", "arguments": json.dumps({"city": "Paris"})}}]},
+    {"role": "tool", "tool_call_id": TOOL_CALL_ID, "content": json.dumps({"temp_c": 14})},
+    {"role": "assistant", "content": [{"type": "tool_use", "id": TOOL_USE_ID, "name": "w", "input": {}}]},
+    {"role": "user", "trace": "4bf92f3577b34da6a3ce929d0e0e4736"}]}).encode()
+SECRET_TEXT = f"the customer's SSN is {SSN}, key {OPENAI_KEY}"
+B64_SECRET = base64.b64encode(SECRET_TEXT.encode()).decode()
+
+
+def test_tool_call_ids_keep_an_agent_turn_in_the_lane(engine: LocalScanner) -> None:
+    """Ids that read like encoded data (every tool call of an agent's conversation) decode to
+    nothing: the turn stays in the lane, and ``scan`` agrees there is nothing in it."""
+    url = "https://api.openai.com/v1/chat/completions"
+    json_headers = {"Content-Type": "application/json"}
+    assert engine.quiet_allow("POST", url, json_headers, AGENT_TURN)
+    assert engine.quiet_allow("POST", url, {}, AGENT_TURN)  # sniffed as JSON
+    response = engine.scan(method="POST", url=url, headers=json_headers, body=AGENT_TURN)
+    assert response.decision == Decision.ALLOW and response.findings == []
+
+
+def _json(value: str) -> bytes:
+    return json.dumps({"messages": [{"content": value, "id": TOOL_CALL_ID}]}).encode()
+
+
+@pytest.mark.parametrize(("headers", "body"), [
+    ({"Content-Type": "application/json"}, _json(B64_SECRET)),  # base64 of text: decoded, found
+    ({"Content-Type": "application/json"}, _json(SECRET_TEXT.encode().hex())),  # hex of text
+    ({"Content-Type": "application/json"}, _json(json.dumps({"nested": B64_SECRET}))),  # JSON in JSON
+    # Base64 of text wrapped over lines: one run only once the JSON "\n" escapes are read.
+    ({"Content-Type": "application/json"},
+     _json("\n".join(B64_SECRET[i:i + 16] for i in range(0, len(B64_SECRET), 16)))),
+    ({"Content-Type": "application/json"}, _json("\n".join([B64_SECRET[:40], B64_SECRET[40:]]))),
+    ({"Content-Type": "application/json"}, _json("\r\n".join([B64_SECRET[:40], B64_SECRET[40:]]))),
+    # A form body reads "+" as a space: "<id>+<base64>" is one raw run, two runs once read.
+    ({"Content-Type": "application/x-www-form-urlencoded"},
+     f"q={TOOL_CALL_ID}+{B64_SECRET.replace('+', '%2B')}".encode()),
+    ({}, f"note: {TOOL_USE_ID} {B64_SECRET}".encode()),  # plain text
+])
+def test_runs_that_decode_to_something_leave_the_lane(engine: LocalScanner, headers: dict[str, str],
+                                                      body: bytes) -> None:
+    url = "https://api.example.com/v1/notes"
+    assert not engine.quiet_allow("POST", url, headers, body)
+    assert engine.scan(method="POST", url=url, headers=headers, body=body).findings
+
+
+ID_PIECES = st.sampled_from([
+    TOOL_CALL_ID, TOOL_USE_ID, "4bf92f3577b34da6a3ce929d0e0e4736", B64_SECRET, B64_SECRET[:24],
+    B64_SECRET[24:], SECRET_TEXT.encode().hex(), "aGVsbG8gd29ybGQgaGVsbG8=", "=", "==", "\n", "\r\n",
+    "\\n", "\"", " ", "+", "/", "_", "-", "x", "A" * 16, "a" * 16, OPENAI_KEY[:20], OPENAI_KEY[20:],
+    base64.b64encode(SSN.encode()).decode(), base64.urlsafe_b64encode(SECRET_TEXT.encode()).decode(),
+])
+
+
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(ID_PIECES, max_size=8).map("".join), st.sampled_from([
+    "application/json", "text/plain", None, "application/x-www-form-urlencoded"]),
+    st.sampled_from(["json", "nested", "raw"]))
+def test_blob_runs_in_the_lane_decode_to_nothing(engine: LocalScanner, text: str, content_type: str | None,
+                                                 framing: str) -> None:
+    """Quiet still implies ALLOW without findings when bodies carry ids, blobs, escapes."""
+    if framing == "json":
+        body = json.dumps({"content": text, "id": TOOL_CALL_ID}).encode()
+    elif framing == "nested":
+        body = json.dumps({"arguments": json.dumps({"v": text})}).encode()
+    else:
+        body = text.encode()
+    headers = {"Content-Type": content_type} if content_type else {}
+    if engine.quiet_allow("POST", "https://api.example.com/v1/x", headers, body):
+        response = engine.scan(method="POST", url="https://api.example.com/v1/x", headers=headers, body=body)
+        assert response.decision == Decision.ALLOW and response.findings == [], body
+
+
 @pytest.mark.parametrize(("url", "headers", "body"), [
     ("https://api.example.com/v1/chat", SDK_HEADERS, CHAT),  # the OpenAI key sent elsewhere
     ("https://api.openai.com/v1/chat/completions", {}, CHAT.replace(b"quarterly", SSN.encode())),
