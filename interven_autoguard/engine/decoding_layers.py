@@ -281,10 +281,8 @@ def ascii_has_blob_candidate(raw: bytes) -> bool:
     return has_blob_candidate(raw.decode("ascii"), _runs_in(raw, table))
 
 
-# A "\n" or "\r" escape (at any depth of JSON-in-JSON) right after a blob character: in the decoded
-# string the lines may join into one wrapped run that the raw bytes do not show.
-_JOINED_BY_ESCAPE = re.compile(rb"[A-Za-z0-9+/_=-]\\+[nr]")
 _UNDECODABLE_KEPT = 4096
+_UNDECODABLE_LONGEST = 1024  # longer runs (an image) are encoded data: not worth proving otherwise
 _UNDECODABLE_CACHED = 256  # longest run (plus its two following bytes) remembered
 _undecodable: dict[bytes, bool] = {}
 
@@ -301,9 +299,11 @@ def ascii_runs_decode_to_nothing(raw: bytes) -> bool:
     escape that decodes to a blob character is a triage trigger of its own); not for form bodies,
     where "+" is read as a space and splits runs.
     """
-    if _JOINED_BY_ESCAPE.search(raw):
+    if _joined_by_escape(raw):
         return False
     for start, end, classes in _runs_in(raw, raw.translate(_RUN_TABLE)):
+        if end - start > _UNDECODABLE_LONGEST:
+            return False
         window = raw[start : end + 2]
         known = _undecodable.get(window)
         if known is None:
@@ -315,6 +315,21 @@ def ascii_runs_decode_to_nothing(raw: bytes) -> bool:
         if not known:
             return False
     return True
+
+
+def _joined_by_escape(raw: bytes) -> bool:
+    """A "\\n" or "\\r" escape (at any depth of JSON in JSON) right after a blob character or "=": in
+    the decoded string the lines may join into one wrapped run that the raw bytes do not show."""
+    for needle in (b"\\n", b"\\r"):
+        at = raw.find(needle)
+        while at >= 0:
+            before = at
+            while before > 0 and raw[before - 1] == 92:  # "\\": the escape of an escape
+                before -= 1
+            if before > 0 and (_RUN_TABLE[raw[before - 1]] == 65 or raw[before - 1] == 61):  # "A", "="
+                return True
+            at = raw.find(needle, at + 2)
+    return False
 
 
 def _window_decodes_to_nothing(src: str, end: int, classes: bytes) -> bool:
