@@ -45,6 +45,29 @@ def body_1k() -> bytes:
     return json.dumps({"model": "gpt-x", "messages": messages}).encode()
 
 
+def agent_turn_1k() -> bytes:
+    """~1 KB of an agent's turn as an SDK sends it: a dated model name, tool calls with their ids
+    (which read like encoded data), a tool result carried back."""
+    turn = {"model": "claude-3-5-sonnet-20241022", "max_tokens": 1024, "messages": [
+        {"role": "user",
+         "content": "What is the weather in Paris and in Berlin, and should I pack an umbrella?"},
+        {"role": "assistant", "content": [
+            {"type": "text", "text": "Let me check both cities."},
+            {"type": "tool_use", "id": "toolu_01A09q90qw90lq917835lq9", "name": "get_weather",
+             "input": {"city": "Paris"}},
+            {"type": "tool_use", "id": "toolu_01Bx7Rk2nDqW3cYhZ5mLpT8v", "name": "get_weather",
+             "input": {"city": "Berlin"}}]},
+        {"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": "toolu_01A09q90qw90lq917835lq9",
+             "content": "Paris: 14 degrees, cloudy, light rain expected in the evening."},
+            {"type": "tool_result", "tool_use_id": "toolu_01Bx7Rk2nDqW3cYhZ5mLpT8v",
+             "content": "Berlin: 9 degrees, overcast, showers likely through the afternoon."}]}],
+        "tools": [{"name": "get_weather", "description": "Current weather for a city.",
+                   "input_schema": {"type": "object", "properties": {"city": {"type": "string"}},
+                                    "required": ["city"]}}]}
+    return json.dumps(turn).encode()
+
+
 SERVER = """
 import socketserver, sys
 
@@ -242,6 +265,9 @@ def main() -> None:
           "(medians; ratio = median of per-pair ratios)")
     compare("requests, embedded engine", via_requests, engine)
     compare("httpx, embedded engine", via_httpx, engine)
+    turn = agent_turn_1k()
+    compare("httpx, agent turn w/ tools", lambda: client.post(url, content=turn, headers=headers), engine,
+            note="(informative: tool ids, dated model)")
     compare("requests, guard core only", via_requests, AllowAll())
     compare("httpx, guard core only", via_httpx, AllowAll())
     print("With tracing and metrics on (an OpenTelemetry SDK configured; a fresh interpreter):")

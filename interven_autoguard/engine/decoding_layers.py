@@ -281,40 +281,65 @@ def ascii_has_blob_candidate(raw: bytes) -> bool:
     return has_blob_candidate(raw.decode("ascii"), _runs_in(raw, table))
 
 
-_UNDECODABLE_KEPT = 4096
-_UNDECODABLE_LONGEST = 1024  # longer runs (an image) are encoded data: not worth proving otherwise
-_UNDECODABLE_CACHED = 256  # longest run (plus its two following bytes) remembered
-_undecodable: dict[bytes, bool] = {}
-
-
 def ascii_runs_decode_to_nothing(raw: bytes) -> bool:
     """True when no blob run of the ASCII text ``raw`` decodes to anything: neither
     ``decode_base64`` nor ``decode_hex`` makes an item of it, so the views of ``raw`` — and of
-    every JSON string in it — are the text itself. What makes a run look like encoded data
-    (``has_blob_candidate``) is mostly an identifier an agent repeats every turn: a tool call id
-    (``call_Zt2o1Ym5ZQhCxZ0K8w9C2WzF``, ``toolu_01A09q90qw90lq917835lq9``), a trace id. Remembered
-    per run and the two bytes after it (all ``decode_*`` read of its surroundings: "=" padding).
+    every JSON string in it — are the text itself. Without a candidate run this is
+    ``not ascii_has_blob_candidate(raw)``; with some, each is decoded as the views pipeline would.
+    What makes a run look like encoded data is mostly an identifier an agent repeats every turn: a
+    tool call id (``call_Zt2o1Ym5ZQhCxZ0K8w9C2WzF``, ``toolu_01A09q90qw90lq917835lq9``), a trace
+    id. Remembered per run and the two bytes after it (all ``decode_*`` read of its surroundings:
+    "=" padding).
 
     For bodies read as JSON or plain text, whose fields are the raw bytes between the quotes (an
     escape that decodes to a blob character is a triage trigger of its own); not for form bodies,
     where "+" is read as a space and splits runs.
     """
-    if _joined_by_escape(raw):
-        return False
-    for start, end, classes in _runs_in(raw, raw.translate(_RUN_TABLE)):
-        if end - start > _UNDECODABLE_LONGEST:
-            return False
+    table = raw.translate(_RUN_TABLE)
+    if _RUN_NEEDLE not in table:
+        return True  # the common case: no run at all
+    candidates = False
+    for start, end, classes in _runs_in(raw, table):
+        if end - start > _LONGEST_PROVED:  # an image, say: not hashed, copied or decoded here
+            if raw.startswith(b"=", end) or (b"U" in classes and b"L" in classes) or \
+                    _HEX_NEEDLE in raw[start:end].translate(_HEX_TABLE):
+                return False  # a candidate (or, rarely, a hex-like run that is not): encoded data
+            continue  # single-case, no hex run: no decoder reads it
         window = raw[start : end + 2]
-        known = _undecodable.get(window)
-        if known is None:
-            known = _window_decodes_to_nothing(window.decode("ascii"), end - start, classes)
-            if len(window) <= _UNDECODABLE_CACHED:
-                if len(_undecodable) >= _UNDECODABLE_KEPT:
-                    _undecodable.clear()
-                _undecodable[window] = known
-        if not known:
+        verdict = _run_verdicts.get(window)
+        if verdict is None:
+            verdict = _run_verdict(window.decode("ascii"), end - start, classes)
+            if len(window) <= _RUN_VERDICT_CACHED:
+                if len(_run_verdicts) >= _RUN_VERDICTS_KEPT:
+                    _run_verdicts.clear()
+                _run_verdicts[window] = verdict
+        if verdict is _DECODES:
             return False
-    return True
+        candidates = candidates or verdict is _UNDECODABLE
+    # A candidate run was let through: make sure the decoded strings hold no run the raw bytes
+    # do not show (lines joined across a "\\n" escape).
+    return not (candidates and _joined_by_escape(raw))
+
+
+# What a run of a body is to the decoders (see ``ascii_runs_decode_to_nothing``).
+_NOT_A_CANDIDATE, _UNDECODABLE, _DECODES = "not a candidate", "undecodable", "decodes"
+_RUN_VERDICTS_KEPT = 4096
+_RUN_VERDICT_CACHED = 256  # longest run (plus its two following bytes) remembered
+_LONGEST_PROVED = 1024  # a longer candidate (an image) is taken for encoded data, unproved
+_run_verdicts: dict[bytes, str] = {}
+
+
+def _run_verdict(src: str, end: int, classes: bytes) -> str:
+    """``src[:end]`` is a run, ``src[end:]`` what follows it (two characters at most)."""
+    if not (plausible_base64(src, 0, end, classes) or (end >= MIN_HEX and _HEX_RUN.search(src, 0, end))):
+        return _NOT_A_CANDIDATE  # as has_blob_candidate: no decoder reads it
+    # As the views pipeline calls the decoders on a field: its whole budget ahead (4x the text
+    # plus a constant), so nothing is cut short. No item means no view.
+    limit = 4 * len(src) + 65536
+    runs = [(0, end, classes)]
+    if decode_base64(src, limit, runs) == ([], False) and decode_hex(src, limit, runs) == ([], False):
+        return _UNDECODABLE
+    return _DECODES
 
 
 def _joined_by_escape(raw: bytes) -> bool:
@@ -330,14 +355,6 @@ def _joined_by_escape(raw: bytes) -> bool:
                 return True
             at = raw.find(needle, at + 2)
     return False
-
-
-def _window_decodes_to_nothing(src: str, end: int, classes: bytes) -> bool:
-    # As the views pipeline calls the decoders on a field: its whole budget ahead (4x the text plus
-    # a constant), so nothing is cut short. No item means no view.
-    limit = 4 * len(src) + 65536
-    runs = [(0, end, classes)]
-    return decode_base64(src, limit, runs) == ([], False) and decode_hex(src, limit, runs) == ([], False)
 
 
 _UPPER_TABLE = bytes(ord("U") if 65 <= b <= 90 else ord(" ") for b in range(256))

@@ -55,8 +55,10 @@ def ascii_is_clean(data: bytes, *, runs_as_is: bool = False) -> bool:
     ``runs_as_is``: the pipeline reads ``data`` as JSON or as text, so its blob runs are the ones
     in the raw bytes; a run that decodes to nothing (an agent's tool call ids) then does not rule
     the fast path out."""
-    if decoding_layers.ascii_has_blob_candidate(data) and not (
-            runs_as_is and decoding_layers.ascii_runs_decode_to_nothing(data)):
+    if runs_as_is:
+        if not decoding_layers.ascii_runs_decode_to_nothing(data):
+            return False
+    elif decoding_layers.ascii_has_blob_candidate(data):
         return False
     return not _matches()(data)
 
