@@ -4,7 +4,6 @@ shows what was actually sent."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from types import ModuleType
 from typing import Any
 
@@ -14,11 +13,15 @@ from ..guard.install import active_guard
 from ..guard.patching import Patcher
 
 LIBRARY = "requests"
+_STORED: type | None = None  # requests.structures.CaseInsensitiveDict, once requests is imported
 
 
 def patch(patcher: Patcher, module: ModuleType) -> None:
+    global _STORED
     import requests.adapters
+    from requests.structures import CaseInsensitiveDict
 
+    _STORED = CaseInsensitiveDict
     patcher.wrap(requests.adapters.HTTPAdapter, "send", _send)
 
 
@@ -60,10 +63,9 @@ def _header_pairs(headers: Any) -> Any:
     """``{name: value}`` as sent. requests' ``CaseInsensitiveDict`` keeps ``lower name -> (name,
     value)`` in ``_store`` (names unique in any case): read at C speed, where ``items()`` walks a
     generator and a lookup per name. Values may still be bytes: the guard's full path converts."""
-    store = getattr(headers, "_store", None)
-    if type(store) is OrderedDict or type(store) is dict:
+    if type(headers) is _STORED:  # exactly requests' own class: its layout is known
         try:
-            return dict(store.values())
-        except (TypeError, ValueError):
-            pass  # not requests' own layout after all
+            return dict(headers._store.values())
+        except (AttributeError, TypeError, ValueError):
+            pass
     return hdrs.to_dict(headers)
