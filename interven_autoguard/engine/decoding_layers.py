@@ -291,14 +291,13 @@ def ascii_runs_decode_to_nothing(raw: bytes) -> bool:
     id. Remembered per run and the two bytes after it (all ``decode_*`` read of its surroundings:
     "=" padding).
 
-    For bodies read as JSON or plain text, whose fields are the raw bytes between the quotes (an
-    escape that decodes to a blob character is a triage trigger of its own); not for form bodies,
-    where "+" is read as a space and splits runs.
+    For text whose fields are its own characters: JSON with its escapes read (see
+    ``triage.clean_in_every_layer``) or plain text; not form bodies, where "+" is read as a space
+    and splits runs.
     """
     table = raw.translate(_RUN_TABLE)
     if _RUN_NEEDLE not in table:
         return True  # the common case: no run at all
-    candidates = False
     for start, end, classes in _runs_in(raw, table):
         if end - start > _LONGEST_PROVED:  # an image, say: not hashed, copied or decoded here
             if raw.startswith(b"=", end) or (b"U" in classes and b"L" in classes) or \
@@ -315,10 +314,7 @@ def ascii_runs_decode_to_nothing(raw: bytes) -> bool:
                 _run_verdicts[window] = verdict
         if verdict is _DECODES:
             return False
-        candidates = candidates or verdict is _UNDECODABLE
-    # A candidate run was let through: make sure the decoded strings hold no run the raw bytes
-    # do not show (lines joined across a "\\n" escape).
-    return not (candidates and _joined_by_escape(raw))
+    return True
 
 
 # What a run of a body is to the decoders (see ``ascii_runs_decode_to_nothing``).
@@ -340,21 +336,6 @@ def _run_verdict(src: str, end: int, classes: bytes) -> str:
     if decode_base64(src, limit, runs) == ([], False) and decode_hex(src, limit, runs) == ([], False):
         return _UNDECODABLE
     return _DECODES
-
-
-def _joined_by_escape(raw: bytes) -> bool:
-    """A "\\n" or "\\r" escape (at any depth of JSON in JSON) right after a blob character or "=": in
-    the decoded string the lines may join into one wrapped run that the raw bytes do not show."""
-    for needle in (b"\\n", b"\\r"):
-        at = raw.find(needle)
-        while at >= 0:
-            before = at
-            while before > 0 and raw[before - 1] == 92:  # "\\": the escape of an escape
-                before -= 1
-            if before > 0 and (_RUN_TABLE[raw[before - 1]] == 65 or raw[before - 1] == 61):  # "A", "="
-                return True
-            at = raw.find(needle, at + 2)
-    return False
 
 
 _UPPER_TABLE = bytes(ord("U") if 65 <= b <= 90 else ord(" ") for b in range(256))

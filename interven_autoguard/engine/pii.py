@@ -78,13 +78,20 @@ _CLUSTER = re.compile(rb"0[0 ().\-]{%d,}0" % (_MIN_CLUSTER_DIGITS - 2))
 # "+" also counts as a separator: form fields are read with "+" as a space. The IBAN spot is
 # case-sensitive (upper-case letters only) inside the case-insensitive union.
 _SEP_RUN = "[ ().+\\-]*"  # _TRIAGE_SEPARATORS
+# A number token (not the digits inside an identifier or a hex id) with an exponent.
+_EXPONENT_NUMBER = r"(?:^|[^0-9A-Za-z_.\-])-?[0-9]+(?:\.[0-9]*)?[eE][+\-]?[0-9]"
 TRIAGE_EXPRESSIONS = (
     "@",
     f"[0-9](?:{_SEP_RUN}[0-9]){{8}}",
     f"\\+{_SEP_RUN}[0-9](?:{_SEP_RUN}[0-9]){{{_MIN_CLUSTER_DIGITS - 1}}}",
     "(?:^|[^0-9A-Za-z_])\\(?0[0-9 ().+\\-]{6}",
     f"(?-i:[A-Z]{_SEP_RUN}[A-Z]{_SEP_RUN}[0-9]{_SEP_RUN}[0-9])",
+    # A JSON number in exponent form is read as its decimal expansion ("6.77e-2" -> "0.0677"):
+    # digits the raw bytes do not hold.
+    _EXPONENT_NUMBER,
 )
+# The same, for a body's text.
+EXPONENT_NUMBER = re.compile(_EXPONENT_NUMBER)
 
 # Number boundaries: not glued to a word, not the tail or head of a longer dotted/dashed number.
 _LB = rb"(?<![0Aa])(?<!0[.\-])"

@@ -65,6 +65,17 @@ def _text_is_clean(text: str) -> bool:
     return not (secrets.may_match(text) or pii.may_match(text) or decoding.needs_views(text))
 
 
+def _body_text_is_clean(text: str) -> bool:
+    """No detector's triage fires on a body's text, nor on the text of any JSON string in it (each
+    level of escapes read), and no JSON number in it is read as digits it does not show."""
+
+    def layer_is_clean(layer: bytes) -> bool:
+        decoded = layer.decode("utf-8", "surrogatepass")
+        return _text_is_clean.__wrapped__(decoded) and not pii.EXPONENT_NUMBER.search(decoded)
+
+    return triage.clean_in_every_layer(text.encode("utf-8", "surrogatepass"), layer_is_clean)
+
+
 @functools.lru_cache(maxsize=1024)
 def _key_is_sensitive(name: str) -> bool:
     return secrets.key_is_sensitive(name)
@@ -641,9 +652,7 @@ class LocalScanner:
         elif body is not None:
             ctype, cenc = _header(header_items, "content-type"), _header(header_items, "content-encoding")
             whole = None if isinstance(body, (dict, list, tuple)) else raw_text(body, ctype, cenc)
-            clean = whole is not None and not (
-                secrets.may_match(whole) or pii.may_match(whole) or decoding.needs_views(whole)
-            )
+            clean = whole is not None and _body_text_is_clean(whole)
             try:
                 parsed = (
                     None
@@ -784,11 +793,13 @@ class LocalScanner:
             if not data:
                 return True
             if data.isascii() and b"\x00" not in data and reads_ascii_as_is(content_type):
-                return triage.ascii_is_clean(data, runs_as_is=keeps_blob_runs(content_type))
+                runs_as_is = keeps_blob_runs(content_type)
+                return triage.clean_in_every_layer(
+                    data, lambda layer: triage.ascii_is_clean(layer, runs_as_is=runs_as_is))
         elif _body_size(body) > max_body:
             return False
         text = raw_text(body, content_type, None)
-        return text is not None and (not text or _text_is_clean.__wrapped__(text))
+        return text is not None and (not text or _body_text_is_clean(text))
 
     def _clean_verdict(
         self, method: str, url: str, dest: DestinationAssessment, agent_id: str | None, body_size: int,

@@ -20,7 +20,9 @@ Non-ASCII input is outside the contract (normalisation alone would need views): 
 
 from __future__ import annotations
 
+import codecs
 import functools
+import re
 from collections.abc import Callable, Sequence
 
 from . import decoding_layers, pii
@@ -66,3 +68,29 @@ def ascii_is_clean(data: bytes, *, runs_as_is: bool = False) -> bool:
 def warm_up() -> None:
     """Compile now, off the request path."""
     _matches()
+
+
+# JSON's escapes but "\uXXXX" and "\/", which are triggers of their own (``ESCAPE_TRIAGE_EXPRESSIONS``)
+_PLAIN_ESCAPES = re.compile(rb'\\[bfnrt"\\]')
+_LAYERS = 8  # JSON in a string in a string...: deeper than this takes the full path
+
+
+def clean_in_every_layer(data: bytes, is_clean: Callable[[bytes], bool]) -> bool:
+    """``is_clean`` of ``data`` and of every text its JSON string escapes unfold to.
+
+    The triages read raw bytes; the detectors read JSON strings, decoded, and strings holding JSON
+    of their own (tool call arguments) decoded again. An escape's letter glued to what follows hides
+    a boundary ("\\t039 8259" is a tab and a phone number; "\\tY29u..." a tab and a base64 run the raw
+    bytes misalign), and an escaped quote hides a "key": "value" pair from the keyword expressions.
+    So each layer — the bytes, then the bytes with one level of escapes read — must be clean. An
+    escape outside JSON's set, or a deeper nesting, is not clean here (the full path reads it)."""
+    layer = data
+    for _ in range(_LAYERS):
+        if not is_clean(layer):
+            return False
+        if b"\\" not in layer:
+            return True
+        if b"\\" in _PLAIN_ESCAPES.sub(b"", layer):
+            return False
+        layer = codecs.escape_decode(layer)[0]  # only JSON's plain escapes are left: no warning
+    return False

@@ -70,13 +70,30 @@ def engine() -> LocalScanner:
     return LocalScanner()
 
 
+class FullPipeline(LocalScanner):
+    """``scan`` without its own shortcut: ``scan`` asks ``_looks_clean`` too (``_quick_allow``), so
+    comparing the lane with ``scan`` alone could never catch a blind spot they share."""
+
+    def _quick_allow(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+@pytest.fixture(scope="module")
+def full() -> LocalScanner:
+    return FullPipeline()
+
+
+def assert_nothing_found(full: LocalScanner, url: str, headers: Any, body: Any, method: str = "POST") -> None:
+    response = full.scan(method=method, url=url, headers=headers, body=body)
+    assert response.decision == Decision.ALLOW and response.findings == [], (url, headers, body)
+
+
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.sampled_from(["GET", "POST", "post", "DELETE"]), st.sampled_from(URLS), headers, bodies)
-def test_quiet_allow_implies_allow_without_findings(engine: LocalScanner, method: str, url: str,
-                                                    hdrs: dict[str, str], body: Any) -> None:
+def test_quiet_allow_implies_allow_without_findings(engine: LocalScanner, full: LocalScanner, method: str,
+                                                    url: str, hdrs: dict[str, str], body: Any) -> None:
     if engine.quiet_allow(method, url, hdrs, body):
-        response = engine.scan(method=method, url=url, headers=hdrs, body=body)
-        assert response.decision == Decision.ALLOW and response.findings == [], (url, hdrs, body)
+        assert_nothing_found(full, url, hdrs, body, method)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -140,6 +157,7 @@ AGENT_TURN = json.dumps({"model": "gpt-4o", "messages": [
     {"role": "assistant", "content": [{"type": "tool_use", "id": TOOL_USE_ID, "name": "w", "input": {}}]},
     {"role": "user", "trace": "4bf92f3577b34da6a3ce929d0e0e4736"}]}).encode()
 SECRET_TEXT = f"the customer's SSN is {SSN}, key {OPENAI_KEY}"
+DATADOG = SAMPLES["datadog-app-key"]()[0]
 B64_SECRET = base64.b64encode(SECRET_TEXT.encode()).decode()
 
 
@@ -172,11 +190,41 @@ def _json(value: str) -> bytes:
      f"q={TOOL_CALL_ID}+{B64_SECRET.replace('+', '%2B')}".encode()),
     ({}, f"note: {TOOL_USE_ID} {B64_SECRET}".encode()),  # plain text
 ])
-def test_runs_that_decode_to_something_leave_the_lane(engine: LocalScanner, headers: dict[str, str],
-                                                      body: bytes) -> None:
+def test_runs_that_decode_to_something_leave_the_lane(engine: LocalScanner, full: LocalScanner,
+                                                      headers: dict[str, str], body: bytes) -> None:
     url = "https://api.example.com/v1/notes"
     assert not engine.quiet_allow("POST", url, headers, body)
+    assert full.scan(method="POST", url=url, headers=headers, body=body).findings
     assert engine.scan(method="POST", url=url, headers=headers, body=body).findings
+
+
+@pytest.mark.parametrize("body", [
+    # A JSON escape's letter glued to what follows: "\t" is a tab, then the real base64 or hex run
+    # (the raw run "tY29u..." is misaligned and decodes to nothing).
+    b'{"content": "x \\tY29udGFjdCBhbGljZS5zbWl0aEBjb3JwLW1haWwuY29tIG5vdw"}',
+    b'{"content": "\\f6a6f6e2e6e6f6c6b406d6f6a6f2e6e6f"}',
+    b'{"content": "\\b6a6f6e2e6e6f6c6b406d6f6a6f2e6e6f"}',
+    json.dumps({"tool_calls": [{"id": TOOL_CALL_ID, "function": {"arguments": json.dumps(
+        {"x": "\teW91IG1haWwgYm9iLmpvbmVzQGNvcnAtbWFpbC5jb20gb2sgb2sgdGhpcyBhbmQ"})}}]}).encode(),
+    # ... or before a trunk-0 phone number.
+    b'{"phone": "\\t039 8259"}', b'{"phone": "\\n039 8259"}', b'{"phone": "\\t070 40751"}',
+    # A JSON number in exponent form is read as its decimal expansion: "0.067740123".
+    b'{"phone": 6.7740123e-2}', b'{"n": 6.837012e-3}', b"6.837012e-3", b'[{"phone": [-6.7740123E-2]}]',
+    # An escaped quote hid a "key": "value" pair from the keyword expressions (tool arguments).
+    json.dumps({"arguments": DATADOG}).encode(),
+])
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain", None])
+def test_what_json_decoding_changes_leaves_the_lane(engine: LocalScanner, full: LocalScanner, body: bytes,
+                                                    content_type: str | None) -> None:
+    """Found by a review: the triages read raw bytes, the detectors JSON-decoded strings."""
+    url = "https://api.example.com/v1/x"
+    headers = {"Content-Type": content_type} if content_type else {}
+    findings = full.scan(method="POST", url=url, headers=headers, body=body).findings
+    # Every case is a finding when read as JSON (a bare number is JSON only when declared so).
+    assert findings or (body == b"6.837012e-3" and content_type != "application/json")
+    if findings:
+        assert not engine.quiet_allow("POST", url, headers, body)
+        assert engine.scan(method="POST", url=url, headers=headers, body=body).findings
 
 
 ID_PIECES = st.sampled_from([
@@ -184,6 +232,7 @@ ID_PIECES = st.sampled_from([
     B64_SECRET[24:], SECRET_TEXT.encode().hex(), "aGVsbG8gd29ybGQgaGVsbG8=", "=", "==", "\n", "\r\n",
     "\\n", "\"", " ", "+", "/", "_", "-", "x", "A" * 16, "a" * 16, OPENAI_KEY[:20], OPENAI_KEY[20:],
     base64.b64encode(SSN.encode()).decode(), base64.urlsafe_b64encode(SECRET_TEXT.encode()).decode(),
+    "\t", "\b", "\f", "039 8259", "+44 20 7946 0958", '"dd_app_key": "', DATADOG,
 ])
 
 
@@ -191,8 +240,8 @@ ID_PIECES = st.sampled_from([
 @given(st.lists(ID_PIECES, max_size=8).map("".join), st.sampled_from([
     "application/json", "text/plain", None, "application/x-www-form-urlencoded"]),
     st.sampled_from(["json", "nested", "raw"]))
-def test_blob_runs_in_the_lane_decode_to_nothing(engine: LocalScanner, text: str, content_type: str | None,
-                                                 framing: str) -> None:
+def test_blob_runs_in_the_lane_decode_to_nothing(engine: LocalScanner, full: LocalScanner, text: str,
+                                                 content_type: str | None, framing: str) -> None:
     """Quiet still implies ALLOW without findings when bodies carry ids, blobs, escapes."""
     if framing == "json":
         body = json.dumps({"content": text, "id": TOOL_CALL_ID}).encode()
@@ -202,8 +251,7 @@ def test_blob_runs_in_the_lane_decode_to_nothing(engine: LocalScanner, text: str
         body = text.encode()
     headers = {"Content-Type": content_type} if content_type else {}
     if engine.quiet_allow("POST", "https://api.example.com/v1/x", headers, body):
-        response = engine.scan(method="POST", url="https://api.example.com/v1/x", headers=headers, body=body)
-        assert response.decision == Decision.ALLOW and response.findings == [], body
+        assert_nothing_found(full, "https://api.example.com/v1/x", headers, body)
 
 
 @pytest.mark.parametrize(("url", "headers", "body"), [
