@@ -11,8 +11,9 @@ again.
   its first run, and never reaches the automaton below — whose many counted repeats make it crawl
   over base64 (seconds per megabyte, measured).
 * Then one RE2 ``Set`` of the expressions the other triages own, each a necessary condition of its
-  module's answer (the secrets prefilter entries, ``pii.TRIAGE_EXPRESSIONS``,
-  ``decoding_layers.ESCAPE_TRIAGE_EXPRESSIONS``), so a detector change updates its own expressions.
+  module's answer (the secrets prefilter entries and the sensitive names of fields,
+  ``pii.TRIAGE_EXPRESSIONS``, ``decoding_layers.ESCAPE_TRIAGE_EXPRESSIONS``), so a detector change
+  updates its own expressions.
 
 Non-ASCII input is outside the contract (normalisation alone would need views): callers check
 ``isascii()`` first.
@@ -31,7 +32,7 @@ from . import decoding_layers, pii
 def expressions() -> list[str]:
     from .secrets import _engine
 
-    return [*_engine.compiled().expressions, *pii.TRIAGE_EXPRESSIONS,
+    return [*_engine.compiled().expressions, *_engine.name_triage_expressions(), *pii.TRIAGE_EXPRESSIONS,
             *decoding_layers.ESCAPE_TRIAGE_EXPRESSIONS]
 
 

@@ -77,6 +77,9 @@ class FullPipeline(LocalScanner):
     def _quick_allow(self, *args: Any, **kwargs: Any) -> None:
         return None
 
+    def _body_reads_clean(self, text: str) -> bool:
+        return False  # every body is parsed and every field read
+
 
 @pytest.fixture(scope="module")
 def full() -> LocalScanner:
@@ -225,6 +228,37 @@ def test_what_json_decoding_changes_leaves_the_lane(engine: LocalScanner, full: 
     if findings:
         assert not engine.quiet_allow("POST", url, headers, body)
         assert engine.scan(method="POST", url=url, headers=headers, body=body).findings
+
+
+@pytest.mark.parametrize(("url", "headers", "body"), [
+    # Found by a second review: a field read under a sensitive name is checked whole, whatever its
+    # layout; the value-side triage cleared these (and so did the pipeline's own body shortcut).
+    (None, {"Content-Type": "application/json"}, b'{"password": ["Zk8qLm2vRtYpQ3xWz9Hd"]}'),
+    (None, {"Content-Type": "application/json"}, b'{"password": ["hunter22x"]}'),
+    (None, {"Content-Type": "application/json"}, b'{"password ": "Zk8qLm2vRtYpQ3xWz9Hd"}'),
+    (None, {}, b'{"password ": "hunter22x"}'),
+    (None, {"Content-Type": "text/plain"}, b'{"my password is": "hunter22x"}'),
+    (None, {"Content-Type": "application/json"}, b'{"password": " Zk8qLm2vRtYpQ3xWz9Hd"}'),
+    (None, {"Content-Type": "application/json"}, b'{"client_secret": "\\"Zk8qLm2vRtYpQ3xWz9Hd"}'),
+    (None, {"Content-Type": "application/json"},
+     b'{"args": "{\\"password \\": \\"Zk8qLm2vRtYpQ3xWz9Hd\\"}"}'),
+    (None, {"Content-Type": "application/json"}, b'{"mistral api key ": "BKkWQENix2VWeAv6YV5RAxUN8DXFT6JY"}'),
+    (None, {"Content-Type": "application/json"}, b'{"token": "  Zk8qLm2vRtYp"}'),
+    (None, {"Content-Type": "application/x-ndjson"}, b'{"a":1}\n{"password ": "hunter22x"}'),
+    (None, {"Content-Type": "application/x-www-form-urlencoded"}, b"password+=hunter22x"),
+    (None, {"Content-Type": "application/x-www-form-urlencoded"}, b"data[password]=hunter22x"),
+    ("https://api.example.com/v1/x?password+=hunter22x", {}, None),
+    ("https://api.example.com/v1/x?token+=Zk8qLm2vRtYp", {}, None),
+    ("https://api.example.com/v1/x?data[password]=hunter22x", {}, None),
+    ("https://api.example.com/v1/x?a=1&password[0]=hunter22x", {}, None),
+])
+def test_values_under_sensitive_names_leave_the_lane(
+        engine: LocalScanner, full: LocalScanner, url: str | None, headers: dict[str, str],
+        body: bytes | None) -> None:
+    url = url or "https://api.example.com/v1/x"
+    assert full.scan(method="POST", url=url, headers=headers, body=body).findings
+    assert not engine.quiet_allow("POST", url, headers, body)
+    assert engine.scan(method="POST", url=url, headers=headers, body=body).findings
 
 
 ID_PIECES = st.sampled_from([

@@ -11,6 +11,7 @@ keyword), plus every secret sample of the detector tests.
 from __future__ import annotations
 
 import base64
+import json
 import random
 import re
 import string
@@ -114,6 +115,57 @@ def test_clean_numbers_are_no_pii_under_any_key(text: str) -> None:
 def test_every_phone_shape_is_not_clean(text: str) -> None:
     for framed in (text, f'{{"phone": "{text}"}}', f"call {text} now", f"a={text.replace(' ', '+')}"):
         assert not triage.ascii_is_clean(framed.encode("ascii")), framed
+
+
+def _name_words() -> list[str]:
+    from interven_autoguard.engine.secrets import _engine, context
+
+    c = _engine.compiled()
+    provider_words = (w for i in c.key_rules for w in c.rules[i].key_words)
+    return sorted({*context._PASSWORD_WORDS, *context._TOKEN_WORDS, *context._SECRET_WORDS,
+                   *context._COMPOUNDS, *context._META_LAST, *provider_words,
+                   "api", "key", "access", "private", "client", "id", "x", "my", "db", "tokens", "keyboard"})
+
+
+NAME_PARTS = st.sampled_from(_name_words())
+NAMES = st.builds(
+    lambda parts, seps, upper: "".join(
+        (p.upper() if u == 1 else p.capitalize() if u == 2 else p) + sep
+        for p, sep, u in zip(parts, seps, upper)),
+    st.lists(NAME_PARTS, min_size=1, max_size=3),
+    st.lists(st.sampled_from(["", "_", "-", ".", " ", "[", "]", "+"]), min_size=3, max_size=3),
+    st.lists(st.integers(0, 2), min_size=3, max_size=3),
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(NAMES)
+@example("password ")
+@example("my password is")
+@example("data[password]")
+@example("mistral api key ")
+def test_every_sensitive_name_is_seen_as_a_key_and_as_a_form_name(name: str) -> None:
+    """A field under a sensitive name is checked whole, whatever its value looks like: the triage
+    must see the name itself, as a JSON key or as a form/query name."""
+    from interven_autoguard.engine.secrets import key_is_sensitive, may_name_a_secret
+
+    if key_is_sensitive(name):
+        as_key = json.dumps({name: ["x"]})
+        assert may_name_a_secret(as_key), as_key
+        assert not triage.ascii_is_clean(as_key.encode("ascii"))
+        if "=" not in name and "&" not in name:
+            assert may_name_a_secret(f"{name}=x"), name
+        as_query_name = name.replace(" ", "+")
+        if key_is_sensitive(as_query_name.replace("+", " ")) and "=" not in name and "&" not in name:
+            assert may_name_a_secret(f"a=1&{as_query_name}=x"), as_query_name
+
+
+@pytest.mark.parametrize("name", ["model", "messages", "max_tokens", "max_completion_tokens", "tool_choice",
+                                  "input_schema", "tool_use_id", "tool_call_id", "arguments", "temperature"])
+def test_everyday_request_names_are_not_sensitive_looking(name: str) -> None:
+    from interven_autoguard.engine.secrets import may_name_a_secret
+
+    assert not may_name_a_secret(json.dumps({name: "x"})) and not may_name_a_secret(f"{name}=x")
 
 
 @pytest.mark.parametrize("rule", sorted(SAMPLES))

@@ -15,7 +15,7 @@ Tables are compiled on first use (thread-safe); importing this package is cheap.
 
 from __future__ import annotations
 
-from ._engine import detect, key_is_sensitive, may_match
+from ._engine import detect, key_is_sensitive, may_match, may_name_a_secret
 from .auth import AUTH_HEADERS, detect_auth_value
 from .providers import PROVIDER_HOSTS, host_allowed_for_provider, provider_for
 from .rules import RULES, all_rule_ids
@@ -38,6 +38,7 @@ __all__ = [
     "host_allowed_for_provider",
     "key_is_sensitive",
     "may_match",
+    "may_name_a_secret",
     "provider_for",
     "warm_up",
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import threading
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -215,6 +216,35 @@ def key_is_sensitive(key: str) -> bool:
     if not key or not isinstance(key, str):
         return False
     return classify_key(key) is not None or bool(compiled().rules_for_key(key.lower()[:200]))
+
+
+def name_triage_expressions() -> tuple[str, str]:
+    """RE2 expressions (case-insensitive, over bytes) one of which matches a text wherever a name
+    in it could be sensitive (``key_is_sensitive``): a JSON object key (``"…password…": ``, escapes
+    allowed) or a form/query name (``…password…=``). A field read under such a name is checked
+    whole, whatever it looks like (``{"password": ["hunter22x"]}``), so a triage that reads only
+    values would clear it."""
+    from .context import NAME_MARKERS, WORD_END_MARKERS
+
+    c = compiled()
+    words = sorted({*NAME_MARKERS, *(w for i in c.key_rules for w in c.rules[i].key_words)})
+    plain = "|".join(re.escape(w) for w in words)
+    ends = "|".join(re.escape(w) for w in WORD_END_MARKERS)
+    in_key = r'(?:[^"\\\n]|\\.)*'  # the rest of a JSON string, escapes included
+    json_key = (rf'(?:(?:{plain}){in_key}|(?:{ends})(?:(?-i:[^a-z"\n]){in_key})?)'
+                r'"[\t\n\r ]*:')
+    form_name = rf"(?:(?:{plain})[^=&\n]*|(?:{ends})(?:(?-i:[^a-z=&\n])[^=&\n]*)?)="
+    return json_key, form_name
+
+
+@lru_cache(maxsize=1)
+def _names_matcher() -> Callable[[bytes], bool]:
+    return _prefilter.compile_any(name_triage_expressions())
+
+
+def may_name_a_secret(text: str) -> bool:
+    """False ⇒ no JSON key or form/query name in ``text`` is sensitive (``name_triage_expressions``)."""
+    return _names_matcher()(text.encode("utf-8", "surrogatepass"))
 
 
 def detect(text: str, key: str | None = None) -> list[Hit]:

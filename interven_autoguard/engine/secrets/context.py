@@ -75,6 +75,14 @@ _META_LAST = frozenset(
 )
 
 
+# Necessary conditions of ``classify_key`` on a name's text, read case-insensitively: one of these
+# in it (the words above, by substring), or "token" / "key" ending a word (``max_tokens`` and
+# ``keyboard`` announce nothing; ``myToken``, ``api_key``, ``APIKEY`` do).
+NAME_MARKERS = ("pass", "pw", "secret", "cred", "mnemonic", "jwt", "bearer", "auth", "session", "conn",
+                "dsn")
+WORD_END_MARKERS = ("token", "key")
+
+
 def key_words(key: str) -> list[str]:
     """``"X-Api-Key"`` → ["x", "api", "key"]; ``"dbPassword"`` → ["db", "password"]."""
     return [w for w in _SPLIT.split(_CAMEL.sub(r"\1_\2", key).lower()) if w]
