@@ -215,6 +215,9 @@ def test_runs_that_decode_to_something_leave_the_lane(engine: LocalScanner, full
     b'{"phone": 6.7740123e-2}', b'{"n": 6.837012e-3}', b"6.837012e-3", b'[{"phone": [-6.7740123E-2]}]',
     # An escaped quote hid a "key": "value" pair from the keyword expressions (tool arguments).
     json.dumps({"arguments": DATADOG}).encode(),
+    # Missed by the pipeline's own body shortcut too: six digits that read as seven, and base64
+    # lines joined only once the "\n" escape is read.
+    b'{"phone": 9.89601e-2}', b'{"content": "WFJRQE5CRE1VSS5EWCE7\\nbm5ubm5ubm5ubm5u"}',
 ])
 @pytest.mark.parametrize("content_type", ["application/json", "text/plain", None])
 def test_what_json_decoding_changes_leaves_the_lane(engine: LocalScanner, full: LocalScanner, body: bytes,
