@@ -222,6 +222,15 @@ def reads_ascii_as_is(content_type: str | None) -> bool:
 
 
 @functools.lru_cache(maxsize=256)
+def names_escape_triage(content_type: str | None, has_line_break: bool) -> bool:
+    """Whether a body of this Content-Type can name its fields in ways the request triages do not
+    read (``secrets.name_triage_expressions`` knows ``"name":`` and ``name=``): a multipart part's
+    ``name=`` parameter and its header lines; a form name running over a line break."""
+    mime = _media_type(content_type)[0]
+    return mime.startswith("multipart/") or (has_line_break and mime == "application/x-www-form-urlencoded")
+
+
+@functools.lru_cache(maxsize=256)
 def keeps_blob_runs(content_type: str | None) -> bool:
     """Whether the fields read from a body of this Content-Type keep its blob runs as written: JSON
     and text do; a form body reads "+" as a space (``text_doc``), which splits runs."""

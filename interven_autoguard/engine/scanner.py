@@ -27,6 +27,7 @@ from .body import (
     Field,
     ParsedBody,
     keeps_blob_runs,
+    names_escape_triage,
     parse_body,
     parse_query,
     raw_text,
@@ -76,6 +77,13 @@ def _body_text_is_clean(text: str) -> bool:
         return _text_is_clean.__wrapped__(decoded) and not pii.EXPONENT_NUMBER.search(decoded)
 
     return triage.clean_in_every_layer(text.encode("utf-8", "surrogatepass"), layer_is_clean)
+
+
+@functools.lru_cache(maxsize=1024)
+def _url_is_clean(url: str) -> bool:
+    """``_text_is_clean`` of a URL as the pipeline reads it: ``urlsplit`` drops tabs and line breaks,
+    joining what they separate ("AK<TAB>IA…"), so a URL holding one is not judged here."""
+    return not ("\t" in url or "\n" in url or "\r" in url) and _text_is_clean(url)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -525,7 +533,7 @@ class LocalScanner:
         False otherwise."""
         try:
             dest = _assess(url, policy.private_network)
-            if dest.userinfo or not _text_is_clean(url):
+            if dest.userinfo or not _url_is_clean(url):
                 return False
             verdict = self._clean_verdict(method.upper(), url, dest, agent_id, 0, policy)
         except Exception:
@@ -654,7 +662,8 @@ class LocalScanner:
         elif body is not None:
             ctype, cenc = _header(header_items, "content-type"), _header(header_items, "content-encoding")
             whole = None if isinstance(body, (dict, list, tuple)) else raw_text(body, ctype, cenc)
-            clean = whole is not None and self._body_reads_clean(whole)
+            clean = whole is not None and not names_escape_triage(
+                ctype, "\n" in whole or "\r" in whole) and self._body_reads_clean(whole)
             try:
                 parsed = (
                     None
@@ -776,7 +785,7 @@ class LocalScanner:
         compressed or structured body, something decodable) is not clean here and takes the full
         pipeline.
         """
-        if isinstance(body, (dict, list, tuple)) or not _text_is_clean(url):  # URLs repeat: cached
+        if isinstance(body, (dict, list, tuple)) or not _url_is_clean(url):  # URLs repeat: cached
             return False
         max_body = (policy or self.policy).max_body_bytes
         if type(header_items) is _DICT_ITEMS:
@@ -799,6 +808,8 @@ class LocalScanner:
             data = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
             if not data:
                 return True
+            if names_escape_triage(content_type, b"\n" in data or b"\r" in data):
+                return False
             if data.isascii() and b"\x00" not in data and reads_ascii_as_is(content_type):
                 runs_as_is = keeps_blob_runs(content_type)
                 return triage.clean_in_every_layer(
@@ -806,7 +817,9 @@ class LocalScanner:
         elif _body_size(body) > max_body:
             return False
         text = raw_text(body, content_type, None)
-        return text is not None and (not text or _body_text_is_clean(text))
+        if text is None or names_escape_triage(content_type, "\n" in text or "\r" in text):
+            return False
+        return not text or _body_text_is_clean(text)
 
     def _clean_verdict(
         self, method: str, url: str, dest: DestinationAssessment, agent_id: str | None, body_size: int,

@@ -254,6 +254,25 @@ def test_what_json_decoding_changes_leaves_the_lane(engine: LocalScanner, full: 
     ("https://api.example.com/v1/x?token+=Zk8qLm2vRtYp", {}, None),
     ("https://api.example.com/v1/x?data[password]=hunter22x", {}, None),
     ("https://api.example.com/v1/x?a=1&password[0]=hunter22x", {}, None),
+    # A third review: compounds split by a separator (classify_key joins two adjacent words), a
+    # form name over a line break, multipart part names and header lines, a tab in a URL (urlsplit
+    # drops it, joining what it separated).
+    (None, {"Content-Type": "application/json"}, b'{"ses_sionid": "Xk9!mQ2!pL7!zR4w"}'),
+    (None, {"Content-Type": "application/json"}, b'{"clients_ecret": "Xk9!mQ2!pL7!zR4w"}'),
+    (None, {"Content-Type": "application/json"}, b'{"servicek_ey": "Xk9!mQ2!pL7!zR4w"}'),
+    (None, {"Content-Type": "application/x-www-form-urlencoded"}, b"d.sn=Xk9!mQ2!pL7!zR4w"),
+    ("https://api.example.com/v1/x?con_nstr=Xk9!mQ2!pL7!zR4w", {}, None),
+    (None, {"Content-Type": "application/x-www-form-urlencoded"}, b"pass\nword=hunter22xQ"),
+    (None, {"Content-Type": "application/x-www-form-urlencoded"}, b"api_key\nx=Xk9!mQ2!pL7!zR4w"),
+    (None, {"Content-Type": "multipart/form-data; boundary=xyz"},
+     b'--xyz\r\ncontent-disposition: form-data; name="password"\r\n\r\nhunter22xQ\r\n--xyz--\r\n'),
+    (None, {"Content-Type": "multipart/form-data; boundary=xyz"},
+     b'--xyz\r\nCONTENT-DISPOSITION: form-data; name=api_key\r\n\r\nXk9!mQ2!pL7!zR4w\r\n--xyz--\r\n'),
+    (None, {"Content-Type": "multipart/form-data; boundary=xyz"},
+     b'--xyz\r\ncontent-disposition: form-data; name="a"\r\nbearer Xk9!mQ2!pL7!zR4w\r\n\r\n'
+     b'hello\r\n--xyz--\r\n'),
+    ("https://api.example.com/v1/x?q=AK\tIA3K6IXE2V2X57JVNR", {}, None),
+    ("https://api.example.com/v1/x?to\tken=Xk9!mQ2!pL7!zR4w", {}, None),
 ])
 def test_values_under_sensitive_names_leave_the_lane(
         engine: LocalScanner, full: LocalScanner, url: str | None, headers: dict[str, str],
@@ -262,6 +281,16 @@ def test_values_under_sensitive_names_leave_the_lane(
     assert full.scan(method="POST", url=url, headers=headers, body=body).findings
     assert not engine.quiet_allow("POST", url, headers, body)
     assert engine.scan(method="POST", url=url, headers=headers, body=body).findings
+
+
+def test_a_name_cut_inside_a_word_is_not_a_shorter_name() -> None:
+    """classify_key reads 120 characters: "…_access_keyboard" cut after "key" is no api key."""
+    from interven_autoguard.engine.secrets import key_is_sensitive
+
+    filler = "which_option_of_the_long_settings_name_" * 4
+    assert not key_is_sensitive(filler[:109] + "_access_keyboard")
+    assert not key_is_sensitive(filler[:114] + "_tokenizer")
+    assert key_is_sensitive(filler[:100] + "_api_key")
 
 
 ID_PIECES = st.sampled_from([

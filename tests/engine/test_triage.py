@@ -128,6 +128,9 @@ def _name_words() -> list[str]:
 
 
 NAME_PARTS = st.sampled_from(_name_words())
+SPLIT_NAMES = st.builds(  # classify_key joins two adjacent words: "ses_sionid", "servicek-ey"
+    lambda word, at, sep: word[:at % (len(word) + 1)] + sep + word[at % (len(word) + 1):],
+    NAME_PARTS, st.integers(0, 30), st.sampled_from(["_", "-", ".", " ", "[", "+", "__"]))
 NAMES = st.builds(
     lambda parts, seps, upper: "".join(
         (p.upper() if u == 1 else p.capitalize() if u == 2 else p) + sep
@@ -139,11 +142,13 @@ NAMES = st.builds(
 
 
 @settings(max_examples=3000, deadline=None)
-@given(NAMES)
+@given(st.one_of(NAMES, SPLIT_NAMES))
 @example("password ")
 @example("my password is")
 @example("data[password]")
 @example("mistral api key ")
+@example("ses_sionid")
+@example("d.sn")
 def test_every_sensitive_name_is_seen_as_a_key_and_as_a_form_name(name: str) -> None:
     """A field under a sensitive name is checked whole, whatever its value looks like: the triage
     must see the name itself, as a JSON key or as a form/query name."""

@@ -224,11 +224,14 @@ def name_triage_expressions() -> tuple[str, str]:
     allowed) or a form/query name (``…password…=``). A field read under such a name is checked
     whole, whatever it looks like (``{"password": ["hunter22x"]}``), so a triage that reads only
     values would clear it."""
-    from .context import NAME_MARKERS, WORD_END_MARKERS
+    from .context import NAME_MARKERS, SPLIT_COMPOUNDS, WORD_END_MARKERS
 
     c = compiled()
     words = sorted({*NAME_MARKERS, *(w for i in c.key_rules for w in c.rules[i].key_words)})
-    plain = "|".join(re.escape(w) for w in words)
+    split = r'(?:[^A-Za-z0-9"=&\
+]|\.)*'  # what key_words splits on (camelCase splits need nothing)
+    compounds = (split.join(re.escape(ch) for ch in w) for w in SPLIT_COMPOUNDS)
+    plain = "|".join([*(re.escape(w) for w in words), *compounds])
     ends = "|".join(re.escape(w) for w in WORD_END_MARKERS)
     in_key = r'(?:[^"\\\n]|\\.)*'  # the rest of a JSON string, escapes included
     json_key = (rf'(?:(?:{plain}){in_key}|(?:{ends})(?:(?-i:[^a-z"\n]){in_key})?)'

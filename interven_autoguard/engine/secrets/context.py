@@ -81,6 +81,9 @@ _META_LAST = frozenset(
 NAME_MARKERS = ("pass", "pw", "secret", "cred", "mnemonic", "jwt", "bearer", "auth", "session", "conn",
                 "dsn")
 WORD_END_MARKERS = ("token", "key")
+# ``classify_key`` also joins two adjacent words ("ses_sionid", "clients-ecret", "servicek_ey"):
+# each compound, with anything but a letter or digit allowed between its letters.
+SPLIT_COMPOUNDS = tuple(sorted(_COMPOUNDS))
 
 
 def key_words(key: str) -> list[str]:
@@ -93,6 +96,8 @@ def classify_key(key: str) -> str | None:
     """The generic kind ("password", "secret", "api_key", "token", "private_key") a field name implies,
     or None when the name does not announce a credential."""
     words = key_words(key[:120])
+    if len(key) > 120 and key[119].isalnum() and key[120].isalnum():
+        words = words[:-1]  # the cut fell inside a word: "keyboard" must not read as "key"
     if not words or words[-1] in _META_LAST:
         return None
     for a, b in pairwise(words):
