@@ -501,8 +501,8 @@ class LocalScanner:
         policy's verdict on a clean request are remembered per (method, URL, agent), then one
         triage pass over headers and body. False means "ask ``scan``", never "blocked".
         """
-        if not isinstance(method, str) or not isinstance(url, str):
-            return False
+        if not isinstance(method, str) or not method or not isinstance(url, str):
+            return False  # scan() refuses these with a TypeError: no lane either
         policy = self.policy  # read once: another thread may swap it while this runs
         key = (method, url, agent_id)
         cache = self._quiet_urls
@@ -662,7 +662,9 @@ class LocalScanner:
         elif body is not None:
             ctype, cenc = _header(header_items, "content-type"), _header(header_items, "content-encoding")
             whole = None if isinstance(body, (dict, list, tuple)) else raw_text(body, ctype, cenc)
-            clean = whole is not None and not names_escape_triage(
+            # Parsing has limits of its own (a node budget of max_body_bytes): a text longer than
+            # that (a compressed body, say) is parsed, so that its limits apply.
+            clean = whole is not None and len(whole) <= policy.max_body_bytes and not names_escape_triage(
                 ctype, "\n" in whole or "\r" in whole) and self._body_reads_clean(whole)
             try:
                 parsed = (
@@ -817,7 +819,9 @@ class LocalScanner:
         elif _body_size(body) > max_body:
             return False
         text = raw_text(body, content_type, None)
-        if text is None or names_escape_triage(content_type, "\n" in text or "\r" in text):
+        if text is None or len(text) > max_body:  # read, it is longer than the pipeline parses
+            return False
+        if names_escape_triage(content_type, "\n" in text or "\r" in text):
             return False
         return not text or _body_text_is_clean(text)
 

@@ -283,6 +283,26 @@ def test_values_under_sensitive_names_leave_the_lane(
     assert engine.scan(method="POST", url=url, headers=headers, body=body).findings
 
 
+def test_a_compressed_body_longer_than_the_parse_budget_is_parsed() -> None:
+    """A fourth review: the body shortcut judged the decompressed text clean and skipped parsing,
+    whose node budget (max_body_bytes) a small gzip body can exceed: scan() said ALLOW where the
+    pipeline says DENY BODY_TOO_LARGE."""
+    policy = Policy.from_text("[settings]\nmax_body_bytes = 1000\n")
+    engine, full = LocalScanner(policy=policy), FullPipeline(policy=policy)
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    body = gzip.compress(b"[" + b"0," * 2000 + b"0]")
+    url = "https://api.openai.com/v1/chat/completions"
+    assert full.scan(method="POST", url=url, headers=headers, body=body).decision == Decision.DENY
+    assert engine.scan(method="POST", url=url, headers=headers, body=body).decision == Decision.DENY
+    assert not engine.quiet_allow("POST", url, headers, body)
+
+
+def test_the_lane_refuses_what_scan_refuses(engine: LocalScanner) -> None:
+    with pytest.raises(TypeError):
+        engine.scan(method="", url="https://example.com/", headers={}, body=None)
+    assert not engine.quiet_allow("", "https://example.com/", {}, None)
+
+
 def test_a_name_cut_inside_a_word_is_not_a_shorter_name() -> None:
     """classify_key reads 120 characters: "…_access_keyboard" cut after "key" is no api key."""
     from interven_autoguard.engine.secrets import key_is_sensitive
