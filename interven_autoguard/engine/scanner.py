@@ -39,9 +39,8 @@ from .types import DestinationAssessment, Hit, RequestContext
 
 # Header values that are framing only (numbers, keywords): never worth reading. Everything else,
 # User-Agent and Content-Type included, can carry data and is scanned.
-_FRAMING_HEADERS = frozenset(
-    {"content-length", "transfer-encoding", "connection", "keep-alive", "te", "expect"}
-)
+# Connection, Keep-Alive, TE and Expect are free text an agent could carry anything in: scanned.
+_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
 # The request's own credentials: they face the binding rule only (an agent's key to its own API).
 _CREDENTIAL_HEADERS = frozenset({*secrets.AUTH_HEADERS, "cookie"})
 _REDACTION_PASSES = 3
@@ -107,7 +106,7 @@ _header_plans: dict[tuple[str, ...] | tuple[bytes, ...], _HeaderPlan | None] = {
 
 @functools.lru_cache(maxsize=1024)
 def _header_role(lower: str) -> str:
-    if lower in _FRAMING_HEADERS:  # numbers and keywords only: never worth reading
+    if lower in _FRAMING_HEADERS:  # what the HTTP library computes: never worth reading
         return _SKIP
     if lower in _CREDENTIAL_HEADERS:
         return _CREDENTIAL

@@ -297,6 +297,20 @@ def test_a_compressed_body_longer_than_the_parse_budget_is_parsed() -> None:
     assert not engine.quiet_allow("POST", url, headers, body)
 
 
+def test_connection_headers_are_read_too(engine: LocalScanner, full: LocalScanner) -> None:
+    """A fourth review: Connection, Keep-Alive, TE and Expect were skipped as framing; an agent can
+    put anything in them. Their usual values still take the lane."""
+    url = "https://api.example.com/v1/x"
+    usual = {"Connection": "keep-alive", "Keep-Alive": "timeout=5, max=1000", "TE": "trailers",
+             "Expect": "100-continue"}
+    assert engine.quiet_allow("POST", url, usual, b"{}")
+    for name in usual:
+        leaky = {**usual, name: SAMPLES["aws-access-key-id"]()[0]}
+        assert full.scan(method="POST", url=url, headers=leaky, body=b"{}").findings, name
+        assert not engine.quiet_allow("POST", url, leaky, b"{}")
+        assert engine.scan(method="POST", url=url, headers=leaky, body=b"{}").findings, name
+
+
 def test_the_lane_refuses_what_scan_refuses(engine: LocalScanner) -> None:
     with pytest.raises(TypeError):
         engine.scan(method="", url="https://example.com/", headers={}, body=None)
