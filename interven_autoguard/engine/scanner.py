@@ -813,6 +813,8 @@ class LocalScanner:
                 return False
             if data.isascii() and b"\x00" not in data and reads_ascii_as_is(content_type):
                 runs_as_is = keeps_blob_runs(content_type)
+                if b"\\" not in data:  # no escape: the one layer there is
+                    return triage.ascii_is_clean(data, runs_as_is=runs_as_is)
                 return triage.clean_in_every_layer(
                     data, lambda layer: triage.ascii_is_clean(layer, runs_as_is=runs_as_is))
         elif _body_size(body) > max_body:
