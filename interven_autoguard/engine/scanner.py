@@ -37,9 +37,9 @@ from .body import (
 from .policy import Policy, Verdict
 from .types import DestinationAssessment, Hit, RequestContext
 
-# Header values that are framing only (numbers, keywords): never worth reading. Everything else,
-# User-Agent and Content-Type included, can carry data and is scanned.
-# Connection, Keep-Alive, TE and Expect are free text an agent could carry anything in: scanned.
+# Header values the HTTP library computes (the message's framing): never worth reading. Everything
+# else — User-Agent, Content-Type, and Connection, Keep-Alive, TE, Expect, which are free text an
+# agent could carry anything in — can carry data and is scanned.
 _FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
 # The request's own credentials: they face the binding rule only (an agent's key to its own API).
 _CREDENTIAL_HEADERS = frozenset({*secrets.AUTH_HEADERS, "cookie"})
