@@ -221,20 +221,24 @@ def reads_ascii_as_is(content_type: str | None) -> bool:
     return name in _ASCII_IDENTITY_CODECS or name.startswith(_ASCII_IDENTITY_PREFIXES)
 
 
+FORM_TYPE = "application/x-www-form-urlencoded"  # read with "+" as a space (``text_doc``)
+
+
 @functools.lru_cache(maxsize=256)
-def names_escape_triage(content_type: str | None, has_line_break: bool) -> bool:
-    """Whether a body of this Content-Type can name its fields in ways the request triages do not
+def media_type(content_type: str | None) -> str:
+    """The lower-cased media type of a Content-Type (cached: a client repeats its own)."""
+    return _media_type(content_type)[0]
+
+
+def names_escape_triage(mime: str, text: bytes | str) -> bool:
+    """Whether a body of this media type can name its fields in ways the request triages do not
     read (``secrets.name_triage_expressions`` knows ``"name":`` and ``name=``): a multipart part's
     ``name=`` parameter and its header lines; a form name running over a line break."""
-    mime = _media_type(content_type)[0]
-    return mime.startswith("multipart/") or (has_line_break and mime == "application/x-www-form-urlencoded")
-
-
-@functools.lru_cache(maxsize=256)
-def keeps_blob_runs(content_type: str | None) -> bool:
-    """Whether the fields read from a body of this Content-Type keep its blob runs as written: JSON
-    and text do; a form body reads "+" as a space (``text_doc``), which splits runs."""
-    return _media_type(content_type)[0] != "application/x-www-form-urlencoded"
+    if mime.startswith("multipart/"):
+        return True
+    if mime != FORM_TYPE:
+        return False
+    return (b"\n" in text or b"\r" in text) if isinstance(text, bytes) else ("\n" in text or "\r" in text)
 
 
 def _nul_pattern(data: bytes) -> bool:
@@ -364,7 +368,7 @@ def text_doc(
     key: str | None = None,
 ) -> tuple[str, _TextDoc]:
     """Choose how to read a decoded body: form, JSON (declared or sniffed) or plain text."""
-    if form_prefix is not None and mime == "application/x-www-form-urlencoded":
+    if form_prefix is not None and mime == FORM_TYPE:
         return "form", FormDoc(text, form_prefix, hidden=limits.hidden)
     json_lines = mime in _JSON_LINES_TYPES
     if not json_lines and (_is_json_type(mime) or looks_like_json_container(text)):

@@ -305,37 +305,34 @@ def ascii_runs_decode_to_nothing(raw: bytes) -> bool:
                 return False  # a candidate (or, rarely, a hex-like run that is not): encoded data
             continue  # single-case, no hex run: no decoder reads it
         window = raw[start : end + 2]
-        verdict = _run_verdicts.get(window)
-        if verdict is None:
-            verdict = _run_verdict(window.decode("ascii"), end - start, classes)
+        decodes = _run_decodes.get(window)
+        if decodes is None:
+            decodes = _decodes(window.decode("ascii"), end - start, classes)
             if len(window) <= _RUN_VERDICT_CACHED:
-                if len(_run_verdicts) >= _RUN_VERDICTS_KEPT:
-                    _run_verdicts.clear()
-                _run_verdicts[window] = verdict
-        if verdict is _DECODES:
+                if len(_run_decodes) >= _RUN_VERDICTS_KEPT:
+                    _run_decodes.clear()
+                _run_decodes[window] = decodes
+        if decodes:
             return False
     return True
 
 
-# What a run of a body is to the decoders (see ``ascii_runs_decode_to_nothing``).
-_NOT_A_CANDIDATE, _UNDECODABLE, _DECODES = "not a candidate", "undecodable", "decodes"
 _RUN_VERDICTS_KEPT = 4096
 _RUN_VERDICT_CACHED = 256  # longest run (plus its two following bytes) remembered
 _LONGEST_PROVED = 1024  # a longer candidate (an image) is taken for encoded data, unproved
-_run_verdicts: dict[bytes, str] = {}
+_run_decodes: dict[bytes, bool] = {}
 
 
-def _run_verdict(src: str, end: int, classes: bytes) -> str:
-    """``src[:end]`` is a run, ``src[end:]`` what follows it (two characters at most)."""
-    if not (plausible_base64(src, 0, end, classes) or (end >= MIN_HEX and _HEX_RUN.search(src, 0, end))):
-        return _NOT_A_CANDIDATE  # as has_blob_candidate: no decoder reads it
+def _decodes(src: str, end: int, classes: bytes) -> bool:
+    """Whether a decoder makes an item of the run ``src[:end]`` (``src[end:]``: what follows it, two
+    characters at most)."""
+    runs = [(0, end, classes)]
+    if not has_blob_candidate(src, runs):
+        return False  # no decoder reads it
     # As the views pipeline calls the decoders on a field: its whole budget ahead (4x the text
     # plus a constant), so nothing is cut short. No item means no view.
     limit = 4 * len(src) + 65536
-    runs = [(0, end, classes)]
-    if decode_base64(src, limit, runs) == ([], False) and decode_hex(src, limit, runs) == ([], False):
-        return _UNDECODABLE
-    return _DECODES
+    return decode_base64(src, limit, runs) != ([], False) or decode_hex(src, limit, runs) != ([], False)
 
 
 _UPPER_TABLE = bytes(ord("U") if 65 <= b <= 90 else ord(" ") for b in range(256))

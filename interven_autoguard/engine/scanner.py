@@ -23,10 +23,11 @@ from ..model import Decision, Finding, ReasonCode, RiskBand, ScanResponse
 from ..scanner import approvals_wanted
 from . import decoding, destinations, pii, secrets, triage
 from .body import (
+    FORM_TYPE,
     BodyNotInspectable,
     Field,
     ParsedBody,
-    keeps_blob_runs,
+    media_type,
     names_escape_triage,
     parse_body,
     parse_query,
@@ -661,10 +662,8 @@ class LocalScanner:
         elif body is not None:
             ctype, cenc = _header(header_items, "content-type"), _header(header_items, "content-encoding")
             whole = None if isinstance(body, (dict, list, tuple)) else raw_text(body, ctype, cenc)
-            # Parsing has limits of its own (a node budget of max_body_bytes): a text longer than
-            # that (a compressed body, say) is parsed, so that its limits apply.
-            clean = whole is not None and len(whole) <= policy.max_body_bytes and not names_escape_triage(
-                ctype, "\n" in whole or "\r" in whole) and self._body_reads_clean(whole)
+            clean = whole is not None and self._body_reads_clean(whole, media_type(ctype),
+                                                                 policy.max_body_bytes)
             try:
                 parsed = (
                     None
@@ -744,10 +743,12 @@ class LocalScanner:
         ] + [_with_redacted(f, False) for f in verdict.allowed_findings]
         return response
 
-    def _body_reads_clean(self, text: str) -> bool:
-        """The body as a whole holds nothing to look at: it is not even parsed. (A method, so a
-        test can compare the fast paths with a pipeline that reads every field.)"""
-        return _body_text_is_clean(text)
+    def _body_reads_clean(self, text: str, mime: str, max_body: int) -> bool:
+        """The body's text as a whole holds nothing to look at, so it need not even be parsed. Not
+        when it is longer than parsing allows (a node budget of ``max_body``: a compressed body),
+        so that parsing's limits apply. (A method, so a test can compare the fast paths with a
+        pipeline that reads every field.)"""
+        return len(text) <= max_body and not names_escape_triage(mime, text) and _body_text_is_clean(text)
 
     def _quick_allow(
         self,
@@ -809,10 +810,11 @@ class LocalScanner:
             data = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
             if not data:
                 return True
-            if names_escape_triage(content_type, b"\n" in data or b"\r" in data):
+            mime = media_type(content_type)
+            if names_escape_triage(mime, data):
                 return False
             if data.isascii() and b"\x00" not in data and reads_ascii_as_is(content_type):
-                runs_as_is = keeps_blob_runs(content_type)
+                runs_as_is = mime != FORM_TYPE  # a form reads "+" as a space, splitting blob runs
                 if b"\\" not in data:  # no escape: the one layer there is
                     return triage.ascii_is_clean(data, runs_as_is=runs_as_is)
                 return triage.clean_in_every_layer(
@@ -820,11 +822,7 @@ class LocalScanner:
         elif _body_size(body) > max_body:
             return False
         text = raw_text(body, content_type, None)
-        if text is None or len(text) > max_body:  # read, it is longer than the pipeline parses
-            return False
-        if names_escape_triage(content_type, "\n" in text or "\r" in text):
-            return False
-        return not text or _body_text_is_clean(text)
+        return text is not None and self._body_reads_clean(text, media_type(content_type), max_body)
 
     def _clean_verdict(
         self, method: str, url: str, dest: DestinationAssessment, agent_id: str | None, body_size: int,

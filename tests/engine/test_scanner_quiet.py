@@ -77,7 +77,7 @@ class FullPipeline(LocalScanner):
     def _quick_allow(self, *args: Any, **kwargs: Any) -> None:
         return None
 
-    def _body_reads_clean(self, text: str) -> bool:
+    def _body_reads_clean(self, text: str, mime: str, max_body: int) -> bool:
         return False  # every body is parsed and every field read
 
 

@@ -228,8 +228,7 @@ def name_triage_expressions() -> tuple[str, str]:
 
     c = compiled()
     words = sorted({*NAME_MARKERS, *(w for i in c.key_rules for w in c.rules[i].key_words)})
-    split = r'(?:[^A-Za-z0-9"=&\
-]|\.)*'  # what key_words splits on (camelCase splits need nothing)
+    split = r'(?:[^A-Za-z0-9"=&\\\n]|\\.)*'  # what key_words splits on (camelCase needs nothing)
     compounds = (split.join(re.escape(ch) for ch in w) for w in SPLIT_COMPOUNDS)
     plain = "|".join([*(re.escape(w) for w in words), *compounds])
     ends = "|".join(re.escape(w) for w in WORD_END_MARKERS)
