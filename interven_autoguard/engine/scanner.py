@@ -97,11 +97,11 @@ _SKIP, _CREDENTIAL, _SENSITIVE, _CONTENT_TYPE, _CONTENT_ENCODING, _SCAN = (
 _DICT_ITEMS = type({}.items())
 _Values = Callable[[Sequence[Any]], Sequence[Any]]
 # (getter of the scanned values, their keys, Content-Type index, Content-Encoding indices,
-#  credential indices, the names' exact types, one dict of values known clean per scanned header)
+#  credential indices, the names' exact types, the tuples of scanned values known clean)
 _HeaderPlan = tuple[_Values, tuple[str, ...], int, tuple[int, ...], tuple[int, ...], tuple[type, ...],
-                    tuple[dict[Any, bool], ...]]
+                    dict[tuple[Any, ...], bool]]
 _HEADER_PLANS_KEPT = 256
-_KNOWN_VALUES_KEPT = 64  # per header of a plan: a client repeats a handful of values
+_KNOWN_VALUES_KEPT = 256  # per plan: a client repeats a handful of value sets
 _header_plans: dict[tuple[str, ...] | tuple[bytes, ...], _HeaderPlan | None] = {}
 
 
@@ -167,7 +167,7 @@ def _header_plan(names: tuple[str, ...] | tuple[bytes, ...]) -> _HeaderPlan | No
             tuple(i for i, role in enumerate(roles) if role is _CONTENT_ENCODING),
             tuple(i for i, role in enumerate(roles) if role is _CREDENTIAL),
             tuple(map(type, names)),
-            tuple({} for _ in scanned),
+            {},
         )
     if len(_header_plans) >= _HEADER_PLANS_KEPT:
         _header_plans.clear()  # simple bound: a process has a handful of clients
@@ -228,14 +228,55 @@ def _planned_head(names: tuple[Any, ...], values: Sequence[Any], host: str, *, r
         if text(values[i]).strip().lower() not in _NOT_ENCODED:
             return _UNCLEAN
     picked = scanned(values)
-    if not all(map(dict.get, known, picked)):  # a value not seen clean with this plan yet
-        for seen, key, value in zip(known, keys, picked):
-            if not value_is_clean(key, value):
-                return _UNCLEAN
-            if len(seen) >= _KNOWN_VALUES_KEPT:
-                seen.clear()
-            seen[value] = True
+    if picked not in known:  # these values not seen clean together with this plan yet
+        if not all(map(value_is_clean, keys, picked)):
+            return _UNCLEAN
+        if len(known) >= _KNOWN_VALUES_KEPT:
+            known.clear()
+        known[picked] = True
     return text(values[content_type_at]) if content_type_at >= 0 else None
+
+
+def _raw_head(pairs: list[tuple[bytes, bytes]], host: str) -> Any:
+    """``_planned_head`` of httpx's raw pairs, remembered per (host, the pairs but Content-Length).
+
+    A client sends the same header set on every call but for Content-Length, which the pipeline
+    does not read: one tuple built and looked up replaces splitting the pairs, checking every type
+    and looking each value up. Equal pairs are equal bytes, so the same bytes on the wire; only
+    sets the plan found clean are remembered (their Content-Type, or None)."""
+    count = len(pairs)
+    at = _length_at.get(count, -1)
+    if at >= 0 and pairs[at][0] != _LENGTH_NAMES.get(count):
+        at = -2  # another shape with as many headers: no memo
+    key = (host, *pairs) if at == -1 else (host, *pairs[:at], *pairs[at + 1 :]) if at >= 0 else None
+    if key is not None:
+        known = _raw_heads.get(key, _UNCLEAN)
+        if known is not _UNCLEAN:
+            return known
+    content_type = _planned_head(*zip(*pairs), host, raw=True)
+    if content_type is _UNCLEAN or at == -2:
+        return content_type
+    if count not in _length_at:
+        if len(_length_at) >= _HEADER_PLANS_KEPT:
+            _length_at.clear()
+            _LENGTH_NAMES.clear()
+        lengths = [i for i, (name, _) in enumerate(pairs) if name.lower() == b"content-length"]
+        _length_at[count] = at = lengths[0] if len(lengths) == 1 else -1
+        if at >= 0:
+            _LENGTH_NAMES[count] = pairs[at][0]
+        key = (host, *pairs) if at == -1 else (host, *pairs[:at], *pairs[at + 1 :])
+    if len(_raw_heads) >= _RAW_HEADS_KEPT:
+        _raw_heads.clear()
+    _raw_heads[key] = content_type
+    return content_type
+
+
+# For httpx's raw pairs, by their number: where Content-Length is (-1: nowhere), and its name as
+# written; and the header sets found clean, by (host, pairs but Content-Length).
+_length_at: dict[int, int] = {}
+_LENGTH_NAMES: dict[int, bytes] = {}
+_raw_heads: dict[tuple[Any, ...], str | None] = {}
+_RAW_HEADS_KEPT = 1024
 
 
 def _pairwise_head(items: Iterable[tuple[str, str]], host: str) -> Any:
@@ -796,7 +837,7 @@ class LocalScanner:
         elif type(header_items) is list and header_items and type(header_items[0][0]) is bytes:
             # httpx's raw pairs; a name repeated in any case is one merged field in the full
             # pipeline, so such a set is not planned (see _header_plan)
-            content_type = _planned_head(*zip(*header_items), host, raw=True)
+            content_type = _raw_head(header_items, host)
         else:
             content_type = _pairwise_head(header_items, host)
         if content_type is _UNCLEAN:

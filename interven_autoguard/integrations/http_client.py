@@ -26,6 +26,7 @@ response status is read later by ``getresponse()`` and is not on the span.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import re
 import weakref
@@ -85,10 +86,27 @@ def connection_url(connection: Any, target: str) -> str:
         # urllib3's ``host`` drops a trailing dot its pool keeps: the unaltered name, as urlopen saw it.
         host = getattr(connection, "_dns_host", None) or connection.host
         port, scheme = connection.port, "https" if https else "http"
+    return absolute_url(scheme, host, port, target)
+
+
+def absolute_url(scheme: str, host: str, port: int | None, target: str) -> str:
+    """The URL of an origin-form ``target`` sent to ``host``:``port``. Remembered for short targets:
+    a connection sends to the same few, and every layer under a guarded one builds the URL again
+    to see whether its call is the hop already decided above."""
+    if len(target) <= _REMEMBERED_TARGET:
+        return _remembered_url(scheme, host, port, target)
+    return _joined_url(scheme, host, port, target)
+
+
+def _joined_url(scheme: str, host: str, port: int | None, target: str) -> str:
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"
     suffix = f":{port}" if port else ""
     return f"{scheme}://{host}{suffix}{target if target.startswith('/') else '/' + target}"
+
+
+_remembered_url = functools.lru_cache(maxsize=1024)(_joined_url)
+_REMEMBERED_TARGET = 512
 
 
 def target_of(original_target: str, url: str) -> str:

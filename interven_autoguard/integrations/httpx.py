@@ -122,7 +122,7 @@ def _apply(request: Any, lib: ModuleType, rewrite: Rewrite, stream: Any) -> None
 def _to_decide(guard: Any, request: Any, lib: ModuleType) -> tuple[str, str, Any, bytes | None] | None:
     """(method, URL, raw headers, in-memory body) of a request the guard must decide on; None when
     it goes out as is (not the guard's to scan, or quietly allowed)."""
-    url = str(request.url)
+    url = _url_text(request.url, lib)
     method = request.method
     if not guard.should_scan(method, url):
         return None
@@ -131,6 +131,38 @@ def _to_decide(guard: Any, request: Any, lib: ModuleType) -> tuple[str, str, Any
     if known is not None and guard.quietly_allows(method, url, headers, known):
         return None  # allowed outright, nothing records it: the caller's call
     return method, url, headers, known
+
+
+def _url_text(url: Any, lib: ModuleType) -> str:
+    """``str(url)``, remembered by httpx's parsed form of it (a tuple of the URL's parts): an
+    httpx URL joins its parts again on every ``str()``, the costliest step of a quiet request."""
+    if type(url) is not lib.URL or not _text_is_of_parts(lib):
+        return str(url)  # a subclass may say more, another release may hold more
+    parts = url._uri_reference
+    try:
+        text = _URL_TEXTS.get(parts)
+    except TypeError:  # parts set by hand to something unhashable
+        return str(url)
+    if text is None:
+        text = str(url)
+        if len(_URL_TEXTS) >= _URL_TEXTS_KEPT:
+            _URL_TEXTS.clear()
+        _URL_TEXTS[parts] = text
+    return text
+
+
+@functools.cache
+def _text_is_of_parts(lib: ModuleType) -> bool:
+    """Whether this release's ``URL`` holds nothing but ``_uri_reference`` and prints as it does."""
+    try:
+        sample = lib.URL("https://user@example.com:8443/a%20b?q=1#f")
+        return vars(sample).keys() == {"_uri_reference"} and str(sample) == str(sample._uri_reference)
+    except Exception:
+        return False
+
+
+_URL_TEXTS: dict[Any, str] = {}
+_URL_TEXTS_KEPT = 1024
 
 
 def _edit(request: Any, lib: ModuleType, hop: Any, stream: Any) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from ..guard.bodies import capture
 from ..guard.install import active_guard
 from ..guard.patching import Patcher
-from .http_client import connection_url, header_fields, sent_above, target_of
+from .http_client import absolute_url, connection_url, header_fields, sent_above, target_of
 
 LIBRARY = "urllib3"
 _signature: inspect.Signature | None = None
@@ -43,11 +43,7 @@ def pool_url(pool: Any, target: str) -> str:
     """Absolute URL of a request target sent through ``pool`` (absolute already when proxied)."""
     if "://" in target[:16]:
         return target
-    host = pool.host or ""
-    if ":" in host and not host.startswith("["):
-        host = f"[{host}]"
-    port = f":{pool.port}" if pool.port else ""
-    return f"{pool.scheme}://{host}{port}{target if target.startswith('/') else '/' + target}"
+    return absolute_url(pool.scheme, pool.host or "", pool.port, target)
 
 
 def _argument(args: tuple[Any, ...], kwargs: dict[str, Any], index: int, name: str, default: Any) -> Any:

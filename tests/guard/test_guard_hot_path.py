@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from guardkit import RecordingServer
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import interven_autoguard
 from interven_autoguard.config import Settings
@@ -164,3 +166,58 @@ def test_raw_byte_headers_keep_names_and_join_repeats() -> None:
     raw = [(b"Host", b"h"), (b"X-A", b"1"), (b"x-a", b"2"), (b"X-B", b"\xe9")]
     assert to_dict(raw) == {"Host": "h", "X-A": "1, 2", "X-B": "\xe9"}
     assert to_dict([(b"Host", b"h"), (b"Accept", b"*/*")]) == {"Host": "h", "Accept": "*/*"}
+
+
+URL_PARTS = st.tuples(
+    st.sampled_from(["http", "https"]),
+    st.sampled_from(["", "user@", "user:pw@"]),
+    st.sampled_from(["127.0.0.1", "[::1]", "api.example.com", "xn--caf-dma.example"]),
+    st.sampled_from(["", ":80", ":443", ":8443"]),
+    st.text(alphabet="/ab%20é?=&#", max_size=12),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(URL_PARTS, min_size=1, max_size=6))
+def test_httpx_url_text_is_str_of_the_url(parts: list[tuple[str, str, str, str, str]]) -> None:
+    """The adapter remembers ``str(url)`` by the URL's parsed parts: each answer, remembered or
+    not, is what ``str()`` gives (httpx and httpx2)."""
+    import httpx
+    import httpx2
+
+    from interven_autoguard.integrations import httpx as adapter
+
+    for lib in (httpx, httpx2):
+        for scheme, userinfo, host, port, rest in parts:
+            try:
+                url = lib.URL(f"{scheme}://{userinfo}{host}{port}/{rest}")
+            except lib.InvalidURL:
+                continue
+            assert adapter._url_text(url, lib) == str(url)
+            joined = url.join("../x?y=1")
+            assert adapter._url_text(joined, lib) == str(joined)
+            assert adapter._url_text(url.copy_with(path="/other"), lib) == str(url.copy_with(path="/other"))
+
+
+def test_httpx_url_text_asks_a_url_subclass_itself() -> None:
+    import httpx
+
+    from interven_autoguard.integrations import httpx as adapter
+
+    class Shown(httpx.URL):
+        def __str__(self) -> str:
+            return "http://127.0.0.1/shown"
+
+    plain = httpx.URL("http://127.0.0.1/x")
+    assert adapter._url_text(plain, httpx) == "http://127.0.0.1/x"
+    assert adapter._url_text(Shown("http://127.0.0.1/x"), httpx) == "http://127.0.0.1/shown"
+
+
+def test_absolute_urls_are_the_same_remembered_or_not() -> None:
+    from interven_autoguard.integrations import http_client
+
+    for target in ("/a?b=1", "a", "/" + "x" * 600):
+        for host, port in (("127.0.0.1", 8080), ("::1", None), ("[::1]", 443)):
+            assert http_client.absolute_url("http", host, port, target) == \
+                http_client._joined_url("http", host, port, target)
+    assert http_client.absolute_url("https", "::1", 8443, "/p") == "https://[::1]:8443/p"
