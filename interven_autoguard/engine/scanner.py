@@ -238,7 +238,8 @@ def _planned_head(names: tuple[Any, ...], values: Sequence[Any], host: str, *, r
 
 
 def _raw_head(pairs: list[tuple[bytes, bytes]], host: str) -> Any:
-    """``_planned_head`` of httpx's raw pairs, remembered per (host, the pairs but Content-Length).
+    """``_planned_head`` of httpx's raw pairs, remembered per (host, how many, the pairs but
+    Content-Length).
 
     A client sends the same header set on every call but for Content-Length, which the pipeline
     does not read: one tuple built and looked up replaces splitting the pairs, checking every type
@@ -248,7 +249,9 @@ def _raw_head(pairs: list[tuple[bytes, bytes]], host: str) -> Any:
     at = _length_at.get(count, -1)
     if at >= 0 and pairs[at][0] != _LENGTH_NAMES.get(count):
         at = -2  # another shape with as many headers: no memo
-    key = (host, *pairs) if at == -1 else (host, *pairs[:at], *pairs[at + 1 :]) if at >= 0 else None
+    # The count is in the key: a set without its Content-Length must not meet a shorter set.
+    key = (host, count, *pairs) if at == -1 else (host, count, *pairs[:at], *pairs[at + 1 :]) \
+        if at >= 0 else None
     if key is not None:
         known = _raw_heads.get(key, _UNCLEAN)
         if known is not _UNCLEAN:
@@ -264,7 +267,7 @@ def _raw_head(pairs: list[tuple[bytes, bytes]], host: str) -> Any:
         _length_at[count] = at = lengths[0] if len(lengths) == 1 else -1
         if at >= 0:
             _LENGTH_NAMES[count] = pairs[at][0]
-        key = (host, *pairs) if at == -1 else (host, *pairs[:at], *pairs[at + 1 :])
+        key = (host, count, *pairs) if at == -1 else (host, count, *pairs[:at], *pairs[at + 1 :])
     if len(_raw_heads) >= _RAW_HEADS_KEPT:
         _raw_heads.clear()
     _raw_heads[key] = content_type
@@ -272,7 +275,7 @@ def _raw_head(pairs: list[tuple[bytes, bytes]], host: str) -> Any:
 
 
 # For httpx's raw pairs, by their number: where Content-Length is (-1: nowhere), and its name as
-# written; and the header sets found clean, by (host, pairs but Content-Length).
+# written; and the header sets found clean, by (host, number of pairs, pairs but Content-Length).
 _length_at: dict[int, int] = {}
 _LENGTH_NAMES: dict[int, bytes] = {}
 _raw_heads: dict[tuple[Any, ...], str | None] = {}
