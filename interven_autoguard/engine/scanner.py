@@ -246,38 +246,38 @@ def _raw_head(pairs: list[tuple[bytes, bytes]], host: str) -> Any:
     and looking each value up. Equal pairs are equal bytes, so the same bytes on the wire; only
     sets the plan found clean are remembered (their Content-Type, or None)."""
     count = len(pairs)
-    at = _length_at.get(count, -1)
-    if at >= 0 and pairs[at][0] != _LENGTH_NAMES.get(count):
-        at = -2  # another shape with as many headers: no memo
-    # The count is in the key: a set without its Content-Length must not meet a shorter set.
-    key = (host, count, *pairs) if at == -1 else (host, count, *pairs[:at], *pairs[at + 1 :]) \
-        if at >= 0 else None
-    if key is not None:
-        known = _raw_heads.get(key, _UNCLEAN)
-        if known is not _UNCLEAN:
-            return known
-    content_type = _planned_head(*zip(*pairs), host, raw=True)
-    if content_type is _UNCLEAN or at == -2:
-        return content_type
-    if count not in _length_at:
-        if len(_length_at) >= _HEADER_PLANS_KEPT:
-            _length_at.clear()
-            _LENGTH_NAMES.clear()
-        lengths = [i for i, (name, _) in enumerate(pairs) if name.lower() == b"content-length"]
-        _length_at[count] = at = lengths[0] if len(lengths) == 1 else -1
-        if at >= 0:
-            _LENGTH_NAMES[count] = pairs[at][0]
-        key = (host, count, *pairs) if at == -1 else (host, count, *pairs[:at], *pairs[at + 1 :])
-    if len(_raw_heads) >= _RAW_HEADS_KEPT:
-        _raw_heads.clear()
-    _raw_heads[key] = content_type
+    at, length_name = _raw_shapes.get(count) or _raw_shape(pairs)
+    if at < 0:
+        key = (host, count, *pairs)
+    elif pairs[at][0] == length_name:
+        # The count is in the key: a set without its Content-Length must not meet a shorter set.
+        key = (host, count, *pairs[:at], *pairs[at + 1 :])
+    else:
+        return _planned_head(*zip(*pairs), host, raw=True)  # another shape as long: not remembered
+    content_type = _raw_heads.get(key, _UNCLEAN)
+    if content_type is _UNCLEAN:
+        content_type = _planned_head(*zip(*pairs), host, raw=True)
+        if content_type is not _UNCLEAN:
+            if len(_raw_heads) >= _RAW_HEADS_KEPT:
+                _raw_heads.clear()
+            _raw_heads[key] = content_type
     return content_type
 
 
-# For httpx's raw pairs, by their number: where Content-Length is (-1: nowhere), and its name as
-# written; and the header sets found clean, by (host, number of pairs, pairs but Content-Length).
-_length_at: dict[int, int] = {}
-_LENGTH_NAMES: dict[int, bytes] = {}
+def _raw_shape(pairs: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
+    """Where the one Content-Length of the first set seen with this many pairs is, and its name as
+    written; (-1, b"") when it has none or several (then its sets are remembered whole)."""
+    lengths = [i for i, (name, _) in enumerate(pairs) if name.lower() == b"content-length"]
+    shape = (lengths[0], pairs[lengths[0]][0]) if len(lengths) == 1 else (-1, b"")
+    if len(_raw_shapes) >= _HEADER_PLANS_KEPT:
+        _raw_shapes.clear()
+    _raw_shapes[len(pairs)] = shape
+    return shape
+
+
+# For httpx's raw pairs, by their number: where Content-Length is and its name as written; and the
+# header sets found clean, by (host, number of pairs, pairs but Content-Length).
+_raw_shapes: dict[int, tuple[int, bytes]] = {}
 _raw_heads: dict[tuple[Any, ...], str | None] = {}
 _RAW_HEADS_KEPT = 1024
 

@@ -32,8 +32,7 @@ def fresh(pairs: list[tuple[bytes, bytes]], host: str) -> object:
 @pytest.fixture(autouse=True)
 def forget() -> None:
     scanner_module._raw_heads.clear()
-    scanner_module._length_at.clear()
-    scanner_module._LENGTH_NAMES.clear()
+    scanner_module._raw_shapes.clear()
     scanner_module._header_plans.clear()
 
 
@@ -97,7 +96,7 @@ def test_remembered_answers_are_the_plans_answers(base: list[tuple[bytes, bytes]
     """A run of requests that are one header set with one pair changed, dropped or added at a time
     (so sets, shapes and Content-Lengths repeat and differ by one pair, and sets of one size meet
     sets of the next): every answer from memory is what the plan computes afresh."""
-    for store in (scanner_module._raw_heads, scanner_module._length_at, scanner_module._LENGTH_NAMES):
+    for store in (scanner_module._raw_heads, scanner_module._raw_shapes):
         store.clear()
     for kind, at, name, value, host in [("value", 0, base[0][0], base[0][1], "api.openai.com"), *edits]:
         pairs = list(base)
@@ -137,7 +136,7 @@ def test_long_random_runs_answer_as_the_plan(seed: int) -> None:
     rng = random.Random(seed)
     for _ in range(20_000):
         if rng.random() < 0.01:
-            for store in (scanner_module._raw_heads, scanner_module._length_at, scanner_module._LENGTH_NAMES):
+            for store in (scanner_module._raw_heads, scanner_module._raw_shapes):
                 store.clear()
         pairs = [(rng.choice(names), rng.choice(PAIR_VALUES)) for _ in range(rng.randint(1, 4))]
         host = rng.choice(["api.openai.com", "collector.example.net"])
