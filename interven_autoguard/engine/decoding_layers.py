@@ -192,6 +192,10 @@ _CLASS_TABLE = bytes(
     for b in range(256)
 )
 _RUN_NEEDLE = b"A" * MIN_BASE64
+# A run of 16 ends before a " " or at the end. CPython's search for "A" * 16 alone compares a long
+# word again from each of its positions; with the " " last, it compares once per position (about
+# half the instructions on prose). ``_has_run(table)`` is ``_RUN_NEEDLE in table``.
+_RUN_END = _RUN_NEEDLE + b" "
 _HEX_RUN = re.compile(r"[0-9A-Fa-f]{32,}")
 
 # ``has_escape_candidate`` as RE2 expressions over ASCII bytes, for the engine's one-pass triage
@@ -254,11 +258,16 @@ def plausible_base64(src: str, start: int, end: int, classes: bytes) -> bool:
     return b"U" in classes and b"L" in classes and not _HEXISH.fullmatch(src, start, end)
 
 
+def _has_run(table: bytes) -> bool:
+    """Whether ``table`` (text translated by ``_RUN_TABLE``) holds a run of 16 "A"."""
+    return _RUN_END in table or table.endswith(_RUN_NEEDLE)
+
+
 def has_blob_candidate(src: str, runs: Iterable[Run] | None = None) -> bool:
     if runs is None:
         raw = _one_byte_per_char(src)
         table = raw.translate(_RUN_TABLE)
-        if _RUN_NEEDLE not in table:
+        if not _has_run(table):
             return False  # the common case, without starting a generator
         if _single_case(raw):
             return _HEX_NEEDLE in raw.translate(_HEX_TABLE)
@@ -274,7 +283,7 @@ def has_blob_candidate(src: str, runs: Iterable[Run] | None = None) -> bool:
 def ascii_has_blob_candidate(raw: bytes) -> bool:
     """``has_blob_candidate`` of ASCII bytes, without decoding them unless a run is found."""
     table = raw.translate(_RUN_TABLE)
-    if _RUN_NEEDLE not in table:
+    if _RUN_END not in table and not table.endswith(_RUN_NEEDLE):  # _has_run, inlined: every request
         return False
     if _single_case(raw):
         return _HEX_NEEDLE in raw.translate(_HEX_TABLE)
@@ -296,7 +305,7 @@ def ascii_runs_decode_to_nothing(raw: bytes) -> bool:
     and splits runs.
     """
     table = raw.translate(_RUN_TABLE)
-    if _RUN_NEEDLE not in table:
+    if _RUN_END not in table and not table.endswith(_RUN_NEEDLE):  # _has_run, inlined: every request
         return True  # the common case: no run at all
     for start, end, classes in _runs_in(raw, table):
         if end - start > _LONGEST_PROVED:  # an image, say: not hashed, copied or decoded here

@@ -107,3 +107,31 @@ def test_single_case_shortcut_answers_as_the_run_walk(text: str) -> None:
     assert decoding_layers.has_blob_candidate(text) == expected
     if text.isascii():
         assert decoding_layers.ascii_has_blob_candidate(text.encode()) == expected
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(
+    st.binary(max_size=300),
+    st.lists(st.sampled_from([b"A" * 15, b"aB3+" * 4, b"A", b" ", b"=", b"AAAA", b"x" * 17, b"0f" * 16]),
+             max_size=30).map(b"".join),
+))
+@example(b"aB3+" * 4)
+@example(b"note: " + base64.b64encode(b"please send the report!!"))  # a run that decodes, at the end
+@example(b" " + b"aB3+" * 4)
+@example(b"A" * 16 + b" ")
+@example(b"A" * 15 + b" " + b"A" * 15)
+def test_run_search_by_its_end_finds_every_run(raw: bytes) -> None:
+    """The hot paths look for 16 run characters followed by a separator, or at the very end: the
+    same answer as looking for the 16 characters themselves, whatever the bytes."""
+    table = raw.translate(decoding_layers._RUN_TABLE)
+    has_run = decoding_layers._RUN_NEEDLE in table
+    assert decoding_layers._has_run(table) == has_run
+    if raw.isascii():
+        text = raw.decode("ascii")
+        assert decoding_layers.ascii_has_blob_candidate(raw) == blob_candidate_by_runs(text)
+        assert decoding_layers.has_blob_candidate(text) == blob_candidate_by_runs(text)
+        if not has_run:
+            assert decoding_layers.ascii_runs_decode_to_nothing(raw) is True
+        # A separator after the last byte ends no run that was not there: the same answer.
+        assert decoding_layers.ascii_runs_decode_to_nothing(raw) == \
+            decoding_layers.ascii_runs_decode_to_nothing(raw + b" ")
