@@ -1,16 +1,23 @@
 """Cost of the guard on real loopback HTTP. Run on demand: ``python benchmarks/bench_guard.py``.
 
-For requests and httpx, a 1 KB JSON POST to a keep-alive loopback server is timed unguarded and
-guarded in back-to-back batches (machines are shared and noisy: only ratios of batches measured
-side by side mean anything; the median of the per-pair ratios is reported). "guarded" uses the
-embedded engine; "guard core" uses a scanner that allows everything without looking, isolating the
-adapters + core from the engine (it has no quiet lane: every request builds its span bookkeeping).
-Then, in a fresh interpreter, the RSS that ``install()`` adds with the embedded engine loaded.
-Goals (issue 3): guarded/unguarded ≤ 1.10; ≤ 20 MB RSS added by install().
+For requests and httpx, a 1 KB JSON POST to a keep-alive loopback server, sent by two clients of the
+same process in strict alternation, request by request: one guarded, one unguarded. The guard is
+installed throughout; the unguarded client's classes are subclasses of the library's in which every
+method the guard patched is the library's original again, so it runs exactly the code of a process
+without the guard (the guarded client's classes are plain subclasses, for symmetry). Machines are
+shared and noisy and their speed drifts by 2x within a minute: two requests sent one after the other
+see the same machine, so each pair gives a ratio and the median of thousands of them is reported,
+with the middle half of them (IQR). An A/A row, no guard on either side, shows the method's zero.
+
+"guarded" uses the embedded engine; "guard core only" a scanner that allows everything without
+looking, isolating the adapters + core from the engine (it has no quiet lane: every request builds
+its span bookkeeping). Then, in a fresh interpreter, the RSS that ``install()`` adds with the
+embedded engine loaded. Goals (issue 3): guarded/unguarded ≤ 1.10; ≤ 20 MB RSS added by install().
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 import random
 import statistics
@@ -18,7 +25,9 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +40,8 @@ safetynet.install()
 
 from interven_autoguard.model import Decision, ScanResponse  # noqa: E402
 
-ROUNDS = 30
-PER_ROUND = 100
+PAIRS = 2000  # per row, after WARM_UP pairs
+WARM_UP = 200
 WORDS = ("the agent asked for the quarterly report and summarised the customer feedback about "
          "shipping delays in the northern region while the team reviewed pricing tiers").split()
 
@@ -123,48 +132,127 @@ class AllowAll:
         raise NotImplementedError
 
 
-def batch(send: Callable[[], Any]) -> tuple[float, float]:
-    """(wall, CPU) seconds per request over one batch."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    for _ in range(PER_ROUND):
-        send()
-    return (time.perf_counter() - wall) / PER_ROUND, (time.process_time() - cpu) / PER_ROUND
+@dataclass(frozen=True)
+class Pairs:
+    plain: float  # median seconds per request
+    guarded: float
+    ratio: float  # median of the per-pair ratios guarded / plain
+    q1: float  # their middle half: how far one run's median can be trusted
+    q3: float
+
+    def row(self, label: str, note: str = "(goal ≤ 1.10)") -> str:
+        return (f"  {label:<28} {self.plain * 1e6:7.1f} → {self.guarded * 1e6:7.1f} µs  "
+                f"ratio {self.ratio:5.3f} (IQR {self.q1:5.3f}–{self.q3:5.3f})   {note}")
 
 
-def compare(label: str, send: Callable[[], Any], scanner: Any, note: str = "(goal ≤ 1.10)") -> None:
-    """Unguarded and guarded batches run back to back, in alternating order (ABBA: drift cancels);
-    each pair gives a ratio and the median ratio is reported (wall clock and client CPU). A shared
-    VM's speed drifts by 2× within a minute: only batches measured side by side compare."""
+def pairs(plain: Callable[[], Any], guarded: Callable[[], Any], count: int = PAIRS,
+          warm_up: int = WARM_UP) -> Pairs:
+    """Time ``plain`` and ``guarded`` one request each, ``count`` times, in alternating order (AB,
+    BA: neither always runs on what the other left in the caches)."""
+    for _ in range(warm_up):  # pools, caches, first-call imports of both
+        plain()
+        guarded()
+    clock = time.perf_counter
+    plain_times: list[float] = []
+    guarded_times: list[float] = []
+    for i in range(count):
+        first, second = (plain, guarded) if i % 2 else (guarded, plain)
+        t0 = clock()
+        first()
+        t1 = clock()
+        second()
+        t2 = clock()
+        a, b = (t1 - t0, t2 - t1) if i % 2 else (t2 - t1, t1 - t0)
+        plain_times.append(a)
+        guarded_times.append(b)
+    ratios = [g / p for p, g in zip(plain_times, guarded_times)]
+    q1, _, q3 = statistics.quantiles(ratios, n=4)
+    return Pairs(statistics.median(plain_times), statistics.median(guarded_times),
+                 statistics.median(ratios), q1, q3)
+
+
+def twin(cls: type, guarded: bool, **attributes: Any) -> type:
+    """A subclass of ``cls``. Unguarded: every method the guard patched (in ``cls`` or inherited) is
+    the library's original again, so its instances run the library's code as if nothing were
+    installed. Guarded: a plain subclass, the guard's patches inherited."""
+    from interven_autoguard.guard.patching import is_guard_wrapper
+
+    namespace = dict(attributes)
+    if not guarded:
+        for name in dir(cls):
+            method = inspect.getattr_static(cls, name)
+            if is_guard_wrapper(method):
+                namespace[name] = method.__wrapped__  # the patch keeps the original there
+    return type(("Guarded" if guarded else "Unguarded") + cls.__name__, (cls,), namespace)
+
+
+def requests_session(guarded: bool) -> Any:
+    import requests
+    from requests.adapters import HTTPAdapter
+    from urllib3.connection import HTTPConnection
+    from urllib3.connectionpool import HTTPConnectionPool
+
+    connection = twin(HTTPConnection, guarded)  # urllib3's, and http.client's methods it inherits
+    adapter = twin(HTTPAdapter, guarded)()
+    adapter.poolmanager.pool_classes_by_scheme = {"http": twin(HTTPConnectionPool, guarded,
+                                                                ConnectionCls=connection)}
+    session = requests.Session()
+    session.mount("http://", adapter)
+    return session
+
+
+def httpx_client(guarded: bool) -> Any:
+    import httpx
+
+    return httpx.Client(transport=twin(httpx.HTTPTransport, guarded)())
+
+
+class Counting(AllowAll):
+    name = "counting"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def _scan_deferred_hash(self, *_: Any) -> Any:
+        self.calls += 1
+        return super()._scan_deferred_hash()
+
+
+def check_arms(url: str) -> None:
+    """The guarded clients reach the guard, the unguarded ones never do; raises if not."""
+    scanner = Counting()
+    with installed(scanner):
+        for make in (requests_session, httpx_client):
+            for guarded in (False, True):
+                before = scanner.calls
+                with make(guarded) as client:
+                    client.post(url, content=b"{}") if make is httpx_client else client.post(url, data=b"{}")
+                if scanner.calls - before != int(guarded):
+                    raise AssertionError(f"{make.__name__}(guarded={guarded}) scanned "
+                                         f"{scanner.calls - before} times")
+
+
+@contextmanager
+def installed(scanner: Any) -> Iterator[None]:
     import interven_autoguard
     from interven_autoguard.config import Settings
 
-    def measured(guarded: bool) -> tuple[float, float]:
-        if not guarded:
-            return batch(send)
-        interven_autoguard.install(Settings(), scanner=scanner)
-        try:
-            return batch(send)
-        finally:
-            interven_autoguard.uninstall()
+    interven_autoguard.install(Settings(), scanner=scanner)
+    try:
+        yield
+    finally:
+        interven_autoguard.uninstall()
 
-    for guarded_warmup in (False, True):  # warm pools, caches and first-call imports of both modes
-        measured(guarded_warmup)
-    plain: list[tuple[float, float]] = []
-    guarded: list[tuple[float, float]] = []
-    for round_ in range(ROUNDS):
-        first_guarded = round_ % 2 == 1
-        a = measured(first_guarded)
-        b = measured(not first_guarded)
-        plain.append(b if first_guarded else a)
-        guarded.append(a if first_guarded else b)
-    pw, pc = (statistics.median(x[i] for x in plain) for i in (0, 1))
-    gw, gc = (statistics.median(x[i] for x in guarded) for i in (0, 1))
-    rw, rc = (statistics.median(g[i] / p[i] for p, g in zip(plain, guarded)) for i in (0, 1))
-    # The middle half of the per-pair wall ratios: how far one run's median can be trusted.
-    quartiles = statistics.quantiles((g[0] / p[0] for p, g in zip(plain, guarded)), n=4)
-    print(f"  {label:<27} wall {pw * 1e6:7.1f} → {gw * 1e6:7.1f} µs  ratio {rw:4.2f} "
-          f"(IQR {quartiles[0]:4.2f}–{quartiles[2]:4.2f})   "
-          f"client CPU {pc * 1e6:7.1f} → {gc * 1e6:7.1f} µs  ratio {rc:4.2f}   {note}")
+
+def compare(label: str, make: Callable[[bool], Any], send: Callable[[Any], Any], scanner: Any | None,
+            note: str = "(goal ≤ 1.10)") -> Pairs:
+    """One row: ``send(client)`` through a guarded and an unguarded client (``make(guarded)``),
+    with ``scanner`` installed (None: nothing installed, the A/A row)."""
+    with installed(scanner) if scanner is not None else nullcontext():
+        with make(False) as plain, make(True) as guarded:
+            result = pairs(lambda: send(plain), lambda: send(guarded))
+    print(result.row(label, note), flush=True)
+    return result
 
 
 def rss_added_by_install() -> float:
@@ -210,31 +298,26 @@ def with_tracing() -> None:
         provider.add_span_processor(BatchSpanProcessor(Dropped()))
         trace.set_tracer_provider(provider)
         metrics.set_meter_provider(MeterProvider(metric_readers=[InMemoryMetricReader()]))
-        import httpx
         import bench_guard as b
         from interven_autoguard.engine.scanner import LocalScanner
 
         server, port = b.start_server()
         url = f"http://127.0.0.1:{{port}}/v1/chat/completions"
         body, headers = b.body_1k(), {{"Content-Type": "application/json"}}
-        client, tracer = httpx.Client(), trace.get_tracer("agent")
+        tracer = trace.get_tracer("agent")
 
-        def send():
+        def send(client):
             client.post(url, content=body, headers=headers)
 
-        def send_in_a_span():
+        def in_a_span(client):
             with tracer.start_as_current_span("POST", attributes={{"url.full": url}}):
-                send()
+                send(client)
 
-        b.compare("httpx, embedded, OTel SDK", send, LocalScanner(), note="(a span + metrics per call)")
-        b.batch(send), b.batch(send_in_a_span)
-        ratios = []
-        for round_ in range(b.ROUNDS):
-            plain, spanned = (b.batch(send), b.batch(send_in_a_span)) if round_ % 2 == 0 else \
-                reversed((b.batch(send_in_a_span), b.batch(send)))
-            ratios.append(spanned[0] / plain[0])
-        print(f"  {{'no guard, one plain SDK span':<27}} wall ratio {{statistics.median(ratios):4.2f}}   "
-              "(the floor of any span per call)")
+        b.compare("httpx, embedded, OTel SDK", b.httpx_client, send, LocalScanner(),
+                  note="(a span + metrics per call)")
+        with b.httpx_client(False) as client:
+            floor = b.pairs(lambda: send(client), lambda: in_a_span(client))
+        print(floor.row("no guard, one plain SDK span", "(the floor of any span per call)"))
         server.terminate()
     """)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
@@ -242,40 +325,36 @@ def with_tracing() -> None:
 
 
 def main() -> None:
-    import httpx
-    import requests
-
     from interven_autoguard.engine.scanner import LocalScanner
 
     server, port = start_server()
     url = f"http://127.0.0.1:{port}/v1/chat/completions"
-    body = body_1k()
+    body, turn = body_1k(), agent_turn_1k()
     headers = {"Content-Type": "application/json"}
-    session = requests.Session()
-    client = httpx.Client()
     engine = LocalScanner()
 
-    def via_requests() -> None:
+    def via_requests(session: Any) -> None:
         session.post(url, data=body, headers=headers)
 
-    def via_httpx() -> None:
+    def via_httpx(client: Any) -> None:
         client.post(url, content=body, headers=headers)
 
-    print(f"1 KB JSON POST to loopback, {ROUNDS} pairs of batches × {PER_ROUND} requests "
-          "(medians; ratio = median of per-pair ratios)")
-    compare("requests, embedded engine", via_requests, engine)
-    compare("httpx, embedded engine", via_httpx, engine)
-    turn = agent_turn_1k()
-    compare("httpx, agent turn w/ tools", lambda: client.post(url, content=turn, headers=headers), engine,
+    check_arms(url)
+    print(f"1 KB JSON POST to loopback, {PAIRS} pairs of requests, unguarded → guarded "
+          "(medians; ratio = median of the per-pair ratios)")
+    compare("requests, embedded engine", requests_session, via_requests, engine)
+    compare("httpx, embedded engine", httpx_client, via_httpx, engine)
+    compare("httpx, agent turn w/ tools", httpx_client,
+            lambda client: client.post(url, content=turn, headers=headers), engine,
             note="(informative: tool ids, dated model)")
-    compare("requests, guard core only", via_requests, AllowAll())
-    compare("httpx, guard core only", via_httpx, AllowAll())
+    compare("requests, guard core only", requests_session, via_requests, AllowAll())
+    compare("httpx, guard core only", httpx_client, via_httpx, AllowAll())
+    compare("requests, A/A: no guard", requests_session, via_requests, None, note="(the method's zero)")
+    compare("httpx, A/A: no guard", httpx_client, via_httpx, None, note="(the method's zero)")
     print("With tracing and metrics on (an OpenTelemetry SDK configured; a fresh interpreter):")
     with_tracing()
     added = rss_added_by_install()
     print(f"  RSS added by install() with the embedded engine: {added:.1f} MB (goal ≤ 20 MB)")
-    client.close()
-    session.close()
     server.terminate()
     server.wait()
 

@@ -10,10 +10,13 @@ requests after a warm-up and with the garbage collector off (a full collection l
 and not the other would be counted as the requests' work); the difference of the two totals over
 2N is the cost of one request, start-up and warm-up cancelled out.
 
-What this cannot see: caches and branch predictors. Inside a real request the guard's instructions
-run on caches the HTTP stack and the kernel have just used, so its share of the time is larger than
-its share of the instructions (see docs/performance.md). Needs valgrind (Debian's package); without
-it, says so and exits.
+What instructions cannot see is the caches: inside a real request the guard's code and data were
+pushed out by the HTTP stack and the kernel since its last call, so its share of the time is larger
+than its share of the instructions. ``--cache`` runs the same requests under cachegrind, which
+simulates a cache hierarchy (32 KB L1s, a 512 KB last level: the share a busy shared host leaves a
+process) and counts the misses in the last level, each a trip to memory; just as repeatable, and
+the difference guarded − unguarded is what to compare across changes (see docs/performance.md).
+Needs valgrind (Debian's package); without it, says so and exits.
 """
 
 from __future__ import annotations
@@ -61,34 +64,51 @@ CHILD = textwrap.dedent("""
 """)
 
 
-def counted(library: str, mode: str, count: int) -> int:
-    """Instructions callgrind counted for one child run."""
-    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c",
-               CHILD.format(root=str(ROOT)), library, mode, str(count)]
+# What each tool counts: valgrind's options and the totals it prints (name: pattern).
+CALLGRIND = (["--tool=callgrind", "--callgrind-out-file=/dev/null"],
+             {"instructions": r"Collected\s*:\s*([\d,]+)"})
+CACHEGRIND = (["--tool=cachegrind", "--cache-sim=yes", "--I1=32768,8,64", "--D1=32768,8,64",
+               "--LL=524288,8,64", "--cachegrind-out-file=/dev/null"],
+              {"instructions": r"I\s+refs:\s*([\d,]+)", "LL misses": r"LL misses:\s*([\d,]+)"})
+
+
+def counted(tool: tuple[list[str], dict[str, str]], library: str, mode: str, count: int) -> dict[str, int]:
+    """The totals valgrind counted for one child run."""
+    options, totals = tool
+    command = ["valgrind", *options, sys.executable, "-c", CHILD.format(root=str(ROOT)), library, mode,
+               str(count)]
     # One string-hash seed for every run: dict and set probes then repeat exactly.
     out = subprocess.run(command, capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONHASHSEED": "0"})
-    found = re.search(r"Collected\s*:\s*(\d+)", out.stderr)
-    if found is None:
-        raise RuntimeError(f"callgrind printed no total:\n{out.stderr[-2000:]}")
-    return int(found.group(1))
+    counts = {}
+    for name, pattern in totals.items():
+        found = re.search(pattern, out.stderr)
+        if found is None:
+            raise RuntimeError(f"valgrind printed no {name}:\n{out.stderr[-2000:]}")
+        counts[name] = int(found.group(1).replace(",", ""))
+    return counts
 
 
-def per_request(library: str, mode: str) -> float:
+def per_request(tool: tuple[list[str], dict[str, str]], library: str, mode: str) -> dict[str, float]:
     with ThreadPoolExecutor(max_workers=2) as pool:  # the two runs of one pair side by side
-        short, long = pool.map(lambda count: counted(library, mode, count), (N, 3 * N))
-    return (long - short) / (2 * N)
+        short, long = pool.map(lambda count: counted(tool, library, mode, count), (N, 3 * N))
+    return {name: (long[name] - short[name]) / (2 * N) for name in short}
 
 
 def main() -> None:
     if shutil.which("valgrind") is None:
         print("valgrind is not installed (Debian: apt-get install valgrind): nothing counted")
         return
-    print(f"1 KB JSON POST to loopback, instructions per request (callgrind; runs of {N} and {3 * N})")
+    cache = "--cache" in sys.argv[1:]
+    tool = CACHEGRIND if cache else CALLGRIND
+    counter = "cachegrind, 512 KB last level" if cache else "callgrind"
+    print(f"1 KB JSON POST to loopback, per request ({counter}; runs of {N} and {3 * N})")
     for library in ("requests", "httpx"):
-        plain, guarded = per_request(library, "plain"), per_request(library, "guarded")
-        print(f"  {library:<9} unguarded {plain / 1e3:8.1f} k   guarded {guarded / 1e3:8.1f} k   "
-              f"guard adds {(guarded - plain) / 1e3:6.1f} k   ratio {guarded / plain:5.3f}")
+        plain, guarded = per_request(tool, library, "plain"), per_request(tool, library, "guarded")
+        for name in tool[1]:
+            p, g = plain[name], guarded[name]
+            print(f"  {library:<9} {name:<13} unguarded {p / 1e3:8.1f} k   guarded {g / 1e3:8.1f} k   "
+                  f"guard adds {(g - p) / 1e3:6.1f} k   ratio {g / p:5.3f}")
 
 
 if __name__ == "__main__":
