@@ -19,6 +19,7 @@ from ..errors import PolicyError
 from ..model import Decision, Finding, ReasonCode, RiskBand
 from .policy_load import compile_text, default_content, error_summary, looks_like_toml, read, version_of
 from .policy_rules import Request, Rule, RuleIndex, TypeTable
+from .secrets.providers import Bindings
 from .types import DestHit, DestinationAssessment, RequestContext
 
 ENV_VAR = "INTERVEN_POLICY"
@@ -115,6 +116,9 @@ class Policy:
         self.private_network = s["private_network"]
         self.exfil_destination = Decision(s["exfil_destination"])
         self.approval_ttl_seconds = s["approval_ttl_seconds"]
+        # Hosts credentials of these providers may also go to (LLM gateways, proxies): hashable.
+        self.bindings: Bindings = tuple(
+            (provider, tuple(hosts)) for provider, hosts in sorted(content.get("bindings", {}).items()))
         self._decisions = TypeTable(content["decisions"], Decision)
         self._weights = TypeTable(content["risk"], float)
         self._dest = {

@@ -108,6 +108,11 @@ def merge(base: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
         "decisions": ([decisions] if decisions else []) + base["decisions"],
         "risk": ([weights] if weights else []) + base["risk"],
     }
+    # Extra hosts for providers' credentials: the user's alone (the default binds nothing more).
+    # Absent when empty, so that the version of a policy without any stays what it was.
+    bindings = {**base.get("bindings", {}), **user.get("bindings", {})}
+    if bindings:
+        merged["bindings"] = bindings
     for table in ("rules", "allow"):
         if user["extends"] == "none":
             merged[table] = list(user[table])

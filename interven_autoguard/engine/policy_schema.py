@@ -8,10 +8,13 @@ comments, key order and spelling variants (``"deny"`` vs ``"DENY"``) do not chan
 from __future__ import annotations
 
 import difflib
+import ipaddress
+import re
 from collections.abc import Callable
 from typing import Any
 
 from ..model import Decision
+from .destinations import normalize_host
 from .policy_globs import (
     field_glob_error,
     host_glob_error,
@@ -41,7 +44,7 @@ SETTINGS_SCHEMA: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "types": ("decision_table", DECISIONS),
 }
 RISK_KEYS = ("secret", "pii", "types")
-TOP_KEYS = ("description", "extends", "disable", "settings", "risk", "rules", "allow")
+TOP_KEYS = ("description", "extends", "disable", "settings", "risk", "rules", "allow", "bindings")
 EXTENDS = ("default", "none")
 
 # match key -> (validator of one pattern, how the value is normalised)
@@ -81,6 +84,32 @@ def _category_error(value: object) -> str | None:
     if not isinstance(value, str) or value.lower() not in CATEGORIES:
         return f"unknown category {value!r}; expected one of {', '.join(CATEGORIES)}"
     return None
+
+
+_DNS_NAME = re.compile(r"(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+                       r"(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*")
+
+
+def binding_host_error(value: object) -> tuple[str | None, str | None]:
+    """(the host as the engine compares it, None) or (None, what is wrong): a DNS name (IDNA,
+    lower case, no trailing dot; its subdomains are included) or an IP literal, nothing else."""
+    if not isinstance(value, str) or not value.strip():
+        return None, f"expected a host name, got {value!r}"
+    text = value.strip()
+    if "*" in text or "?" in text or (("[" in text or "]" in text) and not text.startswith("[")):
+        return None, f"{value!r}: a host name, not a pattern (its subdomains are included)"
+    if any(c in value for c in "/@ ") or "://" in value:
+        return None, f"{value!r}: a host name alone (no scheme, path, user or spaces)"
+    host = normalize_host(value)
+    try:
+        return str(ipaddress.ip_address(host)), None
+    except ValueError:
+        pass
+    if ":" in host:
+        return None, f"{value!r}: a host name alone, without a port"
+    if not _DNS_NAME.fullmatch(host) or host.rpartition(".")[2].isdigit():
+        return None, f"{value!r} is not a host name"
+    return host, None
 
 
 def _type_name(value: object) -> str:
@@ -140,6 +169,37 @@ class _Validator:
                     out[key] = d
             else:
                 out[key] = self._type_table(value, path, self._decision_any)
+        return out
+
+    def bindings(self, raw: object) -> dict[str, list[str]]:
+        """``[bindings]``: provider = ["host", ...], hosts its credentials may also travel to."""
+        from .secrets import PROVIDER_HOSTS, UNBOUND_PROVIDERS
+
+        out: dict[str, list[str]] = {}
+        if not isinstance(raw, dict):
+            self.err(("bindings",), f"[bindings] must be a table, got {_type_name(raw)}")
+            return out
+        for provider, hosts in raw.items():
+            path = ("bindings", provider)
+            if provider in UNBOUND_PROVIDERS:
+                self.err(path, f"bindings.{provider}: its credentials are never bound to hosts "
+                               "(self-hosted products): nothing to add")
+                continue
+            if provider not in PROVIDER_HOSTS:
+                self.err(path, _unknown(provider, sorted(PROVIDER_HOSTS), "[bindings] (a provider id)"))
+                continue
+            if not isinstance(hosts, list) or not hosts:
+                self.err(path, f"bindings.{provider} must be a non-empty array of host names")
+                continue
+            normalized = []
+            for host in hosts:
+                value, error = binding_host_error(host)
+                if error:
+                    self.err(path, f"bindings.{provider}: {error}")
+                elif value not in normalized:
+                    normalized.append(value)
+            if normalized:
+                out[provider] = sorted(normalized)
         return out
 
     def _type_table(self, raw: object, path: Path, convert: Callable[[object, Path, str], Any]) -> dict:
@@ -296,6 +356,8 @@ def validate(doc: dict[str, Any], text: str | None, base_ids: frozenset[str] = f
         out["rules"] = v.entries(doc["rules"], "rules", is_rule=True)
     if "allow" in doc:
         out["allow"] = v.entries(doc["allow"], "allow", is_rule=False)
+    if "bindings" in doc:
+        out["bindings"] = v.bindings(doc["bindings"])
     _check_unique_ids(v, doc)
     return out, sorted(v.errors, key=lambda e: (e[0] is None, e[0] or 0))
 

@@ -36,6 +36,7 @@ from .body import (
     rebuild_query,
 )
 from .policy import Policy, Verdict
+from .secrets import Bindings
 from .types import DestinationAssessment, Hit, RequestContext
 
 # Header values the HTTP library computes (the message's framing): never worth reading. Everything
@@ -203,7 +204,8 @@ def _as_is(value: str) -> str:
     return value
 
 
-def _planned_head(names: tuple[Any, ...], values: Sequence[Any], host: str, *, raw: bool) -> Any:
+def _planned_head(names: tuple[Any, ...], values: Sequence[Any], host: str, *, raw: bool,
+                  bindings: Bindings = ()) -> Any:
     """Names and values of a header set whose names are planned: all ``str`` (a dict the guard hands
     over), or with ``raw`` all ``bytes`` as httpx holds them — then nothing is decoded but the few
     values read here. Anything else (numbers, ``str`` subclasses, a mix) is for the full path: a
@@ -222,7 +224,7 @@ def _planned_head(names: tuple[Any, ...], values: Sequence[Any], host: str, *, r
     else:
         text, value_is_clean = _as_is, _value_is_clean
     for i in credentials_at:
-        if _binding_mismatch(text(values[i]), host):
+        if _binding_mismatch(text(values[i]), host, bindings):
             return _UNCLEAN
     for i in encodings_at:
         if text(values[i]).strip().lower() not in _NOT_ENCODED:
@@ -237,9 +239,9 @@ def _planned_head(names: tuple[Any, ...], values: Sequence[Any], host: str, *, r
     return text(values[content_type_at]) if content_type_at >= 0 else None
 
 
-def _raw_head(pairs: list[tuple[bytes, bytes]], host: str) -> Any:
-    """``_planned_head`` of httpx's raw pairs, remembered per (host, how many, the pairs but
-    Content-Length).
+def _raw_head(pairs: list[tuple[bytes, bytes]], host: str, bindings: Bindings = ()) -> Any:
+    """``_planned_head`` of httpx's raw pairs, remembered per (host, the policy's bindings, how
+    many, the pairs but Content-Length).
 
     A client sends the same header set on every call but for Content-Length, which the pipeline
     does not read: one tuple built and looked up replaces splitting the pairs, checking every type
@@ -247,16 +249,17 @@ def _raw_head(pairs: list[tuple[bytes, bytes]], host: str) -> Any:
     sets the plan found clean are remembered (their Content-Type, or None)."""
     count = len(pairs)
     at, length_name = _raw_shapes.get(count) or _raw_shape(pairs)
+    # Host and bindings in the key: they decide whether an Authorization value may go out.
     if at < 0:
-        key = (host, count, *pairs)
+        key = (host, bindings, count, *pairs)
     elif pairs[at][0] == length_name:
         # The count is in the key: a set without its Content-Length must not meet a shorter set.
-        key = (host, count, *pairs[:at], *pairs[at + 1 :])
-    else:
-        return _planned_head(*zip(*pairs), host, raw=True)  # another shape as long: not remembered
+        key = (host, bindings, count, *pairs[:at], *pairs[at + 1 :])
+    else:  # another shape as long: not remembered
+        return _planned_head(*zip(*pairs), host, raw=True, bindings=bindings)
     content_type = _raw_heads.get(key, _UNCLEAN)
     if content_type is _UNCLEAN:
-        content_type = _planned_head(*zip(*pairs), host, raw=True)
+        content_type = _planned_head(*zip(*pairs), host, raw=True, bindings=bindings)
         if content_type is not _UNCLEAN:
             if len(_raw_heads) >= _RAW_HEADS_KEPT:
                 _raw_heads.clear()
@@ -282,7 +285,7 @@ _raw_heads: dict[tuple[Any, ...], str | None] = {}
 _RAW_HEADS_KEPT = 1024
 
 
-def _pairwise_head(items: Iterable[tuple[str, str]], host: str) -> Any:
+def _pairwise_head(items: Iterable[tuple[str, str]], host: str, bindings: Bindings = ()) -> Any:
     """Any other (name, value) pairs, one by one."""
     content_type = None
     for name, value in items:
@@ -295,7 +298,7 @@ def _pairwise_head(items: Iterable[tuple[str, str]], host: str) -> Any:
         if role is _SKIP:
             continue
         if role is _CREDENTIAL:
-            if _binding_mismatch(value, host):
+            if _binding_mismatch(value, host, bindings):
                 return _UNCLEAN
             continue
         if role is _CONTENT_TYPE:
@@ -327,13 +330,14 @@ def _credential_hits(value: str, *, auth: bool) -> list[tuple[Hit, int, int, str
 
 
 @functools.lru_cache(maxsize=1024)
-def _binding_mismatch(value: str, host: str) -> bool:
-    """Whether an auth header value carries a provider credential not bound to ``host``.
+def _binding_mismatch(value: str, host: str, bindings: Bindings = ()) -> bool:
+    """Whether an auth header value carries a provider credential not bound to ``host`` (by the
+    provider's own domains or a policy's ``bindings``).
 
     Cached: an agent sends the same key to the same API on every call.
     """
     return any(
-        hit.provider and not secrets.host_allowed_for_provider(hit.provider, host)
+        hit.provider and not secrets.host_allowed_for_provider(hit.provider, host, bindings)
         for hit, _s, _e, _raw in _credential_hits(value, auth=True)
     )
 
@@ -625,7 +629,7 @@ class LocalScanner:
     ) -> ScanResponse:
         policy = self.policy
         dest = _assess(url, policy.private_network)
-        quick = self._quick_allow(method, url, dest, header_items, body, agent_id, trace_id)
+        quick = self._quick_allow(method, url, dest, header_items, body, agent_id, trace_id, policy)
         if quick is not None:
             return quick
         parts = _split_url(url)
@@ -636,11 +640,12 @@ class LocalScanner:
 
         # The request's own credentials (URL userinfo, auth headers) only face the binding rule.
         if dest.userinfo:
-            auth_mismatch |= self._check_binding(dest.userinfo, "url.userinfo", dest, findings, auth=False)
+            auth_mismatch |= self._check_binding(dest.userinfo, "url.userinfo", dest, findings, auth=False,
+                                                 bindings=policy.bindings)
         for name, value in header_items:
             if name.lower() in secrets.AUTH_HEADERS or name.lower() == "cookie":
                 auth_mismatch |= self._check_binding(
-                    value, f"header:{name.lower()}", dest, findings, auth=True
+                    value, f"header:{name.lower()}", dest, findings, auth=True, bindings=policy.bindings
                 )
 
         # URL path and query: a provider credential bound to this host is its auth; anything else leaks.
@@ -649,16 +654,16 @@ class LocalScanner:
             findings,
             dest,
             undecoded,
-            bound_ok=True,
+            bound=policy.bindings,
         )
         query_fields = parse_query(parts.query) if parts and parts.query else []
         mark = len(findings)
-        query_hits = self._scan_fields(query_fields, findings, dest, undecoded, bound_ok=True)
+        query_hits = self._scan_fields(query_fields, findings, dest, undecoded, bound=policy.bindings)
         secret_names = _flagged_keys(query_hits)
         if secret_names:  # a parameter name that holds a value must not be written into locations
             del findings[mark:]
             query_fields = parse_query(parts.query, hide_keys=secret_names)  # type: ignore[union-attr]
-            query_hits = self._scan_fields(query_fields, findings, dest, undecoded, bound_ok=True)
+            query_hits = self._scan_fields(query_fields, findings, dest, undecoded, bound=policy.bindings)
 
         # The host itself (as written): a value spelled into a DNS name leaks on the look-up alone.
         self._scan_fields(
@@ -666,7 +671,7 @@ class LocalScanner:
             findings,
             dest,
             undecoded,
-            bound_ok=False,
+            bound=None,
         )
 
         # Header names are data too (a header named after a key leaks it); a flagged name is never
@@ -679,7 +684,7 @@ class LocalScanner:
             findings,
             dest,
             undecoded,
-            bound_ok=False,
+            bound=None,
         )
         flagged_names = {int(fh.field.location[7:].split(".", 1)[0]) for fh in name_hits}
         header_fields: list[Field | None] = [
@@ -695,7 +700,7 @@ class LocalScanner:
             for i, (name, value) in enumerate(header_items)
         ]
         header_hits = self._scan_fields(
-            [f for f in header_fields if f is not None], findings, dest, undecoded, bound_ok=False
+            [f for f in header_fields if f is not None], findings, dest, undecoded, bound=None
         )
 
         parsed: ParsedBody | None = None
@@ -725,13 +730,13 @@ class LocalScanner:
             else:
                 if parsed is not None:
                     mark = len(findings)
-                    body_hits = self._scan_fields(parsed.fields, findings, dest, undecoded, bound_ok=False)
+                    body_hits = self._scan_fields(parsed.fields, findings, dest, undecoded, bound=None)
                     secret_keys = _flagged_keys(body_hits)
                     if secret_keys:  # same fields, same order: only the locations change
                         del findings[mark:]
                         parsed = parsed.hide_keys(secret_keys)
                         body_hits = self._scan_fields(
-                            parsed.fields, findings, dest, undecoded, bound_ok=False
+                            parsed.fields, findings, dest, undecoded, bound=None
                         )
 
         ctx = _request_context(method, url, dest, parts, agent_id, body_size)
@@ -803,20 +808,21 @@ class LocalScanner:
         body: Any,
         agent_id: str | None,
         trace_id: str,
+        policy: Policy,
     ) -> ScanResponse | None:
         """The common case without the field pipeline: nothing in the request could match anything
         (``_looks_clean``), so the verdict is the policy's on a request without findings."""
-        if dest.userinfo or not self._looks_clean(dest.host, url, header_items, body):
+        if dest.userinfo or not self._looks_clean(dest.host, url, header_items, body, policy):
             return None
         decision, reasons, risk, band, rules = self._clean_verdict(
-            method, url, dest, agent_id, _body_size(body))
+            method, url, dest, agent_id, _body_size(body), policy)
         return ScanResponse(
             decision=decision,
             reason_codes=list(reasons),
             risk_score=risk,
             risk_band=band,
             trace_id=trace_id,
-            policy_version=self.policy.version,
+            policy_version=policy.version,
             matched_rules=list(rules),
         )
 
@@ -833,16 +839,18 @@ class LocalScanner:
         """
         if isinstance(body, (dict, list, tuple)) or not _url_is_clean(url):  # URLs repeat: cached
             return False
-        max_body = (policy or self.policy).max_body_bytes
+        policy = policy or self.policy
+        max_body, bindings = policy.max_body_bytes, policy.bindings
         if type(header_items) is _DICT_ITEMS:
             headers = header_items.mapping
-            content_type = _planned_head(tuple(headers), list(headers.values()), host, raw=False)
+            content_type = _planned_head(tuple(headers), list(headers.values()), host, raw=False,
+                                         bindings=bindings)
         elif type(header_items) is list and header_items and type(header_items[0][0]) is bytes:
             # httpx's raw pairs; a name repeated in any case is one merged field in the full
             # pipeline, so such a set is not planned (see _header_plan)
-            content_type = _raw_head(header_items, host)
+            content_type = _raw_head(header_items, host, bindings)
         else:
-            content_type = _pairwise_head(header_items, host)
+            content_type = _pairwise_head(header_items, host, bindings)
         if content_type is _UNCLEAN:
             return False
         # Header values were judged one by one (as the pipeline reads them): the body is what is left.
@@ -911,9 +919,11 @@ class LocalScanner:
         dest: DestinationAssessment,
         undecoded: list[str],
         *,
-        bound_ok: bool,
+        bound: Bindings | None,
     ) -> list[_FieldHits]:
-        """Detect in each field; locations whose decoding ran out of budget go to ``undecoded``."""
+        """Detect in each field; locations whose decoding ran out of budget go to ``undecoded``.
+        ``bound``: where a provider credential bound to the host is the request's own auth (URL
+        path and query), the policy's bindings; None elsewhere."""
         result: list[_FieldHits] = []
         for field in fields:
             spans: list[tuple[int, int, str]] = []
@@ -921,7 +931,8 @@ class LocalScanner:
             if stopped:
                 undecoded.append(field.location)
             for hit, encoding, (start, end), value in hits:
-                if bound_ok and hit.provider and secrets.host_allowed_for_provider(hit.provider, dest.host):
+                if bound is not None and hit.provider and \
+                        secrets.host_allowed_for_provider(hit.provider, dest.host, bound):
                     continue  # e.g. ?key=AIza… to googleapis.com, /bot<token>/ to api.telegram.org
                 findings.append(self._finding(hit, field.location, start, end, value, encoding))
                 spans.append((start, end, hit.type))
@@ -930,13 +941,14 @@ class LocalScanner:
         return result
 
     def _check_binding(
-        self, value: str, location: str, dest: DestinationAssessment, findings: list[Finding], *, auth: bool
+        self, value: str, location: str, dest: DestinationAssessment, findings: list[Finding], *, auth: bool,
+        bindings: Bindings,
     ) -> bool:
-        if auth and not _binding_mismatch(value, dest.host):
+        if auth and not _binding_mismatch(value, dest.host, bindings):
             return False  # the common case, cached: an agent sends its key to its provider every call
         mismatch = False
         for hit, start, end, raw in _credential_hits(value, auth=auth):
-            if hit.provider and not secrets.host_allowed_for_provider(hit.provider, dest.host):
+            if hit.provider and not secrets.host_allowed_for_provider(hit.provider, dest.host, bindings):
                 mismatch = True
                 findings.append(
                     Finding(

@@ -6,6 +6,7 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from guard_clients import DRIVERS, Driver
@@ -95,3 +96,30 @@ def test_ssn_in_query_and_header_is_redacted(driver: Driver, server: RecordingSe
     got = server.last()
     assert SSN not in got.target and "REDACTED" in got.target and got.target.endswith("&page=2")
     assert got.header("x-note") == "ssn [REDACTED:US_SSN]"
+
+
+@pytest.mark.parametrize("driver", DRIVERS, ids=[d.name for d in DRIVERS])
+def test_a_policy_binding_lets_a_key_reach_its_gateway_unchanged(driver: Driver, server: RecordingServer,
+                                                                  tmp_path: Path) -> None:
+    """An OpenAI key to an LLM gateway on this host: blocked by default, sent unchanged once the
+    policy binds the gateway's host to OpenAI (``[bindings]``)."""
+    key = "sk-proj-" + "Ab3dE_f6-H" * 7 + "Xy1z" + "T3BlbkFJ" + "Qr7sT_u9-W" * 7 + "Kl2m"  # built at run time
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    body = b'{"model": "gpt-4o", "messages": [{"role": "user", "content": "hello"}]}'
+    interven_autoguard.install(Settings())
+    try:
+        with pytest.raises(driver.library_error()) as caught:
+            driver.send("POST", server.url("/v1/chat/completions"), body, headers)
+        assert "CREDENTIAL_HOST_MISMATCH" in driver.blocked(caught.value).reason_codes
+        assert server.connections == 0
+    finally:
+        interven_autoguard.uninstall()
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[bindings]\nopenai = ["127.0.0.1"]  # our LLM gateway\n')
+    interven_autoguard.install(Settings(policy=str(policy)))
+    try:
+        assert driver.send("POST", server.url("/v1/chat/completions"), body, headers) == 200
+    finally:
+        interven_autoguard.uninstall()
+    got = server.last()
+    assert got.header("authorization") == f"Bearer {key}" and got.body == body

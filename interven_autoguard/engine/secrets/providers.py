@@ -7,8 +7,9 @@ provider's registrable domains or is a proper subdomain of it, compared label by
 
 Providers that customers commonly self-host (GitLab, Vault, Grafana, Sentry, Terraform Enterprise,
 JFrog Artifactory, Langfuse, W&B, Dynatrace Managed) have no host set: their tokens legitimately go to
-arbitrary hosts, so no binding is possible and every host is allowed. Gateways/proxies that forward
-provider keys (LLM proxies, AI gateways) are not in the table either: allow them through policy.
+arbitrary hosts, so no binding is possible and every host is allowed. Gateways and proxies that
+forward provider keys (LiteLLM, Portkey, Helicone, an AI gateway of one's own) are not in the table:
+a policy's ``[bindings]`` adds them for the providers whose keys they carry (``Bindings``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ from __future__ import annotations
 import ipaddress
 
 from .rules import RULES
+
+# Hosts a policy adds to providers' own: ((provider, (host, ...)), ...), sorted, hashable (the
+# engine's caches key on it). A name covers its subdomains, as the built-in domains do; an IP
+# literal matches itself only.
+Bindings = tuple[tuple[str, tuple[str, ...]], ...]
 
 PROVIDER_HOSTS: dict[str, tuple[str, ...]] = {
     "aws": ("amazonaws.com", "amazonaws.com.cn", "aws.amazon.com", "api.aws", "on.aws", "amazoncognito.com"),
@@ -160,10 +166,18 @@ def _normalise_host(host: str) -> str:
     return host.rstrip(".")
 
 
-def host_allowed_for_provider(provider: str, host: str) -> bool:
+def _bound_ip(host: str) -> bool:
+    """Whether a bound host (as a policy normalises it) is an IP literal: names never end in an
+    all-digit label there."""
+    return ":" in host or host.rpartition(".")[2].isdigit()
+
+
+def host_allowed_for_provider(provider: str, host: str, bindings: Bindings = ()) -> bool:
     """True when ``host`` is one of ``provider``'s hosts (exact or a subdomain on a label boundary),
-    or when the provider has no known host set. IP literals and empty hosts never match a bound provider."""
-    domains = PROVIDER_HOSTS.get(provider.lower())
+    or when the provider has no known host set. IP literals and empty hosts never match a bound
+    provider's own domains; ``bindings`` (a policy's) may add hosts, an IP literal among them."""
+    provider = provider.lower()
+    domains = PROVIDER_HOSTS.get(provider)
     if domains is None:
         return True
     host = _normalise_host(host)
@@ -171,7 +185,11 @@ def host_allowed_for_provider(provider: str, host: str) -> bool:
         return False
     try:
         ipaddress.ip_address(host)
-        return False
+        is_ip = True
     except ValueError:
-        pass
-    return any(host == d or host.endswith("." + d) for d in domains)
+        is_ip = False
+    for bound, hosts in bindings:  # a bound IP literal only ever equals the host
+        if bound == provider and any(host == h or (not is_ip and not _bound_ip(h) and host.endswith("." + h))
+                                     for h in hosts):
+            return True
+    return not is_ip and any(host == d or host.endswith("." + d) for d in domains)
