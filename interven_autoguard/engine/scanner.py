@@ -13,7 +13,7 @@ import operator
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -98,9 +98,9 @@ _SKIP, _CREDENTIAL, _SENSITIVE, _CONTENT_TYPE, _CONTENT_ENCODING, _SCAN = (
 _DICT_ITEMS = type({}.items())
 _Values = Callable[[Sequence[Any]], Sequence[Any]]
 # (getter of the scanned values, their keys, Content-Type index, Content-Encoding indices,
-#  credential indices, the names' exact types, the tuples of scanned values known clean)
-_HeaderPlan = tuple[_Values, tuple[str, ...], int, tuple[int, ...], tuple[int, ...], tuple[type, ...],
-                    dict[tuple[Any, ...], bool]]
+#  credential indices, Host indices, the names' exact types, the tuples of scanned values known clean)
+_HeaderPlan = tuple[_Values, tuple[str, ...], int, tuple[int, ...], tuple[int, ...], tuple[int, ...],
+                    tuple[type, ...], dict[tuple[Any, ...], bool]]
 _HEADER_PLANS_KEPT = 256
 _KNOWN_VALUES_KEPT = 256  # per plan: a client repeats a handful of value sets
 _header_plans: dict[tuple[str, ...] | tuple[bytes, ...], _HeaderPlan | None] = {}
@@ -140,8 +140,8 @@ def _name_is_clean(name: str) -> bool:
 
 def _header_plan(names: tuple[str, ...] | tuple[bytes, ...]) -> _HeaderPlan | None:
     """For a header set's names, in order: a getter of the values the pipeline reads as fields and
-    their keys (lower-cased names), where Content-Type is (-1: absent), where Content-Encoding and
-    credential headers are, the names' types, and (empty at first) the values seen clean. None when
+    their keys (lower-cased names), where Content-Type is (-1: absent), where Content-Encoding,
+    credential and Host headers are, the names' types, and (empty at first) the values seen clean. None when
     the names are not all exactly ``str`` or all exactly ``bytes``, when a name is sensitive (the
     full pipeline reads such a header) or holds something a detector reports, and for byte names
     (latin-1, as sent) repeated in any case."""
@@ -167,6 +167,7 @@ def _header_plan(names: tuple[str, ...] | tuple[bytes, ...]) -> _HeaderPlan | No
             roles.index(_CONTENT_TYPE) if _CONTENT_TYPE in roles else -1,
             tuple(i for i, role in enumerate(roles) if role is _CONTENT_ENCODING),
             tuple(i for i, role in enumerate(roles) if role is _CREDENTIAL),
+            tuple(i for i, text in enumerate(texts) if text.lower() == "host"),
             tuple(map(type, names)),
             {},
         )
@@ -215,7 +216,7 @@ def _planned_head(names: tuple[Any, ...], values: Sequence[Any], host: str, *, r
         plan = _header_plan(names)
     if plan is None:
         return _UNCLEAN
-    scanned, keys, content_type_at, encodings_at, credentials_at, types, known = plan
+    scanned, keys, content_type_at, encodings_at, credentials_at, hosts_at, types, known = plan
     if tuple(map(type, names)) != types or tuple(map(type, values)) != types or \
             (types and (types[0] is bytes) is not raw):
         return _UNCLEAN
@@ -225,6 +226,9 @@ def _planned_head(names: tuple[Any, ...], values: Sequence[Any], host: str, *, r
         text, value_is_clean = _as_is, _value_is_clean
     for i in credentials_at:
         if _binding_mismatch(text(values[i]), host, bindings):
+            return _UNCLEAN
+    for i in hosts_at:
+        if not host_header_names(text(values[i]), host):
             return _UNCLEAN
     for i in encodings_at:
         if text(values[i]).strip().lower() not in _NOT_ENCODED:
@@ -301,6 +305,8 @@ def _pairwise_head(items: Iterable[tuple[str, str]], host: str, bindings: Bindin
             if _binding_mismatch(value, host, bindings):
                 return _UNCLEAN
             continue
+        if key == "host" and not host_header_names(value, host):
+            return _UNCLEAN
         if role is _CONTENT_TYPE:
             if content_type is not None:
                 return _UNCLEAN  # two of them: which one a receiver honours is anyone's guess
@@ -327,6 +333,36 @@ def _credential_hits(value: str, *, auth: bool) -> list[tuple[Hit, int, int, str
                     start, end = view.to_original(h.start, h.end)
                     found.append((h, start, end, view.text[h.start : h.end]))
     return found
+
+
+@functools.lru_cache(maxsize=1024)
+def host_header_names(value: str, host: str) -> bool:
+    """Whether a ``Host`` header value names ``host`` (a destination's normalised host), whatever
+    its port, case, trailing dot or notation."""
+    return _host_of_header(value) == host
+
+
+def _host_of_header(value: str) -> str:
+    """The host a ``Host`` header value names, normalised as destinations are; "" when empty."""
+    text = value.strip()
+    if text.startswith("[") and "]" in text:
+        text = text[: text.index("]") + 1]
+    else:
+        name, colon, port = text.rpartition(":")
+        if colon and port.isdigit() and ":" not in name:
+            text = name
+    return destinations.normalize_host(text) if text else ""
+
+
+def _fronted(header_items: list[tuple[str, str]], dest: DestinationAssessment,
+             private_network: str) -> DestinationAssessment | None:
+    """Where a ``Host`` header naming another host than the URL's sends the request: a proxy, a CDN
+    or a virtual host routes by it, not by the address connected to (domain fronting). None when
+    every Host header names the URL's host (or there is none)."""
+    for name, value in header_items:
+        if name.lower() == "host" and value.strip() and not host_header_names(value, dest.host):
+            return _assess(f"{dest.scheme or 'http'}://{value.strip()}/", private_network)
+    return None
 
 
 @functools.lru_cache(maxsize=1024)
@@ -748,6 +784,27 @@ class LocalScanner:
             body_too_large=too_large,
             not_inspectable=not_inspectable or bool(undecoded),
         )
+        front = _fronted(header_items, dest, policy.private_network)
+        if front is not None:
+            # Judged as going to the Host header's host as well (its destination hits, host rules,
+            # the binding of the request's own credentials); the stricter verdict stands.
+            front_findings = list(findings)
+            front_mismatch = False
+            for name, value in header_items:
+                if name.lower() in _CREDENTIAL_HEADERS:
+                    front_mismatch |= self._check_binding(
+                        value, f"header:{name.lower()}", front, front_findings, auth=True,
+                        bindings=policy.bindings)
+            other = policy.evaluate(
+                replace(ctx, host=front.host, port=front.port if front.port is not None else ctx.port),
+                front_findings,
+                front,
+                auth_mismatch=auth_mismatch or front_mismatch,
+                body_too_large=too_large,
+                not_inspectable=not_inspectable or bool(undecoded),
+            )
+            if Decision(other.decision).rank > Decision(verdict.decision).rank:
+                verdict = other
         decision = Decision(verdict.decision)
         reasons = list(verdict.reason_codes)
         risk = verdict.risk_score

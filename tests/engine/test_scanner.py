@@ -238,10 +238,15 @@ def test_large_random_base64_upload_is_not_a_false_alarm(scanner):
 
 
 def test_every_data_header_is_scanned_including_user_agent(scanner):
-    for name in ("User-Agent", "Accept", "Content-Type", "Host"):
+    for name in ("User-Agent", "Accept", "Content-Type"):
         r = scanner.scan(method="GET", url="https://api.example.com/", headers={name: f"x {AWS_KEY}"})
         assert r.decision == Decision.SANITIZE, name
         assert AWS_KEY not in json.dumps(r.sanitized_headers)
+    # The Host header names where a proxy or virtual host sends the request, like the URL's host:
+    # a value in it cannot be redacted into a destination (see test_host_header.py).
+    r = scanner.scan(method="GET", url="https://api.example.com/", headers={"Host": f"x {AWS_KEY}"})
+    assert r.decision == Decision.DENY
+    assert AWS_KEY not in json.dumps(r.to_dict())
 
 
 def test_a_header_named_after_a_secret_is_denied_and_never_named(scanner):

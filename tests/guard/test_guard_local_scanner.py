@@ -123,3 +123,21 @@ def test_a_policy_binding_lets_a_key_reach_its_gateway_unchanged(driver: Driver,
         interven_autoguard.uninstall()
     got = server.last()
     assert got.header("authorization") == f"Bearer {key}" and got.body == body
+
+
+@pytest.mark.parametrize("driver", DRIVERS, ids=[d.name for d in DRIVERS])
+def test_a_host_header_fronting_an_exfiltration_host_is_blocked(driver: Driver, server: RecordingServer,
+                                                               embedded) -> None:
+    """The address is this machine's, the Host header a request catcher's: a proxy or CDN in
+    between would deliver it there. Blocked before a connection; the same call naming this host in
+    its Host header goes out."""
+    body = b'{"report": "quarterly numbers"}'
+    with pytest.raises(driver.library_error()) as caught:
+        driver.send("POST", server.url("/collect"), body,
+                    {"Host": "abc.webhook.site", "Content-Type": "application/json"})
+    assert "EXFIL_DESTINATION" in driver.blocked(caught.value).reason_codes
+    assert server.connections == 0
+    own = f"127.0.0.1:{server.port}"
+    assert driver.send("POST", server.url("/collect"), body,
+                       {"Host": own, "Content-Type": "application/json"}) == 200
+    assert server.last().header("host") == own and server.last().body == body
