@@ -808,9 +808,10 @@ class LocalScanner:
         decision = Decision(verdict.decision)
         reasons = list(verdict.reason_codes)
         risk = verdict.risk_score
-        unredactable = {"url.host"} | {fh.field.location for fh in name_hits}
+        unredactable = {"url.host", "header:host"} | {fh.field.location for fh in name_hits}
         if any(f.location in unredactable for f in verdict.findings):
-            # A host name or header name cannot be redacted without changing where or what is sent.
+            # A host name (the URL's or the Host header's) or a header name cannot be redacted
+            # without changing where or what is sent.
             decision = Decision.DENY
             risk = max(risk, 0.9)
 

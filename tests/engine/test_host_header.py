@@ -110,3 +110,14 @@ def test_the_lane_answers_as_scan_whatever_the_host_header(steps: list[tuple[str
             assert quiet, (host, shape)  # the Host every client sends keeps the request in the lane
         if host in ("webhook.site", "169.254.169.254"):
             assert not quiet and response.decision == Decision.DENY
+
+
+def test_a_value_spelled_into_the_host_header_is_denied_not_redacted() -> None:
+    """Like the URL's host: a redacted Host would send the request somewhere else."""
+    aws = "AKIA" + "QYLPMN5HHHFPZAM2"  # built at run time
+    ssn = "478-23-" + "9156"
+    for host in (f"{aws}.collect.example", f"{ssn}.cdn.example"):
+        r = scan(host=host)
+        assert r.decision == Decision.DENY, host
+        assert any(f.location == "header:host" for f in r.findings)
+        assert aws not in str(r.to_dict()) and ssn not in str(r.to_dict())
