@@ -795,6 +795,9 @@ class LocalScanner:
                     front_mismatch |= self._check_binding(
                         value, f"header:{name.lower()}", front, front_findings, auth=True,
                         bindings=policy.bindings)
+            url_fields = [Field(location="url.path", key=None, text=parts.path)] if parts else []
+            front_mismatch |= self._bound_elsewhere(url_fields + query_fields, dest, front, front_findings,
+                                                    policy.bindings)
             other = policy.evaluate(
                 replace(ctx, host=front.host, port=front.port if front.port is not None else ctx.port),
                 front_findings,
@@ -997,6 +1000,22 @@ class LocalScanner:
             if spans:
                 result.append(_FieldHits(field, spans))
         return result
+
+    def _bound_elsewhere(self, fields: list[Field], dest: DestinationAssessment, front: DestinationAssessment,
+                         findings: list[Finding], bindings: Bindings) -> bool:
+        """Credentials in the URL's path or query that are the URL host's own auth (so no finding
+        there) but not the fronted host's: a binding mismatch for the request sent there."""
+        mismatch = False
+        for field in fields:
+            for hit, _encoding, (start, end), value in _detect(field.text, field.key)[0]:
+                if hit.provider and secrets.host_allowed_for_provider(hit.provider, dest.host, bindings) \
+                        and not secrets.host_allowed_for_provider(hit.provider, front.host, bindings):
+                    mismatch = True
+                    findings.append(Finding(
+                        type=hit.type, detector=hit.detector, category="credential_binding",
+                        location=field.location, start=start, end=end, value_hash=self._hash(value),
+                        provider=hit.provider))
+        return mismatch
 
     def _check_binding(
         self, value: str, location: str, dest: DestinationAssessment, findings: list[Finding], *, auth: bool,

@@ -6,6 +6,8 @@ nothing, and a mismatch that hits nothing is not a false alarm."""
 
 from __future__ import annotations
 
+import random
+import string
 from typing import Any
 
 import pytest
@@ -121,3 +123,21 @@ def test_a_value_spelled_into_the_host_header_is_denied_not_redacted() -> None:
         assert r.decision == Decision.DENY, host
         assert any(f.location == "header:host" for f in r.findings)
         assert aws not in str(r.to_dict()) and ssn not in str(r.to_dict())
+
+
+@pytest.mark.parametrize(("url", "provider_host"), [
+    ("https://api.telegram.org/{token}/sendMessage", "api.telegram.org"),
+    ("https://api.telegram.org/sendMessage?token={token}", "api.telegram.org:443"),
+])
+def test_a_credential_in_the_url_fronted_away_from_its_provider_is_a_mismatch(url: str,
+                                                                               provider_host: str) -> None:
+    """In its provider's URL the token is the request's own auth; fronted elsewhere it leaks."""
+    rng = random.Random(5)  # built at run time, random enough for the entropy gate
+    token = "".join(rng.choice(string.digits) for _ in range(10)) + ":AA" + \
+        "".join(rng.choice(string.ascii_letters + string.digits + "_-") for _ in range(33))
+    url = url.format(token=token)
+    assert scan(url).decision == Decision.ALLOW
+    assert scan(url, host=provider_host).decision == Decision.ALLOW
+    fronted = scan(url, host="collect.example")
+    assert fronted.decision == Decision.DENY and ReasonCode.CREDENTIAL_HOST_MISMATCH in fronted.reason_codes
+    assert token not in str(fronted.to_dict())
