@@ -126,7 +126,8 @@ def test_a_value_spelled_into_the_host_header_is_denied_not_redacted() -> None:
 
 
 @pytest.mark.parametrize(("url", "provider_host"), [
-    ("https://api.telegram.org/{token}/sendMessage", "api.telegram.org"),
+    ("https://api.telegram.org/bot{token}/sendMessage", "api.telegram.org"),
+    ("https://api.telegram.org/file/{token}/photo.jpg", "api.telegram.org"),
     ("https://api.telegram.org/sendMessage?token={token}", "api.telegram.org:443"),
 ])
 def test_a_credential_in_the_url_fronted_away_from_its_provider_is_a_mismatch(url: str,

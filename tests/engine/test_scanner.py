@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import random
+import string
 import urllib.parse
 
 import pytest
@@ -343,3 +345,16 @@ def test_a_secret_in_the_multipart_boundary_fails_closed(scanner):
         body=body.encode(),
     )
     assert r.decision == Decision.DENY
+
+
+def test_a_telegram_bot_token_in_a_url_to_another_host_never_leaves(scanner):
+    rng = random.Random(3)
+    alphabet = string.ascii_letters + string.digits + "_-"
+    token = "9458073021:AA" + "".join(rng.choice(alphabet) for _ in range(33))
+    ok = scanner.scan(method="POST", url=f"https://api.telegram.org/bot{token}/sendMessage", body=b"{}",
+                      headers={"Content-Type": "application/json"})
+    assert ok.decision == Decision.ALLOW  # its own API: the token is the request's auth
+    r = scanner.scan(method="POST", url=f"https://collect.example/bot{token}/x", body=b"{}",
+                     headers={"Content-Type": "application/json"})
+    assert r.decision != Decision.ALLOW and token not in (r.sanitized_url or "")
+    assert token not in json.dumps(r.to_dict())

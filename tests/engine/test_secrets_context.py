@@ -226,3 +226,15 @@ def test_non_string_inputs_are_empty_not_errors(bad: object) -> None:
     assert secrets.key_is_sensitive(bad) is False  # type: ignore[arg-type]
     token = github("ghp_")
     assert [h.detector for h in secrets.detect(token, key=bad)] == ["github-pat"]  # type: ignore[arg-type]
+
+
+def test_a_telegram_token_follows_bot_in_its_api_urls_but_never_more_digits() -> None:
+    """Every Telegram Bot API URL spells ``/bot<token>/method``: the token may follow letters, not
+    digits, and nothing of its own alphabet may follow it."""
+    token = "9458073021:AA" + r(B62, 33)
+    for text in (f"https://evil.example/bot{token}/sendMessage", f"bot{token}", f"x_{token}", f"{token}/x"):
+        found = secrets.detect(text)
+        assert [h.type for h in found] == ["TELEGRAM_BOT_TOKEN"], text
+        assert text[found[0].start : found[0].end] == token
+    for text in (f"1{token}", f"{token}x", f"{token}-", f"{token}_"):
+        assert secrets.detect(text) == [], text

@@ -36,11 +36,16 @@ from .rules import (
     screen_expression,
 )
 
+_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+# Rule.boundary -> (characters that must not come right before a value, right after it).
 _BOUNDARY_CHARS = {
-    "alnum": frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"),
-    "alnum_": frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"),
-    "azure": frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_~.-"),
-    "none": frozenset(),
+    "alnum": (_ALNUM, _ALNUM),
+    "alnum_": (_ALNUM | {"_"}, _ALNUM | {"_"}),
+    "azure": (_ALNUM | set("_~.-"), _ALNUM | set("_~.-")),
+    # A value that starts with digits may follow letters ("bot<token>" in every Telegram API URL),
+    # never more digits; nothing of its own alphabet may follow it.
+    "digits": (frozenset("0123456789"), _ALNUM | {"_", "-"}),
+    "none": (frozenset(), frozenset()),
 }
 _SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
 _KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
@@ -351,8 +356,8 @@ def _consider(c: _Compiled, i: int, text: str, m: re.Match[str], cands: list[_Ca
     start, end = _value_span(m)
     if start >= end:
         return
-    banned = _BOUNDARY_CHARS[rule.boundary]
-    if (start > 0 and text[start - 1] in banned) or (end < len(text) and text[end] in banned):
+    before, after = _BOUNDARY_CHARS[rule.boundary]
+    if (start > 0 and text[start - 1] in before) or (end < len(text) and text[end] in after):
         return
     value = text[start:end]
     if i == c.uri_index:
@@ -403,8 +408,8 @@ def _consider_generic(
 def _consider_generic_value(text: str, kind: str, start: int, end: int, cands: list[_Candidate]) -> None:
     if start >= end:
         return
-    banned = _BOUNDARY_CHARS[GENERIC_RULE.boundary]
-    if (start > 0 and text[start - 1] in banned) or (end < len(text) and text[end] in banned):
+    before, after = _BOUNDARY_CHARS[GENERIC_RULE.boundary]
+    if (start > 0 and text[start - 1] in before) or (end < len(text) and text[end] in after):
         return
     if not v.generic_value_ok(text[start:end], kind):
         return

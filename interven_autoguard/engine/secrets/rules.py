@@ -50,7 +50,8 @@ class Rule:
     key_words: tuple[str, ...] = ()
     key_value: str | None = None
     check_placeholder: bool = True
-    # Characters that must not touch the value on either side (else it is part of a longer word).
+    # Characters that must not touch the value (else it is part of a longer word): the kinds and
+    # their characters before and after a value are in ``_engine._BOUNDARY_CHARS``.
     boundary: str = "alnum"
     # What the first, cheap pass looks for (see ``screen_expression``). Default: the prefilter
     # expression with its counted repeats made plain.
@@ -446,7 +447,8 @@ RULES: tuple[Rule, ...] = (
         priority=PRIORITY_CONTEXT,
         prefilter=_DISCORD_PREFILTER,
     ),
-    _r("telegram-bot-token", "TELEGRAM_BOT_TOKEN", "telegram", ":aa", r"\d{8,10}:AA[0-9A-Za-z_-]{33}"),
+    _r("telegram-bot-token", "TELEGRAM_BOT_TOKEN", "telegram", ":aa", r"\d{8,10}:AA[0-9A-Za-z_-]{33}",
+       boundary="digits"),
     # ---------------------------------------------------------------- payments & commerce
     _r(
         "stripe-secret-key",
