@@ -283,7 +283,7 @@ def has_blob_candidate(src: str, runs: Iterable[Run] | None = None) -> bool:
 def ascii_has_blob_candidate(raw: bytes) -> bool:
     """``has_blob_candidate`` of ASCII bytes, without decoding them unless a run is found."""
     table = raw.translate(_RUN_TABLE)
-    if _RUN_END not in table and not table.endswith(_RUN_NEEDLE):  # _has_run, inlined: every request
+    if not _has_run(table):
         return False
     if _single_case(raw):
         return _HEX_NEEDLE in raw.translate(_HEX_TABLE)

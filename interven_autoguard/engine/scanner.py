@@ -283,7 +283,7 @@ def _raw_shape(pairs: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
 
 
 # For httpx's raw pairs, by their number: where Content-Length is and its name as written; and the
-# header sets found clean, by (host, number of pairs, pairs but Content-Length).
+# header sets found clean, by (host, bindings, number of pairs, pairs but Content-Length).
 _raw_shapes: dict[int, tuple[int, bytes]] = {}
 _raw_heads: dict[tuple[Any, ...], str | None] = {}
 _RAW_HEADS_KEPT = 1024
@@ -678,11 +678,7 @@ class LocalScanner:
         if dest.userinfo:
             auth_mismatch |= self._check_binding(dest.userinfo, "url.userinfo", dest, findings, auth=False,
                                                  bindings=policy.bindings)
-        for name, value in header_items:
-            if name.lower() in secrets.AUTH_HEADERS or name.lower() == "cookie":
-                auth_mismatch |= self._check_binding(
-                    value, f"header:{name.lower()}", dest, findings, auth=True, bindings=policy.bindings
-                )
+        auth_mismatch |= self._headers_binding(header_items, dest, findings, policy.bindings)
 
         # URL path and query: a provider credential bound to this host is its auth; anything else leaks.
         url_hits = self._scan_fields(
@@ -789,12 +785,7 @@ class LocalScanner:
             # Judged as going to the Host header's host as well (its destination hits, host rules,
             # the binding of the request's own credentials); the stricter verdict stands.
             front_findings = list(findings)
-            front_mismatch = False
-            for name, value in header_items:
-                if name.lower() in _CREDENTIAL_HEADERS:
-                    front_mismatch |= self._check_binding(
-                        value, f"header:{name.lower()}", front, front_findings, auth=True,
-                        bindings=policy.bindings)
+            front_mismatch = self._headers_binding(header_items, front, front_findings, policy.bindings)
             url_fields = [Field(location="url.path", key=None, text=parts.path)] if parts else []
             front_mismatch |= self._bound_elsewhere(url_fields + query_fields, dest, front, front_findings,
                                                     policy.bindings)
@@ -1011,10 +1002,17 @@ class LocalScanner:
                 if hit.provider and secrets.host_allowed_for_provider(hit.provider, dest.host, bindings) \
                         and not secrets.host_allowed_for_provider(hit.provider, front.host, bindings):
                     mismatch = True
-                    findings.append(Finding(
-                        type=hit.type, detector=hit.detector, category="credential_binding",
-                        location=field.location, start=start, end=end, value_hash=self._hash(value),
-                        provider=hit.provider))
+                    findings.append(self._binding_finding(hit, field.location, start, end, value))
+        return mismatch
+
+    def _headers_binding(self, header_items: list[tuple[str, str]], dest: DestinationAssessment,
+                         findings: list[Finding], bindings: Bindings) -> bool:
+        """The binding rule on the request's own credential headers (auth headers, Cookie)."""
+        mismatch = False
+        for name, value in header_items:
+            if name.lower() in _CREDENTIAL_HEADERS:
+                mismatch |= self._check_binding(
+                    value, f"header:{name.lower()}", dest, findings, auth=True, bindings=bindings)
         return mismatch
 
     def _check_binding(
@@ -1027,19 +1025,21 @@ class LocalScanner:
         for hit, start, end, raw in _credential_hits(value, auth=auth):
             if hit.provider and not secrets.host_allowed_for_provider(hit.provider, dest.host, bindings):
                 mismatch = True
-                findings.append(
-                    Finding(
-                        type=hit.type,
-                        detector=hit.detector,
-                        category="credential_binding",
-                        location=location,
-                        start=start,
-                        end=end,
-                        value_hash=self._hash(raw),
-                        provider=hit.provider,
-                    )
-                )
+                findings.append(self._binding_finding(hit, location, start, end, raw))
         return mismatch
+
+    def _binding_finding(self, hit: Hit, location: str, start: int, end: int, value: str) -> Finding:
+        """A provider credential going to a host it is not bound to: where it is, never what."""
+        return Finding(
+            type=hit.type,
+            detector=hit.detector,
+            category="credential_binding",
+            location=location,
+            start=start,
+            end=end,
+            value_hash=self._hash(value),
+            provider=hit.provider,
+        )
 
     def _finding(
         self, hit: Hit, location: str, start: int, end: int, value: str, encoding: str | None

@@ -5,13 +5,13 @@ scanning that host altogether."""
 
 from __future__ import annotations
 
-import random
-import string
+import functools
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from secret_samples import B64U, r
 
 from interven_autoguard import Decision, LocalScanner, ReasonCode
 from interven_autoguard.engine import scanner as scanner_module
@@ -26,10 +26,10 @@ anthropic = ["llm-gateway.internal.example"]
 """
 
 
+@functools.cache
 def openai_key(seed: int = 1) -> str:
-    rng = random.Random(seed)
-    part = lambda n: "".join(rng.choice(string.ascii_letters + string.digits + "_-") for _ in range(n))  # noqa: E731
-    return f"sk-proj-{part(74)}T3BlbkFJ{part(74)}"
+    """One key per seed, the same on every call (built at run time)."""
+    return f"sk-proj-{r(B64U, 74)}T3BlbkFJ{r(B64U, 74)}"
 
 
 def auth(seed: int = 1) -> dict[str, str]:
