@@ -23,7 +23,7 @@ import re
 import warnings
 import zlib
 from collections.abc import Callable, Collection
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from .body_fields import NOT_INSPECTABLE, TOO_LARGE, BodyNotInspectable, Field
 from .body_form import FormDoc, parse_query, rebuild_query
@@ -222,6 +222,27 @@ def reads_ascii_as_is(content_type: str | None) -> bool:
 
 
 FORM_TYPE = "application/x-www-form-urlencoded"  # read with "+" as a space (``text_doc``)
+
+
+class AsciiReading(NamedTuple):
+    """What the pipeline makes of an ASCII body without NULs sent with some Content-Type."""
+
+    as_is: bool  # its text is its bytes (``reads_ascii_as_is``)
+    form: bool  # a form: "+" reads as a space, and a name may run over a line break
+
+
+MULTIPART = AsciiReading(as_is=False, form=False)  # parts may name their fields in their headers
+_READINGS = {(as_is, form): AsciiReading(as_is, form) for as_is in (True, False) for form in (True, False)}
+
+
+@functools.lru_cache(maxsize=256)
+def ascii_reading(content_type: str | None) -> AsciiReading:
+    """``media_type``, ``names_escape_triage`` and ``reads_ascii_as_is`` of a Content-Type in one
+    cached answer, for the engine's quiet lane: ``MULTIPART`` itself, or how the text is read."""
+    mime = media_type(content_type)
+    if mime.startswith("multipart/"):
+        return MULTIPART
+    return _READINGS[reads_ascii_as_is(content_type), mime == FORM_TYPE]
 
 
 @functools.lru_cache(maxsize=256)

@@ -23,16 +23,16 @@ from ..model import Decision, Finding, ReasonCode, RiskBand, ScanResponse
 from ..scanner import approvals_wanted
 from . import decoding, destinations, pii, secrets, triage
 from .body import (
-    FORM_TYPE,
+    MULTIPART,
     BodyNotInspectable,
     Field,
     ParsedBody,
+    ascii_reading,
     media_type,
     names_escape_triage,
     parse_body,
     parse_query,
     raw_text,
-    reads_ascii_as_is,
     rebuild_query,
 )
 from .policy import Policy, Verdict
@@ -95,7 +95,6 @@ def _key_is_sensitive(name: str) -> bool:
 # What ``_looks_clean`` does with a header, by lower-cased name.
 _SKIP, _CREDENTIAL, _SENSITIVE, _CONTENT_TYPE, _CONTENT_ENCODING, _SCAN = (
     "skip", "credential", "sensitive", "content-type", "content-encoding", "scan")
-_DICT_ITEMS = type({}.items())
 _Values = Callable[[Sequence[Any]], Sequence[Any]]
 # (getter of the scanned values, their keys, Content-Type index, Content-Encoding indices,
 #  credential indices, Host indices, the names' exact types, the tuples of scanned values known clean)
@@ -604,11 +603,8 @@ class LocalScanner:
                 cache[1][key] = host
         if host is False:
             return False
-        # Exact types first: an ABC isinstance on every request costs more than the rest of this.
-        items = headers.items() if type(headers) is dict or (
-            type(headers) is not list and isinstance(headers, Mapping)) else headers
-        try:
-            return self._looks_clean(host, url, items, body, policy)
+        try:  # the host is known, so the URL is clean (``_quiet_host``)
+            return self._looks_clean(host, headers, body, policy)
         except Exception:  # let ``scan`` meet it: it fails closed and says why
             return False
 
@@ -864,7 +860,8 @@ class LocalScanner:
     ) -> ScanResponse | None:
         """The common case without the field pipeline: nothing in the request could match anything
         (``_looks_clean``), so the verdict is the policy's on a request without findings."""
-        if dest.userinfo or not self._looks_clean(dest.host, url, header_items, body, policy):
+        if dest.userinfo or not _url_is_clean(url) or \
+                not self._looks_clean(dest.host, header_items, body, policy):
             return None
         decision, reasons, risk, band, rules = self._clean_verdict(
             method, url, dest, agent_id, _body_size(body), policy)
@@ -878,51 +875,56 @@ class LocalScanner:
             matched_rules=list(rules),
         )
 
-    def _looks_clean(self, host: str, url: str, header_items: Iterable[tuple[Any, Any]], body: Any,
-                     policy: Policy | None = None) -> bool:
-        """True when no detector could report anything in URL, headers or body.
+    def _looks_clean(self, host: str, headers: Iterable[tuple[Any, Any]] | Mapping[Any, Any], body: Any,
+                     policy: Policy) -> bool:
+        """True when no detector could report anything in headers or body (the caller has judged
+        the URL).
 
-        The URL and the raw body get the triages (every detector's triage promises "False ⇒ no hit
-        in any substring"; an ASCII body — nearly all of them — one pass over its bytes); each
-        header name and value gets the pipeline's own verdict as a field, cached (clients repeat
-        them). Anything that needs a closer look (a credential header, a sensitive header name, a
+        The raw body gets the triages (every detector's triage promises "False ⇒ no hit in any
+        substring"; an ASCII body — nearly all of them — one pass over its bytes); each header name
+        and value gets the pipeline's own verdict as a field, cached (clients repeat them).
+        Anything that needs a closer look (a credential header, a sensitive header name, a
         compressed or structured body, something decodable) is not clean here and takes the full
         pipeline.
         """
-        if isinstance(body, (dict, list, tuple)) or not _url_is_clean(url):  # URLs repeat: cached
-            return False
-        policy = policy or self.policy
-        max_body, bindings = policy.max_body_bytes, policy.bindings
-        if type(header_items) is _DICT_ITEMS:
-            headers = header_items.mapping
+        bindings = policy.bindings
+        # Exact types first: an ABC isinstance on every request costs more than the rest of this.
+        if type(headers) is list:
+            if headers and type(headers[0][0]) is bytes:
+                # httpx's raw pairs; a name repeated in any case is one merged field in the full
+                # pipeline, so such a set is not planned (see _header_plan)
+                content_type = _raw_head(headers, host, bindings)
+            else:
+                content_type = _pairwise_head(headers, host, bindings)
+        elif type(headers) is dict:
             content_type = _planned_head(tuple(headers), list(headers.values()), host, raw=False,
                                          bindings=bindings)
-        elif type(header_items) is list and header_items and type(header_items[0][0]) is bytes:
-            # httpx's raw pairs; a name repeated in any case is one merged field in the full
-            # pipeline, so such a set is not planned (see _header_plan)
-            content_type = _raw_head(header_items, host, bindings)
         else:
-            content_type = _pairwise_head(header_items, host, bindings)
+            content_type = _pairwise_head(
+                headers.items() if isinstance(headers, Mapping) else headers, host, bindings)
         if content_type is _UNCLEAN:
             return False
         # Header values were judged one by one (as the pipeline reads them): the body is what is left.
         if body is None:
             return True
+        max_body = policy.max_body_bytes
         if isinstance(body, (bytes, str)):
             if len(body) > max_body:  # _body_size of bytes and str
                 return False
             data = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
             if not data:
                 return True
-            mime = media_type(content_type)
-            if names_escape_triage(mime, data):
-                return False
-            if data.isascii() and b"\x00" not in data and reads_ascii_as_is(content_type):
-                runs_as_is = mime != FORM_TYPE  # a form reads "+" as a space, splitting blob runs
+            reading = ascii_reading(content_type)
+            if reading is MULTIPART or (reading.form and (b"\n" in data or b"\r" in data)):
+                return False  # names the triages do not read (``names_escape_triage``)
+            if reading.as_is and data.isascii() and b"\x00" not in data:
+                runs_as_is = not reading.form  # a form reads "+" as a space, splitting blob runs
                 if b"\\" not in data:  # no escape: the one layer there is
                     return triage.ascii_is_clean(data, runs_as_is=runs_as_is)
                 return triage.clean_in_every_layer(
                     data, lambda layer: triage.ascii_is_clean(layer, runs_as_is=runs_as_is))
+        elif isinstance(body, (dict, list, tuple)):
+            return False
         elif _body_size(body) > max_body:
             return False
         text = raw_text(body, content_type, None)

@@ -235,3 +235,36 @@ def test_multipart_rebuild_matches_a_fresh_build(parts, data):
     chosen = data.draw(st.sets(st.integers(0, len(parts) - 1)))
     new_parts = [(n, f, f"<{i}>" if i in chosen else c) for i, (n, f, c) in enumerate(parts)]
     assert parsed.rebuild({content[i]: f"<{i}>" for i in chosen}) == _multipart(new_parts)
+
+
+_content_types = st.none() | st.sampled_from([
+    "application/json", "application/json; charset=utf-8", "text/plain; charset=latin-1",
+    "application/x-www-form-urlencoded", "Application/X-WWW-Form-URLEncoded; charset=utf-16",
+    "multipart/form-data; boundary=x", "text/plain; charset=utf-16", "text/plain; charset=cp1252",
+    "application/json; charset=no-such-codec", "text/csv; charset=shift_jis",
+]) | st.text(max_size=40)
+
+
+@_settings
+@given(_content_types, st.binary(max_size=64).map(lambda b: bytes(c % 128 or 32 for c in b)))
+def test_ascii_reading_answers_as_the_helpers_it_stands_for(content_type, data):
+    """The quiet lane's one cached answer agrees with the three questions it replaces, and "as is"
+    holds: the text ``raw_text`` reads from an ASCII body without NULs is then its bytes."""
+    from interven_autoguard.engine.body import (
+        FORM_TYPE,
+        MULTIPART,
+        ascii_reading,
+        media_type,
+        names_escape_triage,
+        raw_text,
+        reads_ascii_as_is,
+    )
+
+    reading = ascii_reading(content_type)
+    mime = media_type(content_type)
+    assert (reading is MULTIPART) == mime.startswith("multipart/") == names_escape_triage(mime, b"x")
+    if reading is not MULTIPART:
+        assert reading.form == (mime == FORM_TYPE) == names_escape_triage(mime, b"a\nb")
+    assert reading.as_is == reads_ascii_as_is(content_type)
+    if reading.as_is:
+        assert raw_text(data, content_type) == data.decode("ascii")
