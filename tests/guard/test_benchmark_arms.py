@@ -58,3 +58,40 @@ def test_pairs_alternate_their_order_after_the_warm_up() -> None:
     result = bench_guard.pairs(lambda: calls.append("p"), lambda: calls.append("g"), count=6, warm_up=2)
     assert "".join(calls) == "pgpg" + "gp" + "pg" + "gp" + "pg" + "gp" + "pg"
     assert result.q1 <= result.ratio <= result.q3
+
+
+def test_the_parts_benchmark_times_what_it_names(server: RecordingServer) -> None:
+    """``bench_guard_parts.py``: its lane arm is the quiet lane allowing the benchmark's body (not a
+    refusal, which would time something else), its triage arms find nothing, every arm sends the
+    request, and only the last arm goes through the guard."""
+    import bench_guard_parts
+
+    from interven_autoguard.engine.scanner import LocalScanner
+
+    url = server.url("/v1/chat/completions")
+    scanner, body = LocalScanner(), bench_guard.body_1k()
+    parts = bench_guard_parts.arms(scanner, body, url)
+    assert list(parts)[-1] == "the whole guard" and parts["the whole guard"] is None
+
+    class Raw:
+        class headers:  # stands for an httpx request's headers
+            raw = [(b"Host", server.url("").split("//")[1].rstrip("/").encode()),
+                   (b"Content-Type", b"application/json"), (b"Content-Length", str(len(body)).encode())]
+
+    assert parts["engine's quiet lane"](Raw) is True
+    assert parts["blob check"](Raw) is True  # no run that decodes to anything
+    assert not parts["RE2 Set, the body"](Raw) and not parts["RE2 Set, empty input"](Raw)
+
+    scanned = bench_guard.Counting()
+    with bench_guard.installed(scanned):
+        for name, part in parts.items():
+            before = scanned.calls
+            with bench_guard_parts.client_running(part, name.startswith("plain")) as client:
+                client.post(url, content=body, headers=bench_guard_parts.HEADERS)
+            assert scanned.calls - before == (part is None), name
+    assert len(server.requests) == len(parts)
+    assert all(request.body == body for request in server.requests)
+
+    plain, extra = bench_guard_parts.measure(url, rounds=2, warm_up=1)
+    assert plain > 0 and list(extra) == list(parts)[1:]
+    assert len(server.requests) == len(parts) * 4
