@@ -390,6 +390,18 @@ def text_doc(
 ) -> tuple[str, _TextDoc]:
     """Choose how to read a decoded body: form, JSON (declared or sniffed) or plain text."""
     if form_prefix is not None and mime == FORM_TYPE:
+        # urllib.request declares every POST body a form unless told otherwise, so JSON is often
+        # sent as one. Read as a form, a JSON document is one parameter named by its whole text:
+        # a redaction would percent-encode all of it and the receiver would get no JSON at all.
+        # Read as JSON, only the redacted span changes, and the rest stays what a form parser saw.
+        if looks_like_json_container(text):
+            try:
+                return "json", JsonTextDoc(text, json_prefix, limits)
+            except ValueError:
+                pass  # not a JSON document after all: a form
+            except BodyNotInspectable as exc:
+                if exc.reason_code != NOT_INSPECTABLE:
+                    raise
         return "form", FormDoc(text, form_prefix, hidden=limits.hidden)
     json_lines = mime in _JSON_LINES_TYPES
     if not json_lines and (_is_json_type(mime) or looks_like_json_container(text)):

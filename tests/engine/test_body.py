@@ -114,6 +114,25 @@ def test_sniffed_json_without_content_type():
     assert parsed.kind == "json" and _loc(parsed) == {"body$[0].a": "b"}
 
 
+@pytest.mark.parametrize(("data", "location", "expected"), [
+    (b'{"note": "x y", "n": 1}', "body$.note", b'{"note": "[R]", "n": 1}'),
+    (b' [1, {"a": "b"}]\n', "body$[1].a", b' [1, {"a": "[R]"}]\n'),
+    ('{"a": "\u00e9 x"}', "body$.a", '{"a": "[R]"}'),
+])
+def test_json_declared_a_form_is_read_as_the_json_it_is(data, location, expected):
+    """urllib.request declares every POST body a form: rebuilt as a form, a JSON document would be
+    percent-encoded whole; read as JSON, only the replaced token changes."""
+    parsed = parse_body(data, "application/x-www-form-urlencoded")
+    assert parsed.kind == "json"
+    index = next(i for i, f in enumerate(parsed.fields) if f.location == location)
+    assert parsed.rebuild({index: "[R]"}) == expected
+
+
+@pytest.mark.parametrize("data", [b"a=1&b=%7B2%7D", b"{a=1}", b"[x]=1", b'{"a": 1}&b=2'])
+def test_forms_that_only_look_like_json_stay_forms(data):
+    assert parse_body(data, "application/x-www-form-urlencoded").kind == "form"
+
+
 def test_malformed_json_scanned_as_text():
     parsed = parse_body(b'{"a": "unterminated', "application/json")
     assert parsed.kind == "text"
