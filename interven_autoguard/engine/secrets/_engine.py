@@ -144,16 +144,30 @@ class _Compiled:
 
 
 _LITERAL_CHAR = re.compile(r"\\[^A-Za-z0-9]|[A-Za-z0-9_ ~:@%/=,'\"-]")
-# Stricter than the boundary check proper ("-" and "_" too): it exists to stop "glpat-glpat-…" /
-# "eyJ-eyJ-…" from starting a long scan at every occurrence.
-_GUARD_CLASS = "[A-Za-z0-9_-]"
+_TOKEN_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+_CHAR_CLASS = re.compile(r"\[(?:\\.|[^\]\\])+\]")
+
+
+def _guard_class(value_pattern: str, boundary: str) -> str:
+    """What may not come right before a rule's literal prefix: a token character the rest of its
+    pattern could read (then the occurrence may lie inside a run a match starting earlier already
+    read: "glpat-glpat-…" must not start a long scan at every occurrence), and what the rule's
+    boundary refuses. A separator the token's alphabet lacks ("X-ghp_…", "key_sk_live_…") does not
+    hide the token. A pattern reading any character (``.``, ``\\w``, ``\\S``…) refuses them all."""
+    if re.search(r"(?<!\\)\.|\\[wWSD]|\[\^", value_pattern):
+        readable = set(_TOKEN_CHARS)
+    else:
+        classes = [re.compile(c, re.ASCII) for c in _CHAR_CLASS.findall(value_pattern)]
+        readable = {c for c in _TOKEN_CHARS if any(k.fullmatch(c) for k in classes)}
+    refused = readable | (_BOUNDARY_CHARS[boundary][0] & set(_TOKEN_CHARS))
+    return "[" + "".join(c for c in _TOKEN_CHARS if c in refused).replace("-", "\\-") + "]"
 
 
 def _guard_prefix(pattern: str, boundary: str) -> str:
-    """``LIT…`` → ``LIT(?<!B LIT)…``: refuse, right after ``re``'s fast literal search, a match that
-    starts inside a longer token. Without it a text like "eyJeyJeyJ…" makes every occurrence scan
-    up to the rule's maximum length (quadratic); with it the cost stays linear and the literal-prefix
-    search stays fast (a leading lookbehind would disable it)."""
+    """``LIT…`` → ``LIT(?<!G LIT)…``: refuse, right after ``re``'s fast literal search, a match that
+    starts inside a longer token (``G``: ``_guard_class``). Without it a text like "eyJeyJeyJ…"
+    makes every occurrence scan up to the rule's maximum length (quadratic); with it the cost stays
+    linear and the literal-prefix search stays fast (a leading lookbehind would disable it)."""
     if boundary == "none":
         return pattern
     pos, literal = 0, []
@@ -168,7 +182,8 @@ def _guard_prefix(pattern: str, boundary: str) -> str:
     if len(literal) < 2:
         return pattern
     prefix = "".join(literal)
-    return prefix + f"(?<!{_GUARD_CLASS}{prefix})" + pattern[len(prefix) :]
+    guard = _guard_class(pattern[len(prefix) :], boundary)
+    return prefix + f"(?<!{guard}{prefix})" + pattern[len(prefix) :]
 
 
 _compiled: _Compiled | None = None
