@@ -120,7 +120,7 @@ def main() -> None:
     print(f"httpx, 1 KB JSON POST to loopback, {args.rounds} rounds: "
           f"plain request {plain * 1e6:.0f} µs (median)")
     for name, seconds in extra.items():
-        print(f"  {name:<24} +{seconds * 1e6:5.1f} µs  ({seconds / plain * 100:4.1f} % of a request)")
+        print(f"  {name:<24} {seconds * 1e6:+6.1f} µs  ({seconds / plain * 100:+5.1f} % of a request)")
 
 
 if __name__ == "__main__":
