@@ -78,7 +78,25 @@ def _hop_key(method: str, url: str) -> tuple[str, str]:
     except ValueError:
         return method.upper(), url
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    if not _PLAIN_TARGET(target):
+        target = _ENCODED_OR_UNSAFE.sub(_canonical_escape, target)
     return method.upper(), f"{scheme}://{host}:{port}{target}"
+
+
+# A lower layer may send the hop's URL percent-encoded where the layer above held it raw (urllib3
+# encodes what RFC 3986 does not allow in a path or query, e.g. the "[" "]" of a sanitized
+# "[REDACTED:...]"): same request, same hop. So the key encodes such characters (UTF-8) and
+# upper-cases escapes, as urllib3 does; "%2F" and "/" stay apart (not the same resource).
+_URL_CHARS = r"A-Za-z0-9\-._~!$&'()*+,;=:@/?"
+_PLAIN_TARGET = re.compile(f"[{_URL_CHARS}]*").fullmatch
+_ENCODED_OR_UNSAFE = re.compile(f"%[0-9A-Fa-f]{{2}}|[^{_URL_CHARS}]")
+
+
+def _canonical_escape(match: re.Match[str]) -> str:
+    text = match.group()
+    if len(text) == 3:  # an escape
+        return text.upper()
+    return "".join(f"%{byte:02X}" for byte in text.encode("utf-8", "surrogatepass"))
 
 
 # Layered libraries (requests → urllib3) ask for the same hop's key twice per request, and agents call

@@ -1,0 +1,87 @@
+"""What a request looks like on the wire after the guard decided on it, for shapes the libraries
+accept but the plain driver tests do not use: aiohttp's ``compress=``, non-ASCII header bytes,
+repeated header lines, and a URL path the sanitized request rewrote (decided once, not twice).
+Each test sends real HTTP to the loopback server and asserts on the bytes it received."""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from guardkit import MARKER, RecordingServer, RuleScanner
+from test_guard_subprocess import run_script
+
+import interven_autoguard
+from interven_autoguard.config import Settings
+from interven_autoguard.model import ReasonCode, ScanResponse
+
+SSN = "478-23-9156"
+
+
+def _inflate(body: bytes) -> bytes:
+    return zlib.decompress(body, wbits=47)  # 32 + 15: a zlib (deflate) or gzip stream
+
+
+# ------------------------------------------------------------------------------------ one decision per hop
+class _PathRules(RuleScanner):
+    """The rule scanner, plus: the marker in the URL path is replaced (brackets and all, as the
+    embedded engine's ``[REDACTED:TYPE]`` is): characters urllib3 percent-encodes on its way down."""
+
+    def scan(self, **kwargs: Any) -> ScanResponse:
+        response = super().scan(**kwargs)
+        parts = urlsplit(kwargs["url"])
+        if MARKER not in parts.path or response.decision != "ALLOW":
+            return response
+        path = parts.path.replace(MARKER, "[REDACTED:X] {1}")
+        return ScanResponse(decision="SANITIZE", reason_codes=[ReasonCode.SECRET_DETECTED],
+                            sanitized_url=urlunsplit(parts._replace(path=path)))
+
+
+def test_requests_path_sanitized_is_decided_once(server: RecordingServer) -> None:
+    import requests
+
+    scanner = _PathRules()
+    interven_autoguard.install(Settings(), scanner=scanner)  # type: ignore[arg-type]
+    try:
+        assert requests.get(server.url(f"/files/{MARKER}"), timeout=10).status_code == 200
+    finally:
+        interven_autoguard.uninstall()
+    assert [urlsplit(c.url).path for c in scanner.calls] == [f"/files/{MARKER}"]
+    assert server.last().target == "/files/%5BREDACTED:X%5D%20%7B1%7D"
+
+
+def test_hop_key_treats_percent_encoding_alike() -> None:
+    from interven_autoguard.guard.core import hop_key
+
+    base = "http://127.0.0.1:8080"
+    assert hop_key("GET", base + "/f/[x] y") == hop_key("GET", base + "/f/%5bx%5D%20y")
+    assert hop_key("GET", base + "/f?q=[é]") == hop_key("GET", base + "/f?q=%5B%C3%A9%5D")
+    assert hop_key("GET", base + "/f/100%") == hop_key("GET", base + "/f/100%25")
+    assert hop_key("GET", base + "/a%2Fb") != hop_key("GET", base + "/a/b")  # not the same resource
+    assert hop_key("GET", base + "/f?a=1&b=2") != hop_key("GET", base + "/f?a=1%26b=2")
+
+
+def test_requests_path_secret_is_one_span_with_the_engine(tmp_path: Path) -> None:
+    results = run_script("""
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+        exporter = InMemorySpanExporter()
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        trace.set_tracer_provider(provider)
+        import interven_autoguard, requests
+        from interven_autoguard.engine.secrets import validators
+        body = "Q4w8Er2tY6uI0oP3aS7dF1gH5jK9lZ"  # built at run time: no credential-shaped literal
+        token = "ghp_" + body + validators.crc32_base62(body)
+        interven_autoguard.install(Settings())
+        requests.get(server.url("/files/" + token), timeout=5)
+        results["spans"] = [(s.attributes["interven.layer"], s.attributes["interven.decision"])
+                            for s in exporter.get_finished_spans()]
+        results["target"] = server.requests[-1].target
+    """, tmp_path)
+    assert results["spans"] == [["requests", "SANITIZE"]]
+    assert results["target"] == "/files/%5BREDACTED:GITHUB_PAT%5D"
