@@ -5,12 +5,15 @@ Each test sends real HTTP to the loopback server and asserts on the bytes it rec
 
 from __future__ import annotations
 
+import asyncio
+import json
 import zlib
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from guardkit import MARKER, RecordingServer, RuleScanner
+import pytest
+from guardkit import MARKER, REPLACEMENT, RecordingServer, RuleScanner
 from test_guard_subprocess import run_script
 
 import interven_autoguard
@@ -22,6 +25,64 @@ SSN = "478-23-9156"
 
 def _inflate(body: bytes) -> bytes:
     return zlib.decompress(body, wbits=47)  # 32 + 15: a zlib (deflate) or gzip stream
+
+
+# ------------------------------------------------------------------------------------ aiohttp compress=
+def _aiohttp_post(url: str, payload: dict[str, Any], compress: Any) -> int:
+    import aiohttp
+
+    async def run() -> int:
+        async with aiohttp.ClientSession() as session, \
+                session.post(url, json=payload, compress=compress) as response:
+            await response.read()
+            return response.status
+
+    return asyncio.run(run())
+
+
+COMPRESS = [True, "deflate", "gzip"]
+
+
+@pytest.mark.parametrize("compress", COMPRESS, ids=str)
+def test_aiohttp_compressed_upload_is_scanned_as_its_payload_and_allowed(
+        compress: Any, server: RecordingServer) -> None:
+    payload = {"msg": "build finished", "n": 3}
+    assert _aiohttp_post(server.url("/logs"), payload, compress) == 200
+    plain = server.last()
+    interven_autoguard.install(Settings())  # the embedded engine: it inflates what it is told is deflated
+    try:
+        assert _aiohttp_post(server.url("/logs"), payload, compress) == 200
+    finally:
+        interven_autoguard.uninstall()
+    guarded = server.last()
+    assert guarded.body == plain.body and json.loads(_inflate(guarded.body)) == payload
+    assert guarded.headers == plain.headers
+    assert guarded.header("content-encoding") == ("deflate" if compress is True else compress)
+
+
+@pytest.mark.parametrize("compress", COMPRESS, ids=str)
+def test_aiohttp_compressed_upload_is_sanitized_then_compressed(compress: Any,
+                                                                server: RecordingServer) -> None:
+    interven_autoguard.install(Settings())
+    try:
+        assert _aiohttp_post(server.url("/crm"), {"customer": f"SSN {SSN}"}, compress) == 200
+    finally:
+        interven_autoguard.uninstall()
+    got = server.last()
+    assert got.header_count("content-encoding") == 1
+    assert got.header("content-encoding") == ("deflate" if compress is True else compress)
+    assert json.loads(_inflate(got.body)) == {"customer": "SSN [REDACTED:US_SSN]"}
+    assert got.header("content-length") is None and got.chunks  # aiohttp streams it chunked
+
+
+def test_aiohttp_compress_is_scanned_uncompressed(server: RecordingServer, scanner: RuleScanner,
+                                                  guard_on) -> None:
+    guard_on()
+    assert _aiohttp_post(server.url("/ok"), {"note": MARKER}, "gzip") == 200
+    [call] = scanner.calls
+    assert json.loads(call.body or b"") == {"note": MARKER}
+    assert not any(k.lower() == "content-encoding" for k in call.headers)
+    assert json.loads(_inflate(server.last().body)) == {"note": REPLACEMENT}
 
 
 # ------------------------------------------------------------------------------------ one decision per hop
