@@ -85,6 +85,36 @@ def test_aiohttp_compress_is_scanned_uncompressed(server: RecordingServer, scann
     assert json.loads(_inflate(server.last().body)) == {"note": REPLACEMENT}
 
 
+# ------------------------------------------------------------------------------------ httpx byte headers
+HTTPX = [("httpx", False), ("httpx", True), ("httpx2", False), ("httpx2", True)]
+
+
+def _httpx_send(lib: str, is_async: bool, url: str, body: bytes, headers: Any) -> int:
+    module = __import__(lib)
+    if not is_async:
+        with module.Client(timeout=10) as client:
+            return int(client.post(url, content=body, headers=headers).status_code)
+
+    async def run() -> int:
+        async with module.AsyncClient(timeout=10) as client:
+            return int((await client.post(url, content=body, headers=headers)).status_code)
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize(("lib", "is_async"), HTTPX, ids=[f"{n}{'-async' if a else ''}" for n, a in HTTPX])
+@pytest.mark.parametrize("raw", ["José".encode(), "José".encode("latin-1")], ids=["utf-8", "latin-1"])
+def test_httpx_sanitize_keeps_non_ascii_header_bytes(lib: str, is_async: bool, raw: bytes,
+                                                    server: RecordingServer, guard_on) -> None:
+    guard_on()
+    headers = {"X-Agent-User": raw, "X-Note": b"by " + raw + b" " + MARKER.encode()}
+    assert _httpx_send(lib, is_async, server.url("/crm"), b"note " + MARKER.encode(), headers) == 200
+    got = server.last()
+    assert got.body == b"note " + REPLACEMENT.encode()
+    assert got.header("x-agent-user") == raw.decode("latin-1")  # the server reads bytes as latin-1
+    assert got.header("x-note") == (b"by " + raw + b" " + REPLACEMENT.encode()).decode("latin-1")
+
+
 # ------------------------------------------------------------------------------------ one decision per hop
 class _PathRules(RuleScanner):
     """The rule scanner, plus: the marker in the URL path is replaced (brackets and all, as the
