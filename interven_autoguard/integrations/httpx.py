@@ -115,7 +115,7 @@ def _apply(request: Any, lib: ModuleType, rewrite: Rewrite, stream: Any) -> None
     # latin-1 (one character per byte), so latin-1 gives the caller's exact bytes back ("José"
     # sent as UTF-8 bytes stays so) instead of a UnicodeEncodeError that would block the request.
     request.headers = lib.Headers([(name.encode("latin-1"), value.encode("latin-1"))
-                                   for name, value in rewrite.headers.items()])
+                                   for name, value in rewrite.headers])
     if rewrite.body is None:
         request.stream = stream
     else:

@@ -115,6 +115,95 @@ def test_httpx_sanitize_keeps_non_ascii_header_bytes(lib: str, is_async: bool, r
     assert got.header("x-note") == (b"by " + raw + b" " + REPLACEMENT.encode()).decode("latin-1")
 
 
+# ------------------------------------------------------------------------------------ repeated header lines
+COOKIES = [("Cookie", "a=1"), ("X-Trace", "t1"), ("Cookie", "b=2"), ("Cookie", "c=3")]
+
+
+def _lines(got: Any, name: str) -> list[str]:
+    return [v for k, v in got.headers if k.lower() == name]
+
+
+def _send_repeated(library: str, url: str, body: bytes, pairs: list[tuple[str, str]]) -> None:
+    if library.startswith("httpx"):
+        lib, _, flavour = library.partition("-")
+        _httpx_send(lib, flavour == "async", url, body, pairs)
+    elif library == "urllib3":
+        import urllib3
+
+        headers = urllib3.HTTPHeaderDict()
+        for name, value in pairs:
+            headers.add(name, value)
+        with urllib3.PoolManager() as pool:
+            pool.request("POST", url, body=body, headers=headers)
+    elif library == "urllib3-connection":
+        import urllib3
+        from urllib3.connection import HTTPConnection
+
+        headers = urllib3.HTTPHeaderDict()
+        for name, value in pairs:
+            headers.add(name, value)
+        parts = urlsplit(url)
+        conn = HTTPConnection(parts.hostname or "", parts.port)
+        try:
+            conn.request("POST", parts.path, body=body, headers=headers)
+            conn.getresponse().read()
+        finally:
+            conn.close()
+    elif library == "http.client-putheader":
+        import http.client
+
+        parts = urlsplit(url)
+        conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+        try:
+            conn.putrequest("POST", parts.path, skip_accept_encoding=True)
+            for name, value in pairs:
+                conn.putheader(name, value)
+            conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body)
+            conn.getresponse().read()
+        finally:
+            conn.close()
+    elif library == "aiohttp":
+        import aiohttp
+        from multidict import CIMultiDict
+
+        async def run() -> None:
+            async with aiohttp.ClientSession() as session, \
+                    session.post(url, data=body, headers=CIMultiDict(pairs)) as response:
+                await response.read()
+
+        asyncio.run(run())
+    else:
+        raise AssertionError(library)
+
+
+REPEATING = ["httpx", "httpx-async", "httpx2", "httpx2-async", "urllib3", "urllib3-connection",
+             "http.client-putheader", "aiohttp"]
+
+
+@pytest.mark.parametrize("library", REPEATING)
+def test_sanitize_keeps_repeated_header_lines_apart(library: str, server: RecordingServer,
+                                                    guard_on) -> None:
+    _send_repeated(library, server.url("/ok"), b"note", COOKIES)
+    plain = server.last()
+    assert _lines(plain, "cookie") == ["a=1", "b=2", "c=3"]
+    guard_on()
+    _send_repeated(library, server.url("/ok"), b"note " + MARKER.encode(), COOKIES)
+    got = server.last()
+    assert got.body == b"note " + REPLACEMENT.encode()
+    assert _lines(got, "cookie") == ["a=1", "b=2", "c=3"]  # never one "a=1, b=2, c=3" cookie
+    assert _lines(got, "x-trace") == ["t1"]
+
+
+@pytest.mark.parametrize("library", ["httpx", "urllib3", "aiohttp"])
+def test_a_redacted_repeated_header_keeps_its_other_lines(library: str, server: RecordingServer,
+                                                          guard_on) -> None:
+    guard_on()
+    pairs = [("Cookie", "a=1"), ("Cookie", f"s={MARKER}"), ("Cookie", "c=3")]
+    _send_repeated(library, server.url("/ok"), b"note", pairs)
+    assert _lines(server.last(), "cookie") == ["a=1", f"s={REPLACEMENT}", "c=3"]
+
+
 # ------------------------------------------------------------------------------------ one decision per hop
 class _PathRules(RuleScanner):
     """The rule scanner, plus: the marker in the URL path is replaced (brackets and all, as the
