@@ -78,7 +78,25 @@ def _hop_key(method: str, url: str) -> tuple[str, str]:
     except ValueError:
         return method.upper(), url
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    if not _PLAIN_TARGET(target):
+        target = _ENCODED_OR_UNSAFE.sub(_canonical_escape, target)
     return method.upper(), f"{scheme}://{host}:{port}{target}"
+
+
+# A lower layer may send the hop's URL percent-encoded where the layer above held it raw (urllib3
+# encodes what RFC 3986 does not allow in a path or query, e.g. the "[" "]" of a sanitized
+# "[REDACTED:...]"): same request, same hop. So the key encodes such characters (UTF-8) and
+# upper-cases escapes, as urllib3 does; "%2F" and "/" stay apart (not the same resource).
+_URL_CHARS = r"A-Za-z0-9\-._~!$&'()*+,;=:@/?"
+_PLAIN_TARGET = re.compile(f"[{_URL_CHARS}]*").fullmatch
+_ENCODED_OR_UNSAFE = re.compile(f"%[0-9A-Fa-f]{{2}}|[^{_URL_CHARS}]")
+
+
+def _canonical_escape(match: re.Match[str]) -> str:
+    text = match.group()
+    if len(text) == 3:  # an escape
+        return text.upper()
+    return "".join(f"%{byte:02X}" for byte in text.encode("utf-8", "surrogatepass"))
 
 
 # Layered libraries (requests → urllib3) ask for the same hop's key twice per request, and agents call
@@ -154,10 +172,12 @@ def redact_url(url: str) -> str:
 
 @dataclass
 class Rewrite:
-    """What to send instead, on SANITIZE. ``body`` None: the body is unchanged (send the replay)."""
+    """What to send instead, on SANITIZE. ``body`` None: the body is unchanged (send the replay).
+    ``headers``: the header lines to send, in order; a name repeats where the caller repeated it
+    (values as str; a library given bytes sent them as latin-1, one character per byte)."""
 
     url: str
-    headers: dict[str, str]
+    headers: list[tuple[str, str]]
     body: bytes | None
 
 
@@ -208,13 +228,16 @@ class _Call:
     """One hop being decided. The redacted URL and the request hash are computed on first use: a
     benign request on a quiet process needs neither (no span recording, no log line, no approval)."""
 
-    __slots__ = ("_digest", "_redacted", "body", "headers", "library", "method", "scan_seconds", "url")
+    __slots__ = ("_digest", "_redacted", "body", "headers", "library", "lines", "method", "scan_seconds",
+                 "url")
 
-    def __init__(self, library: str, method: str, url: str, headers: dict[str, str], body: Captured) -> None:
+    def __init__(self, library: str, method: str, url: str, headers: dict[str, str], body: Captured,
+                 lines: Headers) -> None:
         self.library = library
         self.method = method
         self.url = url
-        self.headers = headers
+        self.headers = headers  # what the scanner reads: a repeated name's values joined with ", "
+        self.lines = lines  # the headers as the adapter handed them over: a SANITIZE keeps their lines
         self.body = body
         self.scan_seconds: float | None = None
         self._redacted: str | None = None
@@ -351,7 +374,7 @@ class Guard:
     def _call(self, library: str, method: str, url: str, headers: Headers, body: Captured) -> _Call:
         # A str copy the scanner may keep. What adapters hand over as is (httpx's raw byte pairs,
         # requests' own header store) is read only now, when the quiet lane did not take the request.
-        return _Call(library, method.upper(), url, hdrs.to_dict(headers), body)
+        return _Call(library, method.upper(), url, hdrs.to_dict(headers), body, headers)
 
     def _scan_kwargs(self, call: _Call) -> dict[str, Any]:
         return {
@@ -451,12 +474,10 @@ class Guard:
         body = _as_bytes(response.sanitized_body)
         if body is not None and body == call.body.data:
             body = None  # unchanged: keep the caller's body object and its framing
-        new_headers = call.headers
-        if response.sanitized_headers is not None:
-            new_headers = dict(response.sanitized_headers)
         return Rewrite(
             url=response.sanitized_url or call.url,
-            headers=hdrs.reframe(new_headers, call.headers, None if body is None else len(body)),
+            headers=hdrs.rewritten(call.lines, call.headers, response.sanitized_headers,
+                                   None if body is None else len(body)),
             body=body,
         )
 

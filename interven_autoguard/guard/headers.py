@@ -55,35 +55,72 @@ def to_dict(headers: Mapping[Any, Any] | Iterable[tuple[Any, Any]] | None) -> di
     return merged
 
 
-def get(headers: Mapping[str, str], name: str) -> str | None:
-    wanted = name.lower()
-    for key, value in headers.items():
-        if key.lower() == wanted:
-            return value
-    return None
+def lines(headers: Mapping[Any, Any] | Iterable[tuple[Any, Any]] | None) -> list[tuple[str, str]]:
+    """Every header line as given, as str, in order; a name may repeat (unlike ``to_dict``)."""
+    if not headers:
+        return []
+    items = headers.items() if hasattr(headers, "items") else headers
+    return [(text(name), text(value)) for name, value in items]
 
 
-def without(headers: Mapping[str, str], names: Iterable[str]) -> dict[str, str]:
-    drop = {n.lower() for n in names}
-    return {k: v for k, v in headers.items() if k.lower() not in drop}
-
-
-def reframe(
-    new_headers: Mapping[str, str],
-    original_headers: Mapping[str, str],
+def rewritten(
+    original: Mapping[Any, Any] | Iterable[tuple[Any, Any]] | None,
+    scanned: Mapping[str, str],
+    sanitized: Mapping[str, str] | None,
     body_length: int | None,
-) -> dict[str, str]:
-    """Make the framing headers of a rewritten request agree with the body that will be sent.
+) -> list[tuple[str, str]]:
+    """The header lines of a sanitized request.
 
-    ``body_length`` is the length of a replaced body: ``Content-Length`` is set to it and any
-    ``Transfer-Encoding`` dropped. ``None`` means the body is unchanged: the original framing
-    headers are kept whatever the rewritten header set says.
+    ``original``: the lines as the caller gave them; ``scanned``: what the scanner read
+    (``to_dict(original)``: repeated names joined with ``, ``); ``sanitized``: the scanner's version
+    of ``scanned`` (None: headers unchanged). A header the scanner left unchanged goes out as the
+    caller's own lines: repeated lines stay apart, in order — joined, two ``Cookie`` lines would be
+    read as one cookie (RFC 6265 joins cookies with ``; ``; RFC 9110 does not make Cookie or
+    Set-Cookie list headers). A redacted repeated header is split back where its unchanged lines
+    can still be found (``_split_like``). Framing: ``body_length`` is the length of a replaced body,
+    ``Content-Length`` is set to it and ``Transfer-Encoding`` dropped; None means the body is
+    unchanged and the original framing lines are kept, whatever the scanner's headers say.
     """
-    out = without(new_headers, FRAMING)
-    if body_length is None:
-        for key, value in original_headers.items():
-            if key.lower() in FRAMING:
-                out[key] = value
-    else:
-        out["Content-Length"] = str(body_length)
+    given = lines(original)
+    before = {name.lower(): value for name, value in scanned.items()}
+    # The scanner's values as it gave them: one a library cannot send must fail there, closed.
+    after = None if sanitized is None else {str(n).lower(): v for n, v in sanitized.items()}
+    out: list[tuple[str, str]] = []
+    redacted: set[str] = set()
+    for name, value in given:
+        key = name.lower()
+        if key in FRAMING:
+            if body_length is None:
+                out.append((name, value))
+        elif after is None or (key in after and after[key] == before.get(key)):
+            out.append((name, value))
+        elif key in after and key not in redacted:  # not in ``after``: the scanner dropped it
+            redacted.add(key)
+            same = [v for n, v in given if n.lower() == key]
+            out.extend((name, part) for part in _split_like(after[key], same))
+    if sanitized is not None:  # a header the scanner added
+        out.extend((n, v) for n, v in sanitized.items()
+                   if str(n).lower() not in before and str(n).lower() not in FRAMING)
+    if body_length is not None:
+        out.append(("Content-Length", str(body_length)))
     return out
+
+
+def _split_like(value: str, originals: list[str]) -> list[str]:
+    """``value`` (``originals`` joined with ``, ``, then redacted) as lines again: the unchanged
+    lines found at its start and at its end are peeled off, the rest is one line. Every line is a
+    piece of ``value`` between two ``, ``: nothing but what the scanner returned is sent."""
+    if len(originals) < 2 or not isinstance(value, str):
+        return [value]  # a value that is no str: as the scanner gave it, for the library to refuse
+    first, last = 0, len(originals)
+    head: list[str] = []
+    tail: list[str] = []
+    while first < last - 1 and value.startswith(originals[first] + ", "):
+        head.append(originals[first])
+        value = value[len(originals[first]) + 2:]
+        first += 1
+    while first < last - 1 and value.endswith(", " + originals[last - 1]):
+        tail.append(originals[last - 1])
+        value = value[: -len(originals[last - 1]) - 2]
+        last -= 1
+    return [*head, value, *reversed(tail)]

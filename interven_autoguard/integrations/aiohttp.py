@@ -45,12 +45,29 @@ async def _payload_bytes(req: Any, limit: int) -> Captured:
     return Captured(data, payload, complete=len(data) <= limit)
 
 
+def _scanned_headers(req: Any) -> list[tuple[str, str]]:
+    """The request's header lines (a multidict may repeat a name: each line is kept apart) as the
+    scanner must read them with the payload it is given.
+
+    With ``compress=`` aiohttp has already set ``Content-Encoding`` (its own value: it refuses
+    ``compress`` next to a caller's Content-Encoding) but compresses the payload only as it writes
+    it. The payload scanned is the plain one, so the header that would say otherwise is left out
+    (an engine would try to inflate plain bytes and fail closed)."""
+    # As plain str (the multidict's names are ``istr``): the engine's quiet lane reads exact types.
+    lines = hdrs.lines(req.headers)
+    if not req.compress:
+        return lines
+    return [(name, value) for name, value in lines if name.lower() != "content-encoding"]
+
+
 async def _apply(req: Any, rewrite: Rewrite) -> None:
     from multidict import CIMultiDict
     from yarl import URL
 
     req.url = URL(rewrite.url, encoded=True)
-    req.headers = CIMultiDict(rewrite.headers)
+    req.headers = CIMultiDict(rewrite.headers)  # repeated lines stay apart
+    if req.compress:  # left out of the scan (see _scanned_headers): aiohttp still compresses
+        req.headers["Content-Encoding"] = req.compress
     if rewrite.body is not None:
         if not req.compress:  # a compressed upload is chunked by aiohttp itself
             req.chunked = None
@@ -67,7 +84,7 @@ async def _connect(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: d
         return await wrapped(*args, **kwargs)
     captured = await _payload_bytes(req, guard.body_limit)
     async with guard.ahop(library=LIBRARY, layer=LIBRARY, method=req.method, url=url,
-                          headers=hdrs.to_dict(req.headers.items()), body=captured) as hop:
+                          headers=_scanned_headers(req), body=captured) as hop:
         if hop.rewrite is not None:
             try:
                 await _apply(req, hop.rewrite)

@@ -30,7 +30,7 @@ import functools
 import inspect
 import re
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from types import ModuleType
 from typing import Any
@@ -127,15 +127,42 @@ def sent_above(connection: Any, call: Callable[..., Any], *args: Any, **kwargs: 
         _SENDING.reset(token)
 
 
-def header_fields(headers: Any) -> dict[str, str]:
-    """Headers for the scanner. A mapping that can repeat a name (urllib3's ``HTTPHeaderDict``,
-    ``email.message.Message``) yields every pair from ``items()``: read as pairs, so that a repeated
-    header's values are all scanned (joined with ``, ``) instead of the last one hiding the others."""
+def header_fields(headers: Any) -> dict[str, str] | list[tuple[str, str]]:
+    """Headers for the guard. A mapping that can repeat a name (urllib3's ``HTTPHeaderDict``,
+    ``email.message.Message``) yields every pair from ``items()``: handed over as those pairs, so
+    that a repeated header's values are all scanned instead of the last one hiding the others, and
+    a SANITIZE sends its lines apart as they came."""
     if not headers:
         return {}
     if headers.__class__ is dict or not hasattr(headers, "items"):
         return hdrs.to_dict(headers)
-    return hdrs.to_dict(list(headers.items()))
+    return hdrs.lines(headers)
+
+
+class _HeaderLines:
+    """A rewrite's header lines as http.client's ``request()`` reads its ``headers`` mapping (names
+    when iterated, every line from ``items()``): a name may repeat, as in the caller's mapping."""
+
+    __slots__ = ("_lines",)
+
+    def __init__(self, lines: list[tuple[str, str]]) -> None:
+        self._lines = lines
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._lines)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self._lines)
+
+
+def _request_headers(lines: list[tuple[str, str]]) -> Any:
+    """A plain dict unless a name repeats (code wrapping ``request()`` may expect the usual dict)."""
+    if len({name.lower() for name, _ in lines}) == len(lines):
+        return dict(lines)
+    return _HeaderLines(lines)
 
 
 # ------------------------------------------------------------------------------------ request()
@@ -162,7 +189,7 @@ def _request(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[st
         changed = False
         if rewrite is not None:
             arguments["url"] = target_of(target, rewrite.url)
-            arguments["headers"] = dict(rewrite.headers)
+            arguments["headers"] = _request_headers(rewrite.headers)
             url = rewrite.url
             if rewrite.body is not None:
                 arguments["body"] = rewrite.body
@@ -191,9 +218,9 @@ class _OpenRequest:
     def __init__(self, lines: list[bytes], tail: bytes = b"") -> None:
         self.lines = lines  # request line, then header lines, as they went out
         self.tail = tail  # the end of the body bytes written so far
-        self._parsed: tuple[str, str, dict[str, str]] | None = None
+        self._parsed: tuple[str, str, list[tuple[str, str]]] | None = None
 
-    def parsed(self, connection: Any) -> tuple[str, str, dict[str, str]]:
+    def parsed(self, connection: Any) -> tuple[str, str, list[tuple[str, str]]]:
         """(method, absolute URL, headers)."""
         if self._parsed is None:
             method, target, _ = _request_line(self.lines[0])
@@ -207,12 +234,13 @@ def _request_line(line: bytes) -> tuple[str, str, str]:
     return method, target, version
 
 
-def _headers(lines: list[bytes]) -> dict[str, str]:
+def _headers(lines: list[bytes]) -> list[tuple[str, str]]:
+    """The header lines, each apart (a name put twice is two lines; the guard joins them to scan)."""
     pairs = []
     for line in lines:
         name, _, value = line.partition(b":")
         pairs.append((name.decode("latin-1"), value.lstrip(b" \t").decode("latin-1")))
-    return hdrs.to_dict(pairs)
+    return pairs
 
 
 def _pending_lines(connection: Any) -> list[bytes] | None:
@@ -226,13 +254,13 @@ def _pending_lines(connection: Any) -> list[bytes] | None:
 
 
 def _rebuilt_lines(request_line: bytes, target: str, rewrite_url: str,
-                   headers: dict[str, str]) -> list[bytes]:
+                   headers: list[tuple[str, str]]) -> list[bytes]:
     method, _, version = _request_line(request_line)
     new_target = target_of(target, rewrite_url)
     if _ILLEGAL_TARGET(new_target):
         raise ValueError("sanitized request target holds a space or control character")
     lines = [f"{method} {new_target} {version}".encode("ascii")]
-    for name, value in headers.items():
+    for name, value in headers:
         raw_name, raw_value = name.encode("ascii"), value.encode("latin-1")
         if not _LEGAL_NAME(raw_name) or _ILLEGAL_VALUE(raw_value):
             raise ValueError("sanitized header is not a legal header line")

@@ -111,7 +111,11 @@ def _is_one_shot(stream: Any) -> bool:
 
 def _apply(request: Any, lib: ModuleType, rewrite: Rewrite, stream: Any) -> None:
     request.url = lib.URL(rewrite.url)
-    request.headers = lib.Headers(rewrite.headers)
+    # httpx sends header bytes as given but encodes str as ASCII; the guard read every header as
+    # latin-1 (one character per byte), so latin-1 gives the caller's exact bytes back ("José"
+    # sent as UTF-8 bytes stays so) instead of a UnicodeEncodeError that would block the request.
+    request.headers = lib.Headers([(name.encode("latin-1"), value.encode("latin-1"))
+                                   for name, value in rewrite.headers])
     if rewrite.body is None:
         request.stream = stream
     else:

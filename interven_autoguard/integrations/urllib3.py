@@ -53,7 +53,8 @@ def _argument(args: tuple[Any, ...], kwargs: dict[str, Any], index: int, name: s
     return args[index] if len(args) > index else default
 
 
-def _header_dict(headers: Any) -> Any:
+def _header_dict(headers: list[tuple[str, str]]) -> Any:
+    """A rewrite's header lines as urllib3's own multi-valued mapping: repeated lines stay apart."""
     from urllib3._collections import HTTPHeaderDict
 
     return HTTPHeaderDict(headers)
@@ -142,7 +143,7 @@ def _conn_request(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: di
     captured = capture(body, str_encoding="utf-8", limit=guard.body_limit)
     with guard.hop(library=LIBRARY, layer=LIBRARY, method=method, url=url,
                    headers=header_fields(headers), body=captured) as hop:
-        call = _edited_call(_conn_signature, args, kwargs, body, target, hop, captured, dict)
+        call = _edited_call(_conn_signature, args, kwargs, body, target, hop, captured, _header_dict)
         if call is None:  # urllib3 raises its own TypeError, nothing sent
             return sent_above(instance, wrapped, *args, **kwargs)
         call_args, call_kwargs, url = call[0], call[1], call[2] or url

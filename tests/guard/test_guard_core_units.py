@@ -91,15 +91,50 @@ def test_unseekable_file_over_the_limit_replays_prefix_then_rest() -> None:
 
 @pytest.mark.parametrize("original", [{"Content-Length": "9"}, {"content-length": "9"},
                                       {"Transfer-Encoding": "chunked"}, {"TRANSFER-ENCODING": "chunked"}])
-def test_reframe_replaces_framing_case_insensitively(original: dict[str, str]) -> None:
-    new = dict(original, Accept="*/*")
-    out = hdrs.reframe(new, original, 4)
-    assert out == {"Accept": "*/*", "Content-Length": "4"}
+def test_rewritten_replaces_framing_case_insensitively(original: dict[str, str]) -> None:
+    given = dict(original, Accept="*/*")
+    out = hdrs.rewritten(given, given, dict(given, Accept="x/y"), 4)
+    assert out == [("Accept", "x/y"), ("Content-Length", "4")]
 
 
-def test_reframe_keeps_original_framing_when_the_body_is_unchanged() -> None:
-    out = hdrs.reframe({"X": "1", "content-length": "999"}, {"Transfer-Encoding": "chunked"}, None)
-    assert out == {"X": "1", "Transfer-Encoding": "chunked"}
+def test_rewritten_keeps_original_framing_when_the_body_is_unchanged() -> None:
+    given = {"X": "1", "Transfer-Encoding": "chunked"}
+    out = hdrs.rewritten(given, given, {"X": "2", "content-length": "999"}, None)
+    assert out == [("X", "2"), ("Transfer-Encoding", "chunked")]
+
+
+def test_rewritten_keeps_the_callers_lines_of_unchanged_headers() -> None:
+    given = [(b"Cookie", b"a=1"), (b"X-Name", "José".encode()), (b"cookie", b"b=2")]
+    scanned = hdrs.to_dict(given)
+    assert hdrs.rewritten(given, scanned, None, 3) == [
+        ("Cookie", "a=1"), ("X-Name", "José".encode().decode("latin-1")), ("cookie", "b=2"),
+        ("Content-Length", "3")]
+    sanitized = dict(scanned, **{"X-Name": "[R]"})
+    assert hdrs.rewritten(given, scanned, sanitized, None) == [
+        ("Cookie", "a=1"), ("X-Name", "[R]"), ("cookie", "b=2")]
+
+
+@pytest.mark.parametrize(("lines", "redacted", "expected"), [
+    (["a=1", "s=K", "c=3"], "a=1, s=[R], c=3", ["a=1", "s=[R]", "c=3"]),
+    (["s=K", "b=2"], "s=[R], b=2", ["s=[R]", "b=2"]),
+    (["a, K", "b"], "a, [R], b", ["a, [R]", "b"]),
+    (["K", "K"], "[R], [R]", ["[R], [R]"]),  # nothing unchanged to split at: one line
+])
+def test_rewritten_splits_a_redacted_repeated_header_where_it_can(lines: list[str], redacted: str,
+                                                                   expected: list[str]) -> None:
+    given = [("Cookie", v) for v in lines]
+    out = hdrs.rewritten(given, hdrs.to_dict(given), {"Cookie": redacted}, None)
+    assert out == [("Cookie", v) for v in expected]
+
+
+def test_rewritten_hands_on_a_value_that_is_no_str_for_the_library_to_refuse() -> None:
+    given = [("A", "1"), ("A", "2")]
+    assert hdrs.rewritten(given, hdrs.to_dict(given), {"A": None}, None) == [("A", None)]  # type: ignore[dict-item]
+
+
+def test_rewritten_drops_what_the_scanner_dropped_and_adds_what_it_added() -> None:
+    given = {"A": "1", "B": "2"}
+    assert hdrs.rewritten(given, given, {"a": "1", "C": "3"}, None) == [("A", "1"), ("C", "3")]
 
 
 def test_to_dict_joins_repeats_and_decodes_bytes() -> None:
