@@ -96,7 +96,9 @@ EXPONENT_NUMBER = re.compile(_EXPONENT_NUMBER)
 # Number boundaries: not glued to a word, not the tail or head of a longer dotted/dashed number.
 _LB = rb"(?<![0Aa])(?<!0[.\-])"
 _RB = rb"(?![0Aa])(?![.\-]0)"
-_PHONE_LB = rb"(?<![0Aa+])"
+# A phone number may follow a dash ("tel-0044…") but, like a card or an SSN, never "digit.": digits
+# after a decimal point are a fraction ("-0.004926…" is an embedding component, not an "00" prefix).
+_PHONE_LB = rb"(?<![0Aa+])(?<!0\.)"
 # (kind, shape pattern). Severe kinds first: phone candidates inside an accepted card/SSN are skipped.
 _SHAPE_PATTERNS: tuple[tuple[str, re.Pattern[bytes]], ...] = tuple(
     (kind, re.compile(pattern))
@@ -136,6 +138,10 @@ _IPV4_SHAPE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}", _A)
 _DATE_SHAPE = re.compile(
     r"[0-9]{4}[\-./ ][0-9]{1,2}[\-./ ][0-9]{1,2}|[0-9]{1,2}[\-./ ][0-9]{1,2}[\-./ ][0-9]{4}", _A
 )
+# A decimal number as programs and people write it: one point, no leading zero before a digit.
+# "1.4155552671" and "0.578125" are fractions; "020.79460958" (trunk 0) and "+1.4155552671" (EPP
+# form) are not written as numbers are, so they stay phone candidates.
+_DECIMAL_SHAPE = re.compile(r"(?:0|[1-9][0-9]*)\.[0-9]+", _A)
 
 _EMAIL_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
 # Unicode-aware on purpose: internationalised addresses (``jürgen@bücher.de``) are PII too.
@@ -501,8 +507,13 @@ def _is_valid_phone(raw: str, region: str | None) -> bool:
 
 
 def _looks_like_other_number(raw: str) -> bool:
-    """IPs, dates and versions share the phone shapes; the phone validators alone let some through."""
-    return _IPV4_SHAPE.fullmatch(raw) is not None or _DATE_SHAPE.fullmatch(raw) is not None
+    """IPs, dates, versions and decimal fractions share the phone shapes; the phone validators alone
+    let some through."""
+    return (
+        _IPV4_SHAPE.fullmatch(raw) is not None
+        or _DATE_SHAPE.fullmatch(raw) is not None
+        or _DECIMAL_SHAPE.fullmatch(raw) is not None
+    )
 
 
 def _phone_context(text: str, start: int, ctx: _KeyContext) -> bool:

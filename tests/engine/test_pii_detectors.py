@@ -305,6 +305,52 @@ def test_phone_false_positives(text):
     assert "PHONE_NUMBER" not in kinds(text), found(text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-0.004926862482795391",  # an embedding component: "0049…" is no "00" international prefix
+        "0.004926862482795391",
+        "0.0012345678901",
+        "0.00447911123456",
+        "3.14159265358979",
+        "1.4155552671",  # a decimal fraction, not "+1" and a NANP number
+        "-1.4155552671",
+        "0.02079460958",
+        "[0.5, -0.004926862482795391, 1.4155552671]",
+        "pi is 3.14159265358979 and the score was 0.004926862482795391",
+    ],
+)
+@pytest.mark.parametrize("key", [None, "phone", "embedding"])
+def test_decimal_fractions_are_not_phone_numbers(text, key):
+    assert kinds(text, key) == [], found(text, key)
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("0.478239156", "ssn"),
+        ("ssn 0.478239156", None),
+        ("12.4111111111111111", None),
+        ("0.021000021", "routing_number"),
+    ],
+)
+def test_digits_after_a_decimal_point_are_no_ssn_card_or_routing_number(text, key):
+    assert kinds(text, key) == [], found(text, key)
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("+1.415.555.2671", "+1.415.555.2671"),
+        ("415.555.2671", "415.555.2671"),
+        ("+1.4155552671", "+1.4155552671"),  # the EPP/WHOIS form: "+" says it is a phone number
+        ("tel 020.79460958", "020.79460958"),  # a leading zero: no decimal number is written so
+    ],
+)
+def test_dotted_phone_numbers_stay_detected(text, value):
+    assert found(text) == [("PHONE_NUMBER", value)]
+
+
 # ---------------------------------------------------------------- ABA routing
 
 
