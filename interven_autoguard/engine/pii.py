@@ -540,8 +540,12 @@ def _phone(kind: str, text: str, a: int, b: int, ctx: _KeyContext) -> Hit | None
         if _looks_like_other_number(raw) or not _is_valid_phone(raw, "US"):
             return None
         return _hit("PHONE_NUMBER", a, b)
-    # National format with a trunk "0" ("020 7946 0958"): only where the context says "phone".
-    if digits[0] != "0" or not _phone_context(text, a, ctx) or _looks_like_other_number(raw):
+    # National format with a trunk "0" ("020 7946 0958"): only where the context says "phone". The
+    # shape counts separators too, so "01..0(415" fits it with six digits: too short to report, and
+    # reporting it would break ``may_match``'s guarantee (every hit holds seven digits).
+    if len(digits) < _MIN_CLUSTER_DIGITS or digits[0] != "0":
+        return None
+    if not _phone_context(text, a, ctx) or _looks_like_other_number(raw):
         return None
     if any(_is_valid_phone(raw, region) for region in tables.PHONE_FALLBACK_REGIONS):
         return _hit("PHONE_NUMBER", a, b)

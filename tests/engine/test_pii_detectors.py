@@ -272,6 +272,12 @@ def test_phone_true_positives(text, value):
     assert found(text) == [("PHONE_NUMBER", value)]
 
 
+def test_short_national_candidates_are_not_reported():
+    # The national shape counts separators: "01..0(415" fits it with six digits. Every hit must hold
+    # seven (may_match's guarantee); the NANP number is glued to the "0" before it, so no hit at all.
+    assert found("01..0(415) 555-2671", "phone") == []
+
+
 def test_phone_trailing_number_is_not_swallowed():
     assert found("+44 20 7946 0958 123") == [("PHONE_NUMBER", "+44 20 7946 0958")]
 
