@@ -15,8 +15,9 @@ Context (the JSON key / header name in ``key``, or words just before the value) 
 ambiguous shapes: a bare nine-digit number is an SSN, ITIN or routing number only when something
 says so; a bare ten-digit number is a phone number only under a "phone"-like key.
 
-E-mail decision: an address needs a dotted domain with an alphabetic TLD, so ``user@localhost`` and
-``pkg@1.2.3`` are not addresses; ``logo@2x.png``-style file names, ``git@host`` SSH remotes and the
+E-mail decision: an address needs a dotted domain ending in a real (IANA) top-level domain written
+in one case, so ``user@localhost``, ``pkg@1.2.3`` and matrix-product code (``x@self.weight``,
+``q@k.mT``) are not addresses; ``logo@2x.png``-style file names, ``git@host`` SSH remotes and the
 ``user:pass@host`` part of URLs (a credential, reported by the secret detectors) are skipped.
 Documentation domains such as ``example.com`` *are* reported: they look exactly like real ones.
 """
@@ -592,11 +593,39 @@ def _email_at(text: str, at: int) -> Hit | None:
     if start == at or text[at - 1] == "." or (start == floor and floor > 0):
         return None
     m = _EMAIL_DOMAIN.match(text, at + 1)
-    if m is None or m.group(1).lower() in tables.EMAIL_FAKE_TLDS:
+    if m is None:
         return None
-    if text[start:at] == "git" or _inside_url_authority(text, start):
+    length = _registrable_length(m.group())
+    if length is None or text[start:at] == "git" or _inside_url_authority(text, start):
         return None
-    return _hit("EMAIL", start, m.end())
+    return _hit("EMAIL", start, at + 1 + length)
+
+
+def _registrable_length(domain: str) -> int | None:
+    """Length of the longest leading part of ``domain`` (two labels or more) ending in a real TLD.
+
+    Trailing labels that are no TLD are dropped: "acme.com.Thanks" (a sentence glued on) is the
+    address at "acme.com"; "self.weight.T" and "outer.value" (code) have no such part at all.
+    """
+    labels = domain.split(".")
+    while len(labels) >= 2:
+        if _is_email_tld(labels[-1]):
+            return sum(map(len, labels)) + len(labels) - 1
+        labels.pop()
+    return None
+
+
+def _is_email_tld(label: str) -> bool:
+    """An IANA top-level domain, written in one case: "com", "COM", "рф"; not "mT", "Com", "png"."""
+    lower = label.lower()
+    if lower != label and label.upper() != label:  # mixed case: "q@k.mT" is code, not Malta
+        return False
+    if not lower.isascii():
+        try:
+            lower = "xn--" + lower.encode("punycode").decode("ascii")
+        except UnicodeError:
+            return False
+    return lower in tables.EMAIL_TLDS and lower not in tables.EMAIL_FAKE_TLDS
 
 
 def _inside_url_authority(text: str, start: int) -> bool:

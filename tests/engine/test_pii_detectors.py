@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from interven_autoguard.engine import pii
+from interven_autoguard.engine import pii, pii_tables
 
 
 def luhn_complete(partial: str) -> str:
@@ -242,6 +242,54 @@ def test_email_true_positives(text, value):
 )
 def test_email_false_positives(text):
     assert "EMAIL" not in kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("ping founder@startup.io", "founder@startup.io"),
+        ("team@lab.ai", "team@lab.ai"),
+        ("me@jane.dev", "me@jane.dev"),
+        ("hello@product.app", "hello@product.app"),
+        ("kontakt@firma.de", "kontakt@firma.de"),
+        ("info@shop.com.br", "info@shop.com.br"),
+        ("a.b@mx.eu.corp.example.org", "a.b@mx.eu.corp.example.org"),
+        ("jane+newsletter@gmail.com", "jane+newsletter@gmail.com"),
+        ("EMAIL@EXAMPLE.COM", "EMAIL@EXAMPLE.COM"),
+        ("info@пример.рф", "info@пример.рф"),  # an internationalised TLD (xn--p1ai)
+        ("write to john@acme.com.Thanks", "john@acme.com"),  # a sentence glued on is not a label
+    ],
+)
+def test_email_real_tlds(text, value):
+    assert found(text) == [("EMAIL", value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # PEP 465 matrix products and Kotlin labels: the "domain" ends in an attribute, not a TLD.
+        "def forward(self, x):\n    return x@self.weight.T + self.bias",
+        "scores = q@k.mT",  # "mt" is Malta, but no address writes its TLD in mixed case
+        "y = X@model.coef",
+        "h = inputs@self.kernel",
+        "it@outer.value",
+        "user@host.notatld",
+        "a@b.Com",
+        "jane@printer.local",  # reserved names (RFC 2606/6761/6762) are no TLD
+        "ops@ci.test",
+        "nobody@acme.invalid",
+    ],
+)
+def test_email_needs_a_real_top_level_domain(text):
+    assert "EMAIL" not in kinds(text), found(text)
+
+
+def test_email_tld_table():
+    tlds = pii_tables.EMAIL_TLDS
+    assert len(tlds) > 1400
+    assert all(t == t.lower() and t.isascii() and "." not in t for t in tlds)
+    assert {"com", "io", "ai", "dev", "app", "de", "uk", "xn--p1ai"} <= tlds
+    assert not {"test", "example", "invalid", "localhost", "local", "internal"} & tlds
 
 
 # ---------------------------------------------------------------- phone numbers

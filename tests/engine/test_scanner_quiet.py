@@ -213,8 +213,8 @@ def test_runs_that_decode_to_something_leave_the_lane(engine: LocalScanner, full
     # An escaped quote hid a "key": "value" pair from the keyword expressions (tool arguments).
     json.dumps({"arguments": DATADOG}).encode(),
     # Missed by the pipeline's own body shortcut too: base64 lines joined only once the "\n" escape
-    # is read ("XRQ@NBDMUI.DX!;nnn…").
-    b'{"content": "WFJRQE5CRE1VSS5EWCE7\\nbm5ubm5ubm5ubm5u"}',
+    # is read ("XRQ@NBDMUI.DE!;nnn…").
+    b'{"content": "WFJRQE5CRE1VSS5ERSE7\\nbm5ubm5ubm5ubm5u"}',
 ])
 @pytest.mark.parametrize("content_type", ["application/json", "text/plain", None])
 def test_what_json_decoding_changes_leaves_the_lane(engine: LocalScanner, full: LocalScanner, body: bytes,
