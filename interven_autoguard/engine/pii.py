@@ -13,7 +13,9 @@ Runs on every outbound request, so the shape is "triage, then candidates, then v
 
 Context (the JSON key / header name in ``key``, or words just before the value) is required for the
 ambiguous shapes: a bare nine-digit number is an SSN, ITIN or routing number only when something
-says so; a bare ten-digit number is a phone number only under a "phone"-like key.
+says so; a bare ten-digit number is a phone number only under a "phone"-like key (not one naming a
+count, size or id: ``cell_count``) or after words that speak of a phone ("call me at", not "tool
+call took").
 
 E-mail decision: an address needs a dotted domain ending in a real (IANA) top-level domain written
 in one case, so ``user@localhost``, ``pkg@1.2.3`` and matrix-product code (``x@self.weight``,
@@ -153,7 +155,11 @@ _CONTEXT_WINDOW = 40
 _WORD = re.compile(r"[a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _ID_WORDS = frozenset({"id", "ids", "uuid", "guid", "uid", "oid", "snowflake"})
-_PHONE_WORDS = re.compile(r"\b(?:phone|tel|telephone|mobile|cell|fax|call|sms|whatsapp)\b")
+_PHONE_WORDS = re.compile(r"\b(?:phone|tel|telephone|mobile|cell|fax|sms|whatsapp)\b")
+# "call"/"calling" with the word before it (a qualifier such as "tool" disqualifies it) and only
+# ``CALL_FOLLOWERS`` up to the end of the window, i.e. right up to the number.
+_CALL_FOLLOWER = "|".join(sorted(tables.CALL_FOLLOWERS))
+_CALL_PHRASE = re.compile(rf"(?:\b([a-z]+)[\s\-]+)?\bcall(?:ing)?\b(?:[\s:,(+\-]|\b(?:{_CALL_FOLLOWER})\b)*$")
 _SSN_WORDS = re.compile(r"\b(?:ssn|ss#|social\s+security|soc\.?\s*sec)")
 _ITIN_WORDS = re.compile(r"\b(?:itin|tin|taxpayer|tax\s+id)\b")
 _ABA_WORDS = re.compile(r"\b(?:routing|aba|rtn|transit)\b")
@@ -287,6 +293,10 @@ class _KeyContext:
     def says(self, vocabulary: frozenset[str]) -> bool:
         toks = self.tokens()
         return bool(toks) and not toks.isdisjoint(vocabulary)
+
+    def says_phone(self) -> bool:
+        """A phone key ("cell", "mobile_number") that does not name a count, size or id of phones."""
+        return self.says(tables.PHONE_KEY_TOKENS) and not self.says(tables.PHONE_NOT_NUMBER_TOKENS)
 
 
 def _words_before(text: str, start: int) -> str:
@@ -518,7 +528,15 @@ def _looks_like_other_number(raw: str) -> bool:
 
 
 def _phone_context(text: str, start: int, ctx: _KeyContext) -> bool:
-    return _context(text, start, ctx, tables.PHONE_KEY_TOKENS, _PHONE_WORDS)
+    """The key, or the words just before the number, say "this is a phone number"."""
+    if ctx.says_phone():
+        return True
+    before = _words_before(text, start)
+    for m in _PHONE_WORDS.finditer(before):
+        if tables.PHONE_NOT_NUMBER_TOKENS.isdisjoint(_WORD.findall(before, m.end())):
+            return True
+    call = _CALL_PHRASE.search(before) if "call" in before else None
+    return call is not None and call.group(1) not in tables.CALL_NOT_PHONE_QUALIFIERS
 
 
 def _phone(kind: str, text: str, a: int, b: int, ctx: _KeyContext) -> Hit | None:

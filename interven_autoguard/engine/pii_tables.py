@@ -177,6 +177,28 @@ EMAIL_FAKE_TLDS: frozenset[str] = frozenset(
 PHONE_KEY_TOKENS: frozenset[str] = frozenset(
     "phone tel telephone mobile cell cellphone fax msisdn whatsapp sms landline".split()
 )
+# A phone word does not make a number a phone number when the field or phrase names something
+# measured or identified about phones: ``cell_count``, ``sms_sent_bytes``, ``phone_number_id`` (an
+# id in WhatsApp's API), "cell count 4155552671". Key tokens, and words between a phone word and
+# the number. "time" and "us" are not here: "phone me any time at…", "phone us at…".
+PHONE_NOT_NUMBER_TOKENS: frozenset[str] = frozenset(
+    "count counts total totals size sizes bytes byte bits kb mb gb length len id ids uuid guid uid "
+    "duration elapsed latency ms ns secs sec seconds millis micros nanos mins minutes hours "
+    "timestamp ts epoch rate ratio pct percent score index idx offset version hash sum avg mean "
+    "max min limit quota pages tokens".split()
+)
+# "call" is a phone word only where it speaks of calling someone: "call me at 415…", "call us on",
+# "call 415…", "call at 415…", "calling 415…". Between the verb and the number only these words
+# (and ":" "," "(" "+" "-" or spaces) may stand, so "call took/returned/id/count 415…" is data.
+CALL_FOLLOWERS: frozenset[str] = frozenset(
+    "me us him her them you back now today tonight tomorrow anytime directly please at on".split()
+)
+# ...and never after a word that makes it a program's call: tool/function/API/method/RPC/system.
+CALL_NOT_PHONE_QUALIFIERS: frozenset[str] = frozenset(
+    "tool tools function functions fn func api apis method methods rpc grpc system sys procedure "
+    "http https network llm model sdk library lib db database remote async sync recursive nested "
+    "batch service webhook callback hook".split()
+)
 SSN_KEY_TOKENS: frozenset[str] = frozenset("ssn socialsecurity socialsecuritynumber ssnumber".split())
 ITIN_KEY_TOKENS: frozenset[str] = frozenset("itin tin taxid taxpayerid taxpayer".split())
 ABA_KEY_TOKENS: frozenset[str] = frozenset("aba routing rtn routingnumber abarouting transit".split())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 
 import pytest
 
@@ -403,6 +404,71 @@ def test_digits_after_a_decimal_point_are_no_ssn_card_or_routing_number(text, ke
 )
 def test_dotted_phone_numbers_stay_detected(text, value):
     assert found(text) == [("PHONE_NUMBER", value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "call" as agents use it: a tool/function/API/method/RPC/system call, or the call's own data.
+        "The tool call took 2013456789 ns",
+        "function call at ts=2147483647",
+        "API call transferred 3124567890 bytes",
+        "method call returned 4155552671",
+        "RPC call id 4155552671",
+        "system call 4155552671",
+        "the tool-call 4155552671",
+        "the call took 4155552671 ns",
+        "call count: 4155552671",
+        "total calls: 4155552671",
+        "it was called 4155552671 times",
+        # A phone word naming a measurement or an identifier, not the number itself.
+        "cell count 4155552671",
+        "sms sent bytes 4155552671",
+        "phone id 4155552671",
+    ],
+)
+def test_call_and_measure_words_are_no_phone_context(text):
+    assert kinds(text) == [], found(text)
+
+
+def test_random_numbers_after_tool_call_are_not_phones():
+    rng = random.Random(3)
+    for _ in range(300):
+        text = f"The tool call returned {rng.randrange(2_000_000_000, 9_999_999_999)} bytes"
+        assert kinds(text) == [], text
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("call me at 4155552671", "4155552671"),
+        ("Call us on 4155552671", "4155552671"),
+        ("please call him at 4155552671", "4155552671"),
+        ("call them: 4155552671", "4155552671"),
+        ("call me back at 4155552671", "4155552671"),
+        ("call 4155552671", "4155552671"),
+        ("call at 4155552671", "4155552671"),
+        ("calling 4155552671 now", "4155552671"),
+        ("phone: 4155552671", "4155552671"),
+        ("my cell 4155552671", "4155552671"),
+        ("phone us at 4155552671", "4155552671"),
+        ("call me on 020 7946 0958", "020 7946 0958"),
+    ],
+)
+def test_phone_words_in_prose(text, value):
+    assert found(text) == [("PHONE_NUMBER", value)]
+
+
+@pytest.mark.parametrize(
+    "key", ["cell_count", "sms_sent_bytes", "phone_number_id", "phoneId", "fax_pages", "sms_ts"]
+)
+def test_phone_keys_naming_a_measure_or_id_are_no_context(key):
+    assert kinds("4155552671", key) == []
+
+
+@pytest.mark.parametrize("key", ["cell", "mobile_number", "phone_num", "whatsapp", "cellphone"])
+def test_more_phone_keys(key):
+    assert found("4155552671", key) == [("PHONE_NUMBER", "4155552671")]
 
 
 # ---------------------------------------------------------------- ABA routing

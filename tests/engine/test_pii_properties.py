@@ -129,3 +129,16 @@ def test_gaussian_embedding_upserts_are_allowed():
         r = autoguard.scan(method="POST", url=url, body=body)
         assert r.decision == "ALLOW", [(f.type, f.location) for f in r.findings]
         assert r.findings == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2 * 10**9, 10**10 - 1), st.sampled_from(["cell_count", "sms_sent_bytes", "phone_id"]))
+def test_measure_keys_in_json_bodies_are_not_phone_context(n, key):
+    r = autoguard.scan(method="POST", url="https://api.example.com/v1/stats", body=json.dumps({key: n}))
+    assert r.decision == "ALLOW", [(f.type, f.location) for f in r.findings]
+
+
+def test_phone_keys_in_json_bodies_are_phone_context():
+    for body in ({"phone": "4155552671"}, {"cell": 4155552671}, {"mobile_number": 4155552671}):
+        r = autoguard.scan(method="POST", url="https://api.example.com/v1/contacts", body=json.dumps(body))
+        assert [f.type for f in r.findings] == ["PHONE_NUMBER"], body
