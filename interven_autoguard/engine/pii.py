@@ -13,10 +13,13 @@ Runs on every outbound request, so the shape is "triage, then candidates, then v
 
 Context (the JSON key / header name in ``key``, or words just before the value) is required for the
 ambiguous shapes: a bare nine-digit number is an SSN, ITIN or routing number only when something
-says so; a bare ten-digit number is a phone number only under a "phone"-like key.
+says so; a bare ten-digit number is a phone number only under a "phone"-like key (not one naming a
+count, size or id: ``cell_count``) or after words that speak of a phone ("call me at", not "tool
+call took").
 
-E-mail decision: an address needs a dotted domain with an alphabetic TLD, so ``user@localhost`` and
-``pkg@1.2.3`` are not addresses; ``logo@2x.png``-style file names, ``git@host`` SSH remotes and the
+E-mail decision: an address needs a dotted domain ending in a real (IANA) top-level domain written
+in one case, so ``user@localhost``, ``pkg@1.2.3`` and matrix-product code (``x@self.weight``,
+``q@k.mT``) are not addresses; ``logo@2x.png``-style file names, ``git@host`` SSH remotes and the
 ``user:pass@host`` part of URLs (a credential, reported by the secret detectors) are skipped.
 Documentation domains such as ``example.com`` *are* reported: they look exactly like real ones.
 """
@@ -96,7 +99,9 @@ EXPONENT_NUMBER = re.compile(_EXPONENT_NUMBER)
 # Number boundaries: not glued to a word, not the tail or head of a longer dotted/dashed number.
 _LB = rb"(?<![0Aa])(?<!0[.\-])"
 _RB = rb"(?![0Aa])(?![.\-]0)"
-_PHONE_LB = rb"(?<![0Aa+])"
+# A phone number may follow a dash ("tel-0044…") but, like a card or an SSN, never "digit.": digits
+# after a decimal point are a fraction ("-0.004926…" is an embedding component, not an "00" prefix).
+_PHONE_LB = rb"(?<![0Aa+])(?<!0\.)"
 # (kind, shape pattern). Severe kinds first: phone candidates inside an accepted card/SSN are skipped.
 _SHAPE_PATTERNS: tuple[tuple[str, re.Pattern[bytes]], ...] = tuple(
     (kind, re.compile(pattern))
@@ -136,6 +141,10 @@ _IPV4_SHAPE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}", _A)
 _DATE_SHAPE = re.compile(
     r"[0-9]{4}[\-./ ][0-9]{1,2}[\-./ ][0-9]{1,2}|[0-9]{1,2}[\-./ ][0-9]{1,2}[\-./ ][0-9]{4}", _A
 )
+# A decimal number as programs and people write it: one point, no leading zero before a digit.
+# "1.4155552671" and "0.578125" are fractions; "020.79460958" (trunk 0) and "+1.4155552671" (EPP
+# form) are not written as numbers are, so they stay phone candidates.
+_DECIMAL_SHAPE = re.compile(r"(?:0|[1-9][0-9]*)\.[0-9]+", _A)
 
 _EMAIL_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
 # Unicode-aware on purpose: internationalised addresses (``jürgen@bücher.de``) are PII too.
@@ -146,7 +155,11 @@ _CONTEXT_WINDOW = 40
 _WORD = re.compile(r"[a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _ID_WORDS = frozenset({"id", "ids", "uuid", "guid", "uid", "oid", "snowflake"})
-_PHONE_WORDS = re.compile(r"\b(?:phone|tel|telephone|mobile|cell|fax|call|sms|whatsapp)\b")
+_PHONE_WORDS = re.compile(r"\b(?:phone|tel|telephone|mobile|cell|fax|sms|whatsapp)\b")
+# "call"/"calling" with the word before it (a qualifier such as "tool" disqualifies it) and only
+# ``CALL_FOLLOWERS`` up to the end of the window, i.e. right up to the number.
+_CALL_FOLLOWER = "|".join(sorted(tables.CALL_FOLLOWERS))
+_CALL_PHRASE = re.compile(rf"(?:\b([a-z]+)[\s\-]+)?\bcall(?:ing)?\b(?:[\s:,(+\-]|\b(?:{_CALL_FOLLOWER})\b)*$")
 _SSN_WORDS = re.compile(r"\b(?:ssn|ss#|social\s+security|soc\.?\s*sec)")
 _ITIN_WORDS = re.compile(r"\b(?:itin|tin|taxpayer|tax\s+id)\b")
 _ABA_WORDS = re.compile(r"\b(?:routing|aba|rtn|transit)\b")
@@ -280,6 +293,10 @@ class _KeyContext:
     def says(self, vocabulary: frozenset[str]) -> bool:
         toks = self.tokens()
         return bool(toks) and not toks.isdisjoint(vocabulary)
+
+    def says_phone(self) -> bool:
+        """A phone key ("cell", "mobile_number") that does not name a count, size or id of phones."""
+        return self.says(tables.PHONE_KEY_TOKENS) and not self.says(tables.PHONE_NOT_NUMBER_TOKENS)
 
 
 def _words_before(text: str, start: int) -> str:
@@ -501,12 +518,25 @@ def _is_valid_phone(raw: str, region: str | None) -> bool:
 
 
 def _looks_like_other_number(raw: str) -> bool:
-    """IPs, dates and versions share the phone shapes; the phone validators alone let some through."""
-    return _IPV4_SHAPE.fullmatch(raw) is not None or _DATE_SHAPE.fullmatch(raw) is not None
+    """IPs, dates, versions and decimal fractions share the phone shapes; the phone validators alone
+    let some through."""
+    return (
+        _IPV4_SHAPE.fullmatch(raw) is not None
+        or _DATE_SHAPE.fullmatch(raw) is not None
+        or _DECIMAL_SHAPE.fullmatch(raw) is not None
+    )
 
 
 def _phone_context(text: str, start: int, ctx: _KeyContext) -> bool:
-    return _context(text, start, ctx, tables.PHONE_KEY_TOKENS, _PHONE_WORDS)
+    """The key, or the words just before the number, say "this is a phone number"."""
+    if ctx.says_phone():
+        return True
+    before = _words_before(text, start)
+    for m in _PHONE_WORDS.finditer(before):
+        if tables.PHONE_NOT_NUMBER_TOKENS.isdisjoint(_WORD.findall(before, m.end())):
+            return True
+    call = _CALL_PHRASE.search(before) if "call" in before else None
+    return call is not None and call.group(1) not in tables.CALL_NOT_PHONE_QUALIFIERS
 
 
 def _phone(kind: str, text: str, a: int, b: int, ctx: _KeyContext) -> Hit | None:
@@ -529,8 +559,12 @@ def _phone(kind: str, text: str, a: int, b: int, ctx: _KeyContext) -> Hit | None
         if _looks_like_other_number(raw) or not _is_valid_phone(raw, "US"):
             return None
         return _hit("PHONE_NUMBER", a, b)
-    # National format with a trunk "0" ("020 7946 0958"): only where the context says "phone".
-    if digits[0] != "0" or not _phone_context(text, a, ctx) or _looks_like_other_number(raw):
+    # National format with a trunk "0" ("020 7946 0958"): only where the context says "phone". The
+    # shape counts separators too, so "01..0(415" fits it with six digits: too short to report, and
+    # reporting it would break ``may_match``'s guarantee (every hit holds seven digits).
+    if len(digits) < _MIN_CLUSTER_DIGITS or digits[0] != "0":
+        return None
+    if not _phone_context(text, a, ctx) or _looks_like_other_number(raw):
         return None
     if any(_is_valid_phone(raw, region) for region in tables.PHONE_FALLBACK_REGIONS):
         return _hit("PHONE_NUMBER", a, b)
@@ -577,11 +611,39 @@ def _email_at(text: str, at: int) -> Hit | None:
     if start == at or text[at - 1] == "." or (start == floor and floor > 0):
         return None
     m = _EMAIL_DOMAIN.match(text, at + 1)
-    if m is None or m.group(1).lower() in tables.EMAIL_FAKE_TLDS:
+    if m is None:
         return None
-    if text[start:at] == "git" or _inside_url_authority(text, start):
+    length = _registrable_length(m.group())
+    if length is None or text[start:at] == "git" or _inside_url_authority(text, start):
         return None
-    return _hit("EMAIL", start, m.end())
+    return _hit("EMAIL", start, at + 1 + length)
+
+
+def _registrable_length(domain: str) -> int | None:
+    """Length of the longest leading part of ``domain`` (two labels or more) ending in a real TLD.
+
+    Trailing labels that are no TLD are dropped: "acme.com.Thanks" (a sentence glued on) is the
+    address at "acme.com"; "self.weight.T" and "outer.value" (code) have no such part at all.
+    """
+    labels = domain.split(".")
+    while len(labels) >= 2:
+        if _is_email_tld(labels[-1]):
+            return sum(map(len, labels)) + len(labels) - 1
+        labels.pop()
+    return None
+
+
+def _is_email_tld(label: str) -> bool:
+    """An IANA top-level domain, written in one case: "com", "COM", "рф"; not "mT", "Com", "png"."""
+    lower = label.lower()
+    if lower != label and label.upper() != label:  # mixed case: "q@k.mT" is code, not Malta
+        return False
+    if not lower.isascii():
+        try:
+            lower = "xn--" + lower.encode("punycode").decode("ascii")
+        except UnicodeError:
+            return False
+    return lower in tables.EMAIL_TLDS and lower not in tables.EMAIL_FAKE_TLDS
 
 
 def _inside_url_authority(text: str, start: int) -> bool:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 
 import pytest
 
-from interven_autoguard.engine import pii
+from interven_autoguard.engine import pii, pii_tables
 
 
 def luhn_complete(partial: str) -> str:
@@ -244,6 +245,54 @@ def test_email_false_positives(text):
     assert "EMAIL" not in kinds(text)
 
 
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("ping founder@startup.io", "founder@startup.io"),
+        ("team@lab.ai", "team@lab.ai"),
+        ("me@jane.dev", "me@jane.dev"),
+        ("hello@product.app", "hello@product.app"),
+        ("kontakt@firma.de", "kontakt@firma.de"),
+        ("info@shop.com.br", "info@shop.com.br"),
+        ("a.b@mx.eu.corp.example.org", "a.b@mx.eu.corp.example.org"),
+        ("jane+newsletter@gmail.com", "jane+newsletter@gmail.com"),
+        ("EMAIL@EXAMPLE.COM", "EMAIL@EXAMPLE.COM"),
+        ("info@пример.рф", "info@пример.рф"),  # an internationalised TLD (xn--p1ai)
+        ("write to john@acme.com.Thanks", "john@acme.com"),  # a sentence glued on is not a label
+    ],
+)
+def test_email_real_tlds(text, value):
+    assert found(text) == [("EMAIL", value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # PEP 465 matrix products and Kotlin labels: the "domain" ends in an attribute, not a TLD.
+        "def forward(self, x):\n    return x@self.weight.T + self.bias",
+        "scores = q@k.mT",  # "mt" is Malta, but no address writes its TLD in mixed case
+        "y = X@model.coef",
+        "h = inputs@self.kernel",
+        "it@outer.value",
+        "user@host.notatld",
+        "a@b.Com",
+        "jane@printer.local",  # reserved names (RFC 2606/6761/6762) are no TLD
+        "ops@ci.test",
+        "nobody@acme.invalid",
+    ],
+)
+def test_email_needs_a_real_top_level_domain(text):
+    assert "EMAIL" not in kinds(text), found(text)
+
+
+def test_email_tld_table():
+    tlds = pii_tables.EMAIL_TLDS
+    assert len(tlds) > 1400
+    assert all(t == t.lower() and t.isascii() and "." not in t for t in tlds)
+    assert {"com", "io", "ai", "dev", "app", "de", "uk", "xn--p1ai"} <= tlds
+    assert not {"test", "example", "invalid", "localhost", "local", "internal"} & tlds
+
+
 # ---------------------------------------------------------------- phone numbers
 
 
@@ -270,6 +319,12 @@ def test_email_false_positives(text):
 )
 def test_phone_true_positives(text, value):
     assert found(text) == [("PHONE_NUMBER", value)]
+
+
+def test_short_national_candidates_are_not_reported():
+    # The national shape counts separators: "01..0(415" fits it with six digits. Every hit must hold
+    # seven (may_match's guarantee); the NANP number is glued to the "0" before it, so no hit at all.
+    assert found("01..0(415) 555-2671", "phone") == []
 
 
 def test_phone_trailing_number_is_not_swallowed():
@@ -303,6 +358,117 @@ def test_phone_bare_digits_with_key(key):
 )
 def test_phone_false_positives(text):
     assert "PHONE_NUMBER" not in kinds(text), found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-0.004926862482795391",  # an embedding component: "0049…" is no "00" international prefix
+        "0.004926862482795391",
+        "0.0012345678901",
+        "0.00447911123456",
+        "3.14159265358979",
+        "1.4155552671",  # a decimal fraction, not "+1" and a NANP number
+        "-1.4155552671",
+        "0.02079460958",
+        "[0.5, -0.004926862482795391, 1.4155552671]",
+        "pi is 3.14159265358979 and the score was 0.004926862482795391",
+    ],
+)
+@pytest.mark.parametrize("key", [None, "phone", "embedding"])
+def test_decimal_fractions_are_not_phone_numbers(text, key):
+    assert kinds(text, key) == [], found(text, key)
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("0.478239156", "ssn"),
+        ("ssn 0.478239156", None),
+        ("12.4111111111111111", None),
+        ("0.021000021", "routing_number"),
+    ],
+)
+def test_digits_after_a_decimal_point_are_no_ssn_card_or_routing_number(text, key):
+    assert kinds(text, key) == [], found(text, key)
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("+1.415.555.2671", "+1.415.555.2671"),
+        ("415.555.2671", "415.555.2671"),
+        ("+1.4155552671", "+1.4155552671"),  # the EPP/WHOIS form: "+" says it is a phone number
+        ("tel 020.79460958", "020.79460958"),  # a leading zero: no decimal number is written so
+    ],
+)
+def test_dotted_phone_numbers_stay_detected(text, value):
+    assert found(text) == [("PHONE_NUMBER", value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "call" as agents use it: a tool/function/API/method/RPC/system call, or the call's own data.
+        "The tool call took 2013456789 ns",
+        "function call at ts=2147483647",
+        "API call transferred 3124567890 bytes",
+        "method call returned 4155552671",
+        "RPC call id 4155552671",
+        "system call 4155552671",
+        "the tool-call 4155552671",
+        "the call took 4155552671 ns",
+        "call count: 4155552671",
+        "total calls: 4155552671",
+        "it was called 4155552671 times",
+        # A phone word naming a measurement or an identifier, not the number itself.
+        "cell count 4155552671",
+        "sms sent bytes 4155552671",
+        "phone id 4155552671",
+    ],
+)
+def test_call_and_measure_words_are_no_phone_context(text):
+    assert kinds(text) == [], found(text)
+
+
+def test_random_numbers_after_tool_call_are_not_phones():
+    rng = random.Random(3)
+    for _ in range(300):
+        text = f"The tool call returned {rng.randrange(2_000_000_000, 9_999_999_999)} bytes"
+        assert kinds(text) == [], text
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("call me at 4155552671", "4155552671"),
+        ("Call us on 4155552671", "4155552671"),
+        ("please call him at 4155552671", "4155552671"),
+        ("call them: 4155552671", "4155552671"),
+        ("call me back at 4155552671", "4155552671"),
+        ("call 4155552671", "4155552671"),
+        ("call at 4155552671", "4155552671"),
+        ("calling 4155552671 now", "4155552671"),
+        ("phone: 4155552671", "4155552671"),
+        ("my cell 4155552671", "4155552671"),
+        ("phone us at 4155552671", "4155552671"),
+        ("call me on 020 7946 0958", "020 7946 0958"),
+    ],
+)
+def test_phone_words_in_prose(text, value):
+    assert found(text) == [("PHONE_NUMBER", value)]
+
+
+@pytest.mark.parametrize(
+    "key", ["cell_count", "sms_sent_bytes", "phone_number_id", "phoneId", "fax_pages", "sms_ts"]
+)
+def test_phone_keys_naming_a_measure_or_id_are_no_context(key):
+    assert kinds("4155552671", key) == []
+
+
+@pytest.mark.parametrize("key", ["cell", "mobile_number", "phone_num", "whatsapp", "cellphone"])
+def test_more_phone_keys(key):
+    assert found("4155552671", key) == [("PHONE_NUMBER", "4155552671")]
 
 
 # ---------------------------------------------------------------- ABA routing

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import json
+import random
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import interven_autoguard as autoguard
 from interven_autoguard.engine import pii
 
 KEYS = [None, "phone", "ssn", "itin", "routingNumber", "customer.tel", "notes"]
@@ -85,3 +88,57 @@ def test_lone_surrogates_do_not_crash():
     text = "ssn \ud800 478-23-9156 \udfff john@acme.com"
     assert [h.type for h in pii.detect(text)] == ["US_SSN", "EMAIL"]
     assert pii.may_match(text)
+
+
+# ---------------------------------------------------------------- numbers that are no PII
+
+# Floats as ``json.dumps`` writes them (shortest repr, exponents, negative): embedding components,
+# scores, coordinates. Small ones are the dangerous ones: "0.00492…" once read as an "00" prefix.
+FLOATS = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.floats(min_value=-1, max_value=1),
+    st.floats(min_value=-1e-2, max_value=1e-2),
+    st.floats(min_value=1, max_value=1e11),
+)
+PROSE = st.sampled_from(["{}", "value {}", "the score was {} today", "[{}, {}]", "x = {}; y = {}", "{} ± {}"])
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(FLOATS, min_size=2, max_size=2), PROSE, st.sampled_from([*KEYS, "embedding", "values"]))
+def test_floats_in_prose_are_never_pii(pair, template, key):
+    text = template.format(*map(json.dumps, pair))
+    assert pii.detect(text, key) == [], text
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(FLOATS, min_size=1, max_size=64), st.sampled_from(["embedding", "values", "phone", "scores"]))
+def test_floats_in_json_bodies_are_never_pii(values, key):
+    body = json.dumps({"id": "doc-1", key: values})
+    r = autoguard.scan(method="POST", url="https://collector.example.net/upsert", body=body)
+    assert r.decision == "ALLOW", (r.decision, [(f.type, f.location) for f in r.findings])
+
+
+def test_gaussian_embedding_upserts_are_allowed():
+    # OpenAI-like 1536-dimensional vectors (components ~ N(0, 0.025)): every one of them used to
+    # hold a "0.00…" component read as an international phone number, and SANITIZE rewrote it.
+    rng = random.Random(42)
+    for i in range(5):
+        vec = [rng.gauss(0, 0.025) for _ in range(1536)]
+        body = json.dumps({"vectors": [{"id": f"doc-{i}", "values": vec}]})
+        url = "https://idx-abc123.svc.us-east-1.pinecone.io/vectors/upsert"
+        r = autoguard.scan(method="POST", url=url, body=body)
+        assert r.decision == "ALLOW", [(f.type, f.location) for f in r.findings]
+        assert r.findings == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2 * 10**9, 10**10 - 1), st.sampled_from(["cell_count", "sms_sent_bytes", "phone_id"]))
+def test_measure_keys_in_json_bodies_are_not_phone_context(n, key):
+    r = autoguard.scan(method="POST", url="https://api.example.com/v1/stats", body=json.dumps({key: n}))
+    assert r.decision == "ALLOW", [(f.type, f.location) for f in r.findings]
+
+
+def test_phone_keys_in_json_bodies_are_phone_context():
+    for body in ({"phone": "4155552671"}, {"cell": 4155552671}, {"mobile_number": 4155552671}):
+        r = autoguard.scan(method="POST", url="https://api.example.com/v1/contacts", body=json.dumps(body))
+        assert [f.type for f in r.findings] == ["PHONE_NUMBER"], body

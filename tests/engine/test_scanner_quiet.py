@@ -210,13 +210,11 @@ def test_runs_that_decode_to_something_leave_the_lane(engine: LocalScanner, full
         {"x": "\teW91IG1haWwgYm9iLmpvbmVzQGNvcnAtbWFpbC5jb20gb2sgb2sgdGhpcyBhbmQ"})}}]}).encode(),
     # ... or before a trunk-0 phone number.
     b'{"phone": "\\t039 8259"}', b'{"phone": "\\n039 8259"}', b'{"phone": "\\t070 40751"}',
-    # A JSON number in exponent form is read as its decimal expansion: "0.067740123".
-    b'{"phone": 6.7740123e-2}', b'{"n": 6.837012e-3}', b"6.837012e-3", b'[{"phone": [-6.7740123E-2]}]',
     # An escaped quote hid a "key": "value" pair from the keyword expressions (tool arguments).
     json.dumps({"arguments": DATADOG}).encode(),
-    # Missed by the pipeline's own body shortcut too: six digits that read as seven, and base64
-    # lines joined only once the "\n" escape is read.
-    b'{"phone": 9.89601e-2}', b'{"content": "WFJRQE5CRE1VSS5EWCE7\\nbm5ubm5ubm5ubm5u"}',
+    # Missed by the pipeline's own body shortcut too: base64 lines joined only once the "\n" escape
+    # is read ("XRQ@NBDMUI.DE!;nnn…").
+    b'{"content": "WFJRQE5CRE1VSS5ERSE7\\nbm5ubm5ubm5ubm5u"}',
 ])
 @pytest.mark.parametrize("content_type", ["application/json", "text/plain", None])
 def test_what_json_decoding_changes_leaves_the_lane(engine: LocalScanner, full: LocalScanner, body: bytes,
@@ -225,11 +223,26 @@ def test_what_json_decoding_changes_leaves_the_lane(engine: LocalScanner, full: 
     url = "https://api.example.com/v1/x"
     headers = {"Content-Type": content_type} if content_type else {}
     findings = full.scan(method="POST", url=url, headers=headers, body=body).findings
-    # Every case is a finding when read as JSON (a bare number is JSON only when declared so).
-    assert findings or (body == b"6.837012e-3" and content_type != "application/json")
-    if findings:
-        assert not engine.quiet_allow("POST", url, headers, body)
-        assert engine.scan(method="POST", url=url, headers=headers, body=body).findings
+    # Every case is a finding when read as JSON.
+    assert findings
+    assert not engine.quiet_allow("POST", url, headers, body)
+    assert engine.scan(method="POST", url=url, headers=headers, body=body).findings
+
+
+# A JSON number in exponent form is read as its decimal expansion ("6.7740123e-2" -> "0.067740123"),
+# digits the raw bytes do not show. These once were trunk-0 phone numbers under a "phone" key; a
+# decimal fraction is no phone number now, so the full pipeline and the lane agree on "nothing".
+@pytest.mark.parametrize("body", [
+    b'{"phone": 6.7740123e-2}', b'{"n": 6.837012e-3}', b"6.837012e-3", b'[{"phone": [-6.7740123E-2]}]',
+    b'{"phone": 9.89601e-2}',
+])
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain", None])
+def test_exponent_numbers_are_no_pii_in_either_lane(engine: LocalScanner, full: LocalScanner, body: bytes,
+                                                    content_type: str | None) -> None:
+    url = "https://api.example.com/v1/x"
+    headers = {"Content-Type": content_type} if content_type else {}
+    assert full.scan(method="POST", url=url, headers=headers, body=body).findings == []
+    assert engine.scan(method="POST", url=url, headers=headers, body=body).findings == []
 
 
 @pytest.mark.parametrize(("url", "headers", "body"), [
