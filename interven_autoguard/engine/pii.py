@@ -18,7 +18,7 @@ count, size or id: ``cell_count``) or after words that speak of a phone ("call m
 call took").
 
 E-mail decision: an address needs a dotted domain ending in a real (IANA) top-level domain written
-in one case, so ``user@localhost``, ``pkg@1.2.3`` and matrix-product code (``x@self.weight``,
+in one case or capitalised, so ``user@localhost``, ``pkg@1.2.3`` and matrix-product code (``x@self.weight``,
 ``q@k.mT``) are not addresses; ``logo@2x.png``-style file names, ``git@host`` SSH remotes and the
 ``user:pass@host`` part of URLs (a credential, reported by the secret detectors) are skipped.
 Documentation domains such as ``example.com`` *are* reported: they look exactly like real ones.
@@ -634,9 +634,10 @@ def _registrable_length(domain: str) -> int | None:
 
 
 def _is_email_tld(label: str) -> bool:
-    """An IANA top-level domain, written in one case: "com", "COM", "рф"; not "mT", "Com", "png"."""
+    """An IANA top-level domain, written as people write one: "com", "COM", "Com" (a capitalised
+    address, "John.Smith@Company.Com"), "рф"; not "mT" (code: "q@k.mT" is not Malta), not "png"."""
     lower = label.lower()
-    if lower != label and label.upper() != label:  # mixed case: "q@k.mT" is code, not Malta
+    if lower != label and label.upper() != label and label != label.capitalize():
         return False
     if not lower.isascii():
         try:

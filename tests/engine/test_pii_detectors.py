@@ -259,6 +259,7 @@ def test_email_false_positives(text):
         ("EMAIL@EXAMPLE.COM", "EMAIL@EXAMPLE.COM"),
         ("info@пример.рф", "info@пример.рф"),  # an internationalised TLD (xn--p1ai)
         ("write to john@acme.com.Thanks", "john@acme.com"),  # a sentence glued on is not a label
+        ("Mail John.Smith@Company.Com today", "John.Smith@Company.Com"),  # capitalised as a name is
     ],
 )
 def test_email_real_tlds(text, value):
@@ -275,7 +276,7 @@ def test_email_real_tlds(text, value):
         "h = inputs@self.kernel",
         "it@outer.value",
         "user@host.notatld",
-        "a@b.Com",
+        "a@b.cOM",
         "jane@printer.local",  # reserved names (RFC 2606/6761/6762) are no TLD
         "ops@ci.test",
         "nobody@acme.invalid",
