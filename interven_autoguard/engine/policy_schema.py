@@ -182,8 +182,8 @@ class _Validator:
         for provider, hosts in raw.items():
             path = ("bindings", provider)
             if provider in UNBOUND_PROVIDERS:
-                self.err(path, f"bindings.{provider}: its credentials are never bound to hosts "
-                               "(self-hosted products): nothing to add")
+                self.err(path, f"bindings.{provider}: its credentials are never sent to any host "
+                               "(file-encryption keys): nothing to bind")
                 continue
             if provider not in PROVIDER_HOSTS:
                 self.err(path, _unknown(provider, sorted(PROVIDER_HOSTS), "[bindings] (a provider id)"))

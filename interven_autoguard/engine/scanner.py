@@ -372,7 +372,8 @@ def _binding_mismatch(value: str, host: str, bindings: Bindings = ()) -> bool:
     Cached: an agent sends the same key to the same API on every call.
     """
     return any(
-        hit.provider and not secrets.host_allowed_for_provider(hit.provider, host, bindings)
+        hit.provider
+        and not secrets.host_allowed_for_provider(hit.provider, host, bindings, detector=hit.detector)
         for hit, _s, _e, _raw in _credential_hits(value, auth=True)
     )
 
@@ -977,16 +978,20 @@ class LocalScanner:
     ) -> list[_FieldHits]:
         """Detect in each field; locations whose decoding ran out of budget go to ``undecoded``.
         ``bound``: where a provider credential bound to the host is the request's own auth (URL
-        path and query), the policy's bindings; None elsewhere."""
+        path and query), the policy's bindings; None elsewhere. Bound there means bound for a URL
+        (``in_url``): a self-hosted product's token, or one for a customer's server under the
+        provider's domain, is data here unless the policy names the host."""
         result: list[_FieldHits] = []
         for field in fields:
             spans: list[tuple[int, int, str]] = []
+            if bound is not None and secrets.is_signed_url_scope(field.key, field.text, dest.host, bound):
+                continue  # a signed URL's signer, date and service: the signature authorises
             hits, stopped = _detect(field.text, field.key)
             if stopped:
                 undecoded.append(field.location)
             for hit, encoding, (start, end), value in hits:
-                if bound is not None and hit.provider and \
-                        secrets.host_allowed_for_provider(hit.provider, dest.host, bound):
+                if bound is not None and hit.provider and secrets.host_allowed_for_provider(
+                        hit.provider, dest.host, bound, detector=hit.detector, in_url=True, param=field.key):
                     continue  # e.g. ?key=AIza… to googleapis.com, /bot<token>/ to api.telegram.org
                 findings.append(self._finding(hit, field.location, start, end, value, encoding))
                 spans.append((start, end, hit.type))
@@ -1001,8 +1006,10 @@ class LocalScanner:
         mismatch = False
         for field in fields:
             for hit, _encoding, (start, end), value in _detect(field.text, field.key)[0]:
-                if hit.provider and secrets.host_allowed_for_provider(hit.provider, dest.host, bindings) \
-                        and not secrets.host_allowed_for_provider(hit.provider, front.host, bindings):
+                bound_to = functools.partial(secrets.host_allowed_for_provider, hit.provider or "",
+                                             bindings=bindings, detector=hit.detector, in_url=True,
+                                             param=field.key)
+                if hit.provider and bound_to(dest.host) and not bound_to(front.host):
                     mismatch = True
                     findings.append(self._binding_finding(hit, field.location, start, end, value))
         return mismatch
@@ -1025,7 +1032,8 @@ class LocalScanner:
             return False  # the common case, cached: an agent sends its key to its provider every call
         mismatch = False
         for hit, start, end, raw in _credential_hits(value, auth=auth):
-            if hit.provider and not secrets.host_allowed_for_provider(hit.provider, dest.host, bindings):
+            if hit.provider and not secrets.host_allowed_for_provider(
+                    hit.provider, dest.host, bindings, detector=hit.detector):
                 mismatch = True
                 findings.append(self._binding_finding(hit, location, start, end, raw))
         return mismatch

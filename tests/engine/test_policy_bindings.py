@@ -58,7 +58,7 @@ def test_a_policy_without_bindings_keeps_its_version() -> None:
 
 @pytest.mark.parametrize(("text", "message"), [
     ('[bindings]\nopenia = ["x.example"]', "did you mean 'openai'"),
-    ('[bindings]\ngitlab = ["x.example"]', "never bound"),
+    ('[bindings]\nage = ["x.example"]', "never sent to any host"),
     ('[bindings]\nopenai = "x.example"', "non-empty array"),
     ("[bindings]\nopenai = []", "non-empty array"),
     ("bindings = 3", "must be a table"),

@@ -8,7 +8,12 @@ import pytest
 from secret_samples import HEX, SAMPLES, github, r
 
 from interven_autoguard.engine import secrets
-from interven_autoguard.engine.secrets.providers import PROVIDER_HOSTS, UNBOUND_PROVIDERS
+from interven_autoguard.engine.secrets.providers import (
+    _TENANTS,
+    PROVIDER_HOSTS,
+    SELF_HOSTED_PROVIDERS,
+    UNBOUND_PROVIDERS,
+)
 from interven_autoguard.engine.secrets.rules import RULES
 
 
@@ -35,11 +40,20 @@ def test_github_binding(host: str, allowed: bool) -> None:
     assert secrets.host_allowed_for_provider("github", host) is allowed
 
 
-def test_unknown_and_self_hosted_providers_are_not_bound() -> None:
-    assert secrets.host_allowed_for_provider("no-such-provider", "anything.example") is True
+def test_unknown_and_never_sent_providers_are_bound_nowhere() -> None:
+    assert secrets.host_allowed_for_provider("no-such-provider", "anything.example") is False
     for provider in UNBOUND_PROVIDERS:
         assert provider not in PROVIDER_HOSTS
+        assert secrets.host_allowed_for_provider(provider, "gitlab.internal.corp") is False
+
+
+def test_self_hosted_providers_auth_goes_anywhere_their_url_tokens_only_home() -> None:
+    for provider in SELF_HOSTED_PROVIDERS:
         assert secrets.host_allowed_for_provider(provider, "gitlab.internal.corp") is True
+        assert secrets.host_allowed_for_provider(provider, "gitlab.internal.corp", in_url=True) is False
+        bound = ((provider, ("gitlab.internal.corp",)),)
+        assert secrets.host_allowed_for_provider(provider, "gitlab.internal.corp", bound, in_url=True)
+        assert not secrets.host_allowed_for_provider(provider, "other.example", bound)
 
 
 def test_every_rule_provider_is_known() -> None:
@@ -55,9 +69,14 @@ def test_provider_table_domains_are_normalised() -> None:
         for d in domains:
             assert d == d.lower().strip(".") and "/" not in d and ":" not in d and "." in d, (provider, d)
             assert secrets.host_allowed_for_provider(provider, d)
-            assert secrets.host_allowed_for_provider(provider, "api." + d)
-            assert not secrets.host_allowed_for_provider(provider, d + ".evil.net")
-            assert not secrets.host_allowed_for_provider(provider, "x" + d)
+            tenants = _TENANTS.get(provider, (None, None))[0]
+            if tenants is not None and tenants.fullmatch("api." + d):  # on.aws: customers' endpoints only
+                assert not secrets.host_allowed_for_provider(provider, "api." + d)
+                assert secrets.host_allowed_for_provider(provider, "api." + d, detector="aws-access-key-id")
+            else:
+                assert secrets.host_allowed_for_provider(provider, "api." + d)
+            assert not secrets.host_allowed_for_provider(provider, d + ".evil.net", in_url=True)
+            assert not secrets.host_allowed_for_provider(provider, "x" + d, in_url=True)
 
 
 def test_provider_for() -> None:

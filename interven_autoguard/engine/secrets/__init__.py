@@ -8,7 +8,8 @@ Public contract (the engine's scanner codes against these names)::
     detect_auth_value(value) -> list[Hit]   # provider tokens inside an auth header value
     AUTH_HEADERS                            # header names that carry the request's own credentials
     provider_for(name) -> str | None
-    host_allowed_for_provider(provider, host, bindings=()) -> bool
+    host_allowed_for_provider(provider, host, bindings=(), *, detector=None, in_url=False, param=None)
+    is_signed_url_scope(param, value, host, bindings=()) -> bool
 
 Tables are compiled on first use (thread-safe); importing this package is cheap.
 """
@@ -17,7 +18,14 @@ from __future__ import annotations
 
 from ._engine import detect, key_is_sensitive, may_match, may_name_a_secret
 from .auth import AUTH_HEADERS, detect_auth_value
-from .providers import PROVIDER_HOSTS, UNBOUND_PROVIDERS, Bindings, host_allowed_for_provider, provider_for
+from .providers import (
+    PROVIDER_HOSTS,
+    UNBOUND_PROVIDERS,
+    Bindings,
+    host_allowed_for_provider,
+    is_signed_url_scope,
+    provider_for,
+)
 from .rules import RULES, all_rule_ids
 
 
@@ -38,6 +46,7 @@ __all__ = [
     "detect",
     "detect_auth_value",
     "host_allowed_for_provider",
+    "is_signed_url_scope",
     "key_is_sensitive",
     "may_match",
     "may_name_a_secret",

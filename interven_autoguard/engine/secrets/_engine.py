@@ -347,7 +347,7 @@ def _try_anchored(c: _Compiled, i: int, text: str, pos: int, kw_len: int, cands:
         while k0 > floor and text[k0 - 1] in _KEY_CHARS:
             k0 -= 1
         kind = classify_key(text[k0 : m.end("kt")])
-        if kind is not None:
+        if kind is not None and not _arn_resource_type(text, k0, m.end("kt")):
             start, end = _value_span(m)
             _consider_generic_value(text, kind, start, end, cands)
         return max(64, m.end() - pos)
@@ -356,6 +356,13 @@ def _try_anchored(c: _Compiled, i: int, text: str, pos: int, kw_len: int, cands:
         return 64
     _consider(c, i, text, m, cands)
     return max(64, m.end() - pos)
+
+
+def _arn_resource_type(text: str, k0: int, k1: int) -> bool:
+    """The key ``text[k0:k1]`` is an ARN's resource type (``…:123456789012:secret:prod/db``), a
+    word of a name rather than an assignment: it follows an ARN's head and a ":" or "/" follows it
+    (``…:bucket/password=…`` is still an assignment)."""
+    return k0 >= 4 and text[k1 : k1 + 1] in (":", "/") and v.inside_arn(text, k0)
 
 
 def _value_span(m: re.Match[str]) -> tuple[int, int]:
@@ -416,7 +423,7 @@ def _consider_generic(
     while k0 > 0 and text[k0 - 1] in _KEY_CHARS:
         k0 -= 1
     kind = classify_key(text[k0:k1])
-    if kind is not None:
+    if kind is not None and not _arn_resource_type(text, k0, k1):
         _consider_generic_value(text, kind, start, end, cands)
 
 

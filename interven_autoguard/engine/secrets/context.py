@@ -75,6 +75,25 @@ _META_LAST = frozenset(
 )
 
 
+# A word right before a final "token" (or ending a word fused with it: "$skiptoken") that makes the name a
+# position in a listing, not a credential: pagination and sync cursors (S3 ``continuation-token``,
+# Google ``pageToken`` / ``syncToken``, Graph ``$skiptoken``, AWS ``NextToken``). Redacting one
+# breaks the provider's own listing call. Not "access", "refresh", "id", "session", "csrf": those
+# tokens authenticate. A provider-format credential under such a name is still found by its rule.
+CURSOR_WORDS = frozenset(
+    """
+    page next continuation continue sync skip delta cursor pagination resume resumption
+    """.split()
+)
+
+
+def _is_cursor_name(words: list[str]) -> bool:
+    last = words[-1]
+    if last == "token":
+        return len(words) > 1 and words[-2] in CURSOR_WORDS
+    # fused: "nextpagetoken", "$skiptoken" ("accesstoken", "sessiontoken" end in no cursor word)
+    return last.endswith("token") and last[: -len("token")].endswith(tuple(CURSOR_WORDS))
+
 # Necessary conditions of ``classify_key`` on a name's text, read case-insensitively: one of these
 # in it (the words above, by substring), or "token" / "key" ending a word (``max_tokens`` and
 # ``keyboard`` announce nothing; ``myToken``, ``api_key``, ``APIKEY`` do).
@@ -98,7 +117,7 @@ def classify_key(key: str) -> str | None:
     words = key_words(key[:120])
     if len(key) > 120 and key[119].isalnum() and key[120].isalnum():
         words = words[:-1]  # the cut fell inside a word: "keyboard" must not read as "key"
-    if not words or words[-1] in _META_LAST:
+    if not words or words[-1] in _META_LAST or _is_cursor_name(words):
         return None
     for a, b in pairwise(words):
         kind = _COMPOUNDS.get(a + b)

@@ -5,16 +5,33 @@ other host is a leak (``CREDENTIAL_HOST_MISMATCH``). A host is allowed when it e
 provider's registrable domains or is a proper subdomain of it, compared label by label:
 ``api.github.com`` ✓, ``api.github.com.evil.net`` ✗, ``evilgithub.com`` ✗.
 
-Providers that customers commonly self-host (GitLab, Vault, Grafana, Sentry, Terraform Enterprise,
-JFrog Artifactory, Langfuse, W&B, Dynatrace Managed) have no host set: their tokens legitimately go to
-arbitrary hosts, so no binding is possible and every host is allowed. Gateways and proxies that
-forward provider keys (LiteLLM, Portkey, Helicone, an AI gateway of one's own) are not in the table:
-a policy's ``[bindings]`` adds them for the providers whose keys they carry (``Bindings``).
+Three refinements, each a table below:
+
+* ``TENANT_HOSTS``: under some providers' domains anyone can run a server (``*.appspot.com``,
+  Lambda function URLs, API Gateway) or read the request log of their own bucket or form (S3,
+  Cloud Storage, Google Forms). A bearer credential sent there reaches a customer of the provider,
+  possibly an attacker, not the provider: those hosts are not bound.
+* ``SIGNING_IDS`` / ``NEVER_SENT``: a request-signing credential (AWS SigV4 and its kin) has a
+  public half that every signed request carries, to customers' endpoints too (boto3 to a bucket,
+  IAM-authorised API Gateway), and a secret half that no request ever carries. The first is bound
+  to tenant hosts as well; the second — like webhook signing secrets and private keys — is bound
+  nowhere, not even by a policy.
+* ``SELF_HOSTED_PROVIDERS`` (GitLab, Vault, Grafana, Sentry, Terraform Enterprise, JFrog, Langfuse,
+  W&B, Dynatrace Managed): their tokens go to instances whose hosts cannot be known. Only their
+  SaaS home is listed. In an auth header (or URL user info), the request's ordinary credential
+  channel, such a token may go to any host until a policy's ``[bindings]`` names the provider's
+  instances; in a URL's path or query, where a value is as much data as auth, it is bound to the
+  SaaS home and to the hosts ``[bindings]`` names, nowhere else.
+
+Gateways and proxies that forward provider keys (LiteLLM, Portkey, Helicone, an AI gateway of one's
+own) are not in the table: a policy's ``[bindings]`` adds them for the providers whose keys they
+carry (``Bindings``).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 
 from .rules import RULES
 
@@ -24,6 +41,7 @@ from .rules import RULES
 Bindings = tuple[tuple[str, tuple[str, ...]], ...]
 
 PROVIDER_HOSTS: dict[str, tuple[str, ...]] = {
+    # on.aws only hosts customers' endpoints (Lambda function URLs, VPC Lattice): see TENANT_HOSTS.
     "aws": ("amazonaws.com", "amazonaws.com.cn", "aws.amazon.com", "api.aws", "on.aws", "amazoncognito.com"),
     "github": ("github.com", "githubusercontent.com", "ghcr.io", "githubcopilot.com"),
     "atlassian": ("atlassian.net", "atlassian.com", "bitbucket.org", "jira.com"),
@@ -39,16 +57,10 @@ PROVIDER_HOSTS: dict[str, tuple[str, ...]] = {
     "shippo": ("goshippo.com",),
     "openai": ("openai.com",),
     "anthropic": ("anthropic.com",),
-    "google": (
-        "googleapis.com",
-        "google.com",
-        "firebaseio.com",
-        "firebaseapp.com",
-        "googleusercontent.com",
-        "gcr.io",
-        "pkg.dev",
-        "appspot.com",
-    ),
+    # Not appspot.com, firebaseio.com, firebaseapp.com, web.app, cloudfunctions.net, run.app or
+    # googleusercontent.com: every host there is a customer's app, database or content, not
+    # Google's API. A policy binds its own (``google = ["my-app.appspot.com"]``).
+    "google": ("googleapis.com", "google.com", "gcr.io", "pkg.dev"),
     "huggingface": ("huggingface.co", "hf.co"),
     "groq": ("groq.com",),
     "xai": ("x.ai",),
@@ -92,8 +104,7 @@ PROVIDER_HOSTS: dict[str, tuple[str, ...]] = {
         "azure.net",
         "microsoftonline.com",
         "microsoft.com",
-        "azure-api.net",
-    ),
+    ),  # not azure-api.net: API Management hosts customers' APIs
     "docker": ("docker.com", "docker.io"),
     "circleci": ("circleci.com",),
     "buildkite": ("buildkite.com",),
@@ -131,12 +142,138 @@ PROVIDER_HOSTS: dict[str, tuple[str, ...]] = {
     "brevo": ("brevo.com", "sendinblue.com"),
     "resend": ("resend.com",),
     "twilio": ("twilio.com",),
+    # Self-hostable products (SELF_HOSTED_PROVIDERS): their SaaS home only.
+    "gitlab": ("gitlab.com",),
+    "vault": ("hashicorp.cloud",),
+    "grafana": ("grafana.com", "grafana.net"),
+    "sentry": ("sentry.io",),
+    "terraform": ("app.terraform.io",),
+    "jfrog": ("jfrog.io",),
+    "langfuse": ("langfuse.com",),
+    "wandb": ("wandb.ai",),
+    "dynatrace": ("dynatrace.com",),
 }
 
-# Self-hostable or host-agnostic providers: listed so that ``provider_for`` knows them, never bound.
-UNBOUND_PROVIDERS = frozenset(
-    {"gitlab", "vault", "grafana", "sentry", "terraform", "jfrog", "langfuse", "wandb", "dynatrace", "age"}
+# Products customers also run on their own hosts: an auth header carrying their token may go to any
+# host until a policy's ``[bindings]`` names the provider's instances (see the module docstring).
+SELF_HOSTED_PROVIDERS = frozenset(
+    {"gitlab", "vault", "grafana", "sentry", "terraform", "jfrog", "langfuse", "wandb", "dynatrace"}
 )
+
+# Hosts under a provider's domains where its customers' own code sees the request (``server``) or
+# where a customer reads the request line of traffic to its bucket or form (``url``: the URL's path
+# and query, not its headers, reach that customer). Patterns are matched against the whole host: a
+# leading ``*.`` is one or more labels, any other ``*`` part of one label. A bearer credential is
+# not bound there (a policy's ``[bindings]`` can still name one host); SIGNING_IDS are.
+_AWS_SUFFIXES = ("amazonaws.com", "amazonaws.com.cn")
+TENANT_HOSTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "aws": {
+        "server": (
+            "*.on.aws",  # Lambda function URLs, VPC Lattice services
+            *(f"*.{p}.{s}" for s in _AWS_SUFFIXES for p in (
+                "execute-api.*",  # API Gateway
+                "elb",  # load balancers
+                "compute", "compute-1",  # EC2 instances' public names
+                "appsync-api.*", "iot.*", "es", "aoss",  # AppSync, IoT, OpenSearch domains
+                "s3-object-lambda.*",  # S3 Object Lambda runs the customer's function
+            )),
+        ),
+        "url": tuple(
+            f"{p}.{s}" for s in _AWS_SUFFIXES for p in (  # buckets, virtual-hosted and path-style
+                "s3", "*.s3", "s3.*", "*.s3.*", "s3-*", "*.s3-*", "*.s3-*.*", "s3.dualstack.*",
+                "*.s3.dualstack.*",
+            )
+        ),
+    },
+    "google": {
+        "url": (
+            "storage.googleapis.com", "*.storage.googleapis.com",  # buckets' usage logs
+            "script.google.com",  # Apps Script web apps read every query parameter
+            "docs.google.com",  # Google Forms take their answers from the query
+        ),
+    },
+    "azure": {
+        "server": ("*.cloudapp.azure.com", "*.inference.ml.azure.com"),  # VMs, ML online endpoints
+        "url": ("*.core.windows.net",),  # storage accounts' logs and static websites
+    },
+    "railway": {"server": ("*.up.railway.app",)},
+    "shopify": {"url": ("*.myshopify.com",)},  # app proxies forward a shop's path and query to the app
+    "alibaba": {
+        "server": ("*.fc.aliyuncs.com",),  # Function Compute
+        "url": ("oss-*.aliyuncs.com", "*.oss-*.aliyuncs.com"),  # OSS buckets, path- and virtual-hosted
+    },
+}
+
+# Rules whose value is the public half of a request-signing credential: every signed request
+# carries it (SigV4 ``Credential=``, ``X-Amz-Security-Token``), also to customers' endpoints the
+# provider fronts, and it authorises nothing without the secret half. Bound to tenant hosts too.
+SIGNING_IDS = frozenset(
+    {"aws-access-key-id", "aws-session-token", "alibaba-access-key-id", "tencent-secret-id"}
+)
+
+# Query parameters that carry a signing credential's public half in a signed URL (SigV4 presigned,
+# SigV2 query auth, GCS V4): on a provider's tenant host, a SIGNING_IDS value is bound there only
+# (``?id=AKIA…`` to someone's Lambda URL is data, ``X-Amz-Credential=AKIA…`` to a bucket is auth).
+SIGNING_PARAMS: dict[str, str] = {
+    "x-amz-credential": "aws",
+    "x-amz-security-token": "aws",
+    "awsaccesskeyid": "aws",
+    "securitytoken": "aws",
+    "x-goog-credential": "google",
+}
+
+# A signed URL's credential scope, in full: the signer's public name (a key id, a service account,
+# an HMAC access id), a date, a region and a service. Nothing in it is a secret — the signature next
+# to it is what authorises — so such a value to a host of its provider is no finding at all
+# (GCS: ``sa@p.iam.gserviceaccount.com/20250101/auto/storage/goog4_request``).
+SIGNED_URL_SCOPES: dict[str, tuple[str, re.Pattern[str]]] = {
+    "x-amz-credential": ("aws", re.compile(
+        r"(?:AKIA|ASIA)[A-Z2-7]{16}/\d{8}/[a-z0-9-]+/[a-z0-9-]+/aws4_request")),
+    "x-goog-credential": ("google", re.compile(
+        r"(?:[a-z0-9][a-z0-9-]{0,62}@(?:[a-z0-9-]+\.)+gserviceaccount\.com|GOOG1[A-Z0-9]{20,80})"
+        r"/\d{8}/[a-z0-9-]+/[a-z0-9-]+/goog4_request")),
+}
+
+# Rules whose value is never anyone's auth on the wire: the secret half of a signing key (a
+# signature made with it travels, never the key), webhook signing secrets, account keys that
+# derive other keys locally, private keys. Bound to no host, not even by a policy's [bindings].
+NEVER_SENT = frozenset(
+    {
+        "aws-secret-access-key",
+        "aws-secret-near-key-id",
+        "alibaba-secret-key",
+        "azure-storage-account-key",
+        "azure-shared-access-key",
+        "stripe-webhook-secret",
+        "onepassword-secret-key",
+        "age-secret-key",
+    }
+)
+
+# Providers whose credentials are never sent to any host (age keys are file-encryption keys):
+# listed so that ``provider_for`` knows them; never bound.
+UNBOUND_PROVIDERS = frozenset({"age"})
+
+
+def _tenant_regex(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    parts = []
+    for pattern in patterns:
+        lead = ""
+        if pattern.startswith("*."):
+            lead, pattern = r"(?:[^.]+\.)+", pattern[2:]
+        parts.append(lead + r"\.".join("[^.]*".join(map(re.escape, label.split("*")))
+                                       for label in pattern.split(".")))
+    return re.compile("|".join(f"(?:{p})" for p in parts))
+
+
+# provider -> (server tenants, server or URL tenants), compiled once.
+_TENANTS: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]] = {
+    provider: (_tenant_regex(kinds.get("server", ())),
+               _tenant_regex(kinds.get("server", ()) + kinds.get("url", ())))
+    for provider, kinds in TENANT_HOSTS.items()
+}
 
 _BY_ID = {r.id: r.provider for r in RULES}
 _BY_TYPE: dict[str, set[str | None]] = {}
@@ -172,14 +309,25 @@ def _bound_ip(host: str) -> bool:
     return ":" in host or host.rpartition(".")[2].isdigit()
 
 
-def host_allowed_for_provider(provider: str, host: str, bindings: Bindings = ()) -> bool:
-    """True when ``host`` is one of ``provider``'s hosts (exact or a subdomain on a label boundary),
-    or when the provider has no known host set. IP literals and empty hosts never match a bound
-    provider's own domains; ``bindings`` (a policy's) may add hosts, an IP literal among them."""
+def host_allowed_for_provider(provider: str, host: str, bindings: Bindings = (), *,
+                              detector: str | None = None, in_url: bool = False,
+                              param: str | None = None) -> bool:
+    """True when a credential of ``provider`` (found by the rule ``detector``, when known) sent to
+    ``host`` is that host's own auth: not a ``NEVER_SENT`` rule, and either a host the policy's
+    ``bindings`` name for the provider (an IP literal among them matches itself only), or one of
+    the provider's domains (exact or a subdomain on a label boundary; never an IP literal) that is
+    not a customer's (``TENANT_HOSTS``, where ``SIGNING_IDS`` are still bound). ``in_url``: the
+    credential is in the URL's path or query rather than an auth header or the URL's user info —
+    URL tenants count, and a self-hosted product's token is bound only where a table or the policy
+    says (in an auth header it may go anywhere until the policy names the provider's instances).
+    ``param``: the query parameter's name, if any (``SIGNING_PARAMS``). Unknown providers are bound
+    nowhere."""
     provider = provider.lower()
+    if detector in NEVER_SENT or provider in UNBOUND_PROVIDERS:
+        return False
     domains = PROVIDER_HOSTS.get(provider)
     if domains is None:
-        return True
+        return False
     host = _normalise_host(host)
     if not host:
         return False
@@ -188,8 +336,27 @@ def host_allowed_for_provider(provider: str, host: str, bindings: Bindings = ())
         is_ip = True
     except ValueError:
         is_ip = False
+    named = False
     for bound, hosts in bindings:  # a bound IP literal only ever equals the host
-        if bound == provider and any(host == h or (not is_ip and not _bound_ip(h) and host.endswith("." + h))
-                                     for h in hosts):
-            return True
-    return not is_ip and any(host == d or host.endswith("." + d) for d in domains)
+        if bound == provider:
+            named = True
+            if any(host == h or (not is_ip and not _bound_ip(h) and host.endswith("." + h)) for h in hosts):
+                return True
+    if provider in SELF_HOSTED_PROVIDERS and not in_url and not named:
+        return True  # its instance's host cannot be known (see the module docstring)
+    if is_ip or not any(host == d or host.endswith("." + d) for d in domains):
+        return False
+    server, any_tenant = _TENANTS.get(provider, (None, None))
+    if detector in SIGNING_IDS:  # on a tenant host, in a URL: only where signed URLs carry it
+        return not (in_url and any_tenant is not None and any_tenant.fullmatch(host)) or \
+            SIGNING_PARAMS.get((param or "").lower()) == provider
+    tenant = any_tenant if in_url else server
+    return tenant is None or tenant.fullmatch(host) is None
+
+
+def is_signed_url_scope(param: str | None, value: str, host: str, bindings: Bindings = ()) -> bool:
+    """Whether a URL query parameter is a signed URL's credential scope (``SIGNED_URL_SCOPES``) going
+    to a host of its provider (customers' buckets included: that is where signed URLs go)."""
+    scope = SIGNED_URL_SCOPES.get((param or "").lower())
+    return scope is not None and scope[1].fullmatch(value) is not None and \
+        host_allowed_for_provider(scope[0], host, bindings)

@@ -271,6 +271,25 @@ _CODE_RECEIVERS = (
 )
 
 
+# An Amazon Resource Name up to its resource part: partition (aws, aws-cn, aws-us-gov, aws-iso-*),
+# service, region, account. An ARN names a thing (``…:secret:prod/db-AbCdEf`` is a secret's *name*),
+# so neither the whole ARN nor a keyword inside its resource part announces a credential.
+_ARN_HEAD = r"arn:aws(?:-cn|-us-gov|-iso(?:-[a-z])?)?:[a-z0-9-]+:[a-z0-9-]*:(?:\d{12}|aws)?:"
+_ARN = re.compile(_ARN_HEAD + r"[^\s\"'`<>]+")
+# From an ARN's start to a point inside its resource part (no quote, space or "=" in between).
+_ARN_TO_HERE = re.compile(_ARN_HEAD + r"[^\s\"'`<>=&,;]*")
+_ARN_REACH = 512  # an ARN's resource part is at most a few hundred characters
+
+
+def inside_arn(text: str, pos: int) -> bool:
+    """Whether ``text[pos]`` lies in the resource part of an ARN that starts before it (a keyword
+    there — ``…:secret:name`` — is part of the name, not an assignment)."""
+    start = text.rfind("arn:", max(0, pos - _ARN_REACH), pos)
+    if start < 0 or (start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-")):
+        return False
+    return _ARN_TO_HERE.fullmatch(text, start, pos) is not None
+
+
 def looks_like_non_secret(value: str, kind: str = "token") -> bool:
     """Shapes that a generic rule must leave alone: digests, UUIDs, identifiers, code, URLs, paths, numbers.
 
@@ -278,6 +297,8 @@ def looks_like_non_secret(value: str, kind: str = "token") -> bool:
     mix in digits or symbols, so a letters-only value under ``token=`` is an identifier or a type name.
     """
     if _UUID.fullmatch(value) or _DIGEST_PREFIX.match(value):
+        return True
+    if value.startswith("arn:") and _ARN.fullmatch(value):
         return True
     # Cheap membership tests first: the template regex only runs when one of its anchors is present.
     if ("$" in value or "%" in value or "env" in value.lower() or ":" in value) and _TEMPLATE.search(value):
