@@ -41,6 +41,23 @@ def _gkey() -> str:
     return "AIza" + r(B62, 35)
 
 
+def _luhn_ok(number: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(number)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def _discord_hook() -> str:
+    """A Discord webhook URL whose id fails the Luhn check: an 18-digit snowflake can read as a card
+    number in the path (PII, not this rule's business; noted separately)."""
+    while True:
+        hook = SAMPLES["discord-webhook-url"]()[1]
+        if not _luhn_ok(hook.split("/")[-2]):
+            return hook
+
+
 # ------------------------------------------------------------------ the audit's examples
 
 def test_a_slack_token_in_the_text_of_a_slack_message_is_a_finding(scanner: LocalScanner) -> None:
@@ -96,7 +113,7 @@ def test_providers_documented_url_auth_still_passes(scanner: LocalScanner, url: 
     url = url.format(tg=tg, tg_enc=tg.replace(":", "%3A"), slack=_slack(), gkey=_gkey(),
                      ya29="ya29." + r(B64U, 120), glpat="glpat-" + r(B64U, 20),
                      slack_hook=SAMPLES["slack-webhook-url"]()[1],
-                     discord_hook=SAMPLES["discord-webhook-url"]()[1])
+                     discord_hook=_discord_hook())
     result = scanner.scan(method="GET", url=url)
     assert result.decision == Decision.ALLOW, result.findings
     assert not result.findings
@@ -129,7 +146,7 @@ def test_a_credential_in_a_content_position_to_its_own_provider_is_a_finding(sca
     url = url.format(gkey=_gkey(), gkey2=_gkey(), glpat="glpat-" + r(B64U, 20), slack=_slack(),
                      tg=_telegram(), tg2=_telegram(),
                      slack_hook_q=quote(SAMPLES["slack-webhook-url"]()[1], safe=""),
-                     discord_hook_q=quote(SAMPLES["discord-webhook-url"]()[1], safe=""))
+                     discord_hook_q=quote(_discord_hook(), safe=""))
     result = scanner.scan(method="GET", url=url)
     assert result.decision == Decision.SANITIZE, url
     assert [f.location for f in result.findings] == [location]
