@@ -420,6 +420,21 @@ def _detect(text: str, key: str | None) -> tuple[list[_DetectHit], bool]:
     return found, stopped
 
 
+def _url_auth(field: Field, hit: Hit, start: int, end: int, host: str, bindings: Bindings) -> bool:
+    """Whether a hit in a URL path or query field is the request's own auth to ``host``: a provider
+    credential in an auth position (a parameter named for it, the provider's documented path
+    segment; never a parameter's name) that is bound to the host for a URL."""
+    if not hit.provider:
+        return False
+    if field.location == "url.path":
+        position = secrets.is_url_auth_position(hit.provider, path=field.text, span=(start, end))
+    else:
+        position = not field.is_key and field.key is not None and \
+            secrets.is_url_auth_position(hit.provider, param=field.key)
+    return position and secrets.host_allowed_for_provider(
+        hit.provider, host, bindings, detector=hit.detector, in_url=True, param=field.key)
+
+
 def _flagged_keys(hits: list[_FieldHits]) -> set[str]:
     """Texts of key/name fields that held a finding."""
     return {fh.field.text for fh in hits if getattr(fh.field, "is_key", False)}
@@ -977,10 +992,11 @@ class LocalScanner:
         bound: Bindings | None,
     ) -> list[_FieldHits]:
         """Detect in each field; locations whose decoding ran out of budget go to ``undecoded``.
-        ``bound``: where a provider credential bound to the host is the request's own auth (URL
-        path and query), the policy's bindings; None elsewhere. Bound there means bound for a URL
-        (``in_url``): a self-hosted product's token, or one for a customer's server under the
-        provider's domain, is data here unless the policy names the host."""
+        ``bound``: where a provider credential bound to the host may be the request's own auth (URL
+        path and query), the policy's bindings; None elsewhere. It is auth only in an auth position
+        of the URL and bound for a URL (``_url_auth``): in ``text=`` it is data to its own provider
+        too, and so is a self-hosted product's token, or one for a customer's server under the
+        provider's domain, unless the policy names the host."""
         result: list[_FieldHits] = []
         for field in fields:
             spans: list[tuple[int, int, str]] = []
@@ -990,8 +1006,7 @@ class LocalScanner:
             if stopped:
                 undecoded.append(field.location)
             for hit, encoding, (start, end), value in hits:
-                if bound is not None and hit.provider and secrets.host_allowed_for_provider(
-                        hit.provider, dest.host, bound, detector=hit.detector, in_url=True, param=field.key):
+                if bound is not None and _url_auth(field, hit, start, end, dest.host, bound):
                     continue  # e.g. ?key=AIza… to googleapis.com, /bot<token>/ to api.telegram.org
                 findings.append(self._finding(hit, field.location, start, end, value, encoding))
                 spans.append((start, end, hit.type))
@@ -1006,10 +1021,8 @@ class LocalScanner:
         mismatch = False
         for field in fields:
             for hit, _encoding, (start, end), value in _detect(field.text, field.key)[0]:
-                bound_to = functools.partial(secrets.host_allowed_for_provider, hit.provider or "",
-                                             bindings=bindings, detector=hit.detector, in_url=True,
-                                             param=field.key)
-                if hit.provider and bound_to(dest.host) and not bound_to(front.host):
+                bound_to = functools.partial(_url_auth, field, hit, start, end, bindings=bindings)
+                if bound_to(dest.host) and not bound_to(front.host):
                     mismatch = True
                     findings.append(self._binding_finding(hit, field.location, start, end, value))
         return mismatch

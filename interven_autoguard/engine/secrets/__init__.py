@@ -9,6 +9,7 @@ Public contract (the engine's scanner codes against these names)::
     AUTH_HEADERS                            # header names that carry the request's own credentials
     provider_for(name) -> str | None
     host_allowed_for_provider(provider, host, bindings=(), *, detector=None, in_url=False, param=None)
+    is_url_auth_position(provider, *, param=None, path=None, span=None) -> bool
     is_signed_url_scope(param, value, host, bindings=()) -> bool
 
 Tables are compiled on first use (thread-safe); importing this package is cheap.
@@ -24,6 +25,7 @@ from .providers import (
     Bindings,
     host_allowed_for_provider,
     is_signed_url_scope,
+    is_url_auth_position,
     provider_for,
 )
 from .rules import RULES, all_rule_ids
@@ -47,6 +49,7 @@ __all__ = [
     "detect_auth_value",
     "host_allowed_for_provider",
     "is_signed_url_scope",
+    "is_url_auth_position",
     "key_is_sensitive",
     "may_match",
     "may_name_a_secret",

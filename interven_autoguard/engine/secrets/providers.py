@@ -23,6 +23,11 @@ Three refinements, each a table below:
   instances; in a URL's path or query, where a value is as much data as auth, it is bound to the
   SaaS home and to the hosts ``[bindings]`` names, nowhere else.
 
+In a URL a bound credential is the request's own auth only in an auth position
+(``is_url_auth_position``): a query parameter whose name says auth (``URL_AUTH_PARAMS``) or the
+provider's documented path segment (``URL_AUTH_PATHS``, Telegram's ``/bot<token>/``). In ``text=``
+it is content, to its own provider too: Slack posts it into whoever's channel the request names.
+
 Gateways and proxies that forward provider keys (LiteLLM, Portkey, Helicone, an AI gateway of one's
 own) are not in the table: a policy's ``[bindings]`` adds them for the providers whose keys they
 carry (``Bindings``).
@@ -222,6 +227,47 @@ SIGNING_PARAMS: dict[str, str] = {
     "x-goog-credential": "google",
 }
 
+# Where a credential in a URL is the request's own auth, not content: a query parameter whose name
+# says so, or a provider's documented path segment. Anywhere else in the URL (``text=``, ``q=``, a
+# parameter's name, any other path segment) a provider's credential is data even to its own host:
+# ``slack.com/api/chat.postMessage?channel=C1&text=xoxb-…`` posts the token into someone's channel.
+# Names are compared normalised (``url_param_norm``: case, ``-``, ``_`` and ``.`` ignored). OAuth
+# client secrets, refresh tokens and codes are not here: RFC 6749 keeps them out of the URL.
+URL_AUTH_PARAMS = frozenset(
+    {
+        # RFC 6750 and the names APIs generally use for a key or token in the query
+        "token", "accesstoken", "authtoken", "apikey", "apitoken", "key", "accesskey", "auth",
+        "authorization",  # Dropbox: "Bearer <token>"
+        "xapikey",
+        "oauthtoken",  # Google's older name for access_token
+        # names providers in PROVIDER_HOSTS document
+        "privatetoken", "jobtoken", "feedtoken",  # GitLab
+        "circletoken",  # CircleCI
+        "xalgoliaapikey",  # Algolia
+        "ddapikey", "ddapplicationkey", "applicationkey",  # Datadog intake and v1 API
+        "xlicensekey", "licensekey",  # New Relic log and metric APIs
+        "inputtoken",  # Facebook's debug_token: the token under inspection
+        "accesskeyid", "ossaccesskeyid", "xosscredential",  # Alibaba RPC APIs and OSS signed URLs
+        "secretid",  # Tencent Cloud API v1 (the public half of its key)
+        # signed URLs' key ids and session tokens (SIGNING_PARAMS) are added below
+    }
+)
+
+# Documented path positions: provider -> patterns matched at the start of the URL's raw path; a
+# credential is auth there when it lies inside the group ``cred``. Only this segment: content goes
+# in paths too (a GitHub contents path is a file name, a JSON API's object name shows up in its
+# owner's audit log), so "any path segment" would not do. Today's webhook rules need the host in
+# front of the path to see a webhook at all; their entries keep a path-only rule from turning the
+# provider's own webhook into a finding.
+URL_AUTH_PATHS: dict[str, tuple[re.Pattern[str], ...]] = {
+    # /bot<token>/<method>, /file/bot<token>/<file path>
+    "telegram": (re.compile(r"/(?:file/)?(?:bot)?(?P<cred>[^/]+)"),),
+    # /api[/v10]/webhooks/<id>/<token>[/...]
+    "discord": (re.compile(r"/api(?:/v\d+)?/webhooks/\d+/(?P<cred>[^/]+)"),),
+    # hooks.slack.com/services/T…/B…/<secret>, /workflows/T…/A…/<id>/<secret>, /triggers/T…/<id>/<secret>
+    "slack": (re.compile(r"/(?P<cred>(?:services|workflows|triggers)(?:/[^/]+){2,4})/?$"),),
+}
+
 # A signed URL's credential scope, in full: the signer's public name (a key id, a service account,
 # an HMAC access id), a date, a region and a service. Nothing in it is a secret — the signature next
 # to it is what authorises — so such a value to a host of its provider is no finding at all
@@ -321,7 +367,8 @@ def host_allowed_for_provider(provider: str, host: str, bindings: Bindings = (),
     URL tenants count, and a self-hosted product's token is bound only where a table or the policy
     says (in an auth header it may go anywhere until the policy names the provider's instances).
     ``param``: the query parameter's name, if any (``SIGNING_PARAMS``). Unknown providers are bound
-    nowhere."""
+    nowhere. This is the host half only: in a URL the credential must also be in an auth position
+    (``is_url_auth_position``)."""
     provider = provider.lower()
     if detector in NEVER_SENT or provider in UNBOUND_PROVIDERS:
         return False
@@ -352,6 +399,32 @@ def host_allowed_for_provider(provider: str, host: str, bindings: Bindings = (),
             SIGNING_PARAMS.get((param or "").lower()) == provider
     tenant = any_tenant if in_url else server
     return tenant is None or tenant.fullmatch(host) is None
+
+
+def url_param_norm(name: str) -> str:
+    """A query parameter's name as ``URL_AUTH_PARAMS`` and ``SIGNING_PARAMS`` compare it."""
+    return re.sub(r"[-_.\s]", "", name.lower())
+
+
+_URL_AUTH_PARAMS = URL_AUTH_PARAMS | {url_param_norm(p) for p in SIGNING_PARAMS}
+
+
+def is_url_auth_position(provider: str, *, param: str | None = None, path: str | None = None,
+                         span: tuple[int, int] | None = None) -> bool:
+    """Whether a credential of ``provider`` in a URL sits where the request's own auth goes: the
+    value of a query parameter named ``param`` that says auth (``URL_AUTH_PARAMS``, the signing
+    parameters), or, in the raw ``path``, at ``span`` inside the provider's documented segment
+    (``URL_AUTH_PATHS``). Which host it may go to is ``host_allowed_for_provider``'s question;
+    both must hold for a credential in a URL to be no finding."""
+    if param is not None:
+        return url_param_norm(param) in _URL_AUTH_PARAMS
+    if path is None or span is None:
+        return False
+    for pattern in URL_AUTH_PATHS.get(provider.lower(), ()):
+        m = pattern.match(path)
+        if m and m.start("cred") <= span[0] and span[1] <= m.end("cred"):
+            return True
+    return False
 
 
 def is_signed_url_scope(param: str | None, value: str, host: str, bindings: Bindings = ()) -> bool:
