@@ -124,7 +124,8 @@ def test_watch_prints_new_requests_as_they_arrive_and_decisions(db_path, store):
         eventually(saw(rec.id), what="the new approval")
         new_line = next(line for line in seen if rec.id in line)
         assert new_line.startswith("NEW") and "/new-payout" in new_line
-        assert any(f"approve {rec.id}" in line for line in seen)
+        # The hint is a line of its own, printed after the NEW line: it may not have been read yet.
+        eventually(saw(f"approve {rec.id}"), what="the approve hint")
         store.decide(rec.id, approve=False, decided_by="bob", reason="no")
         eventually(saw(f"DENIED   {rec.id}"), what="the decision")
     finally:
