@@ -155,6 +155,11 @@ _CONTEXT_WINDOW = 40
 _WORD = re.compile(r"[a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _ID_WORDS = frozenset({"id", "ids", "uuid", "guid", "uid", "oid", "snowflake"})
+_LONG_BARE_CARD = 17  # digits, no separators: see _severe_number
+_CARD_KEY_WORDS = frozenset(
+    {"card", "cards", "cc", "ccn", "pan", "credit", "debit", "cardnumber", "creditcard"})
+_CARD_WORDS = re.compile(
+    r"\b(?:cards?|cc|ccn|pan|credit|debit|visa|mastercard|amex|maestro|unionpay|discover|jcb)\b")
 _PHONE_WORDS = re.compile(r"\b(?:phone|tel|telephone|mobile|cell|fax|sms|whatsapp)\b")
 # "call"/"calling" with the word before it (a qualifier such as "tool" disqualifies it) and only
 # ``CALL_FOLLOWERS`` up to the end of the window, i.e. right up to the number.
@@ -409,6 +414,12 @@ def _severe_number(kind: str, text: str, a: int, b: int, ctx: _KeyContext) -> Hi
         # happens to pass Luhn (about 1 in 30 random 16-digit ids); written with separators, or
         # under any other key, it is treated as a card.
         if raw.isdigit() and ctx.says(_ID_WORDS):
+            return None
+        # 17 to 19 bare digits is the shape of the snowflake ids of Discord, X and others (about one
+        # in sixty passes Luhn and an IIN range), in every API path (/webhooks/<id>/…) and body; cards
+        # that long are rare, and are a card when something says so.
+        if raw.isdigit() and len(raw) >= _LONG_BARE_CARD and not _context(text, a, ctx, _CARD_KEY_WORDS,
+                                                                         _CARD_WORDS):
             return None
         return _hit("CREDIT_CARD", a, b) if _valid_card(raw) else None
     found = (
