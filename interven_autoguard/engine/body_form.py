@@ -165,6 +165,8 @@ def _splice(raw: str, old: str, new: str, literal: str | None) -> str:
     tail = _common_tail(old, new, min(len(old), len(new)) - head)
     if "%" not in raw:  # every character is one raw character
         return raw[:head] + quote(new[head : len(new) - tail], safe="") + raw[len(old) - tail :]
+    literal = old if literal is None else literal
+    new_literal = literal[:head] + new[head : len(new) - tail] + literal[len(old) - tail :]
     pieces = list(_pieces(raw))
 
     def offset(d: int) -> int:
@@ -173,20 +175,20 @@ def _splice(raw: str, old: str, new: str, literal: str | None) -> str:
                 return at + (d - dec) * width
         return len(raw)
 
-    start = offset(head)
+    cut, start = head, offset(head)
     # A "%" kept just before the new stretch (a literal one, "%4" of "%4G") could join what follows
     # into an escape: it is re-encoded with the stretch.
-    while head > 0 and "%" in raw[max(0, start - 2) : start]:
-        head -= 1
-        start = offset(head)
-    spliced = raw[:start] + quote(new[head : len(new) - tail], safe="") + raw[offset(len(old) - tail) :]
+    while cut > 0 and "%" in raw[max(0, start - 2) : start]:
+        cut -= 1
+        start = offset(cut)
+    middle = _encode(new[cut : len(new) - tail], new_literal[cut : len(new) - tail])
+    spliced = raw[:start] + middle + raw[offset(len(old) - tail) :]
     if _unescape(spliced, True) == new:
         return spliced
     # What the kept escapes decode to changed with the codec: bytes that were not UTF-8 (read one
     # character per byte) now are, or the other way round. Every character is encoded then, and a
     # "+" stays a "+" where the literal reading had one.
-    literal = old if literal is None else literal
-    return _encode(new, literal[:head] + new[head : len(new) - tail] + literal[len(literal) - tail :])
+    return _encode(new, new_literal)
 
 
 def _encode(text: str, literal: str) -> str:

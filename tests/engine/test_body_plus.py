@@ -101,14 +101,19 @@ def test_a_redacted_span_leaves_both_readings_of_the_rest_alone(
     literal = fields[i].literal if fields[i].literal is not None else text
     start = data.draw(st.integers(0, len(text)))
     end = data.draw(st.integers(start, len(text)))
-    placeholder = data.draw(st.sampled_from(["[REDACTED:X]", "", "a", "%41", "é"]))
+    placeholder = data.draw(st.sampled_from(["[REDACTED:X]", "[REDACTED:AWS_SECRET_KEY]", "", "a", "%41",
+                                             "é"]))
     new = text[:start] + placeholder + text[end:]
     rebuilt = rebuild_query(query, {i: new})
     before, value, after = rebuilt.split("&")
     assert before == "x=" + other and after == "y=" + other  # the rest of the query, byte for byte
     value = value[2:]
     assert _read(value, plus=True) == new
-    assert _read(value, plus=False) == literal[:start] + placeholder + literal[end:]
+    if placeholder.startswith("[REDACTED:"):
+        # What changed is found by comparing texts: with an edit that could sit at more than one
+        # place (a space deleted next to a space) the literal reading may keep another "+". A
+        # redaction's placeholder has no space and starts with "[", so it sits where it was put.
+        assert _read(value, plus=False) == literal[:start] + placeholder + literal[end:]
 
 
 def test_a_splice_is_linear_in_the_value() -> None:
