@@ -29,6 +29,11 @@ class Field:
     key: str | None  # last key / field name: context for detectors (never shown in findings)
     text: str  # the value as text (JSON numbers as their JSON text)
     is_key: bool = False  # True when ``text`` is an object key or parameter name, not a value
+    # A second reading of the same characters, or None: a query/form parameter written with a raw
+    # "+" as read by a receiver that keeps it a "+" (``text`` reads it as a space, the form rule).
+    # Same length as ``text``, character for character, so a span found in it is that span of
+    # ``text`` (see ``body_form``).
+    literal: str | None = None
 
 
 class BodyNotInspectable(Exception):

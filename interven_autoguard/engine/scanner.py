@@ -11,6 +11,7 @@ import functools
 import json
 import operator
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -37,6 +38,7 @@ from .body import (
 )
 from .policy import Policy, Verdict
 from .secrets import Bindings
+from .secrets.rules import GENERIC_KINDS
 from .types import DestinationAssessment, Hit, RequestContext
 
 # Header values the HTTP library computes (the message's framing): never worth reading. Everything
@@ -393,19 +395,42 @@ class _FieldHits:
 _DetectHit = tuple[Hit, "str | None", tuple[int, int], str]
 
 
-def _detect(text: str, key: str | None) -> tuple[list[_DetectHit], bool]:
+# ``Finding.encoding`` of what only a query/form parameter's literal reading shows (its raw "+" kept
+# a "+", ``Field.literal``), prefixed to the decoding chain: "plus", "plus>base64".
+LITERAL_READING = "plus"
+# The key-name-only rules (``password=``, ``api_key=``) call a value with whitespace prose. In the
+# literal reading a "+" stands where the form reading has that whitespace, so words joined by "+"
+# ("not+a+real+key") are the same prose to them; a token with a "+" in it is not words.
+_GENERIC_RULES = frozenset(rule_id for rule_id, _type in GENERIC_KINDS.values())
+_WORD = r"(?:[A-Za-z]{1,16}|[A-Za-z0-9]{1,6})"
+_PLUS_JOINED_WORDS = re.compile(_WORD + r"(?:\+" + _WORD + ")+")
+
+
+def _detect(text: str, key: str | None, literal: str | None = None) -> tuple[list[_DetectHit], bool]:
     """All hits in ``text`` as (hit, encoding, original span, decoded value), and whether decoding
-    had to stop early (work budget or depth), i.e. part of the field could not be inspected."""
+    had to stop early (work budget or depth), i.e. part of the field could not be inspected.
+
+    ``literal``: a second reading of the field, character for character (``Field.literal``): its
+    hits are spans of ``text`` too, reported once when both readings show them."""
+    found: list[_DetectHit] = []
+    seen: set[tuple[str, int, int]] = set()
+    stopped = _detect_reading(text, key, None, found, seen)
+    if literal is not None:
+        stopped |= _detect_reading(literal, key, LITERAL_READING, found, seen)
+    return found, stopped
+
+
+def _detect_reading(text: str, key: str | None, reading: str | None, found: list[_DetectHit],
+                    seen: set[tuple[str, int, int]]) -> bool:
+    """``_detect`` of one reading, into ``found``; whether decoding stopped early."""
     sensitive_key = bool(key) and secrets.key_is_sensitive(key)  # type: ignore[arg-type]
     layered = decoding.needs_views(text)
     if not (layered or sensitive_key or secrets.may_match(text) or pii.may_match(text)):
-        return [], False
+        return False
     stopped = False
     if layered:
         # The budget grows with the input so cost stays linear and only adversarial nesting runs out.
         views, stopped = decoding.views_with_status(text, budget=4 * len(text) + _DECODE_BUDGET)
-    found: list[_DetectHit] = []
-    seen: set[tuple[str, int, int]] = set()
     for view in views if layered else [None]:
         vtext = text if view is None else view.text
         if not (sensitive_key or secrets.may_match(vtext) or pii.may_match(vtext)):
@@ -415,9 +440,15 @@ def _detect(text: str, key: str | None) -> tuple[list[_DetectHit], bool]:
             mark = (hit.type, span[0], span[1])
             if mark in seen:
                 continue
+            if reading is not None and hit.detector in _GENERIC_RULES and \
+                    _PLUS_JOINED_WORDS.fullmatch(vtext, hit.start, hit.end):
+                continue
             seen.add(mark)
-            found.append((hit, None if view is None else view.encoding, span, vtext[hit.start : hit.end]))
-    return found, stopped
+            encoding = None if view is None else view.encoding
+            if reading is not None:
+                encoding = reading if encoding is None else reading + ">" + encoding
+            found.append((hit, encoding, span, vtext[hit.start : hit.end]))
+    return stopped
 
 
 def _url_auth(field: Field, hit: Hit, start: int, end: int, host: str, bindings: Bindings) -> bool:
@@ -1002,7 +1033,7 @@ class LocalScanner:
             spans: list[tuple[int, int, str]] = []
             if bound is not None and secrets.is_signed_url_scope(field.key, field.text, dest.host, bound):
                 continue  # a signed URL's signer, date and service: the signature authorises
-            hits, stopped = _detect(field.text, field.key)
+            hits, stopped = _detect(field.text, field.key, field.literal)
             if stopped:
                 undecoded.append(field.location)
             for hit, encoding, (start, end), value in hits:
@@ -1020,7 +1051,7 @@ class LocalScanner:
         there) but not the fronted host's: a binding mismatch for the request sent there."""
         mismatch = False
         for field in fields:
-            for hit, _encoding, (start, end), value in _detect(field.text, field.key)[0]:
+            for hit, _encoding, (start, end), value in _detect(field.text, field.key, field.literal)[0]:
                 bound_to = functools.partial(_url_auth, field, hit, start, end, bindings=bindings)
                 if bound_to(dest.host) and not bound_to(front.host):
                     mismatch = True
@@ -1122,7 +1153,7 @@ class LocalScanner:
         for field in parsed.fields:
             spans = [
                 (s, e, h.type)
-                for h, _enc, (s, e), _value in _detect(field.text, field.key)[0]
+                for h, _enc, (s, e), _value in _detect(field.text, field.key, field.literal)[0]
                 if (field.location, h.type) in targets and "[REDACTED:" not in field.text[s:e]
             ]
             if spans:
