@@ -25,6 +25,16 @@ def server() -> Iterator[RecordingServer]:
 
 
 @pytest.fixture
+def embedded() -> Iterator[Guard]:
+    """The guard installed with the embedded engine (no scanner given), uninstalled afterwards."""
+    guard = interven_autoguard.install(Settings())
+    try:
+        yield guard
+    finally:
+        interven_autoguard.uninstall()
+
+
+@pytest.fixture
 def scanner() -> RuleScanner:
     return RuleScanner()
 

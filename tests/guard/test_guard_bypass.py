@@ -22,9 +22,7 @@ import pytest
 from guardkit import MARKER, REPLACEMENT, RecordingServer, RuleScanner
 from test_guard_subprocess import run_script
 
-import interven_autoguard
 from interven_autoguard import RequestBlocked
-from interven_autoguard.config import Settings
 from interven_autoguard.guard.core import hop_key
 from interven_autoguard.integrations.http_client import connection_url
 from interven_autoguard.integrations.urllib3 import pool_url
@@ -363,15 +361,6 @@ def test_array_body_is_sent_as_its_bytes(typecode: str, server: RecordingServer,
 
 
 # ------------------------------------------------------------------------------------ real engine
-@pytest.fixture
-def embedded() -> Iterator[None]:
-    interven_autoguard.install(Settings())
-    try:
-        yield
-    finally:
-        interven_autoguard.uninstall()
-
-
 def _aws_key() -> str:
     return "AKIA" + "QYLPMN5HHHFPZAM2"  # built at run time: no credential-shaped literal
 

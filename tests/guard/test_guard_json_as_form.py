@@ -6,24 +6,10 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Iterator
 
-import pytest
 from guardkit import RecordingServer
 
-import interven_autoguard
-from interven_autoguard.config import Settings
-
 SSN = "478-23-9156"
-
-
-@pytest.fixture
-def embedded() -> Iterator[None]:
-    interven_autoguard.install(Settings())
-    try:
-        yield
-    finally:
-        interven_autoguard.uninstall()
 
 
 def test_urllib_json_with_the_default_form_type_is_sanitized_as_json(embedded,

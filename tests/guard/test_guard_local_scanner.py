@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,6 @@ from guardkit import RecordingServer
 import interven_autoguard
 from interven_autoguard import RequestBlocked
 from interven_autoguard.config import Settings
-from interven_autoguard.guard import Guard
 
 SSN = "478-23-9156"
 
@@ -25,15 +23,6 @@ def _github_token() -> str:
 
     body = "Q4w8Er2tY6uI0oP3aS7dF1gH5jK9lZ"  # built at run time: no credential-shaped literal
     return "ghp_" + body + validators.crc32_base62(body)
-
-
-@pytest.fixture
-def embedded() -> Iterator[Guard]:
-    guard = interven_autoguard.install(Settings())
-    try:
-        yield guard
-    finally:
-        interven_autoguard.uninstall()
 
 
 def test_install_without_a_scanner_uses_the_embedded_engine(embedded) -> None:

@@ -9,7 +9,6 @@ scanner.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,15 +46,6 @@ def no_providers(monkeypatch: pytest.MonkeyPatch) -> None:
     """As in a process without an OpenTelemetry SDK: providers are global and set once, and other
     tests of this session set some (the real thing is checked in fresh interpreters below)."""
     monkeypatch.setattr(telemetry, "_backends_set", lambda: False)
-
-
-@pytest.fixture
-def embedded() -> Iterator[core.Guard]:
-    guard = interven_autoguard.install(Settings())
-    try:
-        yield guard
-    finally:
-        interven_autoguard.uninstall()
 
 
 @pytest.mark.parametrize("driver", DRIVERS, ids=lambda d: d.name)
