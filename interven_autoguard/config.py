@@ -42,6 +42,20 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _host_pattern(pattern: str) -> str:
+    """An ``exclude_hosts`` glob as it is matched: against the URL's bare host name, lower-cased, an
+    IPv6 address without its brackets. A port cannot be matched, so one is refused, not ignored."""
+    text = pattern.strip().lower()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]  # "[::1]": the host is "::1"
+    if text.count(":") == 1 or text.startswith("[") or "]:" in text:
+        raise ConfigurationError(
+            f"exclude_hosts takes host names, addresses or globs, not ports: {pattern!r}")
+    if not text:
+        raise ConfigurationError("exclude_hosts has an empty pattern")
+    return text
+
+
 @dataclass(frozen=True)
 class Settings:
     mode: str = "enforce"  # "enforce" | "monitor"
@@ -58,6 +72,7 @@ class Settings:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ConfigurationError(f"mode must be one of {MODES}, got {self.mode!r}")
+        object.__setattr__(self, "exclude_hosts", tuple(map(_host_pattern, self.exclude_hosts)))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -77,6 +92,4 @@ class Settings:
             agent_id=env.get("INTERVEN_AGENT_ID") or None,
         )
         given = {k: v for k, v in overrides.items() if v is not None}
-        if "exclude_hosts" in given:
-            given["exclude_hosts"] = tuple(h.lower() for h in given["exclude_hosts"])
         return replace(base, **given) if given else base

@@ -13,6 +13,7 @@ time: it also runs inside the bootstrap, before the agent's first line.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -33,6 +34,7 @@ _OPTIONS: dict[str, tuple[bool, str | None]] = {
     "--traces": (True, "INTERVEN_TRACES"),
     "--otlp-endpoint": (True, "INTERVEN_OTLP_ENDPOINT"),
     "--exclude-hosts": (True, "INTERVEN_EXCLUDE_HOSTS"),
+    "--log": (True, "INTERVEN_LOG"),
     "-h": (False, None),
     "--help": (False, None),
 }
@@ -58,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--traces", choices=("console", "otlp"), help="export a span per decision (needs [otel])")
     p.add_argument("--otlp-endpoint", metavar="URL", help="OTLP/HTTP traces URL (implies --traces otlp)")
     p.add_argument("--exclude-hosts", metavar="GLOBS", help="comma-separated hosts never scanned")
+    p.add_argument("--log", choices=_LOG_LEVELS, type=str.lower,
+                   help="print the guard's decisions at this level and above to stderr (warning: what "
+                        "is sanitized, blocked, or in monitor mode would be)")
     return p
 
 
@@ -128,6 +133,9 @@ def build_command(argv: Sequence[str], environ: Mapping[str, str] | None = None)
         env["INTERVEN_FAIL_OPEN"] = "1"
     if opts.exclude_hosts is not None:
         env["INTERVEN_EXCLUDE_HOSTS"] = opts.exclude_hosts
+    if opts.log:
+        env["INTERVEN_LOG"] = opts.log
+    _log_level(env)  # an INTERVEN_LOG set by hand is checked here too, before exec
     if opts.otlp_endpoint:
         from .telemetry import otlp_traces_url
 
@@ -137,16 +145,64 @@ def build_command(argv: Sequence[str], environ: Mapping[str, str] | None = None)
         env["INTERVEN_TRACES"] = opts.traces
         _require_sdk(opts.traces)
 
+    elif env.get("INTERVEN_POLICY"):  # from the environment: as absolute as --policy, for the same reason
+        env["INTERVEN_POLICY"] = os.path.abspath(env["INTERVEN_POLICY"])
+
     from .config import Settings
 
-    Settings.from_env(env)  # same validation the child will do, but reported before exec
+    settings = Settings.from_env(env)  # same validation the child will do, but reported before exec
+    if settings.policy:
+        _check_policy(settings.policy)
 
     boot = bootstrap_dir()
-    entries = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p and os.path.abspath(p) != boot]
+    # An empty entry is the current directory to Python ("$PYTHONPATH:/opt/lib" with PYTHONPATH
+    # unset): kept, so the command imports what it imports without ``run``.
+    given = env.get("PYTHONPATH", "")
+    entries = [p for p in given.split(os.pathsep) if not p or os.path.abspath(p) != boot] if given else []
     env["PYTHONPATH"] = os.pathsep.join([boot, *entries])
 
     exe = sys.executable or "python3"
     return Command(exe, [exe, *_forwarded_flags(), *target], env)
+
+
+def _check_policy(path: str) -> None:
+    """Load the policy now: a typo in it must stop the launch (exit 78), not leave every child to
+    fail — or, with ``--fail-open``, to run unguarded."""
+    from .engine.policy import Policy
+
+    if not os.path.isfile(path):
+        raise ConfigurationError(f"policy file not found: {path}")
+    try:
+        Policy.load(path)
+    except ConfigurationError:
+        raise
+    except Exception as exc:  # a TOML or schema error: say which file and what, then stop
+        raise ConfigurationError(f"policy {path} is invalid: {exc}") from None
+
+
+_LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def _log_level(env: Mapping[str, str]) -> int | None:
+    """``INTERVEN_LOG`` as a ``logging`` level (None: unset). Raises ``ConfigurationError``."""
+    name = env.get("INTERVEN_LOG", "").strip().lower()
+    if not name:
+        return None
+    if name not in _LOG_LEVELS:
+        raise ConfigurationError(f"INTERVEN_LOG must be one of {', '.join(_LOG_LEVELS)}, got {name!r}")
+    return int(getattr(logging, name.upper()))
+
+
+def _log_to_stderr(level: int) -> None:
+    """The guard's own log lines (decisions: types, locations, redacted URLs — never a value) on
+    stderr, at ``level`` and above; not passed on to the program's root logger, which would print
+    them twice once it is configured."""
+    log = logging.getLogger("interven_autoguard")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("interven-autoguard %(levelname)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(level)
+    log.propagate = False
 
 
 class _ParserExit(Exception):
@@ -241,6 +297,14 @@ def activate_from_env(origin: str, environ: Mapping[str, str] | None = None) -> 
     env = os.environ if environ is None else environ
     fail_open = env.get("INTERVEN_FAIL_OPEN", "").strip().lower() in _TRUE
     disabled = env.get("INTERVEN_DISABLED", "").strip().lower() in _TRUE
+
+    try:
+        level = _log_level(env)
+    except ConfigurationError as exc:  # visibility, not protection: warn and go on
+        _warn(f"logging not configured ({origin}): {exc}")
+        level = None
+    if level is not None and not disabled:
+        _log_to_stderr(level)
 
     traces = env.get("INTERVEN_TRACES", "").strip()
     if traces and not disabled:

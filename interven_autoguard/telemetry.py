@@ -467,8 +467,10 @@ class DecisionSpan:
             return
         enforced = self._decision[2] if self._decision else "NONE"
         level = _LOG_LEVELS.get(enforced, logging.WARNING)
-        if self._decision and str(self._decision[0].decision) in ("DENY", "REQUIRE_APPROVAL"):
-            level = max(level, logging.WARNING)  # also what monitor mode let through
+        scanned = str(self._decision[0].decision) if self._decision else None
+        if scanned in ("DENY", "REQUIRE_APPROVAL") or (scanned is not None and scanned != enforced):
+            # Also what monitor mode let through unchanged: a secret it would have redacted left.
+            level = max(level, logging.WARNING)
         if not logger.isEnabledFor(level):
             return
         a = self.attributes

@@ -121,3 +121,47 @@ def test_missing_sdk_gives_the_install_hint():
                          text=True, timeout=60)
     assert res.returncode == EXIT_CONFIG
     assert "pip install 'interven-autoguard[otel]'" in res.stderr
+
+
+def test_empty_pythonpath_entries_are_kept_they_are_the_current_directory():
+    """``export PYTHONPATH="$PYTHONPATH:/opt/lib"`` with PYTHONPATH unset gives ":/opt/lib": Python
+    reads the empty entry as the current directory, and so must the command run under ``run``."""
+    cmd = build_command(["agent.py"], {"PATH": "/usr/bin", "PYTHONPATH": os.pathsep + "/opt/lib"})
+    assert cmd.env["PYTHONPATH"].split(os.pathsep) == [bootstrap_dir(), "", "/opt/lib"]
+    cmd = build_command(["agent.py"], {"PATH": "/usr/bin"})
+    assert cmd.env["PYTHONPATH"] == bootstrap_dir()  # none given: none added (not even the cwd)
+    cmd = build_command(["agent.py"], {"PATH": "/usr/bin", "PYTHONPATH": ""})
+    assert cmd.env["PYTHONPATH"] == bootstrap_dir()
+
+
+def test_a_relative_policy_from_the_environment_is_made_absolute(tmp_path, monkeypatch):
+    (tmp_path / "approve_policy.toml").write_text("")
+    monkeypatch.chdir(tmp_path)
+    cmd = build_command(["agent.py"], {**BASE_ENV, "INTERVEN_POLICY": "approve_policy.toml"})
+    assert cmd.env["INTERVEN_POLICY"] == str(tmp_path / "approve_policy.toml")
+
+
+@pytest.mark.parametrize("fail_open", [[], ["--fail-open"]])
+def test_an_invalid_policy_stops_the_launch_even_with_fail_open(tmp_path, fail_open):
+    """Otherwise every child fails on it — or, failing open, runs unguarded."""
+    bad = tmp_path / "policy.toml"
+    bad.write_text("[destinations\nblock = 1\n")
+    with pytest.raises(ConfigurationError, match="policy"):
+        build_command([*fail_open, "--policy", str(bad), "agent.py"], BASE_ENV)
+    with pytest.raises(ConfigurationError, match="policy"):
+        build_command([*fail_open, "agent.py"], {**BASE_ENV, "INTERVEN_POLICY": str(bad)})
+    assert main([*fail_open, "--policy", str(bad), "agent.py"]) == EXIT_CONFIG
+
+
+@pytest.mark.parametrize("pattern", ["localhost:8080", "127.0.0.1:*", "[::1]:443", "api.test:80"])
+def test_an_exclude_pattern_with_a_port_is_refused_not_ignored(pattern):
+    with pytest.raises(ConfigurationError, match="not ports"):
+        build_command(["--exclude-hosts", pattern, "agent.py"], BASE_ENV)
+
+
+def test_exclude_patterns_are_matched_as_bare_hosts():
+    from interven_autoguard.config import Settings
+
+    settings = Settings.from_env({"INTERVEN_EXCLUDE_HOSTS": "[::1], Internal.Example ,*.corp.test,fe80::1"})
+    assert settings.exclude_hosts == ("::1", "internal.example", "*.corp.test", "fe80::1")
+    assert Settings(exclude_hosts=("[2001:db8::1]",)).exclude_hosts == ("2001:db8::1",)

@@ -20,7 +20,7 @@ from runner_support import (
     write_script,
 )
 
-from interven_autoguard.runner import EXIT_CONFIG
+from interven_autoguard.runner import EXIT_CONFIG, EXIT_USAGE
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="exec and signals are POSIX semantics")
 
@@ -249,4 +249,47 @@ def test_invalid_policy_stops_before_the_program(tmp_path):
     res = run(["--policy", str(policy), str(agent)])
     assert res.returncode == EXIT_CONFIG
     assert "PROGRAM RAN" not in res.stdout
-    assert "PolicyError" in res.stderr and "line 2" in res.stderr
+    # The launcher loads the policy itself: one line naming the file and the line, before exec.
+    assert "invalid policy" in res.stderr and "line 2" in res.stderr and "FATAL" not in res.stderr
+
+
+def test_the_current_directory_stays_importable_through_an_empty_pythonpath_entry(tmp_path):
+    """``PYTHONPATH=":/x"`` makes the working directory importable; under ``run`` too."""
+    (tmp_path / "localmod.py").write_text("VALUE = 'local'\n")
+    (tmp_path / "scripts").mkdir()
+    agent = write_script(tmp_path / "scripts" / "agent.py", "import localmod\nprint(localmod.VALUE)\n")
+    env = child_env(pythonpath=[ROOT])  # the package itself, wherever the test runs from
+    env["PYTHONPATH"] = os.pathsep + env["PYTHONPATH"]
+    res = run([*OPEN, str(agent)], env=env, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "local"
+
+
+def test_monitor_mode_with_log_warning_shows_what_it_let_through(tmp_path):
+    """``run --mode monitor --log warning``: the request goes out unchanged, and stderr says what
+    enforce would have done (types and reasons, never the value)."""
+    ssn = "478-23-9156"
+    with loopback_server() as server:
+        url = f"http://127.0.0.1:{server.server_port}/crm"
+        agent = write_script(tmp_path / "agent.py", f"""
+            import json, urllib.request
+            body = json.dumps({{"note": "customer SSN {ssn}"}}).encode()
+            req = urllib.request.Request({url!r}, data=body, headers={{"Content-Type": "application/json"}})
+            print(urllib.request.urlopen(req, timeout=10).status)
+        """)
+        res = run(["--mode", "monitor", "--log", "warning", str(agent)])
+        received = list(server.received)  # type: ignore[attr-defined]
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "200"
+    assert received and ssn.encode() in received[0][2]  # monitor: sent unchanged
+    lines = [line for line in res.stderr.splitlines() if line.startswith("interven-autoguard WARNING")]
+    assert len(lines) == 1 and "mode=monitor" in lines[0] and "PII_DETECTED" in lines[0], res.stderr
+    assert ssn not in res.stderr
+
+
+def test_an_invalid_log_level_is_refused_before_exec(tmp_path):
+    agent = write_script(tmp_path / "agent.py", "print('ran')\n")
+    res = run(["--log", "loud", str(agent)])
+    assert res.returncode == EXIT_USAGE and "ran" not in res.stdout
+    res = run([str(agent)], env=child_env({"INTERVEN_LOG": "loud"}))
+    assert res.returncode == EXIT_CONFIG and "INTERVEN_LOG" in res.stderr and "ran" not in res.stdout

@@ -207,6 +207,17 @@ def test_scan_span_for_direct_scan_calls(otel):
     assert span.attributes["interven.decision"] == "SANITIZE"
 
 
+@pytest.mark.parametrize(("would_be", "level"), [("ALLOW", logging.INFO), ("SANITIZE", logging.WARNING),
+                                               ("DENY", logging.WARNING)])
+def test_monitor_mode_warns_about_what_it_let_through(otel, caplog, would_be, level):
+    """Monitor mode sends everything unchanged: what enforce would have redacted went out as is."""
+    caplog.set_level(logging.DEBUG, logger="interven_autoguard")
+    with telemetry.guard_span("POST", URL, layer="requests", scanner="embedded") as ds:
+        ds.record_decision(_response(would_be), mode="monitor", enforced="ALLOW")
+    (record,) = [r for r in caplog.records if r.name == "interven_autoguard"]
+    assert record.levelno == level
+
+
 def test_scan_inside_a_guard_span_does_not_open_a_second_span(otel):
     with telemetry.guard_span("POST", URL, layer="requests", scanner="embedded") as outer:
         with telemetry.scan_span("POST", URL) as inner:
