@@ -25,6 +25,8 @@ import sys
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _TRUE = {"1", "true", "yes", "on"}
+# interven-autoguard guard sitecustomize: another guard sitecustomize chains past this file.
+_MARK = b"interven-autoguard guard sitecustomize:"
 
 
 def _flag(name: str) -> bool:
@@ -49,12 +51,27 @@ def _install_guard() -> None:
     activate_from_env("sitecustomize")
 
 
+def _is_guard_sitecustomize(origin: str) -> bool:
+    """A guard's own sitecustomize (``run``'s bootstrap, another copy of this file): the guard is
+    installed already, and running it would chain back here, forever."""
+    try:
+        with open(origin, "rb") as source:
+            return _MARK in source.read(4096)
+    except OSError:
+        return False
+
+
 def _run_next_sitecustomize() -> None:
     """Run the sitecustomize that Python would have imported had this directory not come first."""
     search = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
-    spec = importlib.machinery.PathFinder.find_spec("sitecustomize", search)
-    if spec is None or spec.loader is None or spec.origin == __file__:
-        return
+    while True:
+        spec = importlib.machinery.PathFinder.find_spec("sitecustomize", search)
+        if spec is None or spec.loader is None or not spec.origin or spec.origin == __file__:
+            return
+        if not _is_guard_sitecustomize(spec.origin):
+            break
+        skipped = os.path.dirname(os.path.abspath(spec.origin))
+        search = [p for p in search if os.path.abspath(p or os.curdir) != skipped]
     module = importlib.util.module_from_spec(spec)
     sys.modules["sitecustomize"] = module
     spec.loader.exec_module(module)

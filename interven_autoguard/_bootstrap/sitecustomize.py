@@ -17,6 +17,9 @@ from __future__ import annotations
 import os
 import sys
 
+# interven-autoguard guard sitecustomize: another guard sitecustomize chains past this file.
+_MARK = b"interven-autoguard guard sitecustomize:"
+
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _PACKAGE_PARENT = os.path.dirname(os.path.dirname(_HERE))
 _EXIT_CONFIG = 78
@@ -57,17 +60,32 @@ def _activate() -> None:
     runner.activate_from_env("run bootstrap")
 
 
+def _is_guard_sitecustomize(origin: str) -> bool:
+    """A guard's own sitecustomize (this bootstrap, the drop-in, a copy of either): the guard is
+    installed already, and running it would chain back here, forever."""
+    try:
+        with open(origin, "rb") as source:
+            return _MARK in source.read(4096)
+    except OSError:
+        return False
+
+
 def _chain_user_sitecustomize() -> None:
     import importlib.machinery
     import importlib.util
 
     search = [p for p in sys.path if not _is_bootstrap_dir(p)]
-    try:
-        spec = importlib.machinery.PathFinder.find_spec("sitecustomize", search)
-    except Exception:
-        spec = None
-    if spec is None or spec.loader is None or spec.origin == __file__:
-        return
+    while True:
+        try:
+            spec = importlib.machinery.PathFinder.find_spec("sitecustomize", search)
+        except Exception:
+            spec = None
+        if spec is None or spec.loader is None or not spec.origin or spec.origin == __file__:
+            return
+        if not _is_guard_sitecustomize(spec.origin):
+            break
+        skipped = os.path.dirname(os.path.abspath(spec.origin))
+        search = [p for p in search if os.path.abspath(p or os.curdir) != skipped]
     module = importlib.util.module_from_spec(spec)
     # `import sitecustomize` in the program should see the user's module, as it would without us.
     sys.modules["sitecustomize"] = module

@@ -65,3 +65,34 @@ def test_installs_the_guard(tmp_path):
     res = _run(tmp_path, body, {}, [])
     assert res.returncode == 0, res.stderr
     assert res.stdout.split("\n")[:2] == ["sitecustomize", "BLOCKED DENY"]
+
+
+@pytest.mark.skipif(not HAS_INSTALL, reason=NEEDS_INSTALL)
+@pytest.mark.parametrize("layout", ["drop-in under run", "two copies of the drop-in"])
+def test_guard_sitecustomizes_chain_past_each_other_to_the_users(tmp_path, layout):
+    """Each chains to the next sitecustomize on the path: two of ours (run's bootstrap and the
+    drop-in, or a base image's copy and a repository's) used to chain to each other forever."""
+    import shutil
+
+    user = tmp_path / "user"
+    user.mkdir()
+    (user / "sitecustomize.py").write_text("import os\nMINE = os.getpid()\n")
+    copy = tmp_path / "copy"
+    shutil.copytree(DROP_IN, copy)
+    agent = write_script(tmp_path / "agent.py", """
+        import os, sys, sitecustomize
+        import interven_autoguard.runner as r
+        print(getattr(sitecustomize, "MINE", None) == os.getpid(), r.activated_by())
+    """)
+    if layout == "drop-in under run":
+        env = child_env({}, pythonpath=[DROP_IN, user, ROOT])
+        argv = [sys.executable, "-m", "interven_autoguard", "run", str(agent)]
+        expected = "run bootstrap"
+    else:
+        env = child_env({}, pythonpath=[DROP_IN, copy, user, ROOT])
+        argv = [sys.executable, str(agent)]
+        expected = "sitecustomize"
+    res = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "Error in sitecustomize" not in res.stderr and "RecursionError" not in res.stderr
+    assert res.stdout.strip() == f"True {expected}"
