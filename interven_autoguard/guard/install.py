@@ -11,11 +11,12 @@ import contextlib
 import dataclasses
 import functools
 import importlib
+import inspect
 import logging
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from types import ModuleType
 from typing import Any
@@ -153,11 +154,57 @@ def uninstall() -> None:
             _unpatch_everything()
 
 
-@contextlib.contextmanager
 def guarded(settings: Settings | None = None, *, scanner: Scanner | None = None,
-            **overrides: Any) -> Iterator[Guard]:
+            **overrides: Any) -> Guarded:
     """Guard the calls made inside the block (this thread/task and tasks it starts) with these
-    settings, e.g. ``with guarded(mode="monitor"):``. Restores the previous state on exit."""
+    settings, e.g. ``with guarded(mode="monitor"):`` (or ``async with``). Restores the previous
+    state on exit. As a decorator it guards each call of the function — of a coroutine function,
+    the whole ``await``, not just the creation of the coroutine."""
+    return Guarded(settings, scanner, overrides)
+
+
+class Guarded:
+    """What ``guarded()`` returns: a context manager (``with``/``async with``) and a decorator."""
+
+    def __init__(self, settings: Settings | None, scanner: Scanner | None, overrides: dict[str, Any]) -> None:
+        self._args = (settings, scanner, overrides)
+        self._open: list[contextlib.AbstractContextManager[Guard]] = []  # nested ``with`` of one object
+
+    def __enter__(self) -> Guard:
+        scope = _scope(*self._args)
+        guard = scope.__enter__()
+        self._open.append(scope)
+        return guard
+
+    def __exit__(self, *exc_info: Any) -> bool | None:
+        return self._open.pop().__exit__(*exc_info)
+
+    async def __aenter__(self) -> Guard:
+        return self.__enter__()
+
+    async def __aexit__(self, *exc_info: Any) -> bool | None:
+        return self.__exit__(*exc_info)
+
+    def __call__(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        args = self._args
+        if inspect.iscoroutinefunction(function):
+            @functools.wraps(function)
+            async def guarded_coroutine(*a: Any, **k: Any) -> Any:
+                with _scope(*args):
+                    return await function(*a, **k)
+
+            return guarded_coroutine
+
+        @functools.wraps(function)
+        def guarded_call(*a: Any, **k: Any) -> Any:
+            with _scope(*args):
+                return function(*a, **k)
+
+        return guarded_call
+
+
+@contextlib.contextmanager
+def _scope(settings: Settings | None, scanner: Scanner | None, overrides: dict[str, Any]) -> Iterator[Guard]:
     global _scopes
     resolved = _settings(settings, overrides)
     with _lock:

@@ -221,6 +221,50 @@ def test_guarded_block_applies_only_inside_and_unpatches_after(server: Recording
     assert requests.get(server.url("/deny"), timeout=10).status_code == 200
 
 
+def test_guarded_as_a_decorator_guards_each_call_of_a_coroutine_function_and_a_function(
+        server: RecordingServer, scanner: RuleScanner) -> None:
+    """``@guarded(...)`` on an ``async def`` used to scope only the creation of the coroutine: its
+    calls then ran unguarded. Each call, and its whole ``await``, is guarded now; ``async with`` too."""
+    import asyncio
+
+    import httpx
+
+    @interven_autoguard.guarded(Settings(), scanner=scanner)
+    async def agent_step() -> int:
+        async with httpx.AsyncClient() as client:
+            return (await client.get(server.url("/deny"))).status_code
+
+    @interven_autoguard.guarded(Settings(), scanner=scanner)
+    def sync_step() -> int:
+        return httpx.get(server.url("/deny")).status_code
+
+    async def with_async_block() -> None:
+        async with interven_autoguard.guarded(Settings(), scanner=scanner) as guard:
+            assert interven_autoguard.guard.active_guard() is guard
+            async with httpx.AsyncClient() as client:
+                await client.get(server.url("/deny"))
+
+    for _ in range(2):  # each call opens its own scope
+        with pytest.raises(RequestBlocked):
+            asyncio.run(agent_step())
+        with pytest.raises(RequestBlocked):
+            sync_step()
+    with pytest.raises(RequestBlocked):
+        asyncio.run(with_async_block())
+    assert agent_step.__name__ == "agent_step" and patched_methods() == []
+    assert server.connections == 0
+    assert httpx.get(server.url("/deny")).status_code == 200  # outside every scope: not guarded
+
+
+def test_one_guarded_object_may_be_entered_again_inside_itself(scanner: RuleScanner) -> None:
+    scope = interven_autoguard.guarded(Settings(), scanner=scanner)
+    with scope as outer:
+        with scope as inner:
+            assert interven_autoguard.guard.active_guard() is inner
+        assert interven_autoguard.guard.active_guard() is outer
+    assert interven_autoguard.guard.active_guard() is None
+
+
 def test_disabled_settings_patch_nothing(scanner: RuleScanner, server: RecordingServer) -> None:
     import requests
 
