@@ -466,6 +466,34 @@ def _url_auth(field: Field, hit: Hit, start: int, end: int, host: str, bindings:
         hit.provider, host, bindings, detector=hit.detector, in_url=True, param=field.key)
 
 
+# An OAuth token request (RFC 6749 §4-6, and the grants of RFC 7523, 7636, 8628, 8693): a form or
+# JSON body with a ``grant_type``, whose credential parameters carry the client's or user's own
+# credentials to the authorization server — as an Authorization header does. They face the binding
+# rule, not the detectors: google-auth refreshing a token sends its GOCSPX- secret and 1//0 refresh
+# token to oauth2.googleapis.com on every refresh, and the same two to another host are a mismatch.
+_TOKEN_REQUEST_CREDENTIALS = frozenset({
+    "client_secret", "refresh_token", "client_assertion", "assertion", "code", "code_verifier",
+    "device_code", "subject_token", "actor_token", "password",
+})
+
+
+def _top_level_name(location: str) -> str | None:
+    """The parameter a field is the value of, when it is a form parameter or a top-level JSON key."""
+    if location.startswith("form:"):
+        return location[5:]
+    if location.startswith("body$.") and not any(c in location[6:] for c in ".[<"):
+        return location[6:]
+    return None
+
+
+def _token_request_credentials(fields: list[Field]) -> list[Field]:
+    """The credential parameters of an OAuth token request (none when the body is not one)."""
+    names = [(f, _top_level_name(f.location)) for f in fields if not f.is_key]
+    if not any(name == "grant_type" for _f, name in names):
+        return []
+    return [f for f, name in names if name in _TOKEN_REQUEST_CREDENTIALS]
+
+
 def _flagged_keys(hits: list[_FieldHits]) -> set[str]:
     """Texts of key/name fields that held a finding."""
     return {fh.field.text for fh in hits if getattr(fh.field, "is_key", False)}
@@ -804,14 +832,20 @@ class LocalScanner:
                 not_inspectable = not too_large
             else:
                 if parsed is not None:
+                    own = _token_request_credentials(parsed.fields)
+                    for field in own:  # the request's own credentials: the binding rule only
+                        auth_mismatch |= self._check_binding(
+                            field.text, field.location, dest, findings, auth=False, bindings=policy.bindings)
                     mark = len(findings)
-                    body_hits = self._scan_fields(parsed.fields, findings, dest, undecoded, bound=None)
+                    body_hits = self._scan_fields(
+                        [f for f in parsed.fields if f not in own], findings, dest, undecoded, bound=None)
                     secret_keys = _flagged_keys(body_hits)
                     if secret_keys:  # same fields, same order: only the locations change
                         del findings[mark:]
                         parsed = parsed.hide_keys(secret_keys)
+                        own = _token_request_credentials(parsed.fields)
                         body_hits = self._scan_fields(
-                            parsed.fields, findings, dest, undecoded, bound=None
+                            [f for f in parsed.fields if f not in own], findings, dest, undecoded, bound=None
                         )
 
         ctx = _request_context(method, url, dest, parts, agent_id, body_size)

@@ -115,6 +115,28 @@ def test_a_policy_binding_lets_a_key_reach_its_gateway_unchanged(driver: Driver,
 
 
 @pytest.mark.parametrize("driver", DRIVERS, ids=[d.name for d in DRIVERS])
+def test_an_oauth_token_refresh_reaches_its_server_unchanged(driver: Driver, server: RecordingServer,
+                                                            tmp_path: Path) -> None:
+    """google-auth's refresh carries the client secret and refresh token in a form body: allowed to
+    the provider's token endpoint (here bound to this host by the policy), byte for byte."""
+    from urllib.parse import urlencode
+
+    secret = "GOCSPX-" + "Ab3dE_f6-H" * 2 + "Xy1zQr7s"  # built at run time: no credential-shaped literal
+    refresh = "1//0" + "gLk2Mn8Pq_Rs-Tu4Vw6Xy" * 3
+    body = urlencode({"grant_type": "refresh_token", "client_id": "1-a.apps.googleusercontent.com",
+                      "client_secret": secret, "refresh_token": refresh}).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[bindings]\ngoogle = ["127.0.0.1"]  # stands for oauth2.googleapis.com\n')
+    interven_autoguard.install(Settings(policy=str(policy)))
+    try:
+        assert driver.send("POST", server.url("/token"), body, headers) == 200
+    finally:
+        interven_autoguard.uninstall()
+    assert server.last().body == body
+
+
+@pytest.mark.parametrize("driver", DRIVERS, ids=[d.name for d in DRIVERS])
 def test_a_host_header_fronting_an_exfiltration_host_is_blocked(driver: Driver, server: RecordingServer,
                                                                embedded) -> None:
     """The address is this machine's, the Host header a request catcher's: a proxy or CDN in
