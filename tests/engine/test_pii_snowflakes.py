@@ -67,3 +67,21 @@ def test_sixteen_bare_digits_need_no_context() -> None:
 @given(st.integers(min_value=10**16, max_value=10**19 - 1))
 def test_no_bare_long_run_is_a_card_without_context(value: int) -> None:
     assert "CREDIT_CARD" not in _kinds(f"GET /api/v10/channels/{value}/messages")
+
+
+@pytest.mark.parametrize("number", ["4242424242424242", "4242 4242 4242 4242", "4111-1111-1111-1111",
+                                    "5555555555554444", "378282246310005", "6011111111111117"])
+def test_the_providers_published_test_cards_are_no_card(number: str) -> None:
+    """Stripe's, Braintree's and the networks' test numbers, in the test code a coding agent writes."""
+    assert "CREDIT_CARD" not in _kinds(f'stripe.PaymentMethod.create(card={{"number": "{number}"}})')
+    assert "CREDIT_CARD" not in _kinds(number, "card_number")
+
+
+@pytest.mark.parametrize("ean", ["4039621723216", "4093686274953"])
+def test_a_13_digit_barcode_is_not_a_card_without_card_words(ean: str) -> None:
+    assert pii._valid_card(ean)  # a Visa IIN and Luhn: what made it one
+    assert "CREDIT_CARD" not in _kinds(f"Look up EAN {ean} in the catalogue")
+    assert "CREDIT_CARD" not in _kinds(ean, "gtin")
+    response = interven_autoguard.scan(method="GET", url=f"https://shop.example/admin/api/products/{ean}.json")
+    assert response.decision == "ALLOW"
+    assert "CREDIT_CARD" in _kinds(f"old visa card {ean}")  # a card word makes it one
