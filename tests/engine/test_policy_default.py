@@ -160,6 +160,35 @@ def test_twilio_numbers_are_expected_but_not_in_the_message_body():
     assert v.matched_rules == ["twilio-message-numbers"]
 
 
+@pytest.mark.parametrize(("method", "url"), [
+    ("POST", "https://graph.microsoft.com/v1.0/users/jane.doe@acme.com/sendMail"),
+    ("GET", "https://graph.microsoft.com/v1.0/users/jane.doe@acme.com/messages"),
+    ("GET", "https://graph.microsoft.com/beta/users/jane.doe@acme.com/calendar/events"),
+    ("GET", "https://gmail.googleapis.com/gmail/v1/users/jane.doe@acme.com/messages"),
+    ("POST", "https://www.googleapis.com/calendar/v3/calendars/jane.doe@acme.com/events"),
+])
+def test_a_mailbox_named_in_the_url_path_is_expected(method, url):
+    v = evaluate(DEFAULT, method, url, [finding("EMAIL", "url.path")])
+    assert v.decision == Decision.ALLOW and v.matched_rules == ["mailbox-in-url-path"]
+    leak = evaluate(DEFAULT, method, url, [finding("EMAIL", "url.path"), finding("EMAIL", "query:q")])
+    assert leak.decision == Decision.SANITIZE and [f.location for f in leak.findings] == ["query:q"]
+    elsewhere = url.replace("graph.microsoft.com", "graph.evil.example")
+    elsewhere = elsewhere.replace("googleapis.com", "evil.example")
+    assert evaluate(DEFAULT, method, elsewhere, [finding("EMAIL", "url.path")]).decision == Decision.SANITIZE
+
+
+@pytest.mark.parametrize(("method", "url", "location"), [
+    ("POST", "https://api.twilio.com/2010-04-01/Accounts/AC1/Calls.json", "form:To"),
+    ("GET", "https://api.twilio.com/2010-04-01/Accounts/AC1/Calls.json", "query:From"),
+    ("POST", "https://verify.twilio.com/v2/Services/VA1/Verifications", "form:To"),
+    ("GET", "https://lookups.twilio.com/v2/PhoneNumbers/+14155552671", "url.path"),
+])
+def test_twilio_call_verify_and_lookup_numbers_are_expected(method, url, location):
+    v = evaluate(DEFAULT, method, url, [finding("PHONE_NUMBER", location), finding("US_SSN", location)])
+    assert v.decision == Decision.SANITIZE and [f.type for f in v.findings] == ["US_SSN"]
+    assert v.matched_rules == ["twilio-call-and-verify-numbers"]
+
+
 def test_every_default_rule_and_allowance_is_described_and_documented():
     docs = (ROOT / "docs" / "policy.md").read_text(encoding="utf-8")
     for entry in (*DEFAULT.rules, *DEFAULT.allowances):
