@@ -121,6 +121,17 @@ def _held_hash(payload: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _to_send(resp: Any, request: dict[str, Any]) -> dict[str, Any]:
+    """The upstream request with whatever the scan redacted replaced (URL, headers, body): what a
+    SANITIZE sends, and what an approved request sends after it was shown masked."""
+    return {
+        "method": request["method"],
+        "url": resp.sanitized_url or request["url"],
+        "headers": resp.sanitized_headers or request["headers"],
+        "body": request["body"] if resp.sanitized_body is None else resp.sanitized_body,
+    }
+
+
 def _invoke_answer(resp: Any, **extra: Any) -> dict[str, Any]:
     return {
         "decision": str(resp.decision),
@@ -194,24 +205,22 @@ async def invoke(request: Request) -> Response:
         identity = data.get("identity_context") or {}
         if resp.decision == Decision.REQUIRE_APPROVAL and resp.approval_id:
             if gw.held.get(resp.approval_id) is None:
-                gw.held.put(resp.approval_id, agent_id, tool_name, held)
+                # What the approver saw is what goes out once approved: the request with the
+                # policy's redactions, and only the original's hash (the approval is bound to it).
+                gw.held.put(resp.approval_id, agent_id, tool_name,
+                            {**_to_send(resp, held), "request_hash": _held_hash(held)})
             return JSONResponse(_invoke_answer(resp), status_code=202)
         if resp.decision not in (Decision.ALLOW, Decision.SANITIZE):
             return JSONResponse(
                 _invoke_answer(resp, error="Denied by policy"),
                 status_code=_STATUS_FOR_DECISION.get(resp.decision, 403),
             )
-        send_body = resp.sanitized_body if resp.decision == Decision.SANITIZE else body
-        send_headers = (
-            resp.sanitized_headers
-            if resp.decision == Decision.SANITIZE and resp.sanitized_headers
-            else headers
-        )
+        send = _to_send(resp, held)
         upstream_response = _call_upstream(
-            url,
+            send["url"],
             method,
-            send_headers,
-            send_body,
+            send["headers"],
+            send["body"],
             identity.get("credential_type"),
             identity.get("credential_token"),
         )
@@ -255,7 +264,9 @@ async def execute_approval(request: Request) -> Response:
         if signature is not None or gw.config.execute_requires_signature:
             if agent is None or not verify(raw, signature, agent.secret):
                 raise _unauthorized(gw, agent_id, "bad execute signature")
-        if not gw.approvals.consume(approval_id, request_hash=_held_hash(payload), policy_version=None):
+        # Held since this release: the masked request and the original's hash; before: the original.
+        request_hash = payload.get("request_hash") or _held_hash(payload)
+        if not gw.approvals.consume(approval_id, request_hash=request_hash, policy_version=None):
             current = gw.approvals.get(approval_id) or rec
             status = 403 if current.state in ("denied", "expired") else 409
             if status == 403:

@@ -17,7 +17,10 @@ def test_approve_and_execute_audit_the_redacted_url(gateway, team, upstream):
     assert status == 200
     done = client.execute_approval(held.approval_id, "tok", "pat", [])
     assert done.decision == "ALLOW"
-    assert [r["path"] for r in upstream.requests] == [path]
+    # Sent as the approver saw it: the SSN the policy redacts is redacted (the query's "n<ssn>" is
+    # no SSN, so it stays).
+    assert [r["path"] for r in upstream.requests] == [
+        f"/repos/acme/app/collaborators/[REDACTED:US_SSN]?note=n{number}"]
 
     rows = {r["endpoint"]: r for r in gateway.gateway.audit.rows()}
     for endpoint in ("/v1/approvals/decide", "/approvals/execute"):

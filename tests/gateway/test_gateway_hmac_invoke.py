@@ -195,6 +195,23 @@ def test_approval_flow_deny_then_execute_refused(gateway, team, upstream):
     assert upstream.requests == []
 
 
+def test_an_approved_request_goes_out_as_the_approver_saw_it(gateway, team, upstream):
+    """Masked for the approver, masked upstream: the approval never un-redacts what the policy
+    sanitizes, and the held record keeps no copy of the secret."""
+    number = ssn()
+    client = make_client(gateway, team)
+    held = client.invoke(params(method="PUT", url_path="/repos/acme/app/collaborators/carol",
+                                body={"permission": "push", "note": "ssn " + number}))
+    assert held.decision == "REQUIRE_APPROVAL" and held.approval_id
+    stored = gateway.gateway.held.get(held.approval_id)
+    assert stored is not None and number not in json.dumps(stored[2])
+    gateway.gateway.approvals.decide(held.approval_id, approve=True, decided_by="alice", reason=None)
+    done = client.execute_approval(held.approval_id, "tok", "pat", [])
+    assert done.decision == "ALLOW" and done.upstream_response["status"] == 201
+    (sent,) = [r for r in upstream.requests if r["method"] == "PUT"]
+    assert json.loads(sent["body"]) == {"permission": "push", "note": "ssn [REDACTED:US_SSN]"}
+
+
 def test_signed_execute_is_verified(gateway, team, upstream):
     client = make_client(gateway, team)
     resp = client.invoke(params(method="PUT", url_path="/repos/acme/app/collaborators/bob", body={"p": "x"}))
