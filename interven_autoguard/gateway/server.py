@@ -527,8 +527,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"interven gateway: listening on http://{host}:{port} (storage {gw.db.describe()})", file=sys.stderr
     )
     logging.basicConfig(level=args.log_level.upper())
-    uvicorn.run(app, host=host, port=port, log_level=args.log_level, server_header=False)
+    uvicorn.run(app, host=host, port=port, log_level=args.log_level, server_header=False,
+                log_config=_log_config())
     return 0
+
+
+class QueryOmitted(logging.Filter):
+    """Access-log lines without the query string: the approvals page is opened with
+    ``/ui/?token=…``, and a client may put its key in ``?api_key=`` — neither belongs in a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) and "?" in args[2]:
+            record.args = (*args[:2], args[2].split("?", 1)[0] + "?(query omitted)", *args[3:])
+        return True
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's own logging set-up, its access lines passed through ``QueryOmitted``."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["query_omitted"] = {"()": QueryOmitted}
+    config["handlers"]["access"]["filters"] = ["query_omitted"]
+    return config
 
 
 if __name__ == "__main__":
