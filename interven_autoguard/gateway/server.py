@@ -289,9 +289,17 @@ def _own_approval(gw: Gateway, approval_id: str, key: ApiKey) -> ApprovalRecord:
 async def approval_status(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
     key = await run_in_threadpool(gw.api_key, request)
-    await run_in_threadpool(gw.limit, f"key:{key.id}", key.rate_limit_per_minute)
+    # A guarded call waiting for a human polls about once a second: counted against the key's scan
+    # budget, a few waiting calls ran it out and every other call of the key failed (429, closed).
+    # Polls have a budget of their own, ten times the key's.
+    per_minute = key.rate_limit_per_minute
+    limit = gw.config.rate_limit_per_minute if per_minute is None else per_minute
+    await run_in_threadpool(gw.limit, f"poll:{key.id}", limit * _POLLS_PER_SCAN)
     rec = await run_in_threadpool(_own_approval, gw, request.path_params["approval_id"], key)
     return JSONResponse(rec.status_dict())
+
+
+_POLLS_PER_SCAN = 10
 
 
 async def approval_consume(request: Request) -> Response:

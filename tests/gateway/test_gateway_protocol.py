@@ -393,3 +393,21 @@ def test_each_gateway_decision_is_a_span_without_secrets(gateway, team):
     attrs = dict(spans[0].attributes)
     assert attrs.get("interven.decision") == "SANITIZE"
     assert token not in json.dumps(attrs, default=str) and token not in spans[0].name
+
+
+def test_polling_an_approval_has_its_own_budget_and_spends_none_of_the_scans(gateway, team):
+    """A guarded call waiting for a human polls about once a second: those polls used to run the
+    key's scan budget out, and every other call of the key then failed closed (429)."""
+    limited = Client(api_key=team.limited_key, gateway_url=gateway.url)  # 3 scans a minute
+    held = limited.scan(method="PUT", url="https://api.github.com/repos/acme/app/collaborators/eve")
+    assert held.decision == "REQUIRE_APPROVAL" and held.approval_id
+    for _ in range(10):
+        status, data = raw_request(gateway, "GET", f"/v1/approvals/{held.approval_id}/status", b"",
+                                   {"Authorization": f"Bearer {team.limited_key}"})
+        assert status == 200 and data["status"] == "pending"
+    assert limited.scan(method="GET", url="http://127.0.0.1/a").allowed  # scans 2 and 3 of 3
+    assert limited.scan(method="GET", url="http://127.0.0.1/a").allowed
+    for _ in range(25):  # ten times the key's budget (30), then polls are limited too
+        status, _data = raw_request(gateway, "GET", f"/v1/approvals/{held.approval_id}/status", b"",
+                                    {"Authorization": f"Bearer {team.limited_key}"})
+    assert status == 429
