@@ -66,6 +66,7 @@ class Settings:
     approval_timeout: float = 3600.0  # seconds a guarded call waits for a human decision
     api_key: str | None = None  # INTERVEN_API_KEY: use the gateway instead of the embedded engine
     gateway_url: str | None = None
+    gateway_timeout: float = 30.0  # seconds for a whole answer of the gateway (then fail closed/open)
     agent_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -73,6 +74,9 @@ class Settings:
         if self.mode not in MODES:
             raise ConfigurationError(f"mode must be one of {MODES}, got {self.mode!r}")
         object.__setattr__(self, "exclude_hosts", tuple(map(_host_pattern, self.exclude_hosts)))
+        if not self.gateway_timeout > 0:
+            raise ConfigurationError(
+                f"gateway_timeout must be more than 0 seconds, got {self.gateway_timeout!r}")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -89,6 +93,7 @@ class Settings:
             approval_timeout=_float(env, "INTERVEN_APPROVAL_TIMEOUT", 3600.0),
             api_key=env.get("INTERVEN_API_KEY") or None,
             gateway_url=env.get("INTERVEN_GATEWAY_URL") or None,
+            gateway_timeout=_float(env, "INTERVEN_GATEWAY_TIMEOUT", 30.0),
             agent_id=env.get("INTERVEN_AGENT_ID") or None,
         )
         given = {k: v for k, v in overrides.items() if v is not None}

@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import socket
+import threading
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -60,22 +62,60 @@ def request(
     send_headers.update(headers or {})
     with _bypass_guard():
         conn = conn_cls(parts.hostname, parts.port, timeout=timeout)
+        # ``timeout`` bounds the whole exchange, not each read: a gateway (or a proxy before it)
+        # trickling its answer a byte at a time would otherwise hold the guarded call for ever.
+        watchdog = _Watchdog(conn, timeout)
         try:
             conn.request(method, target, body=body, headers=send_headers)
             resp = conn.getresponse()
             data = resp.read(max_response_bytes + 1)
+            if watchdog.fired:  # the shutdown can read as a clean end: an answer cut short is none
+                raise _late(parts.hostname, timeout)
             if len(data) > max_response_bytes:
                 raise GatewayError("Gateway response too large", status=resp.status)
             return HttpResult(resp.status, data, {k.lower(): v for k, v in resp.getheaders()})
         except OSError as exc:  # refused, reset, unreachable, TLS: the OS's words hold no request data
+            if watchdog.fired:
+                raise _late(parts.hostname, timeout) from None
             raise GatewayError(
                 f"Network error contacting gateway at {parts.hostname}: {type(exc).__name__}: {exc}"
             ) from exc
         except (http.client.HTTPException, ValueError) as exc:
+            if watchdog.fired:  # cut short mid-answer (IncompleteRead): the deadline, not the gateway
+                raise _late(parts.hostname, timeout) from None
             # InvalidURL and "Invalid header value" quote the URL or header, which may hold a key or
             # token: name the type only, and drop the cause so no traceback carries it either.
             raise GatewayError(
                 f"Network error contacting gateway at {parts.hostname}: {type(exc).__name__}"
             ) from None
         finally:
+            watchdog.cancel()
             conn.close()
+
+
+def _late(host: str, timeout: float) -> GatewayError:
+    return GatewayError(f"No complete answer from the gateway at {host} within {timeout:g} s")
+
+
+class _Watchdog:
+    """Shuts the connection's socket down once ``seconds`` have passed: a read blocked on it then
+    fails at once, whatever the per-read timeout."""
+
+    def __init__(self, conn: http.client.HTTPConnection, seconds: float) -> None:
+        self.fired = False
+        self._conn = conn
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        sock = self._conn.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # already closed: nothing is blocked on it
+
+    def cancel(self) -> None:
+        self._timer.cancel()

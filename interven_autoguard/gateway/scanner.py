@@ -91,7 +91,7 @@ class GatewayScanner:
         *,
         api_key: str | None = None,
         gateway_url: str | None = None,
-        timeout: float = 30.0,
+        timeout: float | None = None,
         agent_id: str | None = None,
         runtime_type: str = "python",
         cache_ttl: float = 5.0,
@@ -102,12 +102,13 @@ class GatewayScanner:
             api_key = api_key or client.api_key
             gateway_url = gateway_url or client.gateway_url
             agent_id = agent_id or client.agent_id
+            timeout = timeout or client.gateway_timeout  # INTERVEN_GATEWAY_TIMEOUT
             client = None
         try:
             self.client = client or Client(
                 api_key,
                 gateway_url=gateway_url,
-                timeout=timeout,
+                timeout=timeout or 30.0,
                 agent_id=agent_id,
                 runtime_type=runtime_type,
             )
@@ -120,6 +121,7 @@ class GatewayScanner:
     @classmethod
     def from_settings(cls, settings: Any, **kw: Any) -> GatewayScanner:
         """The scanner ``install()`` uses when ``INTERVEN_API_KEY`` is set (``config.Settings``)."""
+        kw.setdefault("timeout", getattr(settings, "gateway_timeout", None))
         return cls(
             api_key=settings.api_key, gateway_url=settings.gateway_url, agent_id=settings.agent_id, **kw
         )
