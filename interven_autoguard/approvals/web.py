@@ -87,6 +87,7 @@ class ApprovalsWebApp:
         token: str,
         base_path: str = "",
         allowed_hosts: set[str] | None = None,
+        on_decide: Callable[[ApprovalRecord, bool], None] | None = None,
     ) -> None:
         if not token or len(token) < 16:
             raise ValueError("the approvals page needs a token of at least 16 characters")
@@ -97,6 +98,8 @@ class ApprovalsWebApp:
         self.base_path = base_path.rstrip("/")
         # Host names the page answers to (DNS-rebinding guard); None = any (behind a gateway).
         self.allowed_hosts = allowed_hosts
+        # Called after each decision made on the page (the gateway audits it, drops a held request).
+        self.on_decide = on_decide
 
     @staticmethod
     def loopback_only(host: str) -> bool:
@@ -215,6 +218,8 @@ class ApprovalsWebApp:
             return self._page(HTTPStatus.CONFLICT, "Not decided", f"<p>{_e(exc)}</p><p>{self._back()}</p>")
         except ValueError as exc:
             return self._page(HTTPStatus.BAD_REQUEST, "Not decided", f"<p>{_e(exc)}</p><p>{self._back()}</p>")
+        if self.on_decide is not None:
+            self.on_decide(record, approve)
         return WebResponse(
             HTTPStatus.SEE_OTHER,
             headers=[("Location", self._url(f"/?done={quote(record.id)}")), *_SECURITY_HEADERS],

@@ -117,6 +117,26 @@ class Gateway:
             raise HttpProblem(401, answer, "UNAUTHORIZED", {"WWW-Authenticate": "Bearer"})
         return found
 
+    def decided(self, rec: ApprovalRecord, approve: bool, *, endpoint: str, key_id: str,
+                detail: str | None = None) -> None:
+        """The bookkeeping of a decision, wherever an approver made it (API or approvals page)."""
+        self.audit.append(
+            AuditRecord(
+                endpoint=endpoint,
+                key_id=key_id,
+                agent_id=rec.agent_id,
+                method=rec.method,
+                url=redact_url(rec.url),
+                decision="APPROVED" if approve else "DENIED",
+                reason_codes=tuple(rec.reason_codes),
+                approval_id=rec.id,
+                status=200,
+                detail=detail,
+            )
+        )
+        if not approve:
+            self.held.drop(rec.id)  # a held /invoke request is never needed again
+
     def limit(self, subject: str, per_minute: int | None) -> None:
         limit = self.config.rate_limit_per_minute if per_minute is None else per_minute
         if limit <= 0:
@@ -384,21 +404,7 @@ def _decide_endpoint(approve: bool) -> Callable[[Request], Any]:
                 raise HttpProblem(404, "Unknown approval_id", "NOT_FOUND") from None
             except ApprovalStateError as exc:
                 raise HttpProblem(409, f"Approval is already {exc.state}", "CONFLICT") from None
-            gw.audit.append(
-                AuditRecord(
-                    endpoint="/v1/approvals/decide",
-                    key_id=f"approver:{approver.id}",
-                    agent_id=rec.agent_id,
-                    method=rec.method,
-                    url=redact_url(rec.url),
-                    decision="APPROVED" if approve else "DENIED",
-                    reason_codes=tuple(rec.reason_codes),
-                    approval_id=rec.id,
-                    status=200,
-                )
-            )
-            if not approve:
-                gw.held.drop(rec.id)  # a held /invoke request is never needed again
+            gw.decided(rec, approve, endpoint="/v1/approvals/decide", key_id=f"approver:{approver.id}")
             return rec
 
         rec = await run_in_threadpool(apply)
@@ -471,7 +477,13 @@ def create_app(
     if config.approvals_page_token:
         from ..approvals.web import ApprovalsWebApp, asgi_app
 
-        page = ApprovalsWebApp(approvals, token=config.approvals_page_token, base_path="/ui")
+        def page_decided(rec: ApprovalRecord, approve: bool) -> None:
+            # The page has one shared token: the credential is "the page", the name is the one typed.
+            gateway.decided(rec, approve, endpoint="/ui/decide", key_id="approvals-page",
+                            detail=f"decided_by {rec.decided_by or '-'} (as typed on the page)")
+
+        page = ApprovalsWebApp(approvals, token=config.approvals_page_token, base_path="/ui",
+                               on_decide=page_decided)
         routes.append(Mount("/ui", app=asgi_app(page)))
     app = Starlette(
         routes=routes,

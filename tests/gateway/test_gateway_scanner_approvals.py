@@ -268,3 +268,22 @@ def test_approvals_web_page_is_served_by_the_gateway(tmp_path, team):
         assert status == 200 and resp.approval_id in html
         status, card = get(f"/ui/approvals/{resp.approval_id}", page_token)
         assert status == 200 and "PUT" in card and token not in card
+
+        # A decision on the page is audited like one through the API (the name as typed on the
+        # page, the credential being the page's shared token).
+        import re
+        from urllib.parse import urlencode
+
+        csrf = re.search(r'name="csrf" value="([^"]+)"', card).group(1)
+        conn = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=10)
+        conn.request("POST", f"/ui/approvals/{resp.approval_id}/deny",
+                     body=urlencode({"csrf": csrf, "reason": "not this week", "by": "alice"}),
+                     headers={"Authorization": f"Bearer {page_token}",
+                              "Content-Type": "application/x-www-form-urlencoded"})
+        assert conn.getresponse().status == 303
+        conn.close()
+        rows = [r for r in gw.gateway.audit.rows() if r["approval_id"] == resp.approval_id]
+        decided = [r for r in rows if r["endpoint"] == "/ui/decide"]
+        assert len(decided) == 1 and decided[0]["decision"] == "DENIED"
+        assert decided[0]["key_id"] == "approvals-page" and "alice (web)" in decided[0]["detail"]
+        assert token not in str(rows)
