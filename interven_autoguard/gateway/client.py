@@ -155,6 +155,8 @@ class Client:
             return ApprovalStatus(approval_id=approval_id, status="unknown", error=str(exc))
         if result.status == 401:
             raise AuthenticationError("API key invalid, revoked, or missing")
+        if result.status == 404:  # gone (another database, a purge): nothing left to wait for
+            return ApprovalStatus(approval_id=approval_id, status="not_found", error="Unknown approval_id")
         return status_from_response(result, approval_id)
 
     def wait_for_approval(

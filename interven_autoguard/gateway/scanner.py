@@ -24,7 +24,9 @@ from ..scanner import APPROVED, DENIED, EXPIRED, ApprovalStateCallback, approval
 from .client import Client
 from .errors import AifError, PayloadTooLargeError
 
-_FINAL = {"denied": DENIED, "expired": EXPIRED, "executed": DENIED}
+# "not_found": the gateway no longer knows the approval (purged, another database): blocked now,
+# not after waiting out the approval timeout (an hour by default) for a decision that cannot come.
+_FINAL = {"denied": DENIED, "expired": EXPIRED, "executed": DENIED, "not_found": DENIED}
 
 
 def _cache_key(

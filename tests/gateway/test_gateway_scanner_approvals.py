@@ -287,3 +287,18 @@ def test_approvals_web_page_is_served_by_the_gateway(tmp_path, team):
         assert len(decided) == 1 and decided[0]["decision"] == "DENIED"
         assert decided[0]["key_id"] == "approvals-page" and "alice (web)" in decided[0]["detail"]
         assert token not in str(rows)
+
+
+def test_an_approval_the_gateway_no_longer_knows_is_blocked_at_once(gateway, team):
+    """Purged, or the database swapped: waiting out the approval timeout (an hour by default) for
+    a decision that cannot come used to hold the guarded call."""
+    import time as _time
+
+    from interven_autoguard.gateway.scanner import GatewayScanner
+    from interven_autoguard.scanner import DENIED
+
+    scanner = GatewayScanner(api_key=team.api_key, gateway_url=gateway.url, poll_interval=0.05)
+    assert scanner.client.poll_approval("apr_gone0000").status == "not_found"
+    started = _time.monotonic()
+    assert scanner.wait_for_approval("apr_gone0000", request_hash="0" * 64, timeout=30) == DENIED
+    assert _time.monotonic() - started < 25  # decided by the answer, not by the timeout
