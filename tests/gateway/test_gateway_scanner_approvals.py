@@ -213,7 +213,7 @@ def test_approver_endpoints_need_an_approver_token(gateway, team):
     # Only the key that caused an approval can poll it.
     assert client.poll_approval(resp.approval_id).status == "approved"
     other = Client(api_key=team.other_key, gateway_url=gateway.url)
-    assert other.poll_approval(resp.approval_id).status == "not_found"  # another key's approval does not exist for it
+    assert other.poll_approval(resp.approval_id).status == "not_found"  # not its approval: 404
 
 
 def test_consume_is_single_use_and_key_scoped(gateway, team):
