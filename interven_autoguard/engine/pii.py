@@ -160,7 +160,8 @@ _CARD_KEY_WORDS = frozenset(
     {"card", "cards", "cc", "ccn", "pan", "credit", "debit", "cardnumber", "creditcard"})
 _CARD_WORDS = re.compile(
     r"\b(?:cards?|cc|ccn|pan|credit|debit|visa|mastercard|amex|maestro|unionpay|discover|jcb)\b")
-_PHONE_WORDS = re.compile(r"\b(?:phone|tel|telephone|mobile|cell|fax|sms|whatsapp)\b")
+_PHONE_WORDS = re.compile(
+    r"\b(?:" + "|".join(sorted(map(re.escape, tables.PHONE_WORDS), key=len, reverse=True)) + r")\b")
 # "call"/"calling" with the word before it (a qualifier such as "tool" disqualifies it) and only
 # ``CALL_FOLLOWERS`` up to the end of the window, i.e. right up to the number.
 _CALL_FOLLOWER = "|".join(sorted(tables.CALL_FOLLOWERS))

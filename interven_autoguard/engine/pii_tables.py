@@ -187,8 +187,16 @@ EMAIL_FAKE_TLDS: frozenset[str] = frozenset(
 
 # Words that make a bare number a PII candidate (JSON key tokens or words just before the value).
 PHONE_KEY_TOKENS: frozenset[str] = frozenset(
-    "phone tel telephone mobile cell cellphone fax msisdn whatsapp sms landline".split()
+    "phone tel telephone mobile cell cellphone fax msisdn whatsapp sms landline "
+    # the same words in the languages agents' users write in: de, fr, es, it, pt, nl
+    "telefon telefonnummer handy handynummer mobil mobilnummer rufnummer festnetz "
+    "téléphone telephone portable tél "
+    "teléfono telefono móvil movil celular cellulare telefone telemóvel "
+    "telefoon telefoonnummer mobiel".split()
 )
+# Words in prose before a number that make it a phone number: the key tokens but "portable" (an
+# ordinary English word before a model number) and the ones prose does not use.
+PHONE_WORDS: frozenset[str] = PHONE_KEY_TOKENS - {"portable", "landline", "cellphone", "msisdn"}
 # A phone word does not make a number a phone number when the field or phrase names something
 # measured or identified about phones: ``cell_count``, ``sms_sent_bytes``, ``phone_number_id`` (an
 # id in WhatsApp's API), "cell count 4155552671". Key tokens, and words between a phone word and
