@@ -189,6 +189,29 @@ def test_twilio_call_verify_and_lookup_numbers_are_expected(method, url, locatio
     assert v.matched_rules == ["twilio-call-and-verify-numbers"]
 
 
+@pytest.mark.parametrize(("allow_id", "method", "url", "finding_type", "location"), [
+    ("invitation-and-lookup-addresses", "POST", "https://www.googleapis.com/calendar/v3/calendars/primary/events",
+     "EMAIL", "body$.attendees[1].email"),
+    ("invitation-and-lookup-addresses", "POST", "https://www.googleapis.com/drive/v3/files/f1/permissions",
+     "EMAIL", "body$.emailAddress"),
+    ("invitation-and-lookup-addresses", "GET", "https://slack.com/api/users.lookupByEmail", "EMAIL",
+     "query:email"),
+    ("stripe-customer-contact", "POST", "https://api.stripe.com/v1/customers", "EMAIL", "form:email"),
+    ("stripe-customer-contact", "POST", "https://api.stripe.com/v1/customers/cus_1", "PHONE_NUMBER",
+     "form:phone"),
+    ("stripe-customer-contact", "POST", "https://api.stripe.com/v1/payment_intents", "EMAIL",
+     "form:receipt_email"),
+])
+def test_invitation_lookup_and_customer_contact_fields_are_expected(allow_id, method, url, finding_type,
+                                                                    location):
+    v = evaluate(DEFAULT, method, url, [finding(finding_type, location)])
+    assert v.decision == Decision.ALLOW and v.matched_rules == [allow_id]
+    other_field = evaluate(DEFAULT, method, url, [finding(finding_type, "body$.description")])
+    assert other_field.decision == Decision.SANITIZE
+    ssn_there = evaluate(DEFAULT, method, url, [finding("US_SSN", location)])
+    assert ssn_there.decision == Decision.SANITIZE
+
+
 def test_every_default_rule_and_allowance_is_described_and_documented():
     docs = (ROOT / "docs" / "policy.md").read_text(encoding="utf-8")
     for entry in (*DEFAULT.rules, *DEFAULT.allowances):
