@@ -210,6 +210,10 @@ def main(argv: list[str] | None = None) -> int:
     except (ApprovalError, ConfigurationError, ValueError) as exc:
         _print(f"error: {display.printable(exc)}", sys.stderr)
         return 1
+    except BrokenPipeError:  # `approvals list | head`: the reader has what it wanted
+        # Point stdout at nothing, so the interpreter's own flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

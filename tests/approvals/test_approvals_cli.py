@@ -174,3 +174,17 @@ def test_purge(db_path, store, new_record):
     out = run_cli(db_path, "purge", "--older-than", "0")
     assert out.returncode == 0 and "deleted 1" in out.stdout
     assert [r.id for r in store.list()] == [kept.id]
+
+
+def test_list_into_a_closed_pipe_ends_quietly(db_path, store):
+    """``approvals list | head -1``: the reader leaves early; no BrokenPipe traceback, status 0."""
+    for i in range(400):
+        make_record(store, url=f"http://127.0.0.1:9/payout/{i}")
+    proc = popen_module(db_path, "interven_autoguard.approvals.cli", "list")
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # as head does after its line
+    err = proc.stderr.read()
+    proc.stderr.close()
+    assert proc.wait(timeout=30) == 0, err
+    assert "Traceback" not in err and "BrokenPipe" not in err
