@@ -28,6 +28,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import sys
 import uuid
 from collections.abc import Callable, Sequence
@@ -42,6 +43,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from .. import telemetry
+from ..approvals.store import STATES as APPROVAL_STATES
 from ..errors import ConfigurationError
 from ..model import ScanResponse
 from . import wire
@@ -225,6 +227,9 @@ async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok", "database": "ok", "service": "interven-autoguard-gateway"})
 
 
+_METHOD = re.compile(r"[!#$%&'*+.^_`|~0-9A-Z-]{1,32}")
+
+
 async def scan(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
     key = await run_in_threadpool(gw.api_key, request)
@@ -240,6 +245,8 @@ async def scan(request: Request) -> Response:
     except ValueError:
         raise HttpProblem(400, "Field 'body' is not valid base64", "BAD_REQUEST") from None
     method = str(data["method"]).upper()
+    if not _METHOD.fullmatch(method):  # a token (RFC 9110): no spaces, no CR/LF smuggled into logs
+        raise HttpProblem(400, "Field 'method' must be an HTTP method token", "BAD_REQUEST")
     url = str(data["url"])
     agent = data.get("agent_id") or key.agent_id
     request_hash = data.get("request_hash")  # None: the engine fingerprints method, URL and body
@@ -373,6 +380,8 @@ async def approvals_list(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway
     await run_in_threadpool(gw.approver, request)
     state = request.query_params.get("state") or None
+    if state is not None and state not in APPROVAL_STATES:
+        raise HttpProblem(400, f"Query 'state' must be one of {', '.join(APPROVAL_STATES)}", "BAD_REQUEST")
     records = await run_in_threadpool(lambda: gw.approvals.list(state=state, limit=200))
     return JSONResponse({"approvals": [r.summary_dict() for r in records]})
 

@@ -148,6 +148,7 @@ class Database:
             import psycopg
 
             return psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        _private_file(self.path)
         conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA busy_timeout=30000")
@@ -209,6 +210,19 @@ class Database:
         if conn is not None:
             conn.close()
             self._local.conn = None
+
+
+def _private_file(path: str) -> None:
+    """Create the database file readable by its owner only, before SQLite creates it 0644: it holds
+    the audit trail and the requests held for approval (redacted, but not for everyone's eyes)."""
+    if path == ":memory:" or path.startswith("file:") or os.path.exists(path):
+        return
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass  # another process made it first
 
 
 @dataclass(frozen=True)
