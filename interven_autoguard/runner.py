@@ -125,10 +125,8 @@ def build_command(argv: Sequence[str], environ: Mapping[str, str] | None = None)
     if opts.mode:
         env["INTERVEN_MODE"] = opts.mode
     if opts.policy:
-        policy = os.path.abspath(opts.policy)  # the child may chdir; its path must not change meaning
-        if not os.path.isfile(policy):
-            raise ConfigurationError(f"policy file not found: {opts.policy}")
-        env["INTERVEN_POLICY"] = policy
+        # The child may chdir: its path must not change meaning (``_check_policy`` reads it below).
+        env["INTERVEN_POLICY"] = os.path.abspath(opts.policy)
     if opts.fail_open:
         env["INTERVEN_FAIL_OPEN"] = "1"
     if opts.exclude_hosts is not None:

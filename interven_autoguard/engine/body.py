@@ -229,16 +229,17 @@ class AsciiReading(NamedTuple):
 
     as_is: bool  # its text is its bytes (``reads_ascii_as_is``)
     form: bool  # a form: "+" reads as a space, and a name may run over a line break
+    multipart: bool = False  # parts may name their fields in their own header lines
 
 
-MULTIPART = AsciiReading(as_is=False, form=False)  # parts may name their fields in their headers
+MULTIPART = AsciiReading(as_is=False, form=False, multipart=True)
 _READINGS = {(as_is, form): AsciiReading(as_is, form) for as_is in (True, False) for form in (True, False)}
 
 
 @functools.lru_cache(maxsize=256)
 def ascii_reading(content_type: str | None) -> AsciiReading:
     """``media_type``, ``names_escape_triage`` and ``reads_ascii_as_is`` of a Content-Type in one
-    cached answer, for the engine's quiet lane: ``MULTIPART`` itself, or how the text is read."""
+    cached answer, for the engine's quiet lane: ``MULTIPART``, or how the text is read."""
     mime = media_type(content_type)
     if mime.startswith("multipart/"):
         return MULTIPART

@@ -156,12 +156,14 @@ _WORD = re.compile(r"[a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _ID_WORDS = frozenset({"id", "ids", "uuid", "guid", "uid", "oid", "snowflake"})
 _LONG_BARE_CARD = 17  # digits, no separators (13 too): see _severe_number
-_CARD_KEY_WORDS = frozenset(
-    {"card", "cards", "cc", "ccn", "pan", "credit", "debit", "cardnumber", "creditcard"})
-_CARD_WORDS = re.compile(
-    r"\b(?:cards?|cc|ccn|pan|credit|debit|visa|mastercard|amex|maestro|unionpay|discover|jcb)\b")
-_PHONE_WORDS = re.compile(
-    r"\b(?:" + "|".join(sorted(map(re.escape, tables.PHONE_WORDS), key=len, reverse=True)) + r")\b")
+
+
+def _any_word(words: frozenset[str]) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + r")\b")
+
+
+_CARD_WORDS = _any_word(tables.CARD_WORDS)
+_PHONE_WORDS = _any_word(tables.PHONE_WORDS)
 # "call"/"calling" with the word before it (a qualifier such as "tool" disqualifies it) and only
 # ``CALL_FOLLOWERS`` up to the end of the window, i.e. right up to the number.
 _CALL_FOLLOWER = "|".join(sorted(tables.CALL_FOLLOWERS))
@@ -421,7 +423,7 @@ def _severe_number(kind: str, text: str, a: int, b: int, ctx: _KeyContext) -> Hi
         # is an EAN/GTIN barcode's (a German one starts 400-440: Visa's IIN) and a millisecond
         # epoch's. Cards that long or that short are rare, and are a card when something says so.
         if raw.isdigit() and (len(raw) == 13 or len(raw) >= _LONG_BARE_CARD) and \
-                not _context(text, a, ctx, _CARD_KEY_WORDS, _CARD_WORDS):
+                not _context(text, a, ctx, tables.CARD_KEY_TOKENS, _CARD_WORDS):
             return None
         return _hit("CREDIT_CARD", a, b) if _valid_card(raw) else None
     found = (

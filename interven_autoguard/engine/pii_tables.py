@@ -185,6 +185,13 @@ EMAIL_FAKE_TLDS: frozenset[str] = frozenset(
     "html htm xml yaml yml toml ini cfg log csv wasm zip gz tgz whl".split()
 )
 
+# Words that make a long or short bare digit run (13, 17-19 digits: barcodes, snowflake ids) a card:
+# JSON key tokens, and words just before the number in prose.
+CARD_KEY_TOKENS: frozenset[str] = frozenset(
+    "card cards cc ccn pan credit debit cardnumber creditcard".split())
+CARD_WORDS: frozenset[str] = frozenset(
+    "card cards cc ccn pan credit debit visa mastercard amex maestro unionpay discover jcb".split())
+
 # Words that make a bare number a PII candidate (JSON key tokens or words just before the value).
 PHONE_KEY_TOKENS: frozenset[str] = frozenset(
     "phone tel telephone mobile cell cellphone fax msisdn whatsapp sms landline "

@@ -24,7 +24,6 @@ from ..model import Decision, Finding, ReasonCode, RiskBand, ScanResponse
 from ..scanner import approvals_wanted
 from . import decoding, destinations, pii, secrets, triage
 from .body import (
-    MULTIPART,
     BodyNotInspectable,
     Field,
     ParsedBody,
@@ -494,6 +493,12 @@ def _token_request_credentials(fields: list[Field]) -> list[Field]:
     return [f for f, name in names if name in _TOKEN_REQUEST_CREDENTIALS]
 
 
+def _detected_fields(parsed: ParsedBody) -> list[Field]:
+    """The body's fields the detectors read: all but a token request's own credentials."""
+    own = _token_request_credentials(parsed.fields)
+    return [f for f in parsed.fields if f not in own] if own else parsed.fields
+
+
 def _flagged_keys(hits: list[_FieldHits]) -> set[str]:
     """Texts of key/name fields that held a finding."""
     return {fh.field.text for fh in hits if getattr(fh.field, "is_key", False)}
@@ -832,21 +837,18 @@ class LocalScanner:
                 not_inspectable = not too_large
             else:
                 if parsed is not None:
-                    own = _token_request_credentials(parsed.fields)
-                    for field in own:  # the request's own credentials: the binding rule only
-                        auth_mismatch |= self._check_binding(
+                    for field in _token_request_credentials(parsed.fields):  # the request's own
+                        auth_mismatch |= self._check_binding(  # credentials: the binding rule only
                             field.text, field.location, dest, findings, auth=False, bindings=policy.bindings)
                     mark = len(findings)
                     body_hits = self._scan_fields(
-                        [f for f in parsed.fields if f not in own], findings, dest, undecoded, bound=None)
+                        _detected_fields(parsed), findings, dest, undecoded, bound=None)
                     secret_keys = _flagged_keys(body_hits)
                     if secret_keys:  # same fields, same order: only the locations change
                         del findings[mark:]
                         parsed = parsed.hide_keys(secret_keys)
-                        own = _token_request_credentials(parsed.fields)
                         body_hits = self._scan_fields(
-                            [f for f in parsed.fields if f not in own], findings, dest, undecoded, bound=None
-                        )
+                            _detected_fields(parsed), findings, dest, undecoded, bound=None)
 
         ctx = _request_context(method, url, dest, parts, agent_id, body_size)
         verdict: Verdict = policy.evaluate(
@@ -996,7 +998,7 @@ class LocalScanner:
             if not data:
                 return True
             reading = ascii_reading(content_type)
-            if reading is MULTIPART or (reading.form and (b"\n" in data or b"\r" in data)):
+            if reading.multipart or (reading.form and (b"\n" in data or b"\r" in data)):
                 return False  # names the triages do not read (``names_escape_triage``)
             if reading.as_is and data.isascii() and b"\x00" not in data:
                 runs_as_is = not reading.form  # a form reads "+" as a space, splitting blob runs

@@ -84,9 +84,7 @@ def _settings(settings: Settings | None, overrides: dict[str, Any]) -> Settings:
     if settings is None:
         return Settings.from_env(**overrides)
     given = {k: v for k, v in overrides.items() if v is not None}
-    if "exclude_hosts" in given:
-        given["exclude_hosts"] = tuple(h.lower() for h in given["exclude_hosts"])
-    return dataclasses.replace(settings, **given) if given else settings
+    return dataclasses.replace(settings, **given) if given else settings  # Settings normalises hosts
 
 
 _SCANNER_FIELDS = ("policy", "api_key", "gateway_url", "agent_id")

@@ -36,7 +36,8 @@ from .rules import (
     screen_expression,
 )
 
-_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+_ALNUM_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+_ALNUM = frozenset(_ALNUM_CHARS)
 # Rule.boundary -> (characters that must not come right before a value, right after it).
 _BOUNDARY_CHARS = {
     "alnum": (_ALNUM, _ALNUM),
@@ -144,7 +145,7 @@ class _Compiled:
 
 
 _LITERAL_CHAR = re.compile(r"\\[^A-Za-z0-9]|[A-Za-z0-9_ ~:@%/=,'\"-]")
-_TOKEN_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+_TOKEN_CHARS = _ALNUM_CHARS + "_-"
 _CHAR_CLASS = re.compile(r"\[(?:\\.|[^\]\\])+\]")
 
 
@@ -373,13 +374,18 @@ def _value_span(m: re.Match[str]) -> tuple[int, int]:
     return m.span()
 
 
+def _crosses_boundary(boundary: str, text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` touches a character its rule's boundary refuses on either side."""
+    before, after = _BOUNDARY_CHARS[boundary]
+    return (start > 0 and text[start - 1] in before) or (end < len(text) and text[end] in after)
+
+
 def _consider(c: _Compiled, i: int, text: str, m: re.Match[str], cands: list[_Candidate]) -> None:
     rule = c.rules[i]
     start, end = _value_span(m)
     if start >= end:
         return
-    before, after = _BOUNDARY_CHARS[rule.boundary]
-    if (start > 0 and text[start - 1] in before) or (end < len(text) and text[end] in after):
+    if _crosses_boundary(rule.boundary, text, start, end):
         return
     value = text[start:end]
     if i == c.uri_index:
@@ -430,8 +436,7 @@ def _consider_generic(
 def _consider_generic_value(text: str, kind: str, start: int, end: int, cands: list[_Candidate]) -> None:
     if start >= end:
         return
-    before, after = _BOUNDARY_CHARS[GENERIC_RULE.boundary]
-    if (start > 0 and text[start - 1] in before) or (end < len(text) and text[end] in after):
+    if _crosses_boundary(GENERIC_RULE.boundary, text, start, end):
         return
     if not v.generic_value_ok(text[start:end], kind):
         return
