@@ -192,6 +192,24 @@ def instrumentation_suppressed() -> bool:
     return bool(current.get(_SUPPRESS_KEY) or current.get(_LEGACY_SUPPRESS_KEY))
 
 
+# What a decision on a request would leave behind (``recording``).
+SUPPRESSED = "suppressed"  # inside OpenTelemetry's suppress-instrumentation context: not the guard's
+UNRECORDED = "unrecorded"  # ``allow_is_unrecorded``: an ALLOW would leave no trace at all
+RECORDED = "recorded"
+
+
+def recording() -> str:
+    """SUPPRESSED, UNRECORDED or RECORDED: ``instrumentation_suppressed`` and then
+    ``allow_is_unrecorded`` in one call, since the guard asks both on every request (spelled out:
+    a call costs more there than the checks; tests/guard/test_guard_quiet_lane.py holds them equal)."""
+    current = _current_context()
+    if current.get(_SUPPRESS_KEY) or current.get(_LEGACY_SUPPRESS_KEY):
+        return SUPPRESSED
+    if logger.isEnabledFor(_ALLOW_LEVEL) or _backends_set():
+        return RECORDED
+    return UNRECORDED
+
+
 @contextlib.contextmanager
 def suppressed() -> Iterator[None]:
     """Run a block with instrumentation (and so the guard) suppressed, the way OTel exporters do."""
@@ -312,8 +330,15 @@ def allow_is_unrecorded() -> bool:
 
 
 def _backends_set() -> bool:
-    """A tracer or meter provider is set (tests of the quiet lane stand one in for it)."""
-    return _metrics_enabled() or _tracing_enabled()
+    """A tracer or meter provider is set (tests of the quiet lane stand one in for it):
+    ``_metrics_enabled() or _tracing_enabled()``, spelled out since it is asked on every request and
+    a call costs more there than the checks (tests/guard/test_guard_quiet_lane.py holds them equal)."""
+    if getattr(_SCAN_DURATION, "_real_instrument", True) is not None or _PROVIDER_FROM_ENV:
+        return True
+    real = getattr(_TRACER, "_real_tracer", None)
+    if real is not None:
+        return not isinstance(real, trace.NoOpTracer)
+    return getattr(trace, "_TRACER_PROVIDER", True) is not None
 
 
 def _decision_attributes(response: ScanResponse, mode: str, enforced: str) -> dict[str, Any]:

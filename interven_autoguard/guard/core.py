@@ -62,6 +62,15 @@ def is_internal_call() -> bool:
     return _INTERNAL.get()
 
 
+def enter_hop(method: str, url: str) -> Token[tuple[str, str] | None]:
+    """Mark ``(method, url)`` as decided while the original send runs: the layers below skip it.
+    ``Hop.enter`` of a hop the adapter did not open (a request the guard quietly allowed)."""
+    return _HOP.set(hop_key(method, url))
+
+
+leave_hop = _HOP.reset  # the C method itself: this runs on every request
+
+
 def hop_key(method: str, url: str) -> tuple[str, str]:
     """Identity of one hop across layers: method plus the URL with case and default port normalised."""
     if len(url) <= _HOP_KEY_CACHED_URL:
@@ -201,13 +210,9 @@ class Hop:
                     type(exc).__name__)
         return self._blocked(f"sanitization could not be applied: {type(exc).__name__}")
 
-    def enter(self, method: str, url: str) -> Token[tuple[str, str] | None]:
-        """Mark ``(method, url)`` as scanned while the original send runs (lower layers skip it)."""
-        return _HOP.set(hop_key(method, url))
-
-    @staticmethod
-    def leave(token: Token[tuple[str, str] | None]) -> None:
-        _HOP.reset(token)
+    # Mark ``(method, url)`` as scanned while the original send runs (lower layers skip it), and undo.
+    enter = staticmethod(enter_hop)
+    leave = staticmethod(leave_hop)
 
     @contextlib.contextmanager
     def sending(self, method: str, url: str) -> Iterator[None]:
@@ -291,6 +296,30 @@ class Guard:
         if (self._exclude or self._exporters) and self._excluded(url):
             return False
         return not telemetry.instrumentation_suppressed()
+
+    def lets_through(self, method: str, url: str, headers: Headers, body: bytes | None) -> bool:
+        """``not should_scan(method, url) or quietly_allows(method, url, headers, body)``: True sends
+        the request as it is, with nothing to record; False takes ``hop(..., quiet_asked=True)``.
+        For an adapter holding the whole body (``body``: it, or None for none). Both are spelled
+        out in one call since this runs on every request, where a call costs more than the checks
+        (tests/guard/test_guard_quiet_lane.py holds it equal to the two)."""
+        if _INTERNAL.get():
+            return True
+        active = _HOP.get()
+        if active is not None and active == hop_key(method, url):
+            return True
+        if (self._exclude or self._exporters) and self._excluded(url):
+            return True
+        state = telemetry.recording()
+        if state is telemetry.SUPPRESSED:
+            return True
+        quiet = self._quiet_allow
+        if quiet is None or self._refusals or state is not telemetry.UNRECORDED:
+            return False
+        try:
+            return quiet(method, url, headers, body, self.settings.agent_id) is True
+        except Exception:
+            return False
 
     def _excluded(self, url: str) -> bool:
         try:

@@ -128,12 +128,15 @@ def _to_decide(guard: Any, request: Any, lib: ModuleType) -> tuple[str, str, Any
     it goes out as is (not the guard's to scan, or quietly allowed)."""
     url = _url_text(request.url, lib)
     method = request.method
-    if not guard.should_scan(method, url):
-        return None
-    known = _known_content(request, lib)
+    stream = request.stream  # _known_content(request, lib), spelled out: this runs on every request
+    content = getattr(request, "_content", None) if type(stream) is lib.ByteStream else None
+    known = content if content.__class__ is bytes else _known_content(request, lib)
     headers = request.headers.raw
-    if known is not None and guard.quietly_allows(method, url, headers, known):
-        return None  # allowed outright, nothing records it: the caller's call
+    if known is not None:
+        if guard.lets_through(method, url, headers, known):
+            return None  # not the guard's to scan, or allowed outright with nothing to record
+    elif not guard.should_scan(method, url):
+        return None
     return method, url, headers, known
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..guard import headers as hdrs
 from ..guard.bodies import capture
+from ..guard.core import enter_hop, leave_hop
 from ..guard.install import active_guard
 from ..guard.patching import Patcher
 
@@ -32,12 +33,24 @@ def _send(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, 
     request = args[0] if args else kwargs["request"]
     method = request.method or "GET"
     url = request.url
-    if not guard.should_scan(method, url):
+    body = request.body
+    headers = _header_pairs(request.headers)
+    in_memory = body is None or body.__class__ is bytes
+    if in_memory:
+        if guard.lets_through(method, url, headers, body):
+            # Not the guard's to scan, or allowed outright with nothing to record: the caller's
+            # very call, the hop marked as decided for the layers below.
+            token = enter_hop(method, url)
+            try:
+                return wrapped(*args, **kwargs)
+            finally:
+                leave_hop(token)
+    elif not guard.should_scan(method, url):
         return wrapped(*args, **kwargs)
     # urllib3 encodes a str body as UTF-8: scan the bytes that will really go out.
-    captured = capture(request.body, str_encoding="utf-8", limit=guard.body_limit)
+    captured = capture(body, str_encoding="utf-8", limit=guard.body_limit)
     with guard.hop(library=LIBRARY, layer=LIBRARY, method=method, url=url,
-                   headers=_header_pairs(request.headers), body=captured) as hop:
+                   headers=headers, body=captured, quiet_asked=in_memory) as hop:
         rewrite = hop.rewrite
         if rewrite is not None:
             try:

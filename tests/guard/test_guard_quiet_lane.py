@@ -60,6 +60,26 @@ def test_allowed_requests_take_the_lane_and_go_out_unchanged(
 
 
 @pytest.mark.parametrize("driver", DRIVERS, ids=lambda d: d.name)
+def test_a_quiet_hop_is_decided_once_across_the_layers(
+        driver: Driver, server: RecordingServer, embedded: core.Guard, span_scopes: list[str]) -> None:
+    """requests sends through urllib3, urllib3 through its connection and http.client: the layers
+    below a hop decided in the lane recognise it, and neither ask the engine again nor open a span."""
+    asked: list[tuple[str, str]] = []
+    quiet = embedded._quiet_allow
+    assert quiet is not None
+
+    def counting(method: str, url: str, *rest: Any) -> Any:
+        asked.append((method, url))
+        return quiet(method, url, *rest)
+
+    embedded._quiet_allow = counting
+    url = server.url("/v1/chat/completions")
+    assert driver.send("POST", url, BODY, {"Content-Type": "application/json"}) == 200
+    assert asked == [("POST", url)] and span_scopes == []
+    assert server.last().body == BODY
+
+
+@pytest.mark.parametrize("driver", DRIVERS, ids=lambda d: d.name)
 def test_findings_still_take_the_full_path(
         driver: Driver, server: RecordingServer, embedded: core.Guard, span_scopes: list[str]) -> None:
     body = BODY.replace(b"the report", f"SSN {SSN}".encode())
@@ -220,3 +240,54 @@ def test_a_process_without_an_http_library_never_compiles_the_engine() -> None:
                          capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[0] == "[False, 0] [True, 1]"
+
+
+def _contexts() -> dict[str, Any]:
+    """Each thing that keeps a request from the lane or from the guard, as a context to ask in."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def info_logging() -> Any:
+        logger = logging.getLogger("interven_autoguard")
+        level = logger.level
+        logger.setLevel(logging.INFO)
+        try:
+            yield
+        finally:
+            logger.setLevel(level)
+
+    @contextlib.contextmanager
+    def hop_decided_above(method: str, url: str) -> Any:
+        token = core.enter_hop(method, url)
+        try:
+            yield
+        finally:
+            core.leave_hop(token)
+
+    return {
+        "plain": lambda m, u: contextlib.nullcontext(),
+        "internal call": lambda m, u: core.internal_call(),
+        "suppressed": lambda m, u: telemetry.suppressed(),
+        "hop decided above": hop_decided_above,
+        "another hop above": lambda m, u: hop_decided_above("PUT", u),
+        "info logging": lambda m, u: info_logging(),
+    }
+
+
+@pytest.mark.parametrize("context", list(_contexts()))
+@pytest.mark.parametrize("body", [BODY, BODY.replace(b"the report", f"SSN {SSN}".encode()), None, b""])
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/v1/chat/completions", "http://skip.internal/x",
+                                 "http://127.0.0.1:9/x?token=ghp_0123456789abcdefghijABCDEFGHIJ012345"])
+def test_lets_through_is_not_scanned_or_quietly_allowed(context: str, body: bytes | None, url: str) -> None:
+    """The one call adapters make on every request answers what the two it stands for answer."""
+    guard = core.Guard(Settings(exclude_hosts=("*.internal",)), interven_autoguard.LocalScanner())
+    headers = {"Content-Type": "application/json"}
+    with _contexts()[context]("POST", url):
+        expected = not guard.should_scan("POST", url) or guard.quietly_allows("POST", url, headers, body)
+        assert guard.lets_through("POST", url, headers, body) is expected
+        assert telemetry.recording() == (
+            telemetry.SUPPRESSED if telemetry.instrumentation_suppressed()
+            else telemetry.UNRECORDED if telemetry.allow_is_unrecorded() else telemetry.RECORDED)
+    guard._refusals["another request"] = (float("inf"), None, "denied")  # type: ignore[assignment]
+    assert guard.lets_through("POST", url, headers, body) is (not guard.should_scan("POST", url)) is \
+        (url == "http://skip.internal/x")
