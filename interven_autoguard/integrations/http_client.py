@@ -86,15 +86,17 @@ def connection_url(connection: Any, target: str) -> str:
         # urllib3's ``host`` drops a trailing dot its pool keeps: the unaltered name, as urlopen saw it.
         host = getattr(connection, "_dns_host", None) or connection.host
         port, scheme = connection.port, "https" if https else "http"
-    return absolute_url(scheme, host, port, target)
+    if len(target) <= REMEMBERED_TARGET:  # absolute_url, without its call: this runs on every request
+        return remembered_url(scheme, host, port, target)
+    return _joined_url(scheme, host, port, target)
 
 
 def absolute_url(scheme: str, host: str, port: int | None, target: str) -> str:
     """The URL of an origin-form ``target`` sent to ``host``:``port``. Remembered for short targets:
     a connection sends to the same few, and every layer under a guarded one builds the URL again
     to see whether its call is the hop already decided above."""
-    if len(target) <= _REMEMBERED_TARGET:
-        return _remembered_url(scheme, host, port, target)
+    if len(target) <= REMEMBERED_TARGET:
+        return remembered_url(scheme, host, port, target)
     return _joined_url(scheme, host, port, target)
 
 
@@ -105,8 +107,8 @@ def _joined_url(scheme: str, host: str, port: int | None, target: str) -> str:
     return f"{scheme}://{host}{suffix}{target if target.startswith('/') else '/' + target}"
 
 
-_remembered_url = functools.lru_cache(maxsize=1024)(_joined_url)
-_REMEMBERED_TARGET = 512
+remembered_url = functools.lru_cache(maxsize=1024)(_joined_url)
+REMEMBERED_TARGET = 512
 
 
 def target_of(original_target: str, url: str) -> str:
@@ -278,7 +280,9 @@ def _endheaders(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict
         lines = list(getattr(instance, "_buffer", ()))  # what goes out; a later send() meets it
         result = wrapped(*args, **kwargs)
         if lines and lines[0].__class__ is bytes and lines[0].count(b" ") >= 2:
-            state[_OPEN] = _OpenRequest(lines, _tail(args[0] if args else kwargs.get("message_body")))
+            body = args[0] if args else kwargs.get("message_body")  # _tail(body), spelled out:
+            tail = bytes(body[-SEND_OVERLAP:]) if isinstance(body, (bytes, bytearray)) else b""
+            state[_OPEN] = (lines, tail)  # every request: an _OpenRequest only if a send() meets it
         return result
     pending = _pending_lines(instance)
     if pending is None or len(args) > 1 or not set(kwargs) <= {"message_body", "encode_chunked"}:
@@ -332,6 +336,8 @@ def _send(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, 
     open_request = state.get(_OPEN)
     if open_request is None or state.get(_STATE) != _REQ_SENT:
         return wrapped(*args, **kwargs)  # not a body write of a request whose headers are out
+    if open_request.__class__ is tuple:  # as endheaders() recorded it under a guarded layer
+        open_request = state[_OPEN] = _OpenRequest(*open_request)
     if len(args) == 1 and not kwargs:
         data = args[0]
     elif not args and set(kwargs) == {"data"}:

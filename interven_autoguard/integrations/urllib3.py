@@ -17,7 +17,15 @@ from typing import Any
 from ..guard.bodies import capture
 from ..guard.install import active_guard
 from ..guard.patching import Patcher
-from .http_client import absolute_url, connection_url, header_fields, sent_above, target_of
+from .http_client import (
+    REMEMBERED_TARGET,
+    absolute_url,
+    connection_url,
+    header_fields,
+    remembered_url,
+    sent_above,
+    target_of,
+)
 
 LIBRARY = "urllib3"
 _signature: inspect.Signature | None = None
@@ -43,6 +51,8 @@ def pool_url(pool: Any, target: str) -> str:
     """Absolute URL of a request target sent through ``pool`` (absolute already when proxied)."""
     if "://" in target[:16]:
         return target
+    if len(target) <= REMEMBERED_TARGET:  # absolute_url, without its call: this runs on every request
+        return remembered_url(pool.scheme, pool.host or "", pool.port, target)
     return absolute_url(pool.scheme, pool.host or "", pool.port, target)
 
 
@@ -99,8 +109,9 @@ def _urlopen(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[st
     guard = active_guard()
     if guard is None or _signature is None:
         return wrapped(*args, **kwargs)
-    method = _argument(args, kwargs, 0, "method", None)
-    target = _argument(args, kwargs, 1, "url", None)
+    # _argument(..., 0, "method") and (1, "url"), spelled out: this runs on every request
+    method = kwargs["method"] if "method" in kwargs else args[0] if args else None
+    target = kwargs["url"] if "url" in kwargs else args[1] if len(args) > 1 else None
     if not isinstance(method, str) or not isinstance(target, str):
         return wrapped(*args, **kwargs)  # urllib3 raises its own error for these
     url = pool_url(instance, target)
@@ -131,8 +142,8 @@ def _conn_request(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: di
     guard = active_guard()
     if guard is None or _conn_signature is None:
         return wrapped(*args, **kwargs)
-    method = _argument(args, kwargs, 0, "method", None)
-    target = _argument(args, kwargs, 1, "url", None)
+    method = kwargs["method"] if "method" in kwargs else args[0] if args else None  # as in _urlopen
+    target = kwargs["url"] if "url" in kwargs else args[1] if len(args) > 1 else None
     if not isinstance(method, str) or not isinstance(target, str):
         return sent_above(instance, wrapped, *args, **kwargs)  # urllib3 raises its own error
     url = connection_url(instance, target)
