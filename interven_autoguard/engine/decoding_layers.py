@@ -177,7 +177,7 @@ def decode_entities(src: str, limit: int, runs: list[Run]) -> tuple[list[Item], 
 
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_"
 # Every base64/base64url character to "A", anything else to " ": runs are found with bytes.find.
-_RUN_TABLE = bytes(ord("A") if b in _B64_ALPHABET else ord(" ") for b in range(256))
+RUN_TABLE = bytes(ord("A") if b in _B64_ALPHABET else ord(" ") for b in range(256))
 # Character classes, to judge whether a run could be encoded data rather than a word.
 _CLASS_TABLE = bytes(
     ord("U")
@@ -191,11 +191,11 @@ _CLASS_TABLE = bytes(
     else ord(" ")
     for b in range(256)
 )
-_RUN_NEEDLE = b"A" * MIN_BASE64
+RUN_NEEDLE = b"A" * MIN_BASE64
 # A run of 16 ends before a " " or at the end. CPython's search for "A" * 16 alone compares a long
 # word again from each of its positions; with the " " last, it compares once per position (about
-# half the instructions on prose). ``_has_run(table)`` is ``_RUN_NEEDLE in table``.
-_RUN_END = _RUN_NEEDLE + b" "
+# half the instructions on prose). ``_has_run(table)`` is ``RUN_NEEDLE in table``.
+RUN_END = RUN_NEEDLE + b" "
 _HEX_RUN = re.compile(r"[0-9A-Fa-f]{32,}")
 
 # ``has_escape_candidate`` as RE2 expressions over ASCII bytes, for the engine's one-pass triage
@@ -214,7 +214,7 @@ def blob_runs(src: str) -> Iterator[Run]:
     they keep the first line's width, so MIME/PEM-style wrapped base64 is one run.
     """
     raw = _one_byte_per_char(src)
-    return _runs_in(raw, raw.translate(_RUN_TABLE))
+    return _runs_in(raw, raw.translate(RUN_TABLE))
 
 
 def _one_byte_per_char(src: str) -> bytes:
@@ -222,8 +222,8 @@ def _one_byte_per_char(src: str) -> bytes:
 
 
 def _runs_in(raw: bytes, runs: bytes) -> Iterator[Run]:
-    """``blob_runs`` of ``raw``, given ``runs`` = ``raw.translate(_RUN_TABLE)``."""
-    pos = runs.find(_RUN_NEEDLE)
+    """``blob_runs`` of ``raw``, given ``runs`` = ``raw.translate(RUN_TABLE)``."""
+    pos = runs.find(RUN_NEEDLE)
     n = len(runs)
     while pos >= 0:
         start = runs.rfind(b" ", 0, pos) + 1
@@ -241,7 +241,7 @@ def _runs_in(raw: bytes, runs: bytes) -> Iterator[Run]:
                 end = n
         # Classes of this run only: a text is mostly not runs.
         yield start, end, raw[start:end].translate(_CLASS_TABLE)
-        pos = runs.find(_RUN_NEEDLE, end)
+        pos = runs.find(RUN_NEEDLE, end)
 
 
 _HEXISH = re.compile(r"[0-9A-Fa-f\-]+")
@@ -259,14 +259,14 @@ def plausible_base64(src: str, start: int, end: int, classes: bytes) -> bool:
 
 
 def _has_run(table: bytes) -> bool:
-    """Whether ``table`` (text translated by ``_RUN_TABLE``) holds a run of 16 "A"."""
-    return _RUN_END in table or table.endswith(_RUN_NEEDLE)
+    """Whether ``table`` (text translated by ``RUN_TABLE``) holds a run of 16 "A"."""
+    return RUN_END in table or table.endswith(RUN_NEEDLE)
 
 
 def has_blob_candidate(src: str, runs: Iterable[Run] | None = None) -> bool:
     if runs is None:
         raw = _one_byte_per_char(src)
-        table = raw.translate(_RUN_TABLE)
+        table = raw.translate(RUN_TABLE)
         if not _has_run(table):
             return False  # the common case, without starting a generator
         if _single_case(raw):
@@ -280,9 +280,11 @@ def has_blob_candidate(src: str, runs: Iterable[Run] | None = None) -> bool:
     return False
 
 
-def ascii_has_blob_candidate(raw: bytes) -> bool:
-    """``has_blob_candidate`` of ASCII bytes, without decoding them unless a run is found."""
-    table = raw.translate(_RUN_TABLE)
+def ascii_has_blob_candidate(raw: bytes, table: bytes | None = None) -> bool:
+    """``has_blob_candidate`` of ASCII bytes, without decoding them unless a run is found.
+    ``table``: ``raw.translate(RUN_TABLE)`` when the caller has it."""
+    if table is None:
+        table = raw.translate(RUN_TABLE)
     if not _has_run(table):
         return False
     if _single_case(raw):
@@ -290,7 +292,7 @@ def ascii_has_blob_candidate(raw: bytes) -> bool:
     return has_blob_candidate(raw.decode("ascii"), _runs_in(raw, table))
 
 
-def ascii_runs_decode_to_nothing(raw: bytes) -> bool:
+def ascii_runs_decode_to_nothing(raw: bytes, table: bytes | None = None) -> bool:
     """True when no blob run of the ASCII text ``raw`` decodes to anything: neither
     ``decode_base64`` nor ``decode_hex`` makes an item of it, so the views of ``raw`` — and of
     every JSON string in it — are the text itself. Without a candidate run this is
@@ -302,10 +304,11 @@ def ascii_runs_decode_to_nothing(raw: bytes) -> bool:
 
     For text whose fields are its own characters: JSON with its escapes read (see
     ``triage.clean_in_every_layer``) or plain text; not form bodies, where "+" is read as a space
-    and splits runs.
+    and splits runs. ``table``: ``raw.translate(RUN_TABLE)`` when the caller has it.
     """
-    table = raw.translate(_RUN_TABLE)
-    if _RUN_END not in table and not table.endswith(_RUN_NEEDLE):  # _has_run, inlined: every request
+    if table is None:
+        table = raw.translate(RUN_TABLE)
+    if RUN_END not in table and not table.endswith(RUN_NEEDLE):  # _has_run, inlined: every request
         return True  # the common case: no run at all
     for start, end, classes in _runs_in(raw, table):
         if end - start > _LONGEST_PROVED:  # an image, say: not hashed, copied or decoded here

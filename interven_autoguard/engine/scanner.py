@@ -240,7 +240,9 @@ def _planned_head(names: tuple[Any, ...], values: Sequence[Any], host: str, *, r
         if len(known) >= _KNOWN_VALUES_KEPT:
             known.clear()
         known[picked] = True
-    return text(values[content_type_at]) if content_type_at >= 0 else None
+    if content_type_at < 0:
+        return None
+    return values[content_type_at].decode("latin-1") if raw else values[content_type_at]
 
 
 def _raw_head(pairs: list[tuple[bytes, bytes]], host: str, bindings: Bindings = ()) -> Any:

@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from . import decoding_layers, pii
+from .decoding_layers import RUN_END, RUN_NEEDLE, RUN_TABLE
 
 
 def expressions() -> list[str]:
@@ -58,11 +59,13 @@ def ascii_is_clean(data: bytes, *, runs_as_is: bool = False) -> bool:
     ``runs_as_is``: the pipeline reads ``data`` as JSON or as text, so its blob runs are the ones
     in the raw bytes; a run that decodes to nothing (an agent's tool call ids) then does not rule
     the fast path out."""
-    if runs_as_is:
-        if not decoding_layers.ascii_runs_decode_to_nothing(data):
+    table = data.translate(RUN_TABLE)  # the blob checks' own first step, here: every request
+    if RUN_END in table or table.endswith(RUN_NEEDLE):  # a run of 16+ base64 characters
+        if runs_as_is:
+            if not decoding_layers.ascii_runs_decode_to_nothing(data, table):
+                return False
+        elif decoding_layers.ascii_has_blob_candidate(data, table):
             return False
-    elif decoding_layers.ascii_has_blob_candidate(data):
-        return False
     return not _matches()(data)
 
 

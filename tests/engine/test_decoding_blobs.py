@@ -123,8 +123,8 @@ def test_single_case_shortcut_answers_as_the_run_walk(text: str) -> None:
 def test_run_search_by_its_end_finds_every_run(raw: bytes) -> None:
     """The hot paths look for 16 run characters followed by a separator, or at the very end: the
     same answer as looking for the 16 characters themselves, whatever the bytes."""
-    table = raw.translate(decoding_layers._RUN_TABLE)
-    has_run = decoding_layers._RUN_NEEDLE in table
+    table = raw.translate(decoding_layers.RUN_TABLE)
+    has_run = decoding_layers.RUN_NEEDLE in table
     assert decoding_layers._has_run(table) == has_run
     if raw.isascii():
         text = raw.decode("ascii")
