@@ -552,9 +552,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not config.api_keys:
         print("interven gateway: no [[api_keys]] configured: every scan will get 401", file=sys.stderr)
     gw: Gateway = app.state.gateway
-    print(
-        f"interven gateway: listening on http://{host}:{port} (storage {gw.db.describe()})", file=sys.stderr
-    )
+    shown_host = f"[{host}]" if ":" in host else host
+    print(f"interven gateway: storage {gw.db.describe()}", file=sys.stderr)
+    print(f"interven gateway: listening on http://{shown_host}:{port}", file=sys.stderr)
     logging.basicConfig(level=args.log_level.upper())
     uvicorn.run(app, host=host, port=port, log_level=args.log_level, server_header=False,
                 log_config=_log_config())
