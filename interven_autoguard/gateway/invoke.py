@@ -123,10 +123,11 @@ def _held_hash(payload: dict[str, Any]) -> str:
 
 def _to_send(resp: Any, request: dict[str, Any]) -> dict[str, Any]:
     """The upstream request with whatever the scan redacted replaced (URL, headers, body): what a
-    SANITIZE sends, and what an approved request sends after it was shown masked."""
+    SANITIZE sends, and what an approved request sends after it was shown masked. Without the URL's
+    fragment: it is never sent, so it is not held either (it can carry an OAuth token)."""
     return {
         "method": request["method"],
-        "url": resp.sanitized_url or request["url"],
+        "url": (resp.sanitized_url or request["url"]).partition("#")[0],
         "headers": resp.sanitized_headers or request["headers"],
         "body": request["body"] if resp.sanitized_body is None else resp.sanitized_body,
     }
