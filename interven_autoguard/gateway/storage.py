@@ -124,7 +124,9 @@ _SCHEMA = (
         approval_id TEXT,
         trace_id TEXT,
         status INTEGER,
-        detail TEXT
+        detail TEXT,
+        source TEXT,
+        count INTEGER NOT NULL DEFAULT 1
     )""",
     "CREATE INDEX IF NOT EXISTS audit_log_trace ON audit_log (trace_id)",
     """CREATE TABLE IF NOT EXISTS rate_counters (
@@ -169,6 +171,10 @@ _SCHEMA = (
         payload TEXT NOT NULL
     )""",
 )
+
+# Columns added to audit_log after its first release: added to an existing table at start-up (ADD
+# COLUMN is no UPDATE: the append-only triggers do not fire, old rows read the default).
+_AUDIT_ADDED_COLUMNS = (("source", "TEXT"), ("count", "INTEGER NOT NULL DEFAULT 1"))
 
 _SQLITE_APPEND_ONLY = (
     """CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
@@ -275,11 +281,28 @@ class Database:
             try:
                 for stmt in _SCHEMA:
                     cur.execute(stmt.format(serial=serial))
+                self._add_audit_columns(cur)
                 for stmt in _PG_APPEND_ONLY if self.is_postgres else _SQLITE_APPEND_ONLY:
                     cur.execute(stmt)
             finally:
                 if self.is_postgres:
                     cur.execute("SELECT pg_advisory_unlock(74110001)")
+
+    def _add_audit_columns(self, cur: Any) -> None:
+        if self.is_postgres:  # under the advisory lock
+            for name, decl in _AUDIT_ADDED_COLUMNS:
+                cur.execute(f"ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS {name} {decl}")
+            return
+        cur.execute("PRAGMA table_info(audit_log)")
+        present = {row[1] for row in cur.fetchall()}
+        for name, decl in _AUDIT_ADDED_COLUMNS:
+            if name in present:
+                continue
+            try:
+                cur.execute(f"ALTER TABLE audit_log ADD COLUMN {name} {decl}")
+            except sqlite3.OperationalError as exc:
+                if "duplicate column" not in str(exc):  # another process added it first: fine
+                    raise
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -318,6 +341,8 @@ class AuditRecord:
     trace_id: str | None = None
     status: int | None = None
     detail: str | None = None
+    source: str | None = None  # peer address of a refused request (IPv6: its /64); see refusals.py
+    count: int = 1  # how many requests the row stands for (refusals are coalesced)
 
 
 class AuditLog:
@@ -329,8 +354,8 @@ class AuditLog:
     def append(self, rec: AuditRecord) -> None:
         self.db.execute(
             "INSERT INTO audit_log (ts, endpoint, key_id, agent_id, method, url, decision, reason_codes,"
-            " findings, risk_score, approval_id, trace_id, status, detail)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " findings, risk_score, approval_id, trace_id, status, detail, source, count)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 time.time(),
                 rec.endpoint,
@@ -346,6 +371,8 @@ class AuditLog:
                 rec.trace_id,
                 rec.status,
                 rec.detail,
+                rec.source,
+                int(rec.count),
             ),
         )
 
@@ -373,6 +400,8 @@ class AuditLog:
             "trace_id",
             "status",
             "detail",
+            "source",
+            "count",
         )
         raw = self.db.fetchall(f"SELECT {', '.join(cols)} FROM audit_log ORDER BY id DESC LIMIT ?", (limit,))
         out = []
