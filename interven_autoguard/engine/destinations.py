@@ -550,8 +550,11 @@ def redact_url(url: str) -> str:
     """``url`` fit for spans, logs and exceptions: credentials and sensitive parameter values removed.
 
     ``user:pass@`` becomes ``REDACTED:REDACTED@`` (``REDACTED@`` without a password); values of
-    sensitive-looking query/fragment/path parameters (token, key, sig, password, X-Amz-Signature …)
-    become ``REDACTED`` while their names stay. Never raises; garbage becomes ``[REDACTED:URL]``.
+    sensitive-looking query/path parameters (token, key, sig, password, X-Amz-Signature …) become
+    ``REDACTED`` while their names stay. The fragment is dropped: no HTTP client sends it, no
+    detector reads it, and it is where OAuth's implicit flow puts ``access_token=…`` — whatever
+    name it carries a secret under, it must not reach a span, a log or an approver's screen.
+    Never raises; garbage becomes ``[REDACTED:URL]``.
     """
     try:
         return _redact(url)
@@ -574,13 +577,11 @@ def _redact(url: str) -> str:
         authority_at = slashes
     if authority_at >= 0:
         body = body[:authority_at] + _redact_userinfo(body[authority_at:])
-    body, hash_mark, fragment = body.partition("#")
+    body = body.partition("#")[0]  # the fragment: see redact_url
     body, question, query = body.partition("?")
     out = head + _redact_path(body)
     if question:
         out += "?" + _redact_params(query)
-    if hash_mark:
-        out += "#" + (_redact_params(fragment) if "=" in fragment else fragment)
     return out
 
 

@@ -24,6 +24,7 @@ from . import _http, wire
 from ._asgi import HttpProblem, check_fields, check_headers, parse_object, read_body, redact_url
 from .config import Agent
 from .errors import GatewayError
+from .refusals import client_source, route_path
 from .signing import replay_key, verify
 from .storage import AuditRecord
 
@@ -59,8 +60,18 @@ def _parse_ts(value: str) -> float:
     return parsed.timestamp()
 
 
-def _unauthorized(gw: Gateway, agent_id: str | None, detail: str) -> HttpProblem:
-    gw.audit.append(AuditRecord(endpoint="/invoke", agent_id=agent_id, status=401, detail=detail))
+def _refused(gw: Gateway, request: Request, agent_id: str | None, detail: str, status: int) -> None:
+    """Audited, coalesced (``refusals.py``). An agent id the config does not know is the caller's
+    text: not kept."""
+    known = agent_id if agent_id is not None and gw.config.agent(agent_id) is not None else None
+    gw.refusals.refused(
+        endpoint=route_path(request), source=client_source(request), reason=detail, status=status,
+        agent_id=known,
+    )
+
+
+def _unauthorized(gw: Gateway, request: Request, agent_id: str | None, detail: str) -> HttpProblem:
+    _refused(gw, request, agent_id, detail, 401)
     return HttpProblem(401, "HMAC signature verification failed or agent not recognized", "UNAUTHORIZED")
 
 
@@ -123,10 +134,11 @@ def _held_hash(payload: dict[str, Any]) -> str:
 
 def _to_send(resp: Any, request: dict[str, Any]) -> dict[str, Any]:
     """The upstream request with whatever the scan redacted replaced (URL, headers, body): what a
-    SANITIZE sends, and what an approved request sends after it was shown masked."""
+    SANITIZE sends, and what an approved request sends after it was shown masked. Without the URL's
+    fragment: it is never sent, so it is not held either (it can carry an OAuth token)."""
     return {
         "method": request["method"],
-        "url": resp.sanitized_url or request["url"],
+        "url": (resp.sanitized_url or request["url"]).partition("#")[0],
         "headers": resp.sanitized_headers or request["headers"],
         "body": request["body"] if resp.sanitized_body is None else resp.sanitized_body,
     }
@@ -164,22 +176,18 @@ async def invoke(request: Request) -> Response:
         agent_id = str(data["agent_context"]["agent_id"])
         agent: Agent | None = gw.config.agent(agent_id)
         if agent is None:
-            raise _unauthorized(gw, agent_id, "unknown agent")
+            raise _unauthorized(gw, request, agent_id, "unknown agent")
         if not verify(raw, signature, agent.secret):
-            raise _unauthorized(gw, agent_id, "bad signature")
+            raise _unauthorized(gw, request, agent_id, "bad signature")
         age = time.time() - _parse_ts(str(data["ts"]))
         window = gw.config.replay_window_seconds
-        if age > window or age < -window:
-            gw.audit.append(
-                AuditRecord(endpoint="/invoke", agent_id=agent_id, status=400, detail="stale timestamp")
-            )
+        if age > window or age < -window:  # a captured body replayed later: refused like a bad key
+            _refused(gw, request, agent_id, "stale timestamp", 400)
             raise HttpProblem(
                 400, f"Replay rejected: timestamp outside the {window:.0f}s window", "REPLAY_REJECTED"
             )
         if not gw.seen.first_time(replay_key(signature), window):  # type: ignore[union-attr]
-            gw.audit.append(
-                AuditRecord(endpoint="/invoke", agent_id=agent_id, status=400, detail="replayed body")
-            )
+            _refused(gw, request, agent_id, "replayed body", 400)
             raise HttpProblem(
                 400, "Replay rejected: this signed request was already received", "REPLAY_REJECTED"
             )
@@ -263,7 +271,7 @@ async def execute_approval(request: Request) -> Response:
         agent = gw.config.agent(agent_id)
         if signature is not None or gw.config.execute_requires_signature:
             if agent is None or not verify(raw, signature, agent.secret):
-                raise _unauthorized(gw, agent_id, "bad execute signature")
+                raise _unauthorized(gw, request, agent_id, "bad execute signature")
         # Held since this release: the masked request and the original's hash; before: the original.
         request_hash = payload.get("request_hash") or _held_hash(payload)
         if not gw.approvals.consume(approval_id, request_hash=request_hash, policy_version=None):

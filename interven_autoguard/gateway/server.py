@@ -18,12 +18,14 @@ Endpoints (JSON in and out):
   GET  /ui/?token=...                       the approvals web page (when a page token is configured)
 
 The app keeps nothing in memory that matters: approvals, audit and rate counters live in the
-database, so several processes can serve one team.
+database, so several processes can serve one team. (Refused requests are counted in memory for up
+to a minute before their row is written, bounded: see ``refusals.py``.)
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import logging
@@ -31,7 +33,7 @@ import os
 import re
 import sys
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -49,6 +51,7 @@ from ..model import ScanResponse
 from . import wire
 from ._asgi import HttpProblem, bearer_token, check_fields, check_headers, parse_object, read_body, redact_url
 from .config import ApiKey, Approver, GatewayConfig
+from .refusals import RefusalAudit, client_source, route_path
 from .sql_store import ApprovalNotFound, ApprovalRecord, ApprovalStateError, SqlApprovalStore, requester
 from .storage import AuditLog, AuditRecord, Database, HeldRequests, RateLimiter, SeenSignatures
 
@@ -94,6 +97,7 @@ class Gateway:
     seen: SeenSignatures
     engine: Any
     classifier: Any
+    refusals: RefusalAudit
 
     # -- authentication ----------------------------------------------------------------------
 
@@ -111,11 +115,11 @@ class Gateway:
         )
 
     def _bearer(self, request: Request, match: Callable[[str], _T | None], audited: str, answer: str) -> _T:
-        """Who the Bearer token belongs to; a 401 (audited without the token) when nobody."""
+        """Who the Bearer token belongs to; a 401 (audited without the token, coalesced) when nobody."""
         token = bearer_token(request)
         found = match(token) if token else None
         if found is None:
-            self.audit.append(AuditRecord(endpoint=request.url.path, status=401, detail=audited))
+            self.refusals.refused(endpoint=route_path(request), source=client_source(request), reason=audited)
             raise HttpProblem(401, answer, "UNAUTHORIZED", {"WWW-Authenticate": "Bearer"})
         return found
 
@@ -457,16 +461,18 @@ def create_app(
     factory = engine_factory or default_engine
     db = Database(db_url or config.db)
     approvals = SqlApprovalStore(db, max_ttl=config.approval_ttl_seconds)
+    audit = AuditLog(db)
     gateway = Gateway(
         config=config,
         db=db,
-        audit=AuditLog(db),
+        audit=audit,
         rate=RateLimiter(db),
         approvals=approvals,
         held=HeldRequests(db),
         seen=SeenSignatures(db),
         engine=factory(config.policy, approvals),
         classifier=factory(config.policy, _DiscardApprovals()),
+        refusals=RefusalAudit(audit),
     )
     routes = [
         Route("/health", health, methods=["GET"]),
@@ -494,9 +500,17 @@ def create_app(
         page = ApprovalsWebApp(approvals, token=config.approvals_page_token, base_path="/ui",
                                on_decide=page_decided)
         routes.append(Mount("/ui", app=asgi_app(page)))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        # The refusals counted since the last row: written before the process goes away.
+        await run_in_threadpool(gateway.refusals.close)
+
     app = Starlette(
         routes=routes,
         exception_handlers={HttpProblem: _problem, HTTPException: _http_exception, Exception: _unexpected},
+        lifespan=lifespan,
     )
     app.state.gateway = gateway
     return app
@@ -552,9 +566,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not config.api_keys:
         print("interven gateway: no [[api_keys]] configured: every scan will get 401", file=sys.stderr)
     gw: Gateway = app.state.gateway
-    print(
-        f"interven gateway: listening on http://{host}:{port} (storage {gw.db.describe()})", file=sys.stderr
-    )
+    shown_host = f"[{host}]" if ":" in host else host
+    print(f"interven gateway: storage {gw.db.describe()}", file=sys.stderr)
+    print(f"interven gateway: listening on http://{shown_host}:{port}", file=sys.stderr)
     logging.basicConfig(level=args.log_level.upper())
     uvicorn.run(app, host=host, port=port, log_level=args.log_level, server_header=False,
                 log_config=_log_config())

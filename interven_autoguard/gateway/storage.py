@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -17,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from ..errors import ConfigurationError
 
@@ -24,6 +26,86 @@ from ..errors import ConfigurationError
 def default_sqlite_path() -> str:
     state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
     return os.path.join(state, "interven-autoguard", "gateway.db")
+
+
+def sqlite_path(url: str) -> str:
+    """The absolute file a SQLite URL or path names.
+
+    ``sqlite:///abs/path.db`` and ``sqlite:////abs/path.db`` (SQLAlchemy's spelling) are both
+    ``/abs/path.db``; ``sqlite:rel.db``, ``sqlite://rel.db`` and a plain path are relative to the
+    working directory at start-up, resolved once so the startup line names the real file; ``~`` is
+    expanded (a TOML config gets no shell expansion). Refuses what is no SQLite location: another URL
+    scheme or a libpq ``key=value`` string would otherwise become a file named after it, password
+    included.
+    """
+    if url.startswith("sqlite:"):
+        path = url[len("sqlite:") :]
+        if path.startswith("//"):
+            path = path[2:]
+    elif _OTHER_SCHEME.match(url) or _KEYWORD_DSN.match(url):
+        raise ConfigurationError(
+            "the gateway database must be sqlite:///path/file.db, a file path, or postgresql://user@host/db"
+        )
+    else:
+        path = url
+    if path == ":memory:":
+        raise ConfigurationError("use a file for the gateway database: processes and threads share it")
+    if path.startswith("//"):
+        path = "/" + path.lstrip("/")
+    return os.path.abspath(os.path.expanduser(path))
+
+
+_OTHER_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_KEYWORD_DSN = re.compile(r"\s*(host|hostaddr|port|dbname|user|password|service|sslmode)\s*=", re.IGNORECASE)
+
+
+def redacted_dsn(url: str) -> str:
+    """A PostgreSQL URL fit to print: the user, host, port, database and options stay; any password
+    (in the userinfo or a ``password=`` option) becomes ``***``. Never raises.
+
+    Everything before the last ``@`` is taken as userinfo, so a password with an unencoded ``/``,
+    ``?`` or ``@`` in it is still masked whole (at worst the rest prints oddly).
+    """
+    _scheme, sep, rest = url.partition("://")
+    if not sep:
+        return "[unparseable]"
+    rest = rest.split("#", 1)[0]
+    userinfo, at, location = rest.rpartition("@")
+    auth = ""
+    if at:
+        user, colon, _password = userinfo.partition(":")
+        auth = user + (":***" if colon else "") + "@"
+    where, question, query = location.partition("?")
+    if question:
+        params = []
+        for item in query.split("&"):
+            name, eq, _value = item.partition("=")
+            params.append(f"{name}=***" if eq and "pass" in name.lower() else item)
+        where += "?" + "&".join(params)
+    return f"postgresql://{auth}{where}"
+
+
+def scrub_password(text: str, url: str) -> str:
+    """``text`` (a driver's error message) fit to print: the URL's password, raw or percent-decoded,
+    becomes ``***``; if any piece of it is still there (a parser that split the URL elsewhere quotes
+    a part of it), the whole message is withheld."""
+    secrets: set[str] = set()
+    rest = url.partition("://")[2].split("#", 1)[0]
+    userinfo, at, location = rest.rpartition("@")
+    if at and ":" in userinfo:
+        secrets.add(userinfo.partition(":")[2])
+    for item in location.partition("?")[2].split("&"):
+        name, eq, value = item.partition("=")
+        if eq and "pass" in name.lower():
+            secrets.add(value)
+    secrets = {s for s in secrets | {unquote(s) for s in secrets} if s}
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    for secret in secrets:
+        size = min(4, len(secret))
+        if any(secret[i : i + size] in text for i in range(len(secret) - size + 1)):
+            return "(message withheld: it quotes part of the connection string)"
+    return text
 
 
 _SCHEMA = (
@@ -42,7 +124,9 @@ _SCHEMA = (
         approval_id TEXT,
         trace_id TEXT,
         status INTEGER,
-        detail TEXT
+        detail TEXT,
+        source TEXT,
+        count INTEGER NOT NULL DEFAULT 1
     )""",
     "CREATE INDEX IF NOT EXISTS audit_log_trace ON audit_log (trace_id)",
     """CREATE TABLE IF NOT EXISTS rate_counters (
@@ -88,6 +172,10 @@ _SCHEMA = (
     )""",
 )
 
+# Columns added to audit_log after its first release: added to an existing table at start-up (ADD
+# COLUMN is no UPDATE: the append-only triggers do not fire, old rows read the default).
+_AUDIT_ADDED_COLUMNS = (("source", "TEXT"), ("count", "INTEGER NOT NULL DEFAULT 1"))
+
 _SQLITE_APPEND_ONLY = (
     """CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
@@ -121,27 +209,21 @@ class Database:
                 ) from None
             self.path = None
         else:
-            # file-URL semantics: sqlite:///abs/path.db, sqlite:relative.db, or a plain path
-            path = url[len("sqlite:") :] if url.startswith("sqlite:") else url
-            if url.startswith("sqlite:") and path.startswith("//"):
-                path = path[2:]
-            if path == ":memory:":
-                raise ConfigurationError(
-                    "use a file for the gateway database: processes and threads share it"
-                )
-            parent = os.path.dirname(os.path.abspath(path))
-            os.makedirs(parent, exist_ok=True)
-            self.path = path
-        self._init_schema()
+            self.path = sqlite_path(url)
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        try:
+            self._init_schema()
+        except Exception as exc:  # the driver's message can quote the URL: scrubbed, and no cause kept
+            raise ConfigurationError(
+                f"cannot open the gateway database ({self.describe()}): "
+                f"{type(exc).__name__}: {' '.join(scrub_password(str(exc), url).split())}"
+            ) from None
 
     def describe(self) -> str:
-        """The database for logs: engine and location, never a password."""
+        """The database for logs and the startup line: engine and location, never a password."""
         if self.is_postgres:
-            from urllib.parse import urlsplit
-
-            parts = urlsplit(self.url)
-            return f"postgresql://{parts.hostname}:{parts.port or 5432}{parts.path}"
-        return f"sqlite:{self.path}"
+            return f"PostgreSQL {redacted_dsn(self.url)}"
+        return f"SQLite file {self.path}"
 
     def _connect(self) -> Any:
         if self.is_postgres:
@@ -199,11 +281,28 @@ class Database:
             try:
                 for stmt in _SCHEMA:
                     cur.execute(stmt.format(serial=serial))
+                self._add_audit_columns(cur)
                 for stmt in _PG_APPEND_ONLY if self.is_postgres else _SQLITE_APPEND_ONLY:
                     cur.execute(stmt)
             finally:
                 if self.is_postgres:
                     cur.execute("SELECT pg_advisory_unlock(74110001)")
+
+    def _add_audit_columns(self, cur: Any) -> None:
+        if self.is_postgres:  # under the advisory lock
+            for name, decl in _AUDIT_ADDED_COLUMNS:
+                cur.execute(f"ALTER TABLE audit_log ADD COLUMN IF NOT EXISTS {name} {decl}")
+            return
+        cur.execute("PRAGMA table_info(audit_log)")
+        present = {row[1] for row in cur.fetchall()}
+        for name, decl in _AUDIT_ADDED_COLUMNS:
+            if name in present:
+                continue
+            try:
+                cur.execute(f"ALTER TABLE audit_log ADD COLUMN {name} {decl}")
+            except sqlite3.OperationalError as exc:
+                if "duplicate column" not in str(exc):  # another process added it first: fine
+                    raise
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -242,6 +341,8 @@ class AuditRecord:
     trace_id: str | None = None
     status: int | None = None
     detail: str | None = None
+    source: str | None = None  # peer address of a refused request (IPv6: its /64); see refusals.py
+    count: int = 1  # how many requests the row stands for (refusals are coalesced)
 
 
 class AuditLog:
@@ -253,8 +354,8 @@ class AuditLog:
     def append(self, rec: AuditRecord) -> None:
         self.db.execute(
             "INSERT INTO audit_log (ts, endpoint, key_id, agent_id, method, url, decision, reason_codes,"
-            " findings, risk_score, approval_id, trace_id, status, detail)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " findings, risk_score, approval_id, trace_id, status, detail, source, count)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 time.time(),
                 rec.endpoint,
@@ -270,6 +371,8 @@ class AuditLog:
                 rec.trace_id,
                 rec.status,
                 rec.detail,
+                rec.source,
+                int(rec.count),
             ),
         )
 
@@ -297,6 +400,8 @@ class AuditLog:
             "trace_id",
             "status",
             "detail",
+            "source",
+            "count",
         )
         raw = self.db.fetchall(f"SELECT {', '.join(cols)} FROM audit_log ORDER BY id DESC LIMIT ?", (limit,))
         out = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import queue
+import secrets
 import subprocess
 import sys
 import threading
@@ -188,3 +189,21 @@ def test_list_into_a_closed_pipe_ends_quietly(db_path, store):
     proc.stderr.close()
     assert proc.wait(timeout=30) == 0, err
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_list_and_show_never_print_a_url_fragment(db_path, store):
+    """The embedded engine holds a request whose URL ends in ``#access_token=…`` (never sent): the
+    terminal shows the URL that would go out, without the fragment."""
+    from interven_autoguard.engine.scanner import LocalScanner
+
+    token = "ghp_" + secrets.token_hex(18)
+    url = "https://api.github.com/repos/acme/app/collaborators/outsider"
+    resp = LocalScanner(approvals=store).scan(
+        method="PUT", url=f"{url}#t={token}", body={"permission": "push"}
+    )
+    assert resp.decision == "REQUIRE_APPROVAL" and resp.approval_id
+    for args in (("list",), ("show", resp.approval_id), ("show", resp.approval_id, "--json")):
+        out = run_cli(db_path, *args)
+        assert out.returncode == 0, out.stderr
+        assert token not in out.stdout and token[:12] not in out.stdout
+    assert json.loads(run_cli(db_path, "show", resp.approval_id, "--json").stdout)["url"] == url

@@ -101,11 +101,12 @@ def test_helpers_never_raise_on_garbage(garbage):
             "&password=REDACTED&secret=REDACTED&client_secret=REDACTED",
         ),
         ("https://x.example/?key=v&token", "https://x.example/?key=REDACTED&token"),
-        (
-            "https://x.example/#access_token=t&token_type=bearer",
-            "https://x.example/#access_token=REDACTED&token_type=bearer",
-        ),
-        ("https://x.example/#section-2", "https://x.example/#section-2"),
+        # The fragment is never sent and never scanned: dropped, whatever its names.
+        ("https://x.example/#access_token=t&token_type=bearer", "https://x.example/"),
+        ("https://x.example/cb?state=s#t=ghp_abc123&x=1", "https://x.example/cb?state=s"),
+        ("https://x.example/app#/reset/abc123def?x=1", "https://x.example/app"),
+        ("https://x.example/#section-2", "https://x.example/"),
+        ("https://u:pa#ss@x.example/p#frag", "https://REDACTED:REDACTED@x.example/p"),
         ("https://x.example/app;jsessionid=abc?x=1", "https://x.example/app;jsessionid=REDACTED?x=1"),
         ("https://medium.com/@user/post", "https://medium.com/@user/post"),
         ("http://u:pa/ss@host/", "http://REDACTED:REDACTED@host/"),  # "/" inside an unencoded password

@@ -146,6 +146,7 @@ class GatewayThread:
         self.server.should_exit = True
         self._thread.join(10)
         self._sock.close()
+        self.gateway.refusals.close()  # what the app's lifespan does at shutdown (lifespan is off here)
 
 
 def free_port() -> int:

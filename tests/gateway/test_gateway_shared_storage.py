@@ -196,3 +196,43 @@ def test_pg_store_entry_point_refuses_other_urls(tmp_path):
         store = PgApprovalStore(PG_URL)
         rec = new_approval(store, request_hash="pg-entry-" + secrets.token_hex(4))
         assert rec.id.startswith("apr_") and store.get(rec.id).state == "pending"
+
+
+def test_an_audit_table_from_before_counted_refusals_gains_its_columns(db_url):
+    """A database made by an earlier release: ``source`` and ``count`` are added at start-up, old
+    rows read count 1, and the table still refuses UPDATE and DELETE."""
+    old = Database(db_url)
+    old.execute("DROP TABLE audit_log")  # its triggers go with it; rebuilt as the old release made it
+    old.execute(
+        "CREATE TABLE audit_log (id {} PRIMARY KEY, ts DOUBLE PRECISION NOT NULL, endpoint TEXT NOT NULL,"
+        " key_id TEXT, agent_id TEXT, method TEXT, url TEXT, decision TEXT,"
+        " reason_codes TEXT NOT NULL DEFAULT '[]', findings TEXT NOT NULL DEFAULT '[]',"
+        " risk_score DOUBLE PRECISION, approval_id TEXT, trace_id TEXT, status INTEGER, detail TEXT)"
+        .format("BIGSERIAL" if old.is_postgres else "INTEGER")
+    )
+    old.execute("INSERT INTO audit_log (ts, endpoint, status, detail) VALUES (1, '/v1/scan', 401, 'x')")
+    old.close()
+
+    db = Database(db_url)
+    Database(db_url)  # a second process starting on the migrated table changes nothing
+    audit = AuditLog(db)
+    audit.append(AuditRecord(endpoint="/v1/scan", status=401, detail="y", source="192.0.2.1", count=7))
+    rows = audit.rows()
+    assert [(r["detail"], r["source"], r["count"]) for r in rows] == [("y", "192.0.2.1", 7), ("x", None, 1)]
+    with pytest.raises(Exception, match="append-only"):
+        db.execute("UPDATE audit_log SET count = 0")
+    with pytest.raises(Exception, match="append-only"):
+        db.execute("DELETE FROM audit_log")
+
+
+def test_counted_refusals_on_the_shared_database(db_url):
+    from interven_autoguard.gateway.refusals import RefusalAudit
+
+    audit = AuditLog(Database(db_url))
+    refusals = RefusalAudit(audit, clock=lambda: 1_000_000.0)
+    for i in range(250):
+        refusals.refused(endpoint="/v1/scan", source=f"192.0.2.{i % 3}", reason="invalid or missing API key")
+    assert len(audit.rows()) == 3
+    refusals.close()
+    rows = audit.rows()
+    assert len(rows) == 6 and sum(r["count"] for r in rows) == 250
