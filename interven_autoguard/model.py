@@ -84,8 +84,9 @@ class Finding:
     ``header:x-debug``, ``url`` (userinfo/host) or ``url.path``; in a header line of the e-mail a
     body field is base64 of, that line's sub-field: ``body$.raw<mime>.header:To``. ``start``/``end``
     are character offsets inside that field's *original* text (for a sub-field: the field's).
-    ``encoding`` names the decoding chain that revealed it (``"base64>percent"``) or is ``None`` when
-    it was found as written; ``"plus"``
+    ``encoding`` names the decoding chain that revealed it (``"base64>percent"``; ``"base64>mime"``
+    for what only a mail reader's decoding of such an e-mail shows: quoted-printable parts, encoded
+    words) or is ``None`` when it was found as written; ``"plus"``
     (``"plus>base64"``...) when only a query/form parameter's literal reading, its raw ``+`` kept a
     ``+`` rather than read as a space, shows it.
     ``value_hash`` is a short salted hash, stable within one process, so two findings of the same

@@ -22,7 +22,9 @@ whole blob for base64/hex, composed through every layer and the normalisation.
 
 A field that is, whole, base64 of an e-mail (Gmail's ``raw``; ``decoding_mime``): its first-layer
 view tells the header line a span lies in (``View.subfield``, ``"<mime>.header:To"``), and so do
-the views decoded from it for the context they copy.
+the views decoded from it for the context they copy; a ``"base64>mime"`` view holds what a mail
+reader decodes in it (encoded words in header values, quoted-printable parts), every character
+mapped to the whole blob.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from collections.abc import Callable
 
 from .decoding_layers import DECODERS, Item, blob_runs, has_blob_candidate, has_escape_candidate
 from .decoding_map import SEPARATOR, SpanMap, identity
-from .decoding_mime import HeaderLines, read_headers
+from .decoding_mime import HeaderLines, decoded_message, read_headers
 from .types import View
 
 __all__ = ["needs_views", "normalise", "views", "views_with_status"]
@@ -342,6 +344,16 @@ def _views(text: str, budget: int, max_depth: int) -> tuple[list[View], bool]:
             else:
                 result.append(View(normal_text, layer, normal_map, part))
                 queue.append((normal_text, normal_map, view_map, normal_map, layer, depth + 1, part))
+            if lines is not None and left > 0:
+                # What a mail reader decodes in the message (encoded words, quoted-printable parts).
+                final, final_map = (view_text, view_map) if normal_map is None else (normal_text, normal_map)
+                reading = _message_reading(view_text, lines, final, final_map, layer, depth + 1, left, budget)
+                if reading is not None:
+                    view, entry, cost, cut = reading
+                    stopped |= cut
+                    left -= cost
+                    result.append(view)
+                    queue.append(entry)
     return result, stopped
 
 
@@ -364,6 +376,36 @@ def _through(lines: _Subfield, normal_map: SpanMap | None) -> _Subfield:
         return lines
     local = normal_map.local
     return lambda s, e: lines(*local(s, e))
+
+
+def _message_reading(
+    message: str, lines: HeaderLines, final: str, final_map: SpanMap, chain: str, depth: int, left: int,
+    budget: int,
+) -> tuple[View, _Entry, int, bool] | None:
+    """The view ``chain + ">mime"`` of what a mail reader decodes in a message view
+    (``decoding_mime.decoded_message``; ``message`` before normalisation, ``final`` after, mapped by
+    ``final_map``, ``depth`` layers down), its queue entry, its cost against the budget and whether
+    it was cut at ``left`` characters. Each of its characters maps to the whole message, so to the
+    whole blob."""
+    reading = decoded_message(message, lines)
+    if reading is None or not reading[0]:
+        return None
+    text, parts = reading
+    cut = len(text) > left
+    text = text[:left]
+    layer_map = SpanMap(final_map)
+    layer_map.add(0, len(text), 0, len(final), 0)
+    normal, normal_map = normalise(text, layer_map, work=budget)
+    if len(normal) > left:
+        normal, cut = normal[:left], True
+    layer = chain + ">mime"
+    cost = max(len(text), len(normal))
+    if normal_map is None:
+        entry: _Entry = (text, layer_map, layer_map, None, layer, depth + 1, parts)
+        return View(text, layer, layer_map, parts), entry, cost, cut
+    part = _through(parts, normal_map)
+    entry = (normal, normal_map, layer_map, normal_map, layer, depth + 1, part)
+    return View(normal, layer, normal_map, part), entry, cost, cut
 
 
 def _inherited(parent: _Subfield, view_map: SpanMap, normal_map: SpanMap | None) -> _Subfield:

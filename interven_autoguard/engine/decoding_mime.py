@@ -24,17 +24,25 @@ findings keep the field's location, as before this reading existed):
 
 Names of the standard header fields are shown in their usual spelling (``header:Reply-To``);
 any other name is data and is shown as its position in the header block (``header#4``).
+
+``decoded_message`` is what a mail reader decodes that the text does not show as such: header
+values written as RFC 2047 encoded words (``=?utf-8?q?...?=``) and the bodies of
+quoted-printable parts, whose soft line breaks (``=`` at a line end, every 76 characters) split
+whatever long line they fall in — a token among them. Base64 parts need nothing of the kind: the
+decoding layers read them as they read any base64.
 """
 
 from __future__ import annotations
 
+import binascii
+import email
 import email.parser
 import email.policy
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
 
-__all__ = ["MIME_MARK", "HeaderLines", "read_headers"]
+__all__ = ["MIME_MARK", "HeaderLines", "decoded_message", "read_headers"]
 
 MIME_MARK = "<mime>"
 
@@ -126,3 +134,87 @@ def read_headers(text: str) -> HeaderLines | None:
     ]
     return HeaderLines(starts, ends, parts)
 
+
+_QUOTED_PRINTABLE = re.compile("quoted-printable", re.IGNORECASE)
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+# Whitespace between two encoded words is not part of the text (RFC 2047, 6.2); folding is not either.
+_BETWEEN_WORDS = re.compile(r"(?<=\?=)[ \t\r\n]+(?==\?[^?\s]+\?[bBqQ]\?)")
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+
+
+def decoded_message(text: str, lines: HeaderLines) -> tuple[str, HeaderLines] | None:
+    """The message ``text`` (whose header fields are ``lines``) as a mail reader decodes it, where
+    that differs from the text: each header value holding encoded words, decoded (a line each,
+    located in its header's sub-field), then the body of each quoted-printable part (no sub-field:
+    the message body). Each is read in its declared charset, and also as UTF-8 when that reads
+    differently (a charset must not hide what the bytes say). None when there is neither; cheap
+    checks first."""
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    parts: list[str] = []
+    pos = 0
+    for start, end, part in lines.values():
+        if text.find("=?", start, end) < 0:
+            continue
+        unfolded = _FOLD.sub("", text[start:end])
+        declared = _decode_words(unfolded, None)
+        as_utf8 = _decode_words(unfolded, "utf-8")
+        for value in (declared,) if as_utf8 == declared else (declared, as_utf8):
+            starts.append(pos)
+            ends.append(pos + len(value))
+            parts.append(part)
+            out.append(value)
+            pos += len(value) + 1
+    if _QUOTED_PRINTABLE.search(text) is not None:
+        # compat32: header values stay the strings they are (nothing parsed but what is asked for)
+        message = email.message_from_string(text, policy=email.policy.compat32)
+        for piece in message.walk():
+            payload = piece.get_payload()
+            if not isinstance(payload, str) or not _says_quoted_printable(piece.get_all(_CTE, [])):
+                continue
+            data = binascii.a2b_qp(_PADDED_SOFT_BREAK.sub("=", payload).encode("utf-8", "surrogateescape"))
+            declared = _as_text(data, piece.get_content_charset())
+            out.append(declared)
+            as_utf8 = _as_text(data, "utf-8")
+            if as_utf8 != declared:  # a charset that hides what the bytes say in UTF-8
+                out.append(as_utf8)
+    if not out:
+        return None
+    return "\n".join(out), HeaderLines(starts, ends, parts)
+
+
+_CTE = "content-transfer-encoding"
+# "=" then transport padding then the line end is a soft break too (RFC 2045, 6.7); binascii keeps it.
+_PADDED_SOFT_BREAK = re.compile(r"=[ \t]+(?=\r?\n)")
+
+
+def _says_quoted_printable(values: list[object]) -> bool:
+    """Whether any of a part's Content-Transfer-Encoding fields says quoted-printable, folded or
+    not (the standard library's own ``get_payload(decode=True)`` misses a folded one)."""
+    return any("".join(str(value).split()).lower() == "quoted-printable" for value in values)
+
+
+def _decode_words(value: str, charset: str | None) -> str:
+    """``value`` with its encoded words decoded, each in its own charset or in ``charset``."""
+    return _ENCODED_WORD.sub(lambda m: _decode_word(m, charset), _BETWEEN_WORDS.sub("", value))
+
+
+def _decode_word(m: re.Match[str], charset: str | None) -> str:
+    declared, kind, data = m.groups()
+    raw = data.encode("utf-8", "surrogatepass")
+    try:
+        if kind in "qQ":
+            decoded = binascii.a2b_qp(raw, header=True)  # "_" is a space
+        else:
+            decoded = binascii.a2b_base64(raw + b"=" * (-len(raw) % 4))
+    except (binascii.Error, ValueError):
+        return m.group()  # not an encoded word after all: read as written
+    return _as_text(decoded, charset or declared.partition("*")[0])  # "utf-8*en": RFC 2231 language
+
+
+def _as_text(data: bytes, charset: str | None) -> str:
+    try:
+        return data.decode(charset or "utf-8", "replace")
+    except (LookupError, ValueError):  # a charset Python does not know, or whose codec refuses
+        return data.decode("utf-8", "replace")

@@ -1,17 +1,19 @@
 """Reading the e-mail a base64 field decodes to: its header lines as sub-fields (``decoding_mime``),
-and how decoded views carry the sub-fields (``View.subfield``)."""
+what a mail reader decodes in it, and how decoded views carry the sub-fields (``View.subfield``)."""
 
 from __future__ import annotations
 
 import base64
 import json
+from email.message import EmailMessage
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from secret_samples import github
 
 from interven_autoguard.engine import decoding
-from interven_autoguard.engine.decoding_mime import read_headers
+from interven_autoguard.engine.decoding_mime import decoded_message, read_headers
 from interven_autoguard.engine.scanner import LocalScanner
 from interven_autoguard.model import Decision
 
@@ -74,6 +76,57 @@ def test_text_that_does_not_read_as_a_message_end_to_end_has_no_sub_fields(text:
     assert read_headers(text) is None
 
 
+def test_decoded_message_joins_quoted_printable_soft_breaks_and_decodes_encoded_words() -> None:
+    token = "ghp_" + "Ab1" * 12
+    text = (
+        "To: =?utf-8?q?J=C3=BCrgen?= <j@example.de>\n"
+        "Subject: =?utf-8?q?R=C3=BCckruf_+1_415?=\n =?utf-8?q?_555_0132?=\n"
+        "Content-Type: text/plain; charset=utf-8\n"
+        "Content-Transfer-Encoding: quoted-printable\n"
+        "\n"
+        f"key {token[:10]}=\n{token[10:]} Gr=C3=BC=C3=9Fe\n"
+    )
+    lines = read_headers(text)
+    assert lines is not None
+    reading = decoded_message(text, lines)
+    assert reading is not None
+    decoded, parts = reading
+    assert f"key {token} Grüße" in decoded
+    assert parts(*span(decoded, "Jürgen <j@example.de>")) == "<mime>.header:To"
+    assert parts(*span(decoded, "Rückruf +1 415 555 0132")) == "<mime>.header:Subject"  # words joined
+    assert parts(*span(decoded, token)) == ""
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+@pytest.mark.parametrize("cte", ["quoted-printable", "Quoted-Printable", "\n quoted-printable"])
+def test_soft_breaks_are_joined_whatever_the_line_end_padding_or_folding(eol: str, cte: str) -> None:
+    text = eol.join([
+        "To: bob@example.org", "Content-Type: multipart/alternative; boundary=b1", "", "--b1",
+        f"Content-Transfer-Encoding: {cte}".replace("\n", eol), "",
+        "call 415 555=  ", "0132 soon", "--b1--", "",
+    ])
+    lines = read_headers(text)
+    assert lines is not None
+    reading = decoded_message(text, lines)
+    assert reading is not None and "call 415 5550132 soon" in reading[0]
+
+
+def test_a_declared_charset_does_not_hide_the_utf8_reading() -> None:
+    text = (
+        "To: bob@example.org\nContent-Type: text/plain; charset=utf-16\n"
+        "Content-Transfer-Encoding: quoted-printable\n\ncall 415 555=\n 0132\n"
+    )
+    lines = read_headers(text)
+    assert lines is not None
+    reading = decoded_message(text, lines)
+    assert reading is not None and "call 415 555 0132" in reading[0]
+
+
+def test_decoded_message_is_none_when_a_reader_decodes_nothing() -> None:
+    lines = read_headers(MESSAGE)
+    assert lines is not None and decoded_message(MESSAGE, lines) is None
+
+
 def b64url(text: str, *, pad: bool) -> str:
     blob = base64.urlsafe_b64encode(text.encode()).decode()
     return blob if pad else blob.rstrip("=")
@@ -133,6 +186,20 @@ def test_a_scan_locates_findings_in_header_lines_and_redacts_the_whole_blob() ->
         ("EMAIL", "body$.raw<mime>.header:To", 0, len(blob), True),
     ]
     assert json.loads(response.sanitized_body) == {"raw": "[REDACTED:EMAIL]"}
+
+
+def test_a_scan_finds_a_token_split_by_a_quoted_printable_soft_break() -> None:
+    token = github("ghp_")
+    m = EmailMessage()
+    m["To"] = "bob@example.org"
+    m.set_content("Hello " + "word " * 13 + token + " and more" * 20 + "\n", cte="quoted-printable")
+    assert token not in m.as_string()  # a soft break falls inside it
+    response = LocalScanner().scan(method="POST", url="https://mail.example.com/send",
+                                   headers={"content-type": "application/json"},
+                                   body=json.dumps({"raw": b64url(m.as_string(), pad=True)}))
+    found = {(f.type, f.location, f.encoding) for f in response.findings}
+    assert ("GITHUB_PAT", "body$.raw", "base64>mime") in found
+    assert json.loads(response.sanitized_body)["raw"].startswith("[REDACTED:")  # the whole blob
 
 
 def test_only_body_fields_have_sub_fields() -> None:
@@ -204,3 +271,4 @@ def test_reading_never_raises_and_never_labels_the_body(first: str, lines_in: li
     assert all(end <= first_empty for _start, end, _part in lines.values())
     for start in range(first_empty, len(text)):
         assert lines(start, start + 1) == ""
+    decoded_message(text, lines)  # never raises either
