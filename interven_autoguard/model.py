@@ -81,9 +81,12 @@ class Finding:
     """One thing a detector found. Carries where and what kind, never the value itself.
 
     ``location`` is ``body$.messages[2].content``, ``body`` (plain text), ``query:token``,
-    ``header:x-debug``, ``url`` (userinfo/host) or ``url.path``. ``start``/``end`` are character
-    offsets inside that field's *original* text. ``encoding`` names the decoding chain that
-    revealed it (``"base64>percent"``) or is ``None`` when it was found as written; ``"plus"``
+    ``header:x-debug``, ``url`` (userinfo/host) or ``url.path``; in a header line of the e-mail a
+    body field is base64 of, that line's sub-field: ``body$.raw<mime>.header:To``. ``start``/``end``
+    are character offsets inside that field's *original* text (for a sub-field: the field's).
+    ``encoding`` names the decoding chain that revealed it (``"base64>percent"``; ``"base64>mime"``
+    for what only a mail reader's decoding of such an e-mail shows: quoted-printable parts, encoded
+    words) or is ``None`` when it was found as written; ``"plus"``
     (``"plus>base64"``...) when only a query/form parameter's literal reading, its raw ``+`` kept a
     ``+`` rather than read as a space, shows it.
     ``value_hash`` is a short salted hash, stable within one process, so two findings of the same

@@ -19,6 +19,12 @@ inside the copied context map to the same original spans as hits in ``views[0]``
 ``View.to_original(start, end)`` maps a span of the view to the span of the original field text
 that must be removed to remove the value: the exact escapes for percent/escape/entity layers, the
 whole blob for base64/hex, composed through every layer and the normalisation.
+
+A field that is, whole, base64 of an e-mail (Gmail's ``raw``; ``decoding_mime``): its first-layer
+view tells the header line a span lies in (``View.subfield``, ``"<mime>.header:To"``), and so do
+the views decoded from it for the context they copy; a ``"base64>mime"`` view holds what a mail
+reader decodes in it (encoded words in header values, quoted-printable parts), every character
+mapped to the whole blob.
 """
 
 from __future__ import annotations
@@ -27,12 +33,20 @@ import functools
 import re
 import unicodedata
 from collections import deque
+from collections.abc import Callable
 
 from .decoding_layers import DECODERS, Item, blob_runs, has_blob_candidate, has_escape_candidate
 from .decoding_map import SEPARATOR, SpanMap, identity
+from .decoding_mime import HeaderLines, decoded_message, read_headers
 from .types import View
 
 __all__ = ["needs_views", "normalise", "views", "views_with_status"]
+
+# ``View.subfield``, and an entry of the breadth-first queue of ``_views``: a text, its map, the map
+# of the layer that decoded it, the normalisation applied on top (if any), the chain of layers, how
+# many, and its sub-fields (if any).
+_Subfield = Callable[[int, int], str]
+_Entry = tuple[str, "SpanMap | None", "SpanMap | None", "SpanMap | None", str, int, "_Subfield | None"]
 
 DEFAULT_BUDGET = 64 * 1024
 DEFAULT_MAX_DEPTH = 4
@@ -286,13 +300,10 @@ def _views(text: str, budget: int, max_depth: int) -> tuple[list[View], bool]:
     result = [View(base, None, base_map if base_map is not None else identity)]
     left = budget
     stopped = False
-    # Breadth first, so shallow layers get the budget before deep ones. Each entry: the text, its
-    # map, the map of the layer that decoded it and the normalisation applied on top (if any).
-    queue: deque[tuple[str, SpanMap | None, SpanMap | None, SpanMap | None, str, int]] = deque(
-        [(base, base_map, None, None, "", 0)]
-    )
+    # Breadth first, so shallow layers get the budget before deep ones (entries: ``_Entry``).
+    queue: deque[_Entry] = deque([(base, base_map, None, None, "", 0, None)])
     while queue:
-        src, src_map, layer_map, norm_map, chain, depth = queue.popleft()
+        src, src_map, layer_map, norm_map, chain, depth, src_part = queue.popleft()
         if runs is None or src is not text:
             runs = list(blob_runs(src))
         layers: list[tuple[str, list[Item]]] = []
@@ -322,13 +333,89 @@ def _views(text: str, budget: int, max_depth: int) -> tuple[list[View], bool]:
                 stopped = True
             left -= max(len(view_text), len(normal_text))
             layer = name if not chain else chain + ">" + name
-            if normal_map is None:
-                result.append(View(view_text, layer, view_map))
-                queue.append((view_text, view_map, view_map, None, layer, depth + 1))
+            lines = _message_lines(src, name, items, view_text) if depth == 0 else None
+            if lines is not None:
+                part: _Subfield | None = _through(lines, normal_map)
             else:
-                result.append(View(normal_text, layer, normal_map))
-                queue.append((normal_text, normal_map, view_map, normal_map, layer, depth + 1))
+                part = None if src_part is None else _inherited(src_part, view_map, normal_map)
+            if normal_map is None:
+                result.append(View(view_text, layer, view_map, part))
+                queue.append((view_text, view_map, view_map, None, layer, depth + 1, part))
+            else:
+                result.append(View(normal_text, layer, normal_map, part))
+                queue.append((normal_text, normal_map, view_map, normal_map, layer, depth + 1, part))
+            if lines is not None and left > 0:
+                # What a mail reader decodes in the message (encoded words, quoted-printable parts).
+                final, final_map = (view_text, view_map) if normal_map is None else (normal_text, normal_map)
+                reading = _message_reading(view_text, lines, final, final_map, layer, depth + 1, left, budget)
+                if reading is not None:
+                    view, entry, cost, cut = reading
+                    stopped |= cut
+                    left -= cost
+                    result.append(view)
+                    queue.append(entry)
     return result, stopped
+
+
+def _message_lines(src: str, name: str, items: list[Item], view_text: str) -> HeaderLines | None:
+    """The header lines of the e-mail message a first-layer view is, when the whole field is base64
+    of one (Gmail's ``raw``), else None. One comparison for any other view."""
+    if name != "base64" or len(items) != 1:
+        return None
+    start, end, decoded, _stride = items[0]
+    # The blob is the whole field, so the view is exactly its decoded text, nothing copied around.
+    if start != 0 or end != len(src) or view_text != decoded:
+        return None
+    return read_headers(view_text)
+
+
+def _through(lines: _Subfield, normal_map: SpanMap | None) -> _Subfield:
+    """``View.subfield`` of a view whose text, before ``normal_map``'s normalisation, is the one
+    ``lines`` reads."""
+    if normal_map is None:
+        return lines
+    local = normal_map.local
+    return lambda s, e: lines(*local(s, e))
+
+
+def _message_reading(
+    message: str, lines: HeaderLines, final: str, final_map: SpanMap, chain: str, depth: int, left: int,
+    budget: int,
+) -> tuple[View, _Entry, int, bool] | None:
+    """The view ``chain + ">mime"`` of what a mail reader decodes in a message view
+    (``decoding_mime.decoded_message``; ``message`` before normalisation, ``final`` after, mapped by
+    ``final_map``, ``depth`` layers down), its queue entry, its cost against the budget and whether
+    it was cut at ``left`` characters. Each of its characters maps to the whole message, so to the
+    whole blob."""
+    reading = decoded_message(message, lines)
+    if reading is None or not reading[0]:
+        return None
+    text, parts = reading
+    cut = len(text) > left
+    text = text[:left]
+    layer_map = SpanMap(final_map)
+    layer_map.add(0, len(text), 0, len(final), 0)
+    normal, normal_map = normalise(text, layer_map, work=budget)
+    if len(normal) > left:
+        normal, cut = normal[:left], True
+    layer = chain + ">mime"
+    cost = max(len(text), len(normal))
+    if normal_map is None:
+        entry: _Entry = (text, layer_map, layer_map, None, layer, depth + 1, parts)
+        return View(text, layer, layer_map, parts), entry, cost, cut
+    part = _through(parts, normal_map)
+    entry = (normal, normal_map, layer_map, normal_map, layer, depth + 1, part)
+    return View(normal, layer, normal_map, part), entry, cost, cut
+
+
+def _inherited(parent: _Subfield, view_map: SpanMap, normal_map: SpanMap | None) -> _Subfield:
+    """``View.subfield`` of a view decoded from one that has them: a span maps one layer down (and
+    through this view's normalisation) and is looked up there. Copied context keeps its header
+    line; what was decoded maps to its whole encoded stretch, which lies in the body."""
+    if normal_map is None:
+        return lambda s, e: parent(*view_map.local(s, e))
+    local, down = normal_map.local, view_map.local
+    return lambda s, e: parent(*down(*local(s, e)))
 
 
 _ESCAPE_LAYERS = frozenset({"percent", "escape", "html"})

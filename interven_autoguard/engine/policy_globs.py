@@ -8,7 +8,8 @@ Each kind of pattern has its own dialect because a single ``fnmatch`` cannot ser
   the bare prefix. Matching is case-insensitive and runs on a normalised path (see
   :func:`normalize_path`) so ``//repos/./o/r/`` cannot slip past ``/repos/*/*``.
 * fields: ``*`` is one key or index (no ``.``, ``[``, ``]``), ``**`` spans anything; a pattern
-  also matches everything *inside* the field it names (``body$.to`` covers ``body$.to[0].email``).
+  also matches everything *inside* the field it names (``body$.to`` covers ``body$.to[0].email``,
+  and ``body$.raw`` the header lines of the e-mail it is base64 of, ``body$.raw<mime>.header:To``).
   ``[`` and ``]`` are literal, so ``body$.recipients[*]`` means "any element".
 * finding types, agent ids: ``*`` and ``?`` as in ``fnmatch`` (no character classes).
 
@@ -21,6 +22,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from urllib.parse import unquote
+
+from .decoding_mime import MIME_MARK
 
 _HOST_CHARS = re.compile(r"^[a-z0-9.*?_\-]+$")
 _FIELD_ROOT = re.compile(
@@ -221,8 +224,10 @@ class FieldMatcher:
     def __init__(self, patterns: Iterable[str]) -> None:
         seg = r"[^.\[\]]"
         body = "|".join(_translate(p, seg + "*", seg, ".*") for p in patterns)
-        # A field pattern covers the field and everything nested in it.
-        self.regex = re.compile("(?:" + body + r")(?:[.\[$].*)?\Z", re.IGNORECASE | re.DOTALL)
+        # A field pattern covers the field and everything nested in it: its keys and elements, and
+        # the sub-fields of a field that is base64 of an e-mail (``decoding_mime``).
+        inside = r"(?:[.\[$]|" + re.escape(MIME_MARK) + r").*"
+        self.regex = re.compile("(?:" + body + r")(?:" + inside + r")?\Z", re.IGNORECASE | re.DOTALL)
 
     def __call__(self, location: str) -> bool:
         return self.regex.match(location) is not None

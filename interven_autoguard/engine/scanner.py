@@ -390,10 +390,17 @@ class _FieldHits:
     """Findings of one field, with the original spans to redact."""
 
     field: Field
-    spans: list[tuple[int, int, str]]  # (start, end, type) in field.text
+    # (start, end, type) in field.text, and the location of the finding: the field's, or a
+    # sub-field of it (``body$.raw<mime>.header:To``) whose span is still one of field.text.
+    spans: list[tuple[int, int, str, str]]
+
+    def kept(self, kept: set[tuple[str, int, int, str]] | None) -> list[tuple[int, int, str]]:
+        """The spans of findings the verdict acts on (all of them when ``kept`` is None)."""
+        return [(s, e, t) for s, e, t, loc in self.spans if kept is None or (loc, s, e, t) in kept]
 
 
-_DetectHit = tuple[Hit, "str | None", tuple[int, int], str]
+# (hit, encoding, original span, decoded value, sub-field: "" or a suffix of the field's location)
+_DetectHit = tuple[Hit, "str | None", tuple[int, int], str, str]
 
 
 # ``Finding.encoding`` of what only a query/form parameter's literal reading shows (its raw "+" kept
@@ -407,22 +414,27 @@ _WORD = r"(?:[A-Za-z]{1,16}|[A-Za-z0-9]{1,6})"
 _PLUS_JOINED_WORDS = re.compile(_WORD + r"(?:\+" + _WORD + ")+")
 
 
-def _detect(text: str, key: str | None, literal: str | None = None) -> tuple[list[_DetectHit], bool]:
-    """All hits in ``text`` as (hit, encoding, original span, decoded value), and whether decoding
-    had to stop early (work budget or depth), i.e. part of the field could not be inspected.
+def _detect(text: str, key: str | None, literal: str | None = None, *,
+            subfields: bool = False) -> tuple[list[_DetectHit], bool]:
+    """All hits in ``text`` as (hit, encoding, original span, decoded value, sub-field), and
+    whether decoding had to stop early (work budget or depth), i.e. part of the field could not be
+    inspected.
 
     ``literal``: a second reading of the field, character for character (``Field.literal``): its
-    hits are spans of ``text`` too, reported once when both readings show them."""
+    hits are spans of ``text`` too, reported once when both readings show them.
+    ``subfields``: say which part of a structured field a hit lies in (``View.subfield``: a header
+    line of the e-mail a base64 field decodes to, ``"<mime>.header:To"``), reporting a type once
+    per span and part; otherwise the sub-field is always ``""``."""
     found: list[_DetectHit] = []
-    seen: set[tuple[str, int, int]] = set()
-    stopped = _detect_reading(text, key, None, found, seen)
+    seen: set[tuple[str, int, int, str]] = set()
+    stopped = _detect_reading(text, key, None, found, seen, subfields)
     if literal is not None:
-        stopped |= _detect_reading(literal, key, LITERAL_READING, found, seen)
+        stopped |= _detect_reading(literal, key, LITERAL_READING, found, seen, subfields)
     return found, stopped
 
 
 def _detect_reading(text: str, key: str | None, reading: str | None, found: list[_DetectHit],
-                    seen: set[tuple[str, int, int]]) -> bool:
+                    seen: set[tuple[str, int, int, str]], subfields: bool) -> bool:
     """``_detect`` of one reading, into ``found``; whether decoding stopped early."""
     sensitive_key = bool(key) and secrets.key_is_sensitive(key)  # type: ignore[arg-type]
     layered = decoding.needs_views(text)
@@ -436,9 +448,11 @@ def _detect_reading(text: str, key: str | None, reading: str | None, found: list
         vtext = text if view is None else view.text
         if not (sensitive_key or secrets.may_match(vtext) or pii.may_match(vtext)):
             continue
+        subfield = view.subfield if subfields and view is not None else None
         for hit in (*secrets.detect(vtext, key), *pii.detect(vtext, key)):
             span = (hit.start, hit.end) if view is None else view.to_original(hit.start, hit.end)
-            mark = (hit.type, span[0], span[1])
+            part = "" if subfield is None else subfield(hit.start, hit.end)
+            mark = (hit.type, span[0], span[1], part)
             if mark in seen:
                 continue
             if reading is not None and hit.detector in _GENERIC_RULES and \
@@ -448,7 +462,7 @@ def _detect_reading(text: str, key: str | None, reading: str | None, found: list
             encoding = None if view is None else view.encoding
             if reading is not None:
                 encoding = reading if encoding is None else reading + ">" + encoding
-            found.append((hit, encoding, span, vtext[hit.start : hit.end]))
+            found.append((hit, encoding, span, vtext[hit.start : hit.end], part))
     return stopped
 
 
@@ -844,13 +858,13 @@ class LocalScanner:
                             field.text, field.location, dest, findings, auth=False, bindings=policy.bindings)
                     mark = len(findings)
                     body_hits = self._scan_fields(
-                        _detected_fields(parsed), findings, dest, undecoded, bound=None)
+                        _detected_fields(parsed), findings, dest, undecoded, bound=None, subfields=True)
                     secret_keys = _flagged_keys(body_hits)
                     if secret_keys:  # same fields, same order: only the locations change
                         del findings[mark:]
                         parsed = parsed.hide_keys(secret_keys)
                         body_hits = self._scan_fields(
-                            _detected_fields(parsed), findings, dest, undecoded, bound=None)
+                            _detected_fields(parsed), findings, dest, undecoded, bound=None, subfields=True)
 
         ctx = _request_context(method, url, dest, parts, agent_id, body_size)
         verdict: Verdict = policy.evaluate(
@@ -903,7 +917,7 @@ class LocalScanner:
         redact = [
             h
             for h in (*url_hits, *query_hits, *header_hits, *body_hits)
-            if any((h.field.location, s, e, t) in kept for s, e, t in h.spans)
+            if any((loc, s, e, t) in kept for s, e, t, loc in h.spans)
         ]
         if redact:
             response.sanitized_url = _rebuild_url(url, parts, url_hits, query_fields, query_hits, kept)
@@ -918,7 +932,7 @@ class LocalScanner:
                 response.decision = Decision.DENY
                 if ReasonCode.BODY_NOT_INSPECTABLE not in response.reason_codes:
                     response.reason_codes.append(ReasonCode.BODY_NOT_INSPECTABLE)
-        marked = {(h.field.location, s, e, t) for h in redact for s, e, t in h.spans}
+        marked = {(loc, s, e, t) for h in redact for s, e, t, loc in h.spans}
         # Allowed findings (allowances, ALLOW types) are reported too, never redacted.
         response.findings = [
             _with_redacted(f, (f.location, f.start, f.end, f.type) in marked) for f in verdict.findings
@@ -1059,26 +1073,30 @@ class LocalScanner:
         undecoded: list[str],
         *,
         bound: Bindings | None,
+        subfields: bool = False,
     ) -> list[_FieldHits]:
         """Detect in each field; locations whose decoding ran out of budget go to ``undecoded``.
         ``bound``: where a provider credential bound to the host may be the request's own auth (URL
         path and query), the policy's bindings; None elsewhere. It is auth only in an auth position
         of the URL and bound for a URL (``_url_auth``): in ``text=`` it is data to its own provider
         too, and so is a self-hosted product's token, or one for a customer's server under the
-        provider's domain, unless the policy names the host."""
+        provider's domain, unless the policy names the host.
+        ``subfields``: a finding in a header line of the e-mail a (body) field is base64 of is
+        located in that line's sub-field, ``body$.raw<mime>.header:To`` (``decoding_mime``)."""
         result: list[_FieldHits] = []
         for field in fields:
-            spans: list[tuple[int, int, str]] = []
+            spans: list[tuple[int, int, str, str]] = []
             if bound is not None and secrets.is_signed_url_scope(field.key, field.text, dest.host, bound):
                 continue  # a signed URL's signer, date and service: the signature authorises
-            hits, stopped = _detect(field.text, field.key, field.literal)
+            hits, stopped = _detect(field.text, field.key, field.literal, subfields=subfields)
             if stopped:
                 undecoded.append(field.location)
-            for hit, encoding, (start, end), value in hits:
+            for hit, encoding, (start, end), value, part in hits:
                 if bound is not None and _url_auth(field, hit, start, end, dest.host, bound):
                     continue  # e.g. ?key=AIza… to googleapis.com, /bot<token>/ to api.telegram.org
-                findings.append(self._finding(hit, field.location, start, end, value, encoding))
-                spans.append((start, end, hit.type))
+                location = field.location + part
+                findings.append(self._finding(hit, location, start, end, value, encoding))
+                spans.append((start, end, hit.type, location))
             if spans:
                 result.append(_FieldHits(field, spans))
         return result
@@ -1089,7 +1107,7 @@ class LocalScanner:
         there) but not the fronted host's: a binding mismatch for the request sent there."""
         mismatch = False
         for field in fields:
-            for hit, _encoding, (start, end), value in _detect(field.text, field.key, field.literal)[0]:
+            for hit, _enc, (start, end), value, _part in _detect(field.text, field.key, field.literal)[0]:
                 bound_to = functools.partial(_url_auth, field, hit, start, end, bindings=bindings)
                 if bound_to(dest.host) and not bound_to(front.host):
                     mismatch = True
@@ -1190,9 +1208,10 @@ class LocalScanner:
         hits: list[_FieldHits] = []
         for field in parsed.fields:
             spans = [
-                (s, e, h.type)
-                for h, _enc, (s, e), _value in _detect(field.text, field.key, field.literal)[0]
-                if (field.location, h.type) in targets and "[REDACTED:" not in field.text[s:e]
+                (s, e, h.type, field.location + part)
+                for h, _enc, (s, e), _value, part in _detect(field.text, field.key, field.literal,
+                                                             subfields=True)[0]
+                if (field.location + part, h.type) in targets and "[REDACTED:" not in field.text[s:e]
             ]
             if spans:
                 hits.append(_FieldHits(field, spans))
@@ -1322,7 +1341,7 @@ def _replacements(
     index = {id(f): i for i, f in enumerate(fields)}
     result: dict[int, str] = {}
     for fh in hits:
-        spans = [s for s in fh.spans if kept is None or (fh.field.location, *s) in kept]
+        spans = fh.kept(kept)
         if spans:
             result[index[id(fh.field)]] = redact_text(fh.field.text, spans)
     return result
@@ -1349,7 +1368,7 @@ def _rebuild_url(
         return url
     path = parts.path
     for fh in url_hits:
-        path = redact_text(path, [s for s in fh.spans if (fh.field.location, *s) in kept])
+        path = redact_text(path, fh.kept(kept))
     query = parts.query
     if query_hits:
         replacements = _replacements(query_hits, query_fields, kept)
@@ -1372,7 +1391,7 @@ def _rebuild_headers(
     for (name, value), field in zip(header_items, header_fields):
         fh = by_field.get(id(field)) if field is not None else None
         if fh is not None:
-            value = redact_text(value, [sp for sp in fh.spans if (fh.field.location, *sp) in kept])
+            value = redact_text(value, fh.kept(kept))
         first = lower_to_name.setdefault(name.lower(), name)
         result[first] = f"{result[first]}, {value}" if first in result else value
     return result

@@ -52,11 +52,17 @@ class View:
 
     ``to_original(start, end)`` maps a span of ``text`` back to the span of the field's original
     text that must be redacted to remove it (for an encoded blob: the whole blob).
+
+    ``subfield(start, end)``, when the view reads a structure inside the field (a field that is
+    base64 of an e-mail, ``decoding_mime``), names the part of it a span lies in, as a suffix of
+    the field's location (``"<mime>.header:To"``), or ``""`` outside every part; None for views
+    without one (nearly all).
     """
 
     text: str
     encoding: str | None  # None for the normalised original; "base64", "percent>base64", ...
     to_original: Callable[[int, int], tuple[int, int]]
+    subfield: Callable[[int, int], str] | None = None
 
 
 @dataclass

@@ -130,6 +130,12 @@ MAIL_CASES = [
         "https://graph.microsoft.com/v1.0/users/u-1/sendMail",
         "body$.message.ccRecipients[2].emailAddress.address",
     ),
+    ("gmail-send-recipients", "https://gmail.googleapis.com/gmail/v1/users/me/messages/send",
+     "body$.raw<mime>.header:To"),
+    ("gmail-send-recipients", "https://gmail.googleapis.com/upload/gmail/v1/users/me/messages/send",
+     "body$.raw<mime>.header:Reply-To"),
+    ("gmail-send-recipients", "https://gmail.googleapis.com/gmail/v1/users/me/drafts",
+     "body$.message.raw<mime>.header:Bcc"),
 ]
 
 

@@ -72,6 +72,16 @@ def test_path_field_and_name_matchers():
     assert n("GITHUB_PAT") and n("EMAIL") and not n("EMAILS")
 
 
+def test_a_field_pattern_covers_the_header_lines_of_the_e_mail_the_field_is_base64_of():
+    whole = FieldMatcher(["body$.raw"])
+    assert whole("body$.raw<mime>.header:To") and whole("body$.raw<mime>.header#4")
+    assert not whole("body$.rawx<mime>.header:To") and not whole("body$.raw<key>")
+    to = FieldMatcher(["body$.message.raw<mime>.header:To", "form:raw<mime>.header:*"])
+    assert to("body$.message.raw<mime>.header:to")  # header names match in any case
+    assert not to("body$.message.raw<mime>.header:Tokens") and not to("body$.message.raw")
+    assert to("form:raw<mime>.header:Reply-To") and not to("form:raw<mime>.header#2")
+
+
 @pytest.mark.parametrize(
     ("check", "pattern", "problem"),
     [
