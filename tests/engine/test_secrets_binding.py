@@ -227,3 +227,10 @@ def test_vendor_hit_only_for_vendor_headers() -> None:
     assert secrets.vendor_hit("x-api-key", r(HEX, 32)) is None
     assert secrets.vendor_hit("x-subscription-token", r(HEX, 32)) is None
 
+
+def test_docs_list_every_vendor_auth_header() -> None:
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "secrets.md").read_text(encoding="utf-8").lower()
+    for name in secrets.VENDOR_AUTH_HEADERS:
+        assert f"`{name}`" in docs, f"docs/secrets.md does not list {name}"
