@@ -44,8 +44,6 @@ from .types import DestinationAssessment, Hit, RequestContext
 # else — User-Agent, Content-Type, and Connection, Keep-Alive, TE, Expect, which are free text an
 # agent could carry anything in — can carry data and is scanned.
 _FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
-# The request's own credentials: they face the binding rule only (an agent's key to its own API).
-_CREDENTIAL_HEADERS = frozenset({*secrets.AUTH_HEADERS, "cookie"})
 _REDACTION_PASSES = 3
 _STR_ONLY = frozenset({str})
 _BYTES_ONLY = frozenset({bytes})
@@ -98,9 +96,10 @@ _SKIP, _CREDENTIAL, _SENSITIVE, _CONTENT_TYPE, _CONTENT_ENCODING, _SCAN = (
     "skip", "credential", "sensitive", "content-type", "content-encoding", "scan")
 _Values = Callable[[Sequence[Any]], Sequence[Any]]
 # (getter of the scanned values, their keys, Content-Type index, Content-Encoding indices,
-#  credential indices, Host indices, the names' exact types, the tuples of scanned values known clean)
-_HeaderPlan = tuple[_Values, tuple[str, ...], int, tuple[int, ...], tuple[int, ...], tuple[int, ...],
-                    tuple[type, ...], dict[tuple[Any, ...], bool]]
+#  credential indices with their keys, Host indices, the names' exact types, the tuples of scanned
+#  values known clean)
+_HeaderPlan = tuple[_Values, tuple[str, ...], int, tuple[int, ...], tuple[tuple[int, str], ...],
+                    tuple[int, ...], tuple[type, ...], dict[tuple[Any, ...], bool]]
 _HEADER_PLANS_KEPT = 256
 _KNOWN_VALUES_KEPT = 256  # per plan: a client repeats a handful of value sets
 _header_plans: dict[tuple[str, ...] | tuple[bytes, ...], _HeaderPlan | None] = {}
@@ -110,7 +109,8 @@ _header_plans: dict[tuple[str, ...] | tuple[bytes, ...], _HeaderPlan | None] = {
 def _header_role(lower: str) -> str:
     if lower in _FRAMING_HEADERS:  # what the HTTP library computes: never worth reading
         return _SKIP
-    if lower in _CREDENTIAL_HEADERS:
+    if lower == "cookie" or secrets.is_auth_header(lower):
+        # The request's own credentials: they face the binding rule only (an agent's key to its own API).
         return _CREDENTIAL
     if lower == "content-type":
         return _CONTENT_TYPE
@@ -166,7 +166,7 @@ def _header_plan(names: tuple[str, ...] | tuple[bytes, ...]) -> _HeaderPlan | No
             tuple(texts[i].lower() for i in scanned),
             roles.index(_CONTENT_TYPE) if _CONTENT_TYPE in roles else -1,
             tuple(i for i, role in enumerate(roles) if role is _CONTENT_ENCODING),
-            tuple(i for i, role in enumerate(roles) if role is _CREDENTIAL),
+            tuple((i, texts[i].lower()) for i, role in enumerate(roles) if role is _CREDENTIAL),
             tuple(i for i, text in enumerate(texts) if text.lower() == "host"),
             tuple(map(type, names)),
             {},
@@ -224,8 +224,8 @@ def _planned_head(names: tuple[Any, ...], values: Sequence[Any], host: str, *, r
         text, value_is_clean = _latin1, _byte_value_is_clean
     else:
         text, value_is_clean = _as_is, _value_is_clean
-    for i in credentials_at:
-        if _binding_mismatch(text(values[i]), host, bindings):
+    for i, key in credentials_at:
+        if _binding_mismatch(text(values[i]), host, bindings, key):
             return _UNCLEAN
     for i in hosts_at:
         if not host_header_names(text(values[i]), host):
@@ -304,7 +304,7 @@ def _pairwise_head(items: Iterable[tuple[str, str]], host: str, bindings: Bindin
         if role is _SKIP:
             continue
         if role is _CREDENTIAL:
-            if _binding_mismatch(value, host, bindings):
+            if _binding_mismatch(value, host, bindings, key):
                 return _UNCLEAN
             continue
         if key == "host" and not host_header_names(value, host):
@@ -320,20 +320,26 @@ def _pairwise_head(items: Iterable[tuple[str, str]], host: str, bindings: Bindin
     return content_type
 
 
-def _credential_hits(value: str, *, auth: bool) -> list[tuple[Hit, int, int, str]]:
+def _credential_hits(value: str, *, auth: bool, key: str | None = None) -> list[tuple[Hit, int, int, str]]:
     """Provider credentials in the request's own credential (auth header value or URL userinfo),
     also when they are encoded (``Bearer <base64 of a token>``, percent-escapes): (hit, start, end in
-    ``value``, the credential as decoded)."""
+    ``value``, the credential as decoded). ``key``: the auth header's lower-cased name, which names
+    the provider of a context format (``DD-API-KEY``) or, failing any, of the whole value (a
+    vendor's own header: ``X-Algolia-API-Key``)."""
     found = [
         (h, h.start, h.end, value[h.start : h.end])
-        for h in (secrets.detect_auth_value(value) if auth else secrets.detect(value))
+        for h in (secrets.detect_auth_value(value, key) if auth else secrets.detect(value))
     ]
     if decoding.needs_views(value):
         for view in decoding.views(value)[1:]:
-            for h in secrets.detect(view.text):
+            for h in secrets.detect(view.text, key):
                 if h.provider:
                     start, end = view.to_original(h.start, h.end)
                     found.append((h, start, end, view.text[h.start : h.end]))
+    if not found and key is not None:
+        named = secrets.vendor_hit(key, value)
+        if named is not None:
+            found.append((named, named.start, named.end, value[named.start : named.end]))
     return found
 
 
@@ -368,16 +374,16 @@ def _fronted(header_items: list[tuple[str, str]], dest: DestinationAssessment,
 
 
 @functools.lru_cache(maxsize=1024)
-def _binding_mismatch(value: str, host: str, bindings: Bindings = ()) -> bool:
-    """Whether an auth header value carries a provider credential not bound to ``host`` (by the
-    provider's own domains or a policy's ``bindings``).
+def _binding_mismatch(value: str, host: str, bindings: Bindings = (), key: str | None = None) -> bool:
+    """Whether an auth header value (of the header named ``key``, lower-cased) carries a provider
+    credential not bound to ``host`` (by the provider's own domains or a policy's ``bindings``).
 
     Cached: an agent sends the same key to the same API on every call.
     """
     return any(
         hit.provider
         and not secrets.host_allowed_for_provider(hit.provider, host, bindings, detector=hit.detector)
-        for hit, _s, _e, _raw in _credential_hits(value, auth=True)
+        for hit, _s, _e, _raw in _credential_hits(value, auth=True, key=key)
     )
 
 
@@ -813,9 +819,7 @@ class LocalScanner:
         flagged_names = {int(fh.field.location[7:].split(".", 1)[0]) for fh in name_hits}
         header_fields: list[Field | None] = [
             None
-            if name.lower() in _FRAMING_HEADERS
-            or name.lower() in secrets.AUTH_HEADERS
-            or name.lower() == "cookie"
+            if _header_role(name.lower()) in (_SKIP, _CREDENTIAL)
             else Field(
                 location=f"header#{i}" if i in flagged_names else f"header:{name.lower()}",
                 key=None if i in flagged_names else name.lower(),
@@ -1119,19 +1123,20 @@ class LocalScanner:
         """The binding rule on the request's own credential headers (auth headers, Cookie)."""
         mismatch = False
         for name, value in header_items:
-            if name.lower() in _CREDENTIAL_HEADERS:
+            key = name.lower()
+            if _header_role(key) is _CREDENTIAL:
                 mismatch |= self._check_binding(
-                    value, f"header:{name.lower()}", dest, findings, auth=True, bindings=bindings)
+                    value, f"header:{key}", dest, findings, auth=True, bindings=bindings, key=key)
         return mismatch
 
     def _check_binding(
         self, value: str, location: str, dest: DestinationAssessment, findings: list[Finding], *, auth: bool,
-        bindings: Bindings,
+        bindings: Bindings, key: str | None = None,
     ) -> bool:
-        if auth and not _binding_mismatch(value, dest.host, bindings):
+        if auth and not _binding_mismatch(value, dest.host, bindings, key):
             return False  # the common case, cached: an agent sends its key to its provider every call
         mismatch = False
-        for hit, start, end, raw in _credential_hits(value, auth=auth):
+        for hit, start, end, raw in _credential_hits(value, auth=auth, key=key):
             if hit.provider and not secrets.host_allowed_for_provider(
                     hit.provider, dest.host, bindings, detector=hit.detector):
                 mismatch = True
@@ -1263,7 +1268,7 @@ def display_request(
     headers: dict[str, str] = {}
     for name, value in header_items:
         lower = name.lower()
-        if lower in secrets.AUTH_HEADERS or lower == "cookie":
+        if _header_role(lower) is _CREDENTIAL:
             headers[name] = "[MASKED]"
         elif sanitized_headers is not None and name in sanitized_headers:
             headers[name] = sanitized_headers[name]

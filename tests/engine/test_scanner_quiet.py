@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from secret_samples import SAMPLES
+from secret_samples import B62, HEX, SAMPLES, r
 
 from interven_autoguard.engine import scanner as scanner_module
 from interven_autoguard.engine.policy import Policy
@@ -43,11 +43,14 @@ URLS = [
     f"https://api.example.com/{GITHUB_TOKEN}", "not a url", "https://webhook.site/abc",
 ]
 HEADER_NAMES = ["Content-Type", "User-Agent", "Authorization", "X-Api-Key", "Cookie", "Content-Encoding",
-                "X-Custom", "content-length", "Transfer-Encoding", "X-Password", "Accept", "traceparent"]
+                "X-Custom", "content-length", "Transfer-Encoding", "X-Password", "Accept", "traceparent",
+                # auth headers by their shape, vendors' own (bound by name), object metadata (content)
+                "X-Subscription-Token", "DD-API-KEY", "X-Auth-Email", "x-amz-meta-api-key"]
 HEADER_VALUES = ["application/json", "gzip", "identity", "application/json; charset=utf-16",
                  "multipart/form-data; boundary=x", "text/plain; charset=latin-1", f"Bearer {OPENAI_KEY}",
                  f"token {GITHUB_TOKEN}", "session=abc", "1234567", "plain words", SSN, "%68%69", "caf\xe9",
-                 "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"]
+                 "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+                 r(HEX, 32), "ops@acme.dev", "BSA" + r(B62, 29)]
 BODY_PIECES = st.sampled_from([
     "hello", " ", "\n", '{"a": "', '"}', SSN, "john@acme.com", OPENAI_KEY, GITHUB_TOKEN, "%41%42",
     "aGVsbG8gd29ybGQgaGVsbG8=", "\\u0041", "&#65;", "4111 1111 1111 1111", "caf\xe9", "\x00",

@@ -163,3 +163,74 @@ def test_detect_auth_value_aws_sigv4_credential() -> None:
     assert [(h.provider, value[h.start : h.end]) for h in hits] == [("aws", key_id)]
     assert secrets.host_allowed_for_provider("aws", "my-bucket.s3.us-east-1.amazonaws.com")
     assert not secrets.host_allowed_for_provider("aws", "amazonaws.com.attacker.io")
+
+
+# --------------------------------------------------------------- auth headers beyond the usual names
+
+
+@pytest.mark.parametrize(
+    ("name", "auth"),
+    [
+        # the usual names, vendors' own, and names whose last word(s) name a credential
+        ("Authorization", True), ("X-Api-Key", True), ("DD-API-KEY", True), ("X-Honeycomb-Team", True),
+        ("X-Auth-Email", True), ("APCA-API-KEY-ID", True), ("X-Algolia-API-Key", True),
+        ("X-Subscription-Token", True), ("x-chroma-token", True), ("Token", True),
+        ("X-Cassandra-Token", True),
+        ("X-TYPESENSE-API-KEY", True), ("x-hasura-admin-secret", True), ("APCA-API-SECRET-KEY", True),
+        ("X-CMC_PRO_API_KEY", True), ("X-Sentry-Auth", True), ("Helicone-Auth", True), ("X-CSRFToken", True),
+        ("X-AccessToken", True), ("x-master-key", True),
+        # content: no credential word at the end, a name about a credential, a cursor, key material
+        # that authenticates nothing, a password (content as in a body), object metadata
+        ("X-Customer-Note", False), ("X-Debug", False), ("User-Agent", False), ("Cookie", False),
+        ("X-Algolia-Application-Id", False), ("x-api-key-id", False), ("x-token-type", False),
+        ("x-next-page-token", False), ("X-Private-Key", False), ("x-goog-encryption-key", False),
+        ("X-Password", False), ("idempotency-key", False), ("x-auth-user", False),
+        ("X-Goog-Authenticated-User-Email", False), ("x-amz-meta-api-key", False),
+        ("x-goog-meta-token", False),
+        ("", False),
+    ],
+)
+def test_auth_headers_by_name_shape_and_vendor(name: str, auth: bool) -> None:
+    assert secrets.is_auth_header(name) is auth
+
+
+def test_vendor_auth_headers_name_bound_providers() -> None:
+    for name, (provider, kind) in secrets.VENDOR_AUTH_HEADERS.items():
+        assert name == name.lower() and secrets.is_auth_header(name), name
+        assert provider in PROVIDER_HOSTS, name
+        assert kind == kind.upper() and kind.replace("_", "").isalnum(), name
+
+
+def test_detect_auth_value_reads_the_header_name_as_context() -> None:
+    key = r(HEX, 32)
+    assert secrets.detect_auth_value(key) == []  # a bare 32-hex string says nothing
+    [hit] = secrets.detect_auth_value(key, "dd-api-key")
+    assert (hit.provider, hit.type, key[hit.start : hit.end]) == ("datadog", "DATADOG_API_KEY", key)
+    assert secrets.detect_auth_value(key, "x-api-key") == []
+
+
+@pytest.mark.parametrize("scheme", ["", "Bearer ", "  Token "])
+def test_vendor_hit_spans_the_value(scheme: str) -> None:
+    value = f"{scheme}RGAPI-{r(HEX, 8)}-{r(HEX, 4)}"
+    hit = secrets.vendor_hit("X-Riot-Token", value)
+    assert hit is not None
+    assert (hit.provider, hit.type, hit.detector) == ("riot", "RIOT_API_KEY", "vendor-auth-header")
+    assert value[hit.start : hit.end] == value.strip().split()[-1]
+
+
+@pytest.mark.parametrize("value", ["", "   ", "${DD_API_KEY}", "<your key>", "xxxxxxxxxxxxxxxx", "two words"])
+def test_vendor_hit_ignores_placeholders(value: str) -> None:
+    assert secrets.vendor_hit("dd-api-key", value) is None
+
+
+def test_vendor_hit_only_for_vendor_headers() -> None:
+    assert secrets.vendor_hit("x-api-key", r(HEX, 32)) is None
+    assert secrets.vendor_hit("x-subscription-token", r(HEX, 32)) is None
+
+
+def test_docs_list_every_vendor_auth_header() -> None:
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "secrets.md").read_text(encoding="utf-8").lower()
+    for name in secrets.VENDOR_AUTH_HEADERS:
+        assert f"`{name}`" in docs, f"docs/secrets.md does not list {name}"

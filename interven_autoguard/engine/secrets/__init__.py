@@ -5,8 +5,10 @@ Public contract (the engine's scanner codes against these names)::
     detect(text, key=None) -> list[Hit]     # sorted, non-overlapping, spans = the secret value only
     may_match(text) -> bool                 # False ⇒ detect(t) == [] for every substring t
     key_is_sensitive(key) -> bool           # True when key context can add hits for this field name
-    detect_auth_value(value) -> list[Hit]   # provider tokens inside an auth header value
-    AUTH_HEADERS                            # header names that carry the request's own credentials
+    detect_auth_value(value, key=None) -> list[Hit]  # provider tokens inside an auth header value
+    is_auth_header(name) -> bool            # the header carries the request's own credential
+    vendor_hit(name, value) -> Hit | None   # the credential a vendor's own auth header names
+    AUTH_HEADERS, VENDOR_AUTH_HEADERS       # the usual auth header names; vendors' own (-> provider)
     provider_for(name) -> str | None
     host_allowed_for_provider(provider, host, bindings=(), *, detector=None, in_url=False, param=None)
     is_url_auth_position(provider, *, param=None, path=None, span=None) -> bool
@@ -18,7 +20,7 @@ Tables are compiled on first use (thread-safe); importing this package is cheap.
 from __future__ import annotations
 
 from ._engine import detect, key_is_sensitive, may_match, may_name_a_secret
-from .auth import AUTH_HEADERS, detect_auth_value
+from .auth import AUTH_HEADERS, VENDOR_AUTH_HEADERS, detect_auth_value, is_auth_header, vendor_hit
 from .providers import (
     PROVIDER_HOSTS,
     UNBOUND_PROVIDERS,
@@ -43,16 +45,19 @@ __all__ = [
     "PROVIDER_HOSTS",
     "RULES",
     "UNBOUND_PROVIDERS",
+    "VENDOR_AUTH_HEADERS",
     "Bindings",
     "all_rule_ids",
     "detect",
     "detect_auth_value",
     "host_allowed_for_provider",
+    "is_auth_header",
     "is_signed_url_scope",
     "is_url_auth_position",
     "key_is_sensitive",
     "may_match",
     "may_name_a_secret",
     "provider_for",
+    "vendor_hit",
     "warm_up",
 ]

@@ -137,7 +137,8 @@ PROVIDER_HOSTS: dict[str, tuple[str, ...]] = {
     "snyk": ("snyk.io",),
     "twitch": ("twitch.tv",),
     "mapbox": ("mapbox.com",),
-    "algolia": ("algolia.net", "algolia.io", "algolianet.com"),
+    # algolia.com: the Analytics, Insights, Recommend and ingestion APIs (analytics.algolia.com, ...)
+    "algolia": ("algolia.net", "algolia.io", "algolianet.com", "algolia.com"),
     "airtable": ("airtable.com",),
     "mailchimp": ("mailchimp.com", "mandrillapp.com"),
     "facebook": ("facebook.com", "instagram.com", "facebook.net"),
@@ -147,6 +148,13 @@ PROVIDER_HOSTS: dict[str, tuple[str, ...]] = {
     "brevo": ("brevo.com", "sendinblue.com"),
     "resend": ("resend.com",),
     "twilio": ("twilio.com",),
+    # Known by their vendor auth header only (``auth.VENDOR_AUTH_HEADERS``): no format of their own.
+    "coingecko": ("coingecko.com",),
+    "coinmarketcap": ("coinmarketcap.com",),
+    "finnhub": ("finnhub.io",),
+    "riot": ("riotgames.com",),
+    "alpaca": ("alpaca.markets",),
+    "browserbase": ("browserbase.com",),
     # Self-hostable products (SELF_HOSTED_PROVIDERS): their SaaS home only.
     "gitlab": ("gitlab.com",),
     "vault": ("hashicorp.cloud",),
