@@ -32,6 +32,7 @@ import re
 
 from interven_autoguard.digests import blake2b
 from interven_autoguard.engine import pii_tables as tables
+from interven_autoguard.engine.secrets import uri
 from interven_autoguard.engine.types import Hit
 
 __all__ = ["detect", "may_match"]
@@ -150,6 +151,8 @@ _EMAIL_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV
 # Unicode-aware on purpose: internationalised addresses (``jürgen@bücher.de``) are PII too.
 _EMAIL_DOMAIN = re.compile(r"(?:[^\W_](?:[\w\-]{0,61}[^\W_])?\.)+([^\W\d_]{2,63})(?![\w\-])")
 _URL_AUTHORITY_STOP = frozenset("/?#\"' \t\r\n<>")
+# How far before an address a "://" can stand and still own it: user name and password, at most.
+_URI_HEAD = uri.MAX_USERNAME + 1 + uri.MAX_PASSWORD + 3
 
 _CONTEXT_WINDOW = 40
 _WORD = re.compile(r"[a-z0-9]+")
@@ -629,7 +632,7 @@ def _email_at(text: str, at: int) -> Hit | None:
     if m is None:
         return None
     length = _registrable_length(m.group())
-    if length is None or text[start:at] == "git" or _inside_url_authority(text, start):
+    if length is None or text[start:at] == "git" or _inside_url_authority(text, start, at):
         return None
     return _hit("EMAIL", start, at + 1 + length)
 
@@ -662,13 +665,22 @@ def _is_email_tld(label: str) -> bool:
     return lower in tables.EMAIL_TLDS and lower not in tables.EMAIL_FAKE_TLDS
 
 
-def _inside_url_authority(text: str, start: int) -> bool:
-    """``scheme://user:pass@host``: the part before ``@`` is a URL credential, not a mailbox."""
-    head = text[max(0, start - 256) : start]
-    sep = head.rfind("://")
+def _inside_url_authority(text: str, start: int, at: int) -> bool:
+    """``scheme://user:pass@host``: the part before ``@`` is a URL credential, not a mailbox.
+
+    ``start``: where the address would begin, ``at``: its ``@``. For the credential schemes the
+    password may hold a raw ``# / ? @`` (``postgres://app:Xk9#vL2q@db…``): the secret detector's
+    own reading (``secrets.uri.userinfo_at``) says where that userinfo ends, so ``vL2q@db…`` is not
+    reported as an address while ``…/db?contact=me@acme.com`` after the host still is.
+    """
+    floor = max(0, start - _URI_HEAD)
+    sep = text.rfind("://", floor, start)
     if sep < 0:
         return False
-    return not any(c in _URL_AUTHORITY_STOP for c in head[sep + 3 :])
+    if not any(c in _URL_AUTHORITY_STOP for c in text[sep + 3 : start]):
+        return True
+    found = uri.userinfo_at(text, sep)
+    return found is not None and at <= found[3]
 
 
 # ---------------------------------------------------------------- IBAN

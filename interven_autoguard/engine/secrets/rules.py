@@ -1109,17 +1109,25 @@ URI_SCHEMES: tuple[tuple[tuple[str, ...], str, str], ...] = (
 )
 URI_FALLBACK = ("url-basic-auth", "URI_PASSWORD")
 
+# The pattern finds ``://user:``; where the password ends is read in code (``secrets.uri``): up to
+# the last "@" before the host for the credential schemes above (a raw "@ # / ?" in a pasted DSN's
+# password), the RFC 3986 way for the others. The prefilter is the union of both readings (user
+# name: any length, "@" allowed; password: any run without whitespace, quotes, braces, then "@"
+# and a host character), so it stays a necessary condition of every finding.
 URI_RULE = Rule(
     "uri-credentials",
     "URI_PASSWORD",
     None,
     ("://",),
-    r"://(?P<u>[^:/?#@\s\"'<>\\\[\]{}]{1,128}):(?P<v>[^@/?#\s\"'<>\\{}]{1,256})@(?=[A-Za-z0-9\[])",
+    r"://(?P<u>[^:/?#\s\"'<>\\\[\]{}]{0,128}):",
     priority=PRIORITY_STRUCTURED,
     min_entropy=0.0,
     anchored=True,
     boundary="none",  # "://" always follows the scheme's letters
-    prefilter=r"://[^:/?#@\s\"'<>\\\[\]{}]{1,128}:[^@/?#\s\"'<>\\{}]{1,256}@[A-Za-z0-9\[]",
+    prefilter=r"://[^:/?#\s\"'<>\\\[\]{}]{0,128}:[^\s\"'<>\\{}]{1,256}@[A-Za-z0-9\[]",
+    # where a match starts, ending before the password: a locator match that ran on into the
+    # password could swallow a later "://" (``…?next=postgres://…``) and hide its credentials
+    locator=r"://[^:/?#\s\"'<>\\\[\]{}]{0,128}:",
 )
 
 GENERIC_KINDS = {
