@@ -228,7 +228,7 @@ def detect(text: str, key: str | None = None) -> list[Hit]:
     numbers, iban_spots = _SEVEN_DIGITS in squeezed, b"AA00" in squeezed
     if not (numbers or iban_spots):
         return _resolve(hits) if len(hits) > 1 else hits  # e-mail addresses only
-    ibans: list[Hit] = []
+    ibans: list[Hit] = []  # every valid IBAN, published examples too: their digits are no other number
     if iban_spots:
         shape = raw.translate(_SHAPE_TABLE)
         pos = shape.find(b"AA00")
@@ -237,7 +237,7 @@ def detect(text: str, key: str | None = None) -> list[Hit]:
             if hit is not None:
                 ibans.append(hit)
             pos = shape.find(b"AA00", pos + 1)
-        hits.extend(ibans)
+        hits.extend(h for h in ibans if not _published_example_iban(text, h))
     if numbers:
         _clusters(text, raw, _KeyContext(key), ibans, hits)
     return _resolve(hits) if len(hits) > 1 else hits
@@ -720,3 +720,8 @@ def _iban_at(text: str, pos: int) -> Hit | None:
     if int((compact[4:] + compact[:4]).translate(_IBAN_LETTERS)) % 97 != 1:
         return None
     return _hit("IBAN", pos, m.end())
+
+
+def _published_example_iban(text: str, hit: Hit) -> bool:
+    """``GB82 WEST 1234 5698 7654 32`` and the other examples of the standards (``EXAMPLE_IBANS``)."""
+    return text[hit.start : hit.end].replace(" ", "") in tables.EXAMPLE_IBANS
