@@ -231,6 +231,36 @@ PHONE_KEY_TOKENS: frozenset[str] = frozenset(
 # Words in prose before a number that make it a phone number: the key tokens but "portable" (an
 # ordinary English word before a model number) and the ones prose does not use.
 PHONE_WORDS: frozenset[str] = PHONE_KEY_TOKENS - {"portable", "landline", "cellphone", "msisdn"}
+# Phone words with another everyday reading: a spreadsheet's "cell C7", a "mobile app" / "Mobile
+# checkout order", an "SMS batch" / "SMS gateway", English "handy". In prose they speak of a phone
+# number only when nothing but ``PHONE_NUMBER_LEADS`` and punctuation stands between them and the
+# number: "mobile: 415…", "cell 415…", "my cell is 415…", "mobile number 415…", "SMS me at 415…",
+# "Handy-Nr. 0151…". ("cell phone 415…" is a phone number through "phone".)
+PHONE_WORDS_ONLY_BEFORE_A_NUMBER: frozenset[str] = frozenset(
+    "cell mobile mobil móvil movil mobiel sms handy".split())
+PHONE_NUMBER_LEADS: frozenset[str] = frozenset(
+    "number numbers num no nr nro is at on to me us via "
+    # de, fr, es/pt, it, nl
+    "nummer ist numéro numero número est es è".split()
+)
+# Nouns that name a code or a reference of something else: the number after or under one is that
+# code even when it has a phone number's shape. Google Ads shows every customer ID as 123-456-7890
+# ({"customer_id": "415-555-2671"}), SKUs and part numbers come as "650-253-0000", a phone's model,
+# serial and IMEI are about a phone without being its number. Used three ways:
+# * a JSON/form key holding one (or an id/count word, ``PHONE_NOT_NUMBER_TOKENS``) and no phone
+#   word makes even a dashed "415-555-2671" no phone number; with both, the last one decides:
+#   ``order_phone`` is a phone number, ``phone_serial`` and ``sms_batch`` are not;
+# * between a phone word and the number it cancels the phone word, as the words above do: "Mobile
+#   checkout order 415…", "phone model SM-S918B serial 415…";
+# * as the label right before a number written with separators ("SKU 415-555-2671", "customer ID
+#   415-555-2671", "order #415-555-2671"), unless a phone word or "call me" gives context.
+# Singular on purpose: "Phone orders: 415-555-2671" is a phone line. Not "account" ("WhatsApp
+# account 415…" is a number) nor "customer" ("Customer 415-555-2671 called").
+IDENTIFIER_TOKENS: frozenset[str] = frozenset(
+    "sku skus mpn gtin upc ean isbn issn asin part partno serial serialno model imei imsi iccid meid "
+    "order invoice ticket batch build row col column ref reference code tracking confirmation booking "
+    "reservation pnr shipment parcel awb transaction txn receipt voucher coupon lot seq sequence".split()
+)
 # A phone word does not make a number a phone number when the field or phrase names something
 # measured or identified about phones: ``cell_count``, ``sms_sent_bytes``, ``phone_number_id`` (an
 # id in WhatsApp's API), "cell count 4155552671". Key tokens, and words between a phone word and
