@@ -196,3 +196,18 @@ def test_raw_json_body_with_the_dsn_is_caught_in_the_string_not_beyond_it() -> N
                        "metadata": {"owner": "ops@acme.com"}})
     response = post(body)
     assert sorted(f.type for f in response.findings) == ["DATABASE_URI_PASSWORD", "EMAIL"]
+
+
+def test_plain_urls_with_ports_and_addresses_do_not_wake_the_rule() -> None:
+    """The lenient reading is for credential schemes: its prefilter names them, so a text full of
+    ``http://host:8080/…?to=a@b.com`` costs one automaton pass, not a reading per URL."""
+    import re
+
+    from interven_autoguard.engine.secrets.rules import URI_RULE, prefilter_expression
+
+    wakes = re.compile(prefilter_expression(URI_RULE), re.IGNORECASE | re.ASCII)  # type: ignore[arg-type]
+    plain = "see http://host1.internal:8080/path/1?q=ops@acme.com and https://x.io:443/a@b"
+    assert wakes.search(plain) is None
+    for text in ("POSTGRES://app:Xk9@vL2@db:5432/app", "postgresql+psycopg2://app:Xk9/vL2@db/app",
+                 "https://svc:Xk9vL2qR7w@api.example.com/", "redis://:Xk9#vL2@cache:6379"):
+        assert wakes.search(text), text

@@ -21,29 +21,26 @@ from __future__ import annotations
 
 import re
 
-from .rules import URI_SCHEMES
+from .rules import CREDENTIAL_URI_SCHEMES, MAX_URI_PASSWORD, MAX_URI_USERNAME, URI_TYPED_STOP
 
 __all__ = ["CREDENTIAL_SCHEMES", "MAX_PASSWORD", "MAX_USERNAME", "userinfo_at"]
 
-MAX_USERNAME = 128
-MAX_PASSWORD = 256
-
+MAX_USERNAME = MAX_URI_USERNAME
+MAX_PASSWORD = MAX_URI_PASSWORD
 # Every scheme the rule table gives a credential id of its own (``rules.URI_SCHEMES``): a URI of
 # one of these is written to log in somewhere, so its userinfo is read leniently.
-CREDENTIAL_SCHEMES: frozenset[str] = frozenset(name for names, _id, _type in URI_SCHEMES for name in names)
+CREDENTIAL_SCHEMES = CREDENTIAL_URI_SCHEMES
 
-# What never stands inside a userinfo as people type one: whitespace, quotes, angle brackets,
-# backslashes and braces (the text around it: JSON, HTML, prose; ``{{password}}`` templates).
-_TYPED_STOP = r"\s\"'<>\\{}"
-_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
+# The scheme right before "://" (RFC 3986 scheme characters; longer runs are cut, no scheme is).
+_SCHEME = re.compile(r"[A-Za-z0-9+.\-]{1,32}\Z", re.ASCII)
 # A user name: no ":" (the first ":" ends it), and nothing that ends the authority. Lenient
 # schemes also allow "@" in it: Azure Database for PostgreSQL/MySQL (single server) logs in as
 # ``user@servername`` and its DSNs read ``postgres://user@srv:pw@srv.postgres.database.azure.com``.
-_USERNAME = re.compile(rf"[^:/?#{_TYPED_STOP}\[\]]{{0,{MAX_USERNAME}}}:", re.ASCII)
-# A password as written by hand: anything but ``_TYPED_STOP``. ``+ 1``: the "@" after it.
-_LENIENT_RUN = re.compile(rf"[^{_TYPED_STOP}]{{0,{MAX_PASSWORD + 1}}}", re.ASCII)
+_USERNAME = re.compile(rf"[^:/?#{URI_TYPED_STOP}\[\]]{{0,{MAX_USERNAME}}}:", re.ASCII)
+# A password as written by hand: anything but ``URI_TYPED_STOP``. ``+ 1``: the "@" after it.
+_LENIENT_RUN = re.compile(rf"[^{URI_TYPED_STOP}]{{0,{MAX_PASSWORD + 1}}}", re.ASCII)
 # RFC 3986 userinfo: the password ends at the first character that would end the authority.
-_STRICT_RUN = re.compile(rf"[^@/?#{_TYPED_STOP}]{{0,{MAX_PASSWORD}}}", re.ASCII)
+_STRICT_RUN = re.compile(rf"[^@/?#{URI_TYPED_STOP}]{{0,{MAX_PASSWORD}}}", re.ASCII)
 # "?name=": the query string has begun. A password holding "?name=" is far rarer than an e-mail
 # address in a DSN's query ("…/db?user=admin@server", Azure's documented form), so the password
 # ends before it.
@@ -55,10 +52,8 @@ _HOST_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 
 def scheme_before(text: str, sep: int) -> str:
     """The (lower-case) scheme that ends at ``sep`` (the index of ``"://"``), or ``""``."""
-    s = sep
-    while s > 0 and sep - s < 32 and text[s - 1] in _SCHEME_CHARS:
-        s -= 1
-    scheme = text[s:sep].lower()
+    m = _SCHEME.search(text, max(0, sep - 32), sep)
+    scheme = m.group().lower() if m else ""
     return scheme if scheme[:1].isalpha() else ""
 
 
@@ -77,19 +72,23 @@ def userinfo_at(text: str, sep: int) -> tuple[str, int, int, int] | None:
     user name may be empty (``redis://:pw@cache``) and may hold an ``@``. Other schemes: RFC 3986
     (user name required, the password ends at the first ``@ / ? #``).
     """
-    scheme = scheme_before(text, sep)
-    if not scheme:
-        return None
     user_start = sep + 3
     user = _USERNAME.match(text, user_start)
     if user is None:
         return None
     start = user.end()
+    # The lenient reading's "@" bounds the strict one's (a strict password is a lenient one that
+    # stops at the first "@ / ? #"): without it there is no reading, and no scheme to look up.
+    last_at = _last_host_at(text, start)
+    if last_at is None:
+        return None
+    scheme = scheme_before(text, sep)
+    if not scheme:
+        return None
     if is_credential_scheme(scheme):
-        at = _last_host_at(text, start)
-        if at is None or _PORT_FIRST.match(text, start, at):
-            return None  # no "@host" after it, or "://host:5432/db@…": a port, not a password
-        return scheme, user_start, start, at
+        if _PORT_FIRST.match(text, start, last_at):
+            return None  # "://host:5432/db@…": a port, not a password
+        return scheme, user_start, start, last_at
     if start - 1 == user_start or "@" in text[user_start : start - 1]:
         return None
     end = _STRICT_RUN.match(text, start).end()
