@@ -62,19 +62,17 @@ TEST_CARD_NUMBERS: frozenset[str] = frozenset(
     "3530111333300000 6200000000000005 6221260000000000".split()
 )
 FAKE_SSNS: frozenset[str] = frozenset({"078051120", "219099999", "123456789", "457555462"})
-# IBANs the standards and the references publish as examples, exempt as the test cards above are:
-# ISO 13616 and the ECBS implementation guide (GB82 WEST 1234 5698 7654 32, DE89 3704 0044 0532 0130
-# 00), the SWIFT IBAN Registry's example for each country, and the examples of Wikipedia's IBAN
-# article. They fill IBAN validation code, its tests and every tutorial an agent reads or writes, and
-# belong to nobody. Compact, upper-case; each one passes the length table and mod-97 (tested). Any
-# other IBAN, including one with an example's bank code and another account, is reported.
+# IBANs the standards publish as examples, exempt as the test cards above are: ISO 13616 and the
+# ECBS implementation guide (GB82 WEST 1234 5698 7654 32, DE89 3704 0044 0532 0130 00) and the
+# SWIFT IBAN Registry's example for each country (FR14 2004 1010 0505 0001 3M02 606, …). They fill
+# IBAN validation code, its tests and every tutorial an agent reads or writes, and belong to
+# nobody. Kept to these sources on purpose: the examples of encyclopedias and blogs
+# (FR76 3000 6000 0112 3456 7890 189, GB33 BUKB 2020 1555 5555 55) are what people paste as "a
+# realistic IBAN", leak probes included, and stay reported. Compact, upper-case; each one passes the
+# length table and mod-97 (tested). Any other IBAN, one with an example's bank code too, is reported.
 EXAMPLE_IBANS: frozenset[str] = frozenset(
-    # ISO 13616 / ECBS, Wikipedia
-    "GB82WEST12345698765432 DE89370400440532013000 GB33BUKB20201555555555 GB98MIDL07009312345678 "
-    "BE71096123456769 CH5604835012345678009 DE75512108001245126199 EE471000001020145685 "
-    "FI1410093000123458 FR7630006000011234567890189 GR9608100010000001234567890 IE64IRCE92050112345678 "
-    "MU43BOMM0101123456789101000MUR NL02ABNA0123456789 PL10105000997603123456789123 "
-    "RO09BCYP0000001234567890 BR1500000000000010932840814P2 "
+    # ISO 13616 / ECBS
+    "GB82WEST12345698765432 DE89370400440532013000 "
     # SWIFT IBAN Registry, one per country
     "AD1200012030200359100100 AE070331234567890123456 AT611904300234573201 BE68539007547034 "
     "BG80BNBG96611020345678 BR1800360305000010009795493C1 CH9300762011623852957 "
@@ -89,7 +87,6 @@ EXAMPLE_IBANS: frozenset[str] = frozenset(
     "SE4550000000058398257466 SI56263300012039086 SK3112000000198742637541 SM86U0322509800000000270100 "
     "TR330006100519786457841326".split()
 )
-
 # ITIN: area 9xx with these group numbers (IRS allocation); never a valid SSN (area ≥ 900).
 ITIN_GROUPS: frozenset[int] = frozenset([*range(50, 66), *range(70, 89), *range(90, 93), *range(94, 100)])
 

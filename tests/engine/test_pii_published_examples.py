@@ -80,6 +80,15 @@ def test_an_example_next_to_a_real_iban_only_the_real_one_goes() -> None:
     assert [(f.type, text[f.start : f.end]) for f in response.findings] == [("IBAN", grouped(real))]
 
 
+@pytest.mark.parametrize("realistic", ["FR76 3000 6000 0112 3456 7890 189", "GB33 BUKB 2020 1555 5555 55"])
+def test_realistic_looking_ibans_from_elsewhere_are_still_reported(realistic: str) -> None:
+    """The third audit's leak probe: an IBAN written into a Notion page goes out redacted."""
+    response = interven_autoguard.scan(
+        method="PATCH", url="https://api.notion.com/v1/blocks/9f86d081884c7d659a2feaa0c55ad015/children",
+        body={"children": [{"paragraph": {"rich_text": [{"text": {"content": f"Pay to {realistic}"}}]}}]})
+    assert response.decision == "SANITIZE" and [f.type for f in response.findings] == ["IBAN"]
+
+
 def test_the_digits_of_an_example_are_no_other_number() -> None:
     # exempt as an IBAN, its digit groups must not come back as a card, phone number or SSN
     for example in pii_tables.EXAMPLE_IBANS:
