@@ -15,7 +15,8 @@ Context (the JSON key / header name in ``key``, or words just before the value) 
 ambiguous shapes: a bare nine-digit number is an SSN, ITIN or routing number only when something
 says so; a bare ten-digit number is a phone number only under a "phone"-like key (not one naming a
 count, size or id: ``cell_count``) or after words that speak of a phone ("call me at", not "tool
-call took").
+call took"; "mobile: …", not "Mobile checkout order …"). A number written as one (``415-555-2671``)
+needs no context, but is the code its key or label names (``{"customer_id": …}``, "SKU …").
 
 E-mail decision: an address needs a dotted domain ending in a real (IANA) top-level domain written
 in one case or capitalised, so ``user@localhost``, ``pkg@1.2.3`` and matrix-product code (``x@self.weight``,
@@ -32,6 +33,7 @@ import re
 
 from interven_autoguard.digests import blake2b
 from interven_autoguard.engine import pii_tables as tables
+from interven_autoguard.engine.secrets import uri
 from interven_autoguard.engine.types import Hit
 
 __all__ = ["detect", "may_match"]
@@ -150,6 +152,8 @@ _EMAIL_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV
 # Unicode-aware on purpose: internationalised addresses (``jürgen@bücher.de``) are PII too.
 _EMAIL_DOMAIN = re.compile(r"(?:[^\W_](?:[\w\-]{0,61}[^\W_])?\.)+([^\W\d_]{2,63})(?![\w\-])")
 _URL_AUTHORITY_STOP = frozenset("/?#\"' \t\r\n<>")
+# How far before an address a "://" can stand and still own it: user name and password, at most.
+_URI_HEAD = uri.MAX_USERNAME + 1 + uri.MAX_PASSWORD + 3
 
 _CONTEXT_WINDOW = 40
 _WORD = re.compile(r"[a-z0-9]+")
@@ -168,6 +172,18 @@ _PHONE_WORDS = _any_word(tables.PHONE_WORDS)
 # ``CALL_FOLLOWERS`` up to the end of the window, i.e. right up to the number.
 _CALL_FOLLOWER = "|".join(sorted(tables.CALL_FOLLOWERS))
 _CALL_PHRASE = re.compile(rf"(?:\b([a-z]+)[\s\-]+)?\bcall(?:ing)?\b(?:[\s:,(+\-]|\b(?:{_CALL_FOLLOWER})\b)*$")
+# The words that may stand between a phone word with other readings and its number (punctuation too).
+_LEADS_TO_THE_NUMBER = re.compile(
+    r"(?:[\W_]|\b(?:" + "|".join(sorted(map(re.escape, tables.PHONE_NUMBER_LEADS))) + r")\b)*"
+)
+# Words that cancel a phone word when they stand between it and the number.
+_NOT_A_NUMBER_WORDS = tables.PHONE_NOT_NUMBER_TOKENS | tables.IDENTIFIER_TOKENS
+_PHONE_OR_CODE_WORDS = tables.PHONE_KEY_TOKENS | tables.IDENTIFIER_TOKENS
+# The word right before a number (past "#", ":", quotes, "no."/"number"): "SKU 415-555-2671",
+# "order #415-555-2671", "customer ID: 415-555-2671", '"part_no": "415-555-2671"'.
+_LABEL_GAP = r"[\s:#.=_\-\"']{0,4}"
+_CODE_LABEL = re.compile(rf"(?<![a-z0-9])([a-z]+){_LABEL_GAP}(?:(?:number|no|num|nr){_LABEL_GAP})?$")
+_CODE_LABELS = tables.IDENTIFIER_TOKENS | _ID_WORDS
 _SSN_WORDS = re.compile(r"\b(?:ssn|ss#|social\s+security|soc\.?\s*sec)")
 _ITIN_WORDS = re.compile(r"\b(?:itin|tin|taxpayer|tax\s+id)\b")
 _ABA_WORDS = re.compile(r"\b(?:routing|aba|rtn|transit)\b")
@@ -225,7 +241,7 @@ def detect(text: str, key: str | None = None) -> list[Hit]:
     numbers, iban_spots = _SEVEN_DIGITS in squeezed, b"AA00" in squeezed
     if not (numbers or iban_spots):
         return _resolve(hits) if len(hits) > 1 else hits  # e-mail addresses only
-    ibans: list[Hit] = []
+    ibans: list[Hit] = []  # every valid IBAN, published examples too: their digits are no other number
     if iban_spots:
         shape = raw.translate(_SHAPE_TABLE)
         pos = shape.find(b"AA00")
@@ -234,7 +250,7 @@ def detect(text: str, key: str | None = None) -> list[Hit]:
             if hit is not None:
                 ibans.append(hit)
             pos = shape.find(b"AA00", pos + 1)
-        hits.extend(ibans)
+        hits.extend(h for h in ibans if not _published_example_iban(text, h))
     if numbers:
         _clusters(text, raw, _KeyContext(key), ibans, hits)
     return _resolve(hits) if len(hits) > 1 else hits
@@ -282,11 +298,12 @@ def _resolve(hits: list[Hit]) -> list[Hit]:
 class _KeyContext:
     """Which PII kinds the field name asks for; computed once per ``detect`` call, lazily."""
 
-    __slots__ = ("_key", "_tokens")
+    __slots__ = ("_key", "_tokens", "_words")
 
     def __init__(self, key: str | None) -> None:
         self._key = key
         self._tokens: frozenset[str] | None = None
+        self._words: list[str] = []
 
     def tokens(self) -> frozenset[str]:
         if self._tokens is None:
@@ -294,8 +311,8 @@ class _KeyContext:
                 self._tokens = frozenset()
             else:
                 spaced = _CAMEL.sub(" ", self._key).lower()
-                words = _WORD.findall(spaced)
-                self._tokens = frozenset([*words, "".join(words)])
+                self._words = _WORD.findall(spaced)
+                self._tokens = frozenset([*self._words, "".join(self._words)])
         return self._tokens
 
     def says(self, vocabulary: frozenset[str]) -> bool:
@@ -303,8 +320,21 @@ class _KeyContext:
         return bool(toks) and not toks.isdisjoint(vocabulary)
 
     def says_phone(self) -> bool:
-        """A phone key ("cell", "mobile_number") that does not name a count, size or id of phones."""
-        return self.says(tables.PHONE_KEY_TOKENS) and not self.says(tables.PHONE_NOT_NUMBER_TOKENS)
+        """A phone key ("cell", "mobile_number", "order_phone") that names no count, size or id of
+        phones ("cell_count", "phone_number_id") and no code about one ("phone_serial", "sms_batch")."""
+        if not self.says(tables.PHONE_KEY_TOKENS) or self.says(tables.PHONE_NOT_NUMBER_TOKENS):
+            return False
+        if not self.says(tables.IDENTIFIER_TOKENS):
+            return True
+        # both kinds of word: the last one is what the field is ("order_phone" vs "phone_order_no")
+        last = next((w for w in reversed(self._words) if w in _PHONE_OR_CODE_WORDS), None)
+        return last is None or last in tables.PHONE_KEY_TOKENS
+
+    def names_a_code(self) -> bool:
+        """The key names an identifier, a code or a count ("customer_id", "sku", "part_number",
+        "item_count") and is no phone key: its value is that, whatever its shape."""
+        return (self.says(tables.IDENTIFIER_TOKENS) or self.says(tables.PHONE_NOT_NUMBER_TOKENS)) and \
+            not self.says_phone()
 
 
 def _words_before(text: str, start: int) -> str:
@@ -548,10 +578,28 @@ def _phone_context(text: str, start: int, ctx: _KeyContext) -> bool:
         return True
     before = _words_before(text, start)
     for m in _PHONE_WORDS.finditer(before):
-        if tables.PHONE_NOT_NUMBER_TOKENS.isdisjoint(_WORD.findall(before, m.end())):
+        if m.group() in tables.PHONE_WORDS_ONLY_BEFORE_A_NUMBER:
+            # "mobile: 415…", "my cell is 415…"; not "cell C7 to 415…", "Mobile checkout order 415…"
+            if _LEADS_TO_THE_NUMBER.fullmatch(before, m.end()):
+                return True
+        elif _NOT_A_NUMBER_WORDS.isdisjoint(_WORD.findall(before, m.end())):
             return True
     call = _CALL_PHRASE.search(before) if "call" in before else None
     return call is not None and call.group(1) not in tables.CALL_NOT_PHONE_QUALIFIERS
+
+
+def _reads_as_code(text: str, a: int, b: int, ctx: _KeyContext) -> bool:
+    """A number written like a phone number (``415-555-2671``) that is the code its key or label
+    names (``{"sku": …}``, ``{"customer_id": …}``, "customer ID 415-555-2671"), or the middle of a
+    longer code glued to it by dashes (``TF-650-253-0000-BLK``). The caller still lets phone
+    context win: ``{"order_id": "call me at 415-555-2671"}``."""
+    if ctx.names_a_code():
+        return True
+    if (a >= 2 and text[a - 1] == "-" and text[a - 2].isalnum()) or \
+            (b + 1 < len(text) and text[b] == "-" and text[b + 1].isalnum()):
+        return True
+    label = _CODE_LABEL.search(_words_before(text, a))
+    return label is not None and label.group(1) in _CODE_LABELS
 
 
 def _phone(kind: str, text: str, a: int, b: int, ctx: _KeyContext) -> Hit | None:
@@ -568,8 +616,11 @@ def _phone(kind: str, text: str, a: int, b: int, ctx: _KeyContext) -> Hit | None
             return None
         if digits[-10] in "01" or digits[-7] in "01":  # area code and exchange start with 2-9
             return None
-        # A bare ten-digit number is an order id or an epoch unless something says "phone".
+        # A bare ten-digit number is an order id or an epoch unless something says "phone"; one
+        # written with separators is a phone number unless it is the code its key or label names.
         if raw.isdigit() and not _phone_context(text, a, ctx):
+            return None
+        if not raw.isdigit() and _reads_as_code(text, a, b, ctx) and not _phone_context(text, a, ctx):
             return None
         if _looks_like_other_number(raw) or not _is_valid_phone(raw, "US"):
             return None
@@ -629,7 +680,7 @@ def _email_at(text: str, at: int) -> Hit | None:
     if m is None:
         return None
     length = _registrable_length(m.group())
-    if length is None or text[start:at] == "git" or _inside_url_authority(text, start):
+    if length is None or text[start:at] == "git" or _inside_url_authority(text, start, at):
         return None
     return _hit("EMAIL", start, at + 1 + length)
 
@@ -662,13 +713,22 @@ def _is_email_tld(label: str) -> bool:
     return lower in tables.EMAIL_TLDS and lower not in tables.EMAIL_FAKE_TLDS
 
 
-def _inside_url_authority(text: str, start: int) -> bool:
-    """``scheme://user:pass@host``: the part before ``@`` is a URL credential, not a mailbox."""
-    head = text[max(0, start - 256) : start]
-    sep = head.rfind("://")
+def _inside_url_authority(text: str, start: int, at: int) -> bool:
+    """``scheme://user:pass@host``: the part before ``@`` is a URL credential, not a mailbox.
+
+    ``start``: where the address would begin, ``at``: its ``@``. For the credential schemes the
+    password may hold a raw ``# / ? @`` (``postgres://app:Xk9#vL2q@db…``): the secret detector's
+    own reading (``secrets.uri.userinfo_at``) says where that userinfo ends, so ``vL2q@db…`` is not
+    reported as an address while ``…/db?contact=me@acme.com`` after the host still is.
+    """
+    floor = max(0, start - _URI_HEAD)
+    sep = text.rfind("://", floor, start)
     if sep < 0:
         return False
-    return not any(c in _URL_AUTHORITY_STOP for c in head[sep + 3 :])
+    if not any(c in _URL_AUTHORITY_STOP for c in text[sep + 3 : start]):
+        return True
+    found = uri.userinfo_at(text, sep)
+    return found is not None and at <= found[3]
 
 
 # ---------------------------------------------------------------- IBAN
@@ -708,3 +768,8 @@ def _iban_at(text: str, pos: int) -> Hit | None:
     if int((compact[4:] + compact[:4]).translate(_IBAN_LETTERS)) % 97 != 1:
         return None
     return _hit("IBAN", pos, m.end())
+
+
+def _published_example_iban(text: str, hit: Hit) -> bool:
+    """``GB82 WEST 1234 5698 7654 32`` and the other examples of the standards (``EXAMPLE_IBANS``)."""
+    return text[hit.start : hit.end].replace(" ", "") in tables.EXAMPLE_IBANS

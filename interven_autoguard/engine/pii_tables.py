@@ -62,7 +62,31 @@ TEST_CARD_NUMBERS: frozenset[str] = frozenset(
     "3530111333300000 6200000000000005 6221260000000000".split()
 )
 FAKE_SSNS: frozenset[str] = frozenset({"078051120", "219099999", "123456789", "457555462"})
-
+# IBANs the standards publish as examples, exempt as the test cards above are: ISO 13616 and the
+# ECBS implementation guide (GB82 WEST 1234 5698 7654 32, DE89 3704 0044 0532 0130 00) and the
+# SWIFT IBAN Registry's example for each country (FR14 2004 1010 0505 0001 3M02 606, …). They fill
+# IBAN validation code, its tests and every tutorial an agent reads or writes, and belong to
+# nobody. Kept to these sources on purpose: the examples of encyclopedias and blogs
+# (FR76 3000 6000 0112 3456 7890 189, GB33 BUKB 2020 1555 5555 55) are what people paste as "a
+# realistic IBAN", leak probes included, and stay reported. Compact, upper-case; each one passes the
+# length table and mod-97 (tested). Any other IBAN, one with an example's bank code too, is reported.
+EXAMPLE_IBANS: frozenset[str] = frozenset(
+    # ISO 13616 / ECBS
+    "GB82WEST12345698765432 DE89370400440532013000 "
+    # SWIFT IBAN Registry, one per country
+    "AD1200012030200359100100 AE070331234567890123456 AT611904300234573201 BE68539007547034 "
+    "BG80BNBG96611020345678 BR1800360305000010009795493C1 CH9300762011623852957 "
+    "CY17002001280000001200527600 CZ6508000000192000145399 DK5000400440116243 EE382200221020145685 "
+    "ES9121000418450200051332 FI2112345600000785 FR1420041010050500013M02606 GB29NWBK60161331926819 "
+    "GI75NWBK000000007099453 GR1601101250000000012300695 HR1210010051863000160 "
+    "HU42117730161111101800000000 IE29AIBK93115212345678 IL620108000000099999999 "
+    "IS140159260076545510730339 IT60X0542811101000000123456 LI21088100002324013AA LT121000011101001000 "
+    "LU280019400644750000 LV80BANK0000435195001 MC5811222000010123456789030 "
+    "MT84MALT011000012345MTLCAST001S NL91ABNA0417164300 NO9386011117947 PL61109010140000071219812874 "
+    "PT50000201231234567890154 RO49AAAA1B31007593840000 SA0380000000608010167519 "
+    "SE4550000000058398257466 SI56263300012039086 SK3112000000198742637541 SM86U0322509800000000270100 "
+    "TR330006100519786457841326".split()
+)
 # ITIN: area 9xx with these group numbers (IRS allocation); never a valid SSN (area ≥ 900).
 ITIN_GROUPS: frozenset[int] = frozenset([*range(50, 66), *range(70, 89), *range(90, 93), *range(94, 100)])
 
@@ -204,6 +228,36 @@ PHONE_KEY_TOKENS: frozenset[str] = frozenset(
 # Words in prose before a number that make it a phone number: the key tokens but "portable" (an
 # ordinary English word before a model number) and the ones prose does not use.
 PHONE_WORDS: frozenset[str] = PHONE_KEY_TOKENS - {"portable", "landline", "cellphone", "msisdn"}
+# Phone words with another everyday reading: a spreadsheet's "cell C7", a "mobile app" / "Mobile
+# checkout order", an "SMS batch" / "SMS gateway", English "handy". In prose they speak of a phone
+# number only when nothing but ``PHONE_NUMBER_LEADS`` and punctuation stands between them and the
+# number: "mobile: 415…", "cell 415…", "my cell is 415…", "mobile number 415…", "SMS me at 415…",
+# "Handy-Nr. 0151…". ("cell phone 415…" is a phone number through "phone".)
+PHONE_WORDS_ONLY_BEFORE_A_NUMBER: frozenset[str] = frozenset(
+    "cell mobile mobil móvil movil mobiel sms handy".split())
+PHONE_NUMBER_LEADS: frozenset[str] = frozenset(
+    "number numbers num no nr nro is at on to me us via "
+    # de, fr, es/pt, it, nl
+    "nummer ist numéro numero número est es è".split()
+)
+# Nouns that name a code or a reference of something else: the number after or under one is that
+# code even when it has a phone number's shape. Google Ads shows every customer ID as 123-456-7890
+# ({"customer_id": "415-555-2671"}), SKUs and part numbers come as "650-253-0000", a phone's model,
+# serial and IMEI are about a phone without being its number. Used three ways:
+# * a JSON/form key holding one (or an id/count word, ``PHONE_NOT_NUMBER_TOKENS``) and no phone
+#   word makes even a dashed "415-555-2671" no phone number; with both, the last one decides:
+#   ``order_phone`` is a phone number, ``phone_serial`` and ``sms_batch`` are not;
+# * between a phone word and the number it cancels the phone word, as the words above do: "Mobile
+#   checkout order 415…", "phone model SM-S918B serial 415…";
+# * as the label right before a number written with separators ("SKU 415-555-2671", "customer ID
+#   415-555-2671", "order #415-555-2671"), unless a phone word or "call me" gives context.
+# Singular on purpose: "Phone orders: 415-555-2671" is a phone line. Not "account" ("WhatsApp
+# account 415…" is a number) nor "customer" ("Customer 415-555-2671 called").
+IDENTIFIER_TOKENS: frozenset[str] = frozenset(
+    "sku skus mpn gtin upc ean isbn issn asin part partno serial serialno model imei imsi iccid meid "
+    "order invoice ticket batch build row col column ref reference code tracking confirmation booking "
+    "reservation pnr shipment parcel awb transaction txn receipt voucher coupon lot seq sequence".split()
+)
 # A phone word does not make a number a phone number when the field or phrase names something
 # measured or identified about phones: ``cell_count``, ``sms_sent_bytes``, ``phone_number_id`` (an
 # id in WhatsApp's API), "cell count 4155552671". Key tokens, and words between a phone word and

@@ -35,6 +35,7 @@ from .rules import (
     prefilter_expression,
     screen_expression,
 )
+from .uri import userinfo_at
 
 _ALNUM_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 _ALNUM = frozenset(_ALNUM_CHARS)
@@ -48,7 +49,6 @@ _BOUNDARY_CHARS = {
     "digits": (frozenset("0123456789"), _ALNUM | {"_", "-"}),
     "none": (frozenset(), frozenset()),
 }
-_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
 _KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _AUTH_SCHEME = re.compile(r"(?i)(?:bearer|token|basic|bot|apikey|key)\s+(?=\S+\Z)")
 _URI_WEAK_PASSWORDS = frozenset(
@@ -381,6 +381,9 @@ def _crosses_boundary(boundary: str, text: str, start: int, end: int) -> bool:
 
 
 def _consider(c: _Compiled, i: int, text: str, m: re.Match[str], cands: list[_Candidate]) -> None:
+    if i == c.uri_index:
+        _consider_uri(c, text, m.start(), cands)
+        return
     rule = c.rules[i]
     start, end = _value_span(m)
     if start >= end:
@@ -388,9 +391,6 @@ def _consider(c: _Compiled, i: int, text: str, m: re.Match[str], cands: list[_Ca
     if _crosses_boundary(rule.boundary, text, start, end):
         return
     value = text[start:end]
-    if i == c.uri_index:
-        _consider_uri(c, text, m, start, end, value, cands)
-        return
     if i == c.generic_index:  # full-pattern path (text whose lower() changed length)
         k0, k1 = m.span("k")
         _consider_generic(text, k0, k1, start, end, value, cands)
@@ -407,17 +407,15 @@ def _passes(rule: Rule, value: str) -> bool:
     return rule.validator is None or v.VALIDATORS[rule.validator](value)
 
 
-def _consider_uri(
-    c: _Compiled, text: str, m: re.Match[str], start: int, end: int, value: str, cands: list[_Candidate]
-) -> None:
+def _consider_uri(c: _Compiled, text: str, sep: int, cands: list[_Candidate]) -> None:
+    """``text[sep:]`` starts ``://user:``: the password, read as ``uri.userinfo_at`` reads it."""
+    found = userinfo_at(text, sep)
+    if found is None:
+        return
+    scheme, _user, start, end = found
+    value = text[start:end]
     low = value.lower()
     if low in _URI_WEAK_PASSWORDS or v.is_placeholder(value) or (value.isdigit() and len(value) <= 5):
-        return
-    s = m.start()
-    while s > 0 and text[s - 1] in _SCHEME_CHARS:
-        s -= 1
-    scheme = text[s : m.start()].lower()
-    if not scheme or not scheme[0].isalpha():
         return
     rule_id, type_ = c.uri_schemes.get(scheme) or c.uri_schemes.get(scheme.split("+")[0]) or URI_FALLBACK
     cands.append(_Candidate(rule_id, type_, None, start, end, URI_RULE.priority, 0.9))

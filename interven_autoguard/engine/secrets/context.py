@@ -87,12 +87,29 @@ CURSOR_WORDS = frozenset(
 )
 
 
-def _is_cursor_name(words: list[str]) -> bool:
+# The same for a protocol's correlation handles: the client makes the value up so that later
+# messages can refer to the request, and it authenticates nothing. MCP's ``progressToken`` (the
+# server's ``notifications/progress`` must carry it back unchanged), idempotency and
+# de-duplication tokens, correlation and trace tokens. Names ending in "id" (``requestId``,
+# ``correlationId``, ``x-request-id``) and ``traceparent`` announce no credential to begin with.
+# Not "request" ("requestToken" is OAuth 1.0a's temporary credential), "task", "client".
+CORRELATION_WORDS = frozenset(
+    """
+    progress idempotency idempotence idempotent correlation dedup deduplication trace
+    """.split()
+)
+# A final "token" after one of these names a position or a handle, not a credential.
+_HANDLE_WORDS = CURSOR_WORDS | CORRELATION_WORDS
+_HANDLE_ENDINGS = tuple(sorted(_HANDLE_WORDS))
+
+
+def _is_handle_name(words: list[str]) -> bool:
+    """``pageToken``, ``progressToken``: a listing's cursor or a protocol's correlation handle."""
     last = words[-1]
     if last == "token":
-        return len(words) > 1 and words[-2] in CURSOR_WORDS
-    # fused: "nextpagetoken", "$skiptoken" ("accesstoken", "sessiontoken" end in no cursor word)
-    return last.endswith("token") and last[: -len("token")].endswith(tuple(CURSOR_WORDS))
+        return len(words) > 1 and words[-2] in _HANDLE_WORDS
+    # fused: "nextpagetoken", "$skiptoken" ("accesstoken", "sessiontoken" end in no such word)
+    return last.endswith("token") and last[: -len("token")].endswith(_HANDLE_ENDINGS)
 
 # Necessary conditions of ``classify_key`` on a name's text, read case-insensitively: one of these
 # in it (the words above, by substring), or "token" / "key" ending a word (``max_tokens`` and
@@ -117,7 +134,7 @@ def classify_key(key: str) -> str | None:
     words = key_words(key[:120])
     if len(key) > 120 and key[119].isalnum() and key[120].isalnum():
         words = words[:-1]  # the cut fell inside a word: "keyboard" must not read as "key"
-    if not words or words[-1] in _META_LAST or _is_cursor_name(words):
+    if not words or words[-1] in _META_LAST or _is_handle_name(words):
         return None
     for a, b in pairwise(words):
         kind = _COMPOUNDS.get(a + b)

@@ -1109,17 +1109,48 @@ URI_SCHEMES: tuple[tuple[tuple[str, ...], str, str], ...] = (
 )
 URI_FALLBACK = ("url-basic-auth", "URI_PASSWORD")
 
+# What a ``scheme://user:password@`` reading may span (``secrets.uri`` reads it; these shapes are
+# shared with the prefilter below so that the two cannot drift apart). Nothing people type inside
+# a userinfo: whitespace, quotes, angle brackets, backslashes, braces (the text around it: JSON,
+# HTML, prose; ``{{password}}`` templates).
+URI_TYPED_STOP = r"\s\"'<>\\{}"
+MAX_URI_USERNAME = 128
+MAX_URI_PASSWORD = 256
+# The credential schemes: every name above. Their userinfo is read up to the last "@" before the
+# host (a raw "@ # / ?" in a pasted DSN's password); a driver may qualify one (postgresql+psycopg2).
+CREDENTIAL_URI_SCHEMES: frozenset[str] = frozenset(n for names, _id, _type in URI_SCHEMES for n in names)
+_CREDENTIAL_SCHEME_ALT = "|".join(sorted(map(re.escape, CREDENTIAL_URI_SCHEMES), key=len, reverse=True))
+_HOST_FIRST = r"@[A-Za-z0-9\[]"
+# Any scheme, RFC 3986: a user name, then a password up to the first "@ / ? #".
+_STRICT_USERINFO = (
+    rf"://[^:/?#@{URI_TYPED_STOP}\[\]]{{1,{MAX_URI_USERNAME}}}:[^@/?#{URI_TYPED_STOP}]{{1,{MAX_URI_PASSWORD}}}"
+)
+# A credential scheme, read leniently: the user name may be empty or hold an "@", the password
+# runs on to an "@" and a host character.
+_LENIENT_USERINFO = (
+    rf"(?:{_CREDENTIAL_SCHEME_ALT})(?:\+[A-Za-z0-9+.\-]*)?"
+    rf"://[^:/?#{URI_TYPED_STOP}\[\]]{{0,{MAX_URI_USERNAME}}}:[^{URI_TYPED_STOP}]{{1,{MAX_URI_PASSWORD}}}"
+)
+# Where a reading can start: "://" and a user name up to its ":", ending before the password (a
+# locator match that ran on into the password could swallow a later "://": ``…?next=postgres://…``).
+_URI_START = rf"://[^:/?#{URI_TYPED_STOP}\[\]]{{0,{MAX_URI_USERNAME}}}:"
+
+# The pattern finds ``://user:``; where the password ends is read in code (``secrets.uri``). The
+# prefilter is the union of the two readings, each ending in "@" and a host character, so it stays a
+# necessary condition of every finding, and a text full of ``http://host:8080/…?to=a@b.com`` does
+# not wake the rule up.
 URI_RULE = Rule(
     "uri-credentials",
     "URI_PASSWORD",
     None,
     ("://",),
-    r"://(?P<u>[^:/?#@\s\"'<>\\\[\]{}]{1,128}):(?P<v>[^@/?#\s\"'<>\\{}]{1,256})@(?=[A-Za-z0-9\[])",
+    _URI_START,
     priority=PRIORITY_STRUCTURED,
     min_entropy=0.0,
     anchored=True,
     boundary="none",  # "://" always follows the scheme's letters
-    prefilter=r"://[^:/?#@\s\"'<>\\\[\]{}]{1,128}:[^@/?#\s\"'<>\\{}]{1,256}@[A-Za-z0-9\[]",
+    prefilter=rf"(?:{_LENIENT_USERINFO}{_HOST_FIRST}|{_STRICT_USERINFO}{_HOST_FIRST})",
+    locator=_URI_START,
 )
 
 GENERIC_KINDS = {
