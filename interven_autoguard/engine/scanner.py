@@ -405,6 +405,10 @@ _WORD = r"(?:[A-Za-z]{1,16}|[A-Za-z0-9]{1,6})"
 _PLUS_JOINED_WORDS = re.compile(_WORD + r"(?:\+" + _WORD + ")+")
 
 
+# Readings of a field's own characters (no decoding): what they show is not inside anything.
+_PLAIN_READINGS = frozenset({None, LITERAL_READING})
+
+
 def _detect(text: str, key: str | None, literal: str | None = None) -> tuple[list[_DetectHit], bool]:
     """All hits in ``text`` as (hit, encoding, original span, decoded value), and whether decoding
     had to stop early (work budget or depth), i.e. part of the field could not be inspected.
@@ -451,18 +455,20 @@ def _detect_reading(text: str, key: str | None, reading: str | None, found: list
 
 
 def _url_auth(field: Field, hit: Hit, start: int, end: int, host: str, bindings: Bindings) -> bool:
-    """Whether a hit in a URL path or query field is the request's own auth to ``host``: a provider
-    credential in an auth position (a parameter named for it, the provider's documented path
-    segment; never a parameter's name) that is bound to the host for a URL."""
-    if not hit.provider:
-        return False
+    """Whether a hit in a URL path or query field is the request's own auth to ``host``: a credential
+    in an auth position (a parameter named for it, the provider's documented path segment; never a
+    parameter's name) that passes the binding rule for a URL (``secrets.is_own_credential``), as it
+    would in an auth header. One whose format names no provider (a key under ``?api_key=``) has no
+    documented path segment and must be the parameter's whole value."""
     if field.location == "url.path":
-        position = secrets.is_url_auth_position(hit.provider, path=field.text, span=(start, end))
+        position = bool(hit.provider) and secrets.is_url_auth_position(
+            hit.provider or "", path=field.text, span=(start, end))
     else:
         position = not field.is_key and field.key is not None and \
-            secrets.is_url_auth_position(hit.provider, param=field.key)
-    return position and secrets.host_allowed_for_provider(
-        hit.provider, host, bindings, detector=hit.detector, in_url=True, param=field.key)
+            secrets.is_url_auth_position(hit.provider or "", param=field.key) and \
+            (hit.provider is not None or (start, end) == (0, len(field.text)))
+    return position and secrets.is_own_credential(
+        hit.provider, hit.detector, host, bindings, in_url=True, param=field.key)
 
 
 # An OAuth token request (RFC 6749 §4-6, and the grants of RFC 7523, 7636, 8628, 8693): a form or
@@ -1059,11 +1065,12 @@ class LocalScanner:
         bound: Bindings | None,
     ) -> list[_FieldHits]:
         """Detect in each field; locations whose decoding ran out of budget go to ``undecoded``.
-        ``bound``: where a provider credential bound to the host may be the request's own auth (URL
-        path and query), the policy's bindings; None elsewhere. It is auth only in an auth position
-        of the URL and bound for a URL (``_url_auth``): in ``text=`` it is data to its own provider
-        too, and so is a self-hosted product's token, or one for a customer's server under the
-        provider's domain, unless the policy names the host."""
+        ``bound``: where a credential may be the request's own auth (URL path and query), the
+        policy's bindings; None elsewhere. It is auth only in an auth position of the URL and when it
+        passes the binding rule for a URL (``_url_auth``): in ``text=`` it is data to its own
+        provider too, and so is a self-hosted product's token, or one for a customer's server under
+        the provider's domain, unless the policy names the host. What lies inside the request's own
+        credential (a JWT's claims) is part of it, as in an auth header."""
         result: list[_FieldHits] = []
         for field in fields:
             spans: list[tuple[int, int, str]] = []
@@ -1072,9 +1079,14 @@ class LocalScanner:
             hits, stopped = _detect(field.text, field.key, field.literal)
             if stopped:
                 undecoded.append(field.location)
-            for hit, encoding, (start, end), value in hits:
-                if bound is not None and _url_auth(field, hit, start, end, dest.host, bound):
-                    continue  # e.g. ?key=AIza… to googleapis.com, /bot<token>/ to api.telegram.org
+            # e.g. ?key=AIza… to googleapis.com, /bot<token>/ to api.telegram.org, ?token=<JWT>
+            auth = [bound is not None and _url_auth(field, hit, *span, dest.host, bound)
+                    for hit, _e, span, _v in hits]
+            own = [span for (_h, _e, span, _v), is_auth in zip(hits, auth) if is_auth]
+            for (hit, encoding, (start, end), value), is_auth in zip(hits, auth):
+                inside = encoding not in _PLAIN_READINGS and any(s <= start and end <= e for s, e in own)
+                if is_auth or inside:
+                    continue  # the request's own auth, and what is encoded inside it (a JWT's claims)
                 findings.append(self._finding(hit, field.location, start, end, value, encoding))
                 spans.append((start, end, hit.type))
             if spans:

@@ -9,6 +9,7 @@ Public contract (the engine's scanner codes against these names)::
     AUTH_HEADERS                            # header names that carry the request's own credentials
     provider_for(name) -> str | None
     host_allowed_for_provider(provider, host, bindings=(), *, detector=None, in_url=False, param=None)
+    is_own_credential(provider, detector, host, bindings=(), *, in_url=False, param=None) -> bool
     is_url_auth_position(provider, *, param=None, path=None, span=None) -> bool
     is_signed_url_scope(param, value, host, bindings=()) -> bool
 
@@ -24,6 +25,7 @@ from .providers import (
     UNBOUND_PROVIDERS,
     Bindings,
     host_allowed_for_provider,
+    is_own_credential,
     is_signed_url_scope,
     is_url_auth_position,
     provider_for,
@@ -48,6 +50,7 @@ __all__ = [
     "detect",
     "detect_auth_value",
     "host_allowed_for_provider",
+    "is_own_credential",
     "is_signed_url_scope",
     "is_url_auth_position",
     "key_is_sensitive",

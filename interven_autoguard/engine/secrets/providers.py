@@ -401,6 +401,26 @@ def host_allowed_for_provider(provider: str, host: str, bindings: Bindings = (),
     return tenant is None or tenant.fullmatch(host) is None
 
 
+# Credentials whose format names no provider but that are a bearer credential of whichever host
+# receives them: a value under an API-key or token name (``?api_key=``, ``?token=``), a JWT. In an
+# auth position they are the destination's own, as they are in an Authorization header (where no
+# detector even looks for them): there is no provider to bind them to. Passwords, secrets, private
+# keys and URI passwords are no one's bearer credential in a URL: they stay findings everywhere.
+UNNAMED_BEARER_RULES = frozenset({"generic-api-key", "generic-token", "jwt"})
+
+
+def is_own_credential(provider: str | None, detector: str, host: str, bindings: Bindings = (), *,
+                      in_url: bool = False, param: str | None = None) -> bool:
+    """The binding rule for a credential found in an auth position (an auth header, the URL's user
+    info, an auth position of the URL or the body): whether it is the request's own auth to
+    ``host``. A provider's credential must be bound to the host (``host_allowed_for_provider``,
+    with ``in_url`` and ``param`` as there); one whose format names no provider is the host's own
+    when it is a bearer credential (``UNNAMED_BEARER_RULES``), as a generic ``Bearer`` token is."""
+    if provider is None:
+        return detector in UNNAMED_BEARER_RULES
+    return host_allowed_for_provider(provider, host, bindings, detector=detector, in_url=in_url, param=param)
+
+
 def url_param_norm(name: str) -> str:
     """A query parameter's name as ``URL_AUTH_PARAMS`` and ``SIGNING_PARAMS`` compare it."""
     return re.sub(r"[-_.\s]", "", name.lower())
