@@ -17,7 +17,7 @@ Three refinements, each a table below:
   to tenant hosts as well; the second — like webhook signing secrets and private keys — is bound
   nowhere, not even by a policy.
 * ``SELF_HOSTED_PROVIDERS`` (GitLab, Vault, Grafana, Sentry, Terraform Enterprise, JFrog, Langfuse,
-  W&B, Dynatrace Managed): their tokens go to instances whose hosts cannot be known. Only their
+  W&B, Dynatrace Managed, PostHog): their tokens go to instances whose hosts cannot be known. Only their
   SaaS home is listed. In an auth header (or URL user info), the request's ordinary credential
   channel, such a token may go to any host until a policy's ``[bindings]`` names the provider's
   instances; in a URL's path or query, where a value is as much data as auth, it is bound to the
@@ -157,12 +157,14 @@ PROVIDER_HOSTS: dict[str, tuple[str, ...]] = {
     "langfuse": ("langfuse.com",),
     "wandb": ("wandb.ai",),
     "dynatrace": ("dynatrace.com",),
+    "posthog": ("posthog.com",),  # us.i.posthog.com, eu.i.posthog.com, us.posthog.com, app.posthog.com
 }
 
 # Products customers also run on their own hosts: an auth header carrying their token may go to any
 # host until a policy's ``[bindings]`` names the provider's instances (see the module docstring).
 SELF_HOSTED_PROVIDERS = frozenset(
-    {"gitlab", "vault", "grafana", "sentry", "terraform", "jfrog", "langfuse", "wandb", "dynatrace"}
+    {"gitlab", "vault", "grafana", "sentry", "terraform", "jfrog", "langfuse", "wandb", "dynatrace",
+     "posthog"}
 )
 
 # Hosts under a provider's domains where its customers' own code sees the request (``server``) or
