@@ -37,6 +37,8 @@ from .body import (
 )
 from .policy import Policy, Verdict
 from .secrets import Bindings
+from .secrets.body_auth import FIELD_NAMES as BODY_AUTH_FIELD_NAMES
+from .secrets.body_auth import FORM, JSON, MULTIPART
 from .secrets.rules import GENERIC_KINDS
 from .types import DestinationAssessment, Hit, RequestContext
 
@@ -482,27 +484,39 @@ _TOKEN_REQUEST_CREDENTIALS = frozenset({
 })
 
 
-def _top_level_name(location: str) -> str | None:
-    """The parameter a field is the value of, when it is a form parameter or a top-level JSON key."""
+def _top_level(location: str) -> tuple[str, str] | None:
+    """(kind of body, name) of a field that is a form parameter, a multipart text part (not a file
+    part, not a part's header) or a top-level JSON key: where a body carries a credential."""
     if location.startswith("form:"):
-        return location[5:]
+        return FORM, location[5:]
+    if location.startswith("multipart:") and not any(c in location[10:] for c in "#$<"):
+        return MULTIPART, location[10:]
     if location.startswith("body$.") and not any(c in location[6:] for c in ".[<"):
-        return location[6:]
+        return JSON, location[6:]
     return None
 
 
-def _token_request_credentials(fields: list[Field]) -> list[Field]:
-    """The credential parameters of an OAuth token request (none when the body is not one)."""
-    names = [(f, _top_level_name(f.location)) for f in fields if not f.is_key]
-    if not any(name == "grant_type" for _f, name in names):
-        return []
-    return [f for f, name in names if name in _TOKEN_REQUEST_CREDENTIALS]
+def _own_credentials(fields: list[Field], host: str, path: str, bindings: Bindings) -> list[int]:
+    """Indices of the body's fields that are the request's own credentials (its body auth positions):
+    the credential parameters of an OAuth token request (a form or JSON body with a ``grant_type``,
+    to any host), and the fields the endpoint documents for its client's credential
+    (``secrets.body_auth_fields``: Tavily's ``api_key``, Slack's form ``token``, an S3 presigned
+    POST's signing fields, ...)."""
+    named = [(i, top) for i, f in enumerate(fields) if not f.is_key and (top := _top_level(f.location))]
+    token_request = any(kind != MULTIPART and name == "grant_type" for _i, (kind, name) in named)
+    documented = secrets.body_auth_fields(host, path, bindings) \
+        if any(name.lower() in BODY_AUTH_FIELD_NAMES for _i, (_k, name) in named) else frozenset()
+    return [
+        i for i, (kind, name) in named
+        if (token_request and kind != MULTIPART and name in _TOKEN_REQUEST_CREDENTIALS)
+        or (kind, name.lower()) in documented
+    ]
 
 
-def _detected_fields(parsed: ParsedBody) -> list[Field]:
-    """The body's fields the detectors read: all but a token request's own credentials."""
-    own = _token_request_credentials(parsed.fields)
-    return [f for f in parsed.fields if f not in own] if own else parsed.fields
+def _detected_fields(parsed: ParsedBody, own: list[int]) -> list[Field]:
+    """The body's fields the detectors read: all but the request's own credentials (by index: a
+    parse with keys hidden has the same fields in the same order)."""
+    return [f for i, f in enumerate(parsed.fields) if i not in own] if own else parsed.fields
 
 
 def _flagged_keys(hits: list[_FieldHits]) -> set[str]:
@@ -754,6 +768,7 @@ class LocalScanner:
         findings: list[Finding] = []
         too_large = not_inspectable = False
         auth_mismatch = False
+        own_fields: list[Field] = []  # the body's auth positions (``_own_credentials``)
         undecoded: list[str] = []  # fields whose nested encodings ran past the work budget
 
         # The request's own credentials (URL userinfo, auth headers) only face the binding rule.
@@ -843,18 +858,21 @@ class LocalScanner:
                 not_inspectable = not too_large
             else:
                 if parsed is not None:
-                    for field in _token_request_credentials(parsed.fields):  # the request's own
-                        auth_mismatch |= self._check_binding(  # credentials: the binding rule only
+                    own = _own_credentials(parsed.fields, dest.host, parts.path if parts else "",
+                                           policy.bindings)
+                    own_fields = [parsed.fields[i] for i in own]
+                    for field in own_fields:  # the request's own credentials: the binding rule only
+                        auth_mismatch |= self._check_binding(
                             field.text, field.location, dest, findings, auth=False, bindings=policy.bindings)
                     mark = len(findings)
                     body_hits = self._scan_fields(
-                        _detected_fields(parsed), findings, dest, undecoded, bound=None)
+                        _detected_fields(parsed, own), findings, dest, undecoded, bound=None)
                     secret_keys = _flagged_keys(body_hits)
                     if secret_keys:  # same fields, same order: only the locations change
                         del findings[mark:]
                         parsed = parsed.hide_keys(secret_keys)
                         body_hits = self._scan_fields(
-                            _detected_fields(parsed), findings, dest, undecoded, bound=None)
+                            _detected_fields(parsed, own), findings, dest, undecoded, bound=None)
 
         ctx = _request_context(method, url, dest, parts, agent_id, body_size)
         verdict: Verdict = policy.evaluate(
@@ -874,6 +892,9 @@ class LocalScanner:
             url_fields = [Field(location="url.path", key=None, text=parts.path)] if parts else []
             front_mismatch |= self._bound_elsewhere(url_fields + query_fields, dest, front, front_findings,
                                                     policy.bindings)
+            for field in own_fields:  # the body's own credentials face the binding rule there too
+                front_mismatch |= self._check_binding(field.text, field.location, front, front_findings,
+                                                      auth=False, bindings=policy.bindings)
             other = policy.evaluate(
                 replace(ctx, host=front.host, port=front.port if front.port is not None else ctx.port),
                 front_findings,

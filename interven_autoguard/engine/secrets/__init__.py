@@ -12,6 +12,7 @@ Public contract (the engine's scanner codes against these names)::
     is_own_credential(provider, detector, host, bindings=(), *, in_url=False, param=None) -> bool
     is_url_auth_position(provider, *, param=None, path=None, span=None) -> bool
     is_signed_url_scope(param, value, host, bindings=()) -> bool
+    body_auth_fields(host, path, bindings=()) -> frozenset[(kind, name)]   # documented body auth fields
 
 Tables are compiled on first use (thread-safe); importing this package is cheap.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from ._engine import detect, key_is_sensitive, may_match, may_name_a_secret
 from .auth import AUTH_HEADERS, detect_auth_value
+from .body_auth import body_auth_fields
 from .providers import (
     PROVIDER_HOSTS,
     UNBOUND_PROVIDERS,
@@ -47,6 +49,7 @@ __all__ = [
     "UNBOUND_PROVIDERS",
     "Bindings",
     "all_rule_ids",
+    "body_auth_fields",
     "detect",
     "detect_auth_value",
     "host_allowed_for_provider",

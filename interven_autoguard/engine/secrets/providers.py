@@ -303,7 +303,8 @@ NEVER_SENT = frozenset(
 UNBOUND_PROVIDERS = frozenset({"age"})
 
 
-def _tenant_regex(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+def tenant_regex(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One regex for host patterns as ``TENANT_HOSTS`` writes them (None for none)."""
     if not patterns:
         return None
     parts = []
@@ -318,8 +319,8 @@ def _tenant_regex(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
 
 # provider -> (server tenants, server or URL tenants), compiled once.
 _TENANTS: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]] = {
-    provider: (_tenant_regex(kinds.get("server", ())),
-               _tenant_regex(kinds.get("server", ()) + kinds.get("url", ())))
+    provider: (tenant_regex(kinds.get("server", ())),
+               tenant_regex(kinds.get("server", ()) + kinds.get("url", ())))
     for provider, kinds in TENANT_HOSTS.items()
 }
 
@@ -357,6 +358,30 @@ def _bound_ip(host: str) -> bool:
     return ":" in host or host.rpartition(".")[2].isdigit()
 
 
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _named(provider: str, host: str, is_ip: bool, bindings: Bindings) -> bool:
+    """Whether ``bindings`` name the (normalised) ``host`` for ``provider``: a bound name covers its
+    subdomains on a label boundary, a bound IP literal only ever equals the host."""
+    return any(
+        bound == provider and any(host == h or (not is_ip and not _bound_ip(h) and host.endswith("." + h))
+                                  for h in hosts)
+        for bound, hosts in bindings
+    )
+
+
+def host_named_in_bindings(provider: str, host: str, bindings: Bindings) -> bool:
+    """Whether the policy's ``bindings`` name ``host`` for ``provider`` (not the built-in tables)."""
+    host = _normalise_host(host)
+    return bool(host) and _named(provider.lower(), host, _is_ip(host), bindings)
+
+
 def host_allowed_for_provider(provider: str, host: str, bindings: Bindings = (), *,
                               detector: str | None = None, in_url: bool = False,
                               param: str | None = None) -> bool:
@@ -380,17 +405,10 @@ def host_allowed_for_provider(provider: str, host: str, bindings: Bindings = (),
     host = _normalise_host(host)
     if not host:
         return False
-    try:
-        ipaddress.ip_address(host)
-        is_ip = True
-    except ValueError:
-        is_ip = False
-    named = False
-    for bound, hosts in bindings:  # a bound IP literal only ever equals the host
-        if bound == provider:
-            named = True
-            if any(host == h or (not is_ip and not _bound_ip(h) and host.endswith("." + h)) for h in hosts):
-                return True
+    is_ip = _is_ip(host)
+    named = any(bound == provider for bound, _hosts in bindings)
+    if named and _named(provider, host, is_ip, bindings):
+        return True
     if provider in SELF_HOSTED_PROVIDERS and not in_url and not named:
         return True  # its instance's host cannot be known (see the module docstring)
     if is_ip or not any(host == d or host.endswith("." + d) for d in domains):
