@@ -1252,6 +1252,7 @@ class LocalScanner:
         from ..approvals.store import describe_process
 
         display_body = response.sanitized_body if response.sanitized_body is not None else body
+        display_body = self._masked_own_credentials(url, header_items, display_body)
         record = self._store().create(
             method=method,
             url=destinations.redact_url(response.sanitized_url or url),
@@ -1266,6 +1267,23 @@ class LocalScanner:
             ttl_seconds=float(self.policy.approval_ttl_seconds),
         )
         return str(record.id)
+
+    def _masked_own_credentials(self, url: str, header_items: list[tuple[str, str]], body: Any) -> Any:
+        """``body`` with its own credentials (``_own_credentials``: a token request's, the endpoint's
+        documented body auth fields) masked for a human approver, as auth headers are."""
+        if body is None:
+            return body
+        policy = self.policy
+        try:
+            parsed = parse_body(body, _header(header_items, "content-type"),
+                                _header(header_items, "content-encoding"),
+                                max_bytes=max(policy.max_body_bytes, _body_size(body)))
+        except BodyNotInspectable:
+            return body
+        parts = _split_url(url)
+        own = _own_credentials(parsed.fields, _assess(url, policy.private_network).host,
+                               parts.path if parts else "", policy.bindings)
+        return parsed.rebuild(dict.fromkeys(own, "[MASKED]")) if own else body
 
 
 def display_request(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,6 +23,7 @@ import pytest
 from secret_samples import B62, HEX, SAMPLES, r
 
 from interven_autoguard import Decision, LocalScanner, ReasonCode
+from interven_autoguard.approvals.store import SQLiteApprovalStore
 from interven_autoguard.engine import secrets
 from interven_autoguard.engine.secrets.body_auth import BODY_AUTH_POSITIONS, FIELD_NAMES
 from interven_autoguard.engine.secrets.providers import PROVIDER_HOSTS
@@ -283,3 +285,21 @@ def test_the_table_names_known_providers_and_lower_case_fields() -> None:
 def test_body_auth_fields(host: str, path: str, expected: set[tuple[str, str]]) -> None:
     assert secrets.body_auth_fields(host, path) == expected
 
+
+# ------------------------------------------------------------------ never shown
+
+@pytest.mark.parametrize("kind", ["form", "multipart"])
+def test_an_approver_sees_the_body_credential_masked_as_a_header_would_be(tmp_path: Path, kind: str) -> None:
+    policy = ('[[rules]]\nid = "posting-needs-a-human"\ndecision = "REQUIRE_APPROVAL"\n'
+              'hosts = ["slack.com"]\npaths = ["/api/chat.postMessage"]\n')
+    store = SQLiteApprovalStore(tmp_path / "approvals.db")
+    token = slack()
+    fields = [("token", token), ("channel", "C07QX3ABCDE"), ("text", "Deploy done")]
+    result = LocalScanner(policy=policy, approvals=store).scan(
+        method="POST", url="https://slack.com/api/chat.postMessage", **_body(kind, fields))
+    assert result.decision == Decision.REQUIRE_APPROVAL and result.approval_id and not result.findings
+    record = store.get(result.approval_id)
+    assert record is not None
+    shown = json.dumps(record.request_display)
+    assert token not in shown and "MASKED" in shown and "C07QX3ABCDE" in shown
+    store.close()
