@@ -23,10 +23,13 @@ Three refinements, each a table below:
   instances; in a URL's path or query, where a value is as much data as auth, it is bound to the
   SaaS home and to the hosts ``[bindings]`` names, nowhere else.
 
-In a URL a bound credential is the request's own auth only in an auth position
+In a URL a credential is the request's own auth only in an auth position
 (``is_url_auth_position``): a query parameter whose name says auth (``URL_AUTH_PARAMS``) or the
 provider's documented path segment (``URL_AUTH_PATHS``, Telegram's ``/bot<token>/``). In ``text=``
 it is content, to its own provider too: Slack posts it into whoever's channel the request names.
+The body's auth positions are in ``body_auth``. In every auth position (headers included) one rule
+decides, ``is_own_credential``: a provider's credential must be bound to the host; one whose format
+names no provider (``UNNAMED_BEARER_RULES``) is the host's own, as a generic Bearer token is.
 
 Gateways and proxies that forward provider keys (LiteLLM, Portkey, Helicone, an AI gateway of one's
 own) are not in the table: a policy's ``[bindings]`` adds them for the providers whose keys they
