@@ -37,6 +37,8 @@ from .body import (
 )
 from .policy import Policy, Verdict
 from .secrets import Bindings
+from .secrets.body_auth import FIELD_NAMES as BODY_AUTH_FIELD_NAMES
+from .secrets.body_auth import FORM, JSON, MULTIPART
 from .secrets.rules import GENERIC_KINDS
 from .types import DestinationAssessment, Hit, RequestContext
 
@@ -420,6 +422,10 @@ _WORD = r"(?:[A-Za-z]{1,16}|[A-Za-z0-9]{1,6})"
 _PLUS_JOINED_WORDS = re.compile(_WORD + r"(?:\+" + _WORD + ")+")
 
 
+# Readings of a field's own characters (no decoding): what they show is not inside anything.
+_PLAIN_READINGS = frozenset({None, LITERAL_READING})
+
+
 def _detect(text: str, key: str | None, literal: str | None = None, *,
             subfields: bool = False) -> tuple[list[_DetectHit], bool]:
     """All hits in ``text`` as (hit, encoding, original span, decoded value, sub-field), and
@@ -473,18 +479,20 @@ def _detect_reading(text: str, key: str | None, reading: str | None, found: list
 
 
 def _url_auth(field: Field, hit: Hit, start: int, end: int, host: str, bindings: Bindings) -> bool:
-    """Whether a hit in a URL path or query field is the request's own auth to ``host``: a provider
-    credential in an auth position (a parameter named for it, the provider's documented path
-    segment; never a parameter's name) that is bound to the host for a URL."""
-    if not hit.provider:
-        return False
+    """Whether a hit in a URL path or query field is the request's own auth to ``host``: a credential
+    in an auth position (a parameter named for it, the provider's documented path segment; never a
+    parameter's name) that passes the binding rule for a URL (``secrets.is_own_credential``), as it
+    would in an auth header. One whose format names no provider (a key under ``?api_key=``) has no
+    documented path segment and must be the parameter's whole value."""
     if field.location == "url.path":
-        position = secrets.is_url_auth_position(hit.provider, path=field.text, span=(start, end))
+        position = bool(hit.provider) and secrets.is_url_auth_position(
+            hit.provider or "", path=field.text, span=(start, end))
     else:
         position = not field.is_key and field.key is not None and \
-            secrets.is_url_auth_position(hit.provider, param=field.key)
-    return position and secrets.host_allowed_for_provider(
-        hit.provider, host, bindings, detector=hit.detector, in_url=True, param=field.key)
+            secrets.is_url_auth_position(hit.provider or "", param=field.key) and \
+            (hit.provider is not None or (start, end) == (0, len(field.text)))
+    return position and secrets.is_own_credential(
+        hit.provider, hit.detector, host, bindings, in_url=True, param=field.key)
 
 
 # An OAuth token request (RFC 6749 §4-6, and the grants of RFC 7523, 7636, 8628, 8693): a form or
@@ -498,27 +506,39 @@ _TOKEN_REQUEST_CREDENTIALS = frozenset({
 })
 
 
-def _top_level_name(location: str) -> str | None:
-    """The parameter a field is the value of, when it is a form parameter or a top-level JSON key."""
+def _top_level(location: str) -> tuple[str, str] | None:
+    """(kind of body, name) of a field that is a form parameter, a multipart text part (not a file
+    part, not a part's header) or a top-level JSON key: where a body carries a credential."""
     if location.startswith("form:"):
-        return location[5:]
+        return FORM, location[5:]
+    if location.startswith("multipart:") and not any(c in location[10:] for c in "#$<"):
+        return MULTIPART, location[10:]
     if location.startswith("body$.") and not any(c in location[6:] for c in ".[<"):
-        return location[6:]
+        return JSON, location[6:]
     return None
 
 
-def _token_request_credentials(fields: list[Field]) -> list[Field]:
-    """The credential parameters of an OAuth token request (none when the body is not one)."""
-    names = [(f, _top_level_name(f.location)) for f in fields if not f.is_key]
-    if not any(name == "grant_type" for _f, name in names):
-        return []
-    return [f for f, name in names if name in _TOKEN_REQUEST_CREDENTIALS]
+def _own_credentials(fields: list[Field], host: str, path: str, bindings: Bindings) -> list[int]:
+    """Indices of the body's fields that are the request's own credentials (its body auth positions):
+    the credential parameters of an OAuth token request (a form or JSON body with a ``grant_type``,
+    to any host), and the fields the endpoint documents for its client's credential
+    (``secrets.body_auth_fields``: Tavily's ``api_key``, Slack's form ``token``, an S3 presigned
+    POST's signing fields, ...)."""
+    named = [(i, top) for i, f in enumerate(fields) if not f.is_key and (top := _top_level(f.location))]
+    token_request = any(kind != MULTIPART and name == "grant_type" for _i, (kind, name) in named)
+    documented = secrets.body_auth_fields(host, path, bindings) \
+        if any(name.lower() in BODY_AUTH_FIELD_NAMES for _i, (_k, name) in named) else frozenset()
+    return [
+        i for i, (kind, name) in named
+        if (token_request and kind != MULTIPART and name in _TOKEN_REQUEST_CREDENTIALS)
+        or (kind, name.lower()) in documented
+    ]
 
 
-def _detected_fields(parsed: ParsedBody) -> list[Field]:
-    """The body's fields the detectors read: all but a token request's own credentials."""
-    own = _token_request_credentials(parsed.fields)
-    return [f for f in parsed.fields if f not in own] if own else parsed.fields
+def _detected_fields(parsed: ParsedBody, own: list[int]) -> list[Field]:
+    """The body's fields the detectors read: all but the request's own credentials (by index: a
+    parse with keys hidden has the same fields in the same order)."""
+    return [f for i, f in enumerate(parsed.fields) if i not in own] if own else parsed.fields
 
 
 def _flagged_keys(hits: list[_FieldHits]) -> set[str]:
@@ -770,6 +790,7 @@ class LocalScanner:
         findings: list[Finding] = []
         too_large = not_inspectable = False
         auth_mismatch = False
+        own_fields: list[Field] = []  # the body's auth positions (``_own_credentials``)
         undecoded: list[str] = []  # fields whose nested encodings ran past the work budget
 
         # The request's own credentials (URL userinfo, auth headers) only face the binding rule.
@@ -857,18 +878,21 @@ class LocalScanner:
                 not_inspectable = not too_large
             else:
                 if parsed is not None:
-                    for field in _token_request_credentials(parsed.fields):  # the request's own
-                        auth_mismatch |= self._check_binding(  # credentials: the binding rule only
+                    own = _own_credentials(parsed.fields, dest.host, parts.path if parts else "",
+                                           policy.bindings)
+                    own_fields = [parsed.fields[i] for i in own]
+                    for field in own_fields:  # the request's own credentials: the binding rule only
+                        auth_mismatch |= self._check_binding(
                             field.text, field.location, dest, findings, auth=False, bindings=policy.bindings)
                     mark = len(findings)
                     body_hits = self._scan_fields(
-                        _detected_fields(parsed), findings, dest, undecoded, bound=None, subfields=True)
+                        _detected_fields(parsed, own), findings, dest, undecoded, bound=None, subfields=True)
                     secret_keys = _flagged_keys(body_hits)
                     if secret_keys:  # same fields, same order: only the locations change
                         del findings[mark:]
                         parsed = parsed.hide_keys(secret_keys)
                         body_hits = self._scan_fields(
-                            _detected_fields(parsed), findings, dest, undecoded, bound=None, subfields=True)
+                            _detected_fields(parsed, own), findings, dest, undecoded, bound=None, subfields=True)
 
         ctx = _request_context(method, url, dest, parts, agent_id, body_size)
         verdict: Verdict = policy.evaluate(
@@ -888,6 +912,9 @@ class LocalScanner:
             url_fields = [Field(location="url.path", key=None, text=parts.path)] if parts else []
             front_mismatch |= self._bound_elsewhere(url_fields + query_fields, dest, front, front_findings,
                                                     policy.bindings)
+            for field in own_fields:  # the body's own credentials face the binding rule there too
+                front_mismatch |= self._check_binding(field.text, field.location, front, front_findings,
+                                                      auth=False, bindings=policy.bindings)
             other = policy.evaluate(
                 replace(ctx, host=front.host, port=front.port if front.port is not None else ctx.port),
                 front_findings,
@@ -1080,11 +1107,12 @@ class LocalScanner:
         subfields: bool = False,
     ) -> list[_FieldHits]:
         """Detect in each field; locations whose decoding ran out of budget go to ``undecoded``.
-        ``bound``: where a provider credential bound to the host may be the request's own auth (URL
-        path and query), the policy's bindings; None elsewhere. It is auth only in an auth position
-        of the URL and bound for a URL (``_url_auth``): in ``text=`` it is data to its own provider
-        too, and so is a self-hosted product's token, or one for a customer's server under the
-        provider's domain, unless the policy names the host.
+        ``bound``: where a credential may be the request's own auth (URL path and query), the
+        policy's bindings; None elsewhere. It is auth only in an auth position of the URL and when it
+        passes the binding rule for a URL (``_url_auth``): in ``text=`` it is data to its own
+        provider too, and so is a self-hosted product's token, or one for a customer's server under
+        the provider's domain, unless the policy names the host. What lies inside the request's own
+        credential (a JWT's claims) is part of it, as in an auth header.
         ``subfields``: a finding in a header line of the e-mail a (body) field is base64 of is
         located in that line's sub-field, ``body$.raw<mime>.header:To`` (``decoding_mime``)."""
         result: list[_FieldHits] = []
@@ -1095,9 +1123,14 @@ class LocalScanner:
             hits, stopped = _detect(field.text, field.key, field.literal, subfields=subfields)
             if stopped:
                 undecoded.append(field.location)
-            for hit, encoding, (start, end), value, part in hits:
-                if bound is not None and _url_auth(field, hit, start, end, dest.host, bound):
-                    continue  # e.g. ?key=AIza… to googleapis.com, /bot<token>/ to api.telegram.org
+            # e.g. ?key=AIza… to googleapis.com, /bot<token>/ to api.telegram.org, ?token=<JWT>
+            auth = [bound is not None and _url_auth(field, hit, *span, dest.host, bound)
+                    for hit, _e, span, _v, _p in hits]
+            own = [span for (_h, _e, span, _v, _p), is_auth in zip(hits, auth) if is_auth]
+            for (hit, encoding, (start, end), value, part), is_auth in zip(hits, auth):
+                inside = encoding not in _PLAIN_READINGS and any(s <= start and end <= e for s, e in own)
+                if is_auth or inside:
+                    continue  # the request's own auth, and what is encoded inside it (a JWT's claims)
                 location = field.location + part
                 findings.append(self._finding(hit, location, start, end, value, encoding))
                 spans.append((start, end, hit.type, location))
@@ -1245,6 +1278,7 @@ class LocalScanner:
         from ..approvals.store import describe_process
 
         display_body = response.sanitized_body if response.sanitized_body is not None else body
+        display_body = self._masked_own_credentials(url, header_items, display_body)
         record = self._store().create(
             method=method,
             url=destinations.redact_url(response.sanitized_url or url),
@@ -1259,6 +1293,23 @@ class LocalScanner:
             ttl_seconds=float(self.policy.approval_ttl_seconds),
         )
         return str(record.id)
+
+    def _masked_own_credentials(self, url: str, header_items: list[tuple[str, str]], body: Any) -> Any:
+        """``body`` with its own credentials (``_own_credentials``: a token request's, the endpoint's
+        documented body auth fields) masked for a human approver, as auth headers are."""
+        if body is None:
+            return body
+        policy = self.policy
+        try:
+            parsed = parse_body(body, _header(header_items, "content-type"),
+                                _header(header_items, "content-encoding"),
+                                max_bytes=max(policy.max_body_bytes, _body_size(body)))
+        except BodyNotInspectable:
+            return body
+        parts = _split_url(url)
+        own = _own_credentials(parsed.fields, _assess(url, policy.private_network).host,
+                               parts.path if parts else "", policy.bindings)
+        return parsed.rebuild(dict.fromkeys(own, "[MASKED]")) if own else body
 
 
 def display_request(

@@ -198,6 +198,7 @@ SAMPLES: dict[str, Sample] = {
     "nvidia-api-key": tok(lambda: "nvapi-" + r(B64U, 64)),
     "pinecone-api-key": tok(lambda: f"pcsk_{r(B62, 5)}_{r(B62, 64)}"),
     "tavily-api-key": tok(lambda: "tvly-dev-" + r(B62, 32)),
+    "posthog-personal-api-key": tok(lambda: "phx_" + r(B62, 43)),
     "firecrawl-api-key": tok(lambda: "fc-" + r(HEX, 32)),
     "anyscale-api-key": tok(lambda: "esecret_" + r(B62, 26)),
     "cohere-api-key": tok(lambda: r(B62, 40), "COHERE_API_KEY="),

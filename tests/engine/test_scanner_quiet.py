@@ -36,6 +36,8 @@ SDK_HEADERS = {
 }
 
 URLS = [
+    # a key in its documented query parameter: the request's own auth (scan ALLOWs it, the lane need not)
+    "https://api.nasa.gov/planetary/apod?api_key=Qm8Zp2Lm7Vn3Rt9Sx1Wy5Az6Bc0De4Fg8Hj2Kl3",
     "https://api.openai.com/v1/chat/completions", "http://127.0.0.1:8080/v1/chat/completions",
     "http://169.254.169.254/latest/meta-data/", "https://user:pw@api.example.com/x",
     "https://pastebin.com/api/api_post.php", f"https://api.example.com/items?q={SSN}",
@@ -266,7 +268,8 @@ def test_exponent_numbers_are_no_pii_in_either_lane(engine: LocalScanner, full: 
     (None, {"Content-Type": "application/x-www-form-urlencoded"}, b"password+=hunter22x"),
     (None, {"Content-Type": "application/x-www-form-urlencoded"}, b"data[password]=hunter22x"),
     ("https://api.example.com/v1/x?password+=hunter22x", {}, None),
-    ("https://api.example.com/v1/x?token+=Zk8qLm2vRtYp", {}, None),
+    # (not "token": a bearer value in a URL auth parameter is the request's own auth, no finding)
+    ("https://api.example.com/v1/x?secret+=Zk8qLm2vRtYp", {}, None),
     ("https://api.example.com/v1/x?data[password]=hunter22x", {}, None),
     ("https://api.example.com/v1/x?a=1&password[0]=hunter22x", {}, None),
     # A third review: compounds split by a separator (classify_key joins two adjacent words), a
@@ -287,7 +290,7 @@ def test_exponent_numbers_are_no_pii_in_either_lane(engine: LocalScanner, full: 
      b'--xyz\r\ncontent-disposition: form-data; name="a"\r\nbearer Xk9!mQ2!pL7!zR4w\r\n\r\n'
      b'hello\r\n--xyz--\r\n'),
     ("https://api.example.com/v1/x?q=AK\tIA3K6IXE2V2X57JVNR", {}, None),
-    ("https://api.example.com/v1/x?to\tken=Xk9!mQ2!pL7!zR4w", {}, None),
+    ("https://api.example.com/v1/x?sec\tret=Xk9!mQ2!pL7!zR4w", {}, None),
 ])
 def test_values_under_sensitive_names_leave_the_lane(
         engine: LocalScanner, full: LocalScanner, url: str | None, headers: dict[str, str],

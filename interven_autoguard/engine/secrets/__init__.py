@@ -11,8 +11,10 @@ Public contract (the engine's scanner codes against these names)::
     AUTH_HEADERS, VENDOR_AUTH_HEADERS       # the usual auth header names; vendors' own (-> provider)
     provider_for(name) -> str | None
     host_allowed_for_provider(provider, host, bindings=(), *, detector=None, in_url=False, param=None)
+    is_own_credential(provider, detector, host, bindings=(), *, in_url=False, param=None) -> bool
     is_url_auth_position(provider, *, param=None, path=None, span=None) -> bool
     is_signed_url_scope(param, value, host, bindings=()) -> bool
+    body_auth_fields(host, path, bindings=()) -> frozenset[(kind, name)]   # documented body auth fields
 
 Tables are compiled on first use (thread-safe); importing this package is cheap.
 """
@@ -21,11 +23,13 @@ from __future__ import annotations
 
 from ._engine import detect, key_is_sensitive, may_match, may_name_a_secret
 from .auth import AUTH_HEADERS, VENDOR_AUTH_HEADERS, detect_auth_value, is_auth_header, vendor_hit
+from .body_auth import body_auth_fields
 from .providers import (
     PROVIDER_HOSTS,
     UNBOUND_PROVIDERS,
     Bindings,
     host_allowed_for_provider,
+    is_own_credential,
     is_signed_url_scope,
     is_url_auth_position,
     provider_for,
@@ -48,10 +52,12 @@ __all__ = [
     "VENDOR_AUTH_HEADERS",
     "Bindings",
     "all_rule_ids",
+    "body_auth_fields",
     "detect",
     "detect_auth_value",
     "host_allowed_for_provider",
     "is_auth_header",
+    "is_own_credential",
     "is_signed_url_scope",
     "is_url_auth_position",
     "key_is_sensitive",

@@ -17,16 +17,19 @@ Three refinements, each a table below:
   to tenant hosts as well; the second — like webhook signing secrets and private keys — is bound
   nowhere, not even by a policy.
 * ``SELF_HOSTED_PROVIDERS`` (GitLab, Vault, Grafana, Sentry, Terraform Enterprise, JFrog, Langfuse,
-  W&B, Dynatrace Managed): their tokens go to instances whose hosts cannot be known. Only their
+  W&B, Dynatrace Managed, PostHog): their tokens go to instances whose hosts cannot be known. Only their
   SaaS home is listed. In an auth header (or URL user info), the request's ordinary credential
   channel, such a token may go to any host until a policy's ``[bindings]`` names the provider's
   instances; in a URL's path or query, where a value is as much data as auth, it is bound to the
   SaaS home and to the hosts ``[bindings]`` names, nowhere else.
 
-In a URL a bound credential is the request's own auth only in an auth position
+In a URL a credential is the request's own auth only in an auth position
 (``is_url_auth_position``): a query parameter whose name says auth (``URL_AUTH_PARAMS``) or the
 provider's documented path segment (``URL_AUTH_PATHS``, Telegram's ``/bot<token>/``). In ``text=``
 it is content, to its own provider too: Slack posts it into whoever's channel the request names.
+The body's auth positions are in ``body_auth``. In every auth position (headers included) one rule
+decides, ``is_own_credential``: a provider's credential must be bound to the host; one whose format
+names no provider (``UNNAMED_BEARER_RULES``) is the host's own, as a generic Bearer token is.
 
 Gateways and proxies that forward provider keys (LiteLLM, Portkey, Helicone, an AI gateway of one's
 own) are not in the table: a policy's ``[bindings]`` adds them for the providers whose keys they
@@ -165,12 +168,14 @@ PROVIDER_HOSTS: dict[str, tuple[str, ...]] = {
     "langfuse": ("langfuse.com",),
     "wandb": ("wandb.ai",),
     "dynatrace": ("dynatrace.com",),
+    "posthog": ("posthog.com",),  # us.i.posthog.com, eu.i.posthog.com, us.posthog.com, app.posthog.com
 }
 
 # Products customers also run on their own hosts: an auth header carrying their token may go to any
 # host until a policy's ``[bindings]`` names the provider's instances (see the module docstring).
 SELF_HOSTED_PROVIDERS = frozenset(
-    {"gitlab", "vault", "grafana", "sentry", "terraform", "jfrog", "langfuse", "wandb", "dynatrace"}
+    {"gitlab", "vault", "grafana", "sentry", "terraform", "jfrog", "langfuse", "wandb", "dynatrace",
+     "posthog"}
 )
 
 # Hosts under a provider's domains where its customers' own code sees the request (``server``) or
@@ -309,7 +314,8 @@ NEVER_SENT = frozenset(
 UNBOUND_PROVIDERS = frozenset({"age"})
 
 
-def _tenant_regex(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+def tenant_regex(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One regex for host patterns as ``TENANT_HOSTS`` writes them (None for none)."""
     if not patterns:
         return None
     parts = []
@@ -324,8 +330,8 @@ def _tenant_regex(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
 
 # provider -> (server tenants, server or URL tenants), compiled once.
 _TENANTS: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]] = {
-    provider: (_tenant_regex(kinds.get("server", ())),
-               _tenant_regex(kinds.get("server", ()) + kinds.get("url", ())))
+    provider: (tenant_regex(kinds.get("server", ())),
+               tenant_regex(kinds.get("server", ()) + kinds.get("url", ())))
     for provider, kinds in TENANT_HOSTS.items()
 }
 
@@ -363,6 +369,30 @@ def _bound_ip(host: str) -> bool:
     return ":" in host or host.rpartition(".")[2].isdigit()
 
 
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _named(provider: str, host: str, is_ip: bool, bindings: Bindings) -> bool:
+    """Whether ``bindings`` name the (normalised) ``host`` for ``provider``: a bound name covers its
+    subdomains on a label boundary, a bound IP literal only ever equals the host."""
+    return any(
+        bound == provider and any(host == h or (not is_ip and not _bound_ip(h) and host.endswith("." + h))
+                                  for h in hosts)
+        for bound, hosts in bindings
+    )
+
+
+def host_named_in_bindings(provider: str, host: str, bindings: Bindings) -> bool:
+    """Whether the policy's ``bindings`` name ``host`` for ``provider`` (not the built-in tables)."""
+    host = _normalise_host(host)
+    return bool(host) and _named(provider.lower(), host, _is_ip(host), bindings)
+
+
 def host_allowed_for_provider(provider: str, host: str, bindings: Bindings = (), *,
                               detector: str | None = None, in_url: bool = False,
                               param: str | None = None) -> bool:
@@ -386,17 +416,10 @@ def host_allowed_for_provider(provider: str, host: str, bindings: Bindings = (),
     host = _normalise_host(host)
     if not host:
         return False
-    try:
-        ipaddress.ip_address(host)
-        is_ip = True
-    except ValueError:
-        is_ip = False
-    named = False
-    for bound, hosts in bindings:  # a bound IP literal only ever equals the host
-        if bound == provider:
-            named = True
-            if any(host == h or (not is_ip and not _bound_ip(h) and host.endswith("." + h)) for h in hosts):
-                return True
+    is_ip = _is_ip(host)
+    named = any(bound == provider for bound, _hosts in bindings)
+    if named and _named(provider, host, is_ip, bindings):
+        return True
     if provider in SELF_HOSTED_PROVIDERS and not in_url and not named:
         return True  # its instance's host cannot be known (see the module docstring)
     if is_ip or not any(host == d or host.endswith("." + d) for d in domains):
@@ -407,6 +430,26 @@ def host_allowed_for_provider(provider: str, host: str, bindings: Bindings = (),
             SIGNING_PARAMS.get((param or "").lower()) == provider
     tenant = any_tenant if in_url else server
     return tenant is None or tenant.fullmatch(host) is None
+
+
+# Credentials whose format names no provider but that are a bearer credential of whichever host
+# receives them: a value under an API-key or token name (``?api_key=``, ``?token=``), a JWT. In an
+# auth position they are the destination's own, as they are in an Authorization header (where no
+# detector even looks for them): there is no provider to bind them to. Passwords, secrets, private
+# keys and URI passwords are no one's bearer credential in a URL: they stay findings everywhere.
+UNNAMED_BEARER_RULES = frozenset({"generic-api-key", "generic-token", "jwt"})
+
+
+def is_own_credential(provider: str | None, detector: str, host: str, bindings: Bindings = (), *,
+                      in_url: bool = False, param: str | None = None) -> bool:
+    """The binding rule for a credential found in an auth position (an auth header, the URL's user
+    info, an auth position of the URL or the body): whether it is the request's own auth to
+    ``host``. A provider's credential must be bound to the host (``host_allowed_for_provider``,
+    with ``in_url`` and ``param`` as there); one whose format names no provider is the host's own
+    when it is a bearer credential (``UNNAMED_BEARER_RULES``), as a generic ``Bearer`` token is."""
+    if provider is None:
+        return detector in UNNAMED_BEARER_RULES
+    return host_allowed_for_provider(provider, host, bindings, detector=detector, in_url=in_url, param=param)
 
 
 def url_param_norm(name: str) -> str:

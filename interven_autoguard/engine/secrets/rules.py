@@ -601,6 +601,8 @@ RULES: tuple[Rule, ...] = (
     _r("pinecone-api-key", "PINECONE_API_KEY", "pinecone", "pcsk_", rf"pcsk_{_B62}{{4,8}}_{_B62}{{50,80}}"),
     _r("tavily-api-key", "TAVILY_API_KEY", "tavily", "tvly-", rf"tvly-(?:dev-|prod-)?{_B62}{{32}}"),
     _r("firecrawl-api-key", "FIRECRAWL_API_KEY", "firecrawl", "fc-", r"fc-[a-f0-9]{32}"),
+    # PostHog's personal API key (its project key, phc_, is public by design: validators.PUBLIC_KEY)
+    _r("posthog-personal-api-key", "POSTHOG_API_KEY", "posthog", "phx_", r"phx_[0-9A-Za-z_]{40,50}"),
     _r("anyscale-api-key", "ANYSCALE_API_KEY", "anyscale", "esecret_", rf"esecret_{_B62}{{26}}"),
     _ctx(
         "cohere-api-key",

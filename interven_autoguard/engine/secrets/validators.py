@@ -290,13 +290,22 @@ def inside_arn(text: str, pos: int) -> bool:
     return _ARN_TO_HERE.fullmatch(text, start, pos) is not None
 
 
+# Keys their provider designs to be public: shipped in web pages and apps, they only write events or
+# identify an account (PostHog project keys, Stripe publishable keys). No credential: a key-name
+# rule leaves them alone wherever they go, including a PostHog reverse proxy on one's own domain.
+PUBLIC_KEY = re.compile(r"phc_[0-9A-Za-z]{32,64}|pk_(?:live|test)_[0-9A-Za-z]{24,247}")
+
+
 def looks_like_non_secret(value: str, kind: str = "token") -> bool:
-    """Shapes that a generic rule must leave alone: digests, UUIDs, identifiers, code, URLs, paths, numbers.
+    """Shapes that a generic rule must leave alone: digests, UUIDs, public keys, identifiers, code, URLs,
+    paths, numbers.
 
     ``kind`` "password" keeps letters-only values (people choose those); machine tokens almost always
     mix in digits or symbols, so a letters-only value under ``token=`` is an identifier or a type name.
     """
     if _UUID.fullmatch(value) or _DIGEST_PREFIX.match(value):
+        return True
+    if value.startswith(("phc_", "pk_")) and PUBLIC_KEY.fullmatch(value):
         return True
     if value.startswith("arn:") and _ARN.fullmatch(value):
         return True
