@@ -891,8 +891,8 @@ class LocalScanner:
                     if secret_keys:  # same fields, same order: only the locations change
                         del findings[mark:]
                         parsed = parsed.hide_keys(secret_keys)
-                        body_hits = self._scan_fields(
-                            _detected_fields(parsed, own), findings, dest, undecoded, bound=None, subfields=True)
+                        body_hits = self._scan_fields(_detected_fields(parsed, own), findings, dest,
+                                                      undecoded, bound=None, subfields=True)
 
         ctx = _request_context(method, url, dest, parts, agent_id, body_size)
         verdict: Verdict = policy.evaluate(
