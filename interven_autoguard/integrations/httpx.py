@@ -126,7 +126,14 @@ def _apply(request: Any, lib: ModuleType, rewrite: Rewrite, stream: Any) -> None
 def _to_decide(guard: Any, request: Any, lib: ModuleType) -> tuple[str, str, Any, bytes | None] | None:
     """(method, URL, raw headers, in-memory body) of a request the guard must decide on; None when
     it goes out as is (not the guard's to scan, or quietly allowed)."""
-    url = _url_text(request.url, lib)
+    raw_url = request.url
+    try:  # _url_text's remembered text, looked up here: this runs on every request
+        url = _URL_TEXTS.get(raw_url._uri_reference) if type(raw_url) is lib.URL and _text_is_of_parts(lib) \
+            else None
+    except TypeError:  # parts set by hand to something unhashable
+        url = None
+    if url is None:
+        url = _url_text(raw_url, lib)
     method = request.method
     stream = request.stream  # _known_content(request, lib), spelled out: this runs on every request
     content = getattr(request, "_content", None) if type(stream) is lib.ByteStream else None
