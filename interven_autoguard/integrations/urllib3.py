@@ -11,6 +11,7 @@ connection's own ``endheaders``/``send`` (http.client hooks) are marked as decid
 from __future__ import annotations
 
 import inspect
+from contextvars import ContextVar
 from types import ModuleType
 from typing import Any
 
@@ -28,6 +29,10 @@ from .http_client import (
 )
 
 LIBRARY = "urllib3"
+# (method, target) of the call ``urlopen`` is making for a hop decided there or above it: its
+# connection's ``request`` with these very arguments is that hop (a pool's connections go to the
+# pool's host; a redirect or retry is a new ``urlopen``), recognised without rebuilding the URL.
+_DECIDED: ContextVar[tuple[str, str] | None] = ContextVar("interven_autoguard_urllib3_decided", default=None)
 _signature: inspect.Signature | None = None
 _conn_signature: inspect.Signature | None = None
 
@@ -116,7 +121,11 @@ def _urlopen(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[st
         return wrapped(*args, **kwargs)  # urllib3 raises its own error for these
     url = pool_url(instance, target)
     if not guard.should_scan(method, url):  # e.g. the hop requests already scanned
-        return wrapped(*args, **kwargs)
+        token = _DECIDED.set((method, target))
+        try:
+            return wrapped(*args, **kwargs)
+        finally:
+            _DECIDED.reset(token)
     body = _argument(args, kwargs, 2, "body", None)
     headers = _argument(args, kwargs, 3, "headers", None)
     if headers is None:
@@ -129,9 +138,11 @@ def _urlopen(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[st
             return wrapped(*args, **kwargs)  # urllib3 raises its own TypeError, nothing sent
         call_args, call_kwargs, url = call[0], call[1], call[2] or url
         token = hop.enter(method, url)
+        decided = _DECIDED.set((method, target_of(target, call[2]) if call[2] else target))
         try:
             response = wrapped(*call_args, **call_kwargs)
         finally:
+            _DECIDED.reset(decided)
             hop.leave(token)
         hop.response(response.status)
         return response
@@ -146,6 +157,9 @@ def _conn_request(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: di
     target = kwargs["url"] if "url" in kwargs else args[1] if len(args) > 1 else None
     if not isinstance(method, str) or not isinstance(target, str):
         return sent_above(instance, wrapped, *args, **kwargs)  # urllib3 raises its own error
+    decided = _DECIDED.get()
+    if decided is not None and decided[0] == method and decided[1] == target:
+        return sent_above(instance, wrapped, *args, **kwargs)  # urlopen's own call for its hop
     url = connection_url(instance, target)
     if not guard.should_scan(method, url):  # e.g. the hop urlopen already scanned
         return sent_above(instance, wrapped, *args, **kwargs)

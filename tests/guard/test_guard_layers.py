@@ -155,6 +155,33 @@ def test_requests_over_urllib3_is_scanned_once_per_hop(server: RecordingServer, 
     assert [c.url for c in scanner.calls] == [server.url(redirect_path(302, "/ok")), server.url("/ok")]
 
 
+@pytest.mark.parametrize("via", ["requests", "urllib3"])
+def test_urlopen_own_connection_call_is_known_without_rebuilding_its_url(
+        via: str, server: RecordingServer, scanner: RuleScanner, guard_on,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under urlopen (and requests above it), the connection's request() with urlopen's own method
+    and target is that hop: recognised as such, not by building its URL and comparing hop keys."""
+    import requests
+    import urllib3
+
+    adapter = importlib.import_module("interven_autoguard.integrations.urllib3")
+    built: list[str] = []
+    original = adapter.connection_url
+    monkeypatch.setattr(adapter, "connection_url",
+                        lambda conn, target: built.append(target) or original(conn, target))
+    guard_on()
+    if via == "requests":
+        assert requests.post(server.url("/ok?a=1"), data=b"x", timeout=10).status_code == 200
+    else:
+        with urllib3.PoolManager() as pool:
+            assert pool.request("POST", server.url("/ok?a=1"), body=b"x").status == 200
+    assert built == [] and len(scanner.calls) == 1
+    connection = urllib3.connection.HTTPConnection("127.0.0.1", server.port)  # no urlopen above it
+    connection.request("GET", "/ok")
+    assert connection.getresponse().status == 200 and built == ["/ok"] and len(scanner.calls) == 2
+    connection.close()
+
+
 def test_urllib3_pool_redirect_is_a_new_hop(server: RecordingServer, scanner: RuleScanner, guard_on) -> None:
     import urllib3
 

@@ -232,6 +232,23 @@ def test_requests_path_sanitized_is_decided_once(server: RecordingServer) -> Non
     assert server.last().target == "/files/%5BREDACTED:X%5D%20%7B1%7D"
 
 
+@pytest.mark.parametrize("target", [f"/files/{MARKER}", f"/files/{MARKER}?page=2"])
+def test_urllib3_sanitized_target_is_decided_once(server: RecordingServer, target: str) -> None:
+    """urlopen sends the sanitized target through its connection's request(): that call is the
+    hop urlopen decided, not a new one (nor one the scanner sees with the redaction in it)."""
+    import urllib3
+
+    scanner = _PathRules()
+    interven_autoguard.install(Settings(), scanner=scanner)  # type: ignore[arg-type]
+    try:
+        with urllib3.PoolManager() as pool:
+            assert pool.request("GET", server.url(target)).status == 200
+    finally:
+        interven_autoguard.uninstall()
+    assert [urlsplit(c.url).path for c in scanner.calls] == [f"/files/{MARKER}"]
+    assert server.last().target.startswith("/files/%5BREDACTED:X%5D%20%7B1%7D")
+
+
 def test_hop_key_treats_percent_encoding_alike() -> None:
     from interven_autoguard.guard.core import hop_key
 
