@@ -34,7 +34,11 @@ def _send(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, 
     method = request.method or "GET"
     url = request.url
     body = request.body
-    headers = _header_pairs(request.headers)
+    stored = request.headers
+    try:  # _header_pairs(stored), its common case spelled out: this runs on every request
+        headers = dict(stored._store.values()) if type(stored) is _STORED else _header_pairs(stored)
+    except (AttributeError, TypeError, ValueError):
+        headers = _header_pairs(stored)
     in_memory = body is None or body.__class__ is bytes
     if in_memory:
         if guard.lets_through(method, url, headers, body):
