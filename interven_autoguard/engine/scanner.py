@@ -181,6 +181,7 @@ def _header_plan(names: tuple[str, ...] | tuple[bytes, ...]) -> _HeaderPlan | No
 
 # What ``_looks_clean`` learns from the headers: the Content-Type (or None), or that a header alone
 # rules the fast path out.
+_NUL, _LF, _CR, _BACKSLASH = 0, 10, 13, 92  # bytes looked for in every body, as ints (``_looks_clean``)
 _UNCLEAN: Any = object()
 _NOT_ENCODED = ("", "identity")
 
@@ -1045,11 +1046,13 @@ class LocalScanner:
             if not data:
                 return True
             reading = ascii_reading(content_type)
-            if reading.multipart or (reading.form and (b"\n" in data or b"\r" in data)):
+            # Bytes as ints: ``bytes in bytes`` first tries the needle as an int, formatting a
+            # TypeError on every call; an int needle is one memchr.
+            if reading.multipart or (reading.form and (_LF in data or _CR in data)):
                 return False  # names the triages do not read (``names_escape_triage``)
-            if reading.as_is and data.isascii() and b"\x00" not in data:
+            if reading.as_is and data.isascii() and _NUL not in data:
                 runs_as_is = not reading.form  # a form reads "+" as a space, splitting blob runs
-                if b"\\" not in data:  # no escape: the one layer there is
+                if _BACKSLASH not in data:  # no escape: the one layer there is
                     return triage.ascii_is_clean(data, runs_as_is=runs_as_is)
                 return triage.clean_in_every_layer(
                     data, lambda layer: triage.ascii_is_clean(layer, runs_as_is=runs_as_is))

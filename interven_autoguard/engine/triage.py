@@ -60,7 +60,9 @@ def ascii_is_clean(data: bytes, *, runs_as_is: bool = False) -> bool:
     in the raw bytes; a run that decodes to nothing (an agent's tool call ids) then does not rule
     the fast path out."""
     table = data.translate(RUN_TABLE)  # the blob checks' own first step, here: every request
-    if RUN_END in table or table.endswith(RUN_NEEDLE):  # a run of 16+ base64 characters
+    # find, not ``in``: ``bytes in bytes`` first tries the needle as an int (a TypeError formatted
+    # and dropped on every call)
+    if table.find(RUN_END) >= 0 or table.endswith(RUN_NEEDLE):  # a run of 16+ base64 characters
         if runs_as_is:
             if not decoding_layers.ascii_runs_decode_to_nothing(data, table):
                 return False
@@ -76,6 +78,7 @@ def warm_up() -> None:
 
 # JSON's escapes but "\uXXXX" and "\/", which are triggers of their own (``ESCAPE_TRIAGE_EXPRESSIONS``)
 _PLAIN_ESCAPES = re.compile(rb'\\[bfnrt"\\]')
+_BACKSLASH = ord("\\")
 _LAYERS = 8  # JSON in a string in a string...: deeper than this takes the full path
 
 
@@ -92,9 +95,9 @@ def clean_in_every_layer(data: bytes, is_clean: Callable[[bytes], bool]) -> bool
     for _ in range(_LAYERS):
         if not is_clean(layer):
             return False
-        if b"\\" not in layer:
+        if _BACKSLASH not in layer:  # an int needle: see ascii_is_clean
             return True
-        if b"\\" in _PLAIN_ESCAPES.sub(b"", layer):
+        if _BACKSLASH in _PLAIN_ESCAPES.sub(b"", layer):
             return False
         layer = codecs.escape_decode(layer)[0]  # only JSON's plain escapes are left: no warning
     return False
