@@ -36,7 +36,7 @@ from interven_autoguard.engine import pii_tables as tables
 from interven_autoguard.engine.secrets import uri
 from interven_autoguard.engine.types import Hit
 
-__all__ = ["detect", "may_match"]
+__all__ = ["detect", "integer_may_match", "may_match"]
 
 _DIGITS = b"0123456789"
 _UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -226,6 +226,28 @@ def may_match(text: str) -> bool:
         return False
     squeezed = text.encode("utf-8", "surrogatepass").translate(_TRIAGE_TABLE, _TRIAGE_SEPARATORS)
     return _SEVEN_DIGITS in squeezed or b"AA00" in squeezed
+
+
+def integer_may_match(digits: int, key: str | None) -> bool:
+    """``False`` guarantees ``detect(t, key)`` is empty for every integer ``t`` as JSON writes it
+    (ASCII digits without a leading zero, optionally after a "-") of ``digits`` digits.
+
+    Such a text is one digit run with nothing before it, so its key is its only context: nine
+    digits are an SSN, ITIN or routing number only under such a key, ten or eleven a phone number
+    only under a phone key, 13 or 17–19 a card only under a card key, 12 and 14–16 a card unless the
+    key names an id; shorter or longer runs are never reported. Conservative where cheap: the
+    validators decide the rest (``test_integer_may_match_is_a_guarantee``). A JSON body of metrics
+    asks this once per key and length, not once per number."""
+    if digits < 9 or digits > 19:
+        return False
+    ctx = _KeyContext(key)
+    if digits == 9:
+        return ctx.says(tables.SSN_KEY_TOKENS | tables.ITIN_KEY_TOKENS | tables.ABA_KEY_TOKENS)
+    if digits <= 11:
+        return ctx.says(tables.PHONE_KEY_TOKENS)
+    if digits == 13 or digits >= _LONG_BARE_CARD:
+        return ctx.says(tables.CARD_KEY_TOKENS)
+    return not ctx.says(_ID_WORDS)
 
 
 def detect(text: str, key: str | None = None) -> list[Hit]:
