@@ -13,6 +13,11 @@ Two documents:
 A string leaf that is itself a JSON object or array is walked too (``body$.a<json>$.b``) and
 re-serialised when one of its leaves changes.
 
+Integers are fields (their JSON text); numbers with a fraction or an exponent are not. No detector
+reports anything in a float (digits after a decimal point are no card, SSN or phone number, and no
+secret is written as one), and vector-DB upserts and embeddings hold a hundred thousand of them per
+megabyte: an array of floats costs one type check, not a field per item. A float is never rewritten.
+
 Every distinct object key of a document is a field too (``is_key``), placed before the first value
 it names; replacing it renames each of its occurrences, keeping keys unique within their object.
 """
@@ -246,13 +251,22 @@ class JsonTextDoc:
                             push((v, base + "[#" + str(i) + "]", k, d, 1))
                         else:
                             push((v, base + (seg[1:] if deep and seg[0] == "." else seg), k, d, 1))
+                elif node and _numbers_only(node):  # an embedding, a metric series: no walk
+                    for i, item in enumerate(node):
+                        ordinal += 1
+                        if type(item) is int:
+                            fields.append(Field(base + (_INDEX[i] if i < 256 else "[" + str(i) + "]"), key,
+                                                _int_text(item)))
+                            ords.append(ordinal)
                 else:
                     for i in range(len(node) - 1, -1, -1):
                         push((node[i], base + (_INDEX[i] if i < 256 else "[" + str(i) + "]"), key, d, 0))
-            elif t is int or t is float:
+            elif t is int:
                 ordinal += 1
-                fields.append(Field(loc, key, _number_text(node)))
+                fields.append(Field(loc, key, _int_text(node)))
                 ords.append(ordinal)
+            elif t is float:
+                ordinal += 1  # a token, but never a field
         limits.spend(nodes)
 
     def _walk_tokens(self, prefix: str, limits: Limits, nest: int) -> None:
@@ -306,8 +320,9 @@ class JsonTextDoc:
                     self._leaf(json.loads(s), base + seg, ctx, ordinal, limits, nest)
                 elif num is not None:
                     ordinal += 1
-                    self.fields.append(Field(base + seg, ctx, num))
-                    self._ords.append(ordinal)
+                    if _is_int_token(num):  # a float is never a field
+                        self.fields.append(Field(base + seg, ctx, num))
+                        self._ords.append(ordinal)
                 elif punct is not None:
                     if depth >= limits.max_depth:
                         raise limits.too_deep()
@@ -449,14 +464,20 @@ class JsonObjDoc:
                         else:
                             loc_i = base + (seg[1:] if deep and seg[0] == "." else seg)
                             push((v, ci, k, loc_i, skey, d, 1))
+                elif (t is list or t is tuple) and node and _numbers_only(node):  # an embedding: no walk
+                    for i, item in enumerate(node):
+                        if type(item) is int:
+                            fields.append(Field(base + (_INDEX[i] if i < 256 else "[" + str(i) + "]"), key,
+                                                _int_text(item)))
+                            slots.append((ci, i, "v", None, 0))
                 else:
                     for i in range(len(node) - 1, -1, -1):
                         push(
                             (node[i], ci, i, base + (_INDEX[i] if i < 256 else "[" + str(i) + "]"), key, d, 0)
                         )
-            elif node is None or t is bool:
-                continue
-            elif t is int or t is float or isinstance(node, (int, float)):
+            elif node is None or t is bool or t is float or isinstance(node, float):
+                continue  # a float is never a field (module docstring)
+            elif t is int or isinstance(node, int):
                 fields.append(Field(loc, key, _number_text(node)))
                 slots.append((parent, pkey, "v", None, 0))
             elif isinstance(node, (bytes, bytearray, memoryview)):
@@ -575,6 +596,26 @@ def key_text(key: object) -> str:
     if key is None or isinstance(key, (bool, int, float)):
         return json.dumps(key) if not isinstance(key, str) else str(key)
     return str(key)
+
+
+_NUMBER_TYPES = frozenset({int, float})
+
+
+def _numbers_only(items: list[Any]) -> bool:
+    """Every item is exactly an int or a float (not a bool): one pass in C."""
+    return _NUMBER_TYPES.issuperset(map(type, items))
+
+
+def _is_int_token(token: str) -> bool:
+    """A JSON number token without fraction or exponent (not NaN/Infinity)."""
+    return not any(c in token for c in ".eEaI")
+
+
+def _int_text(n: int) -> str:
+    try:
+        return int.__repr__(n)
+    except ValueError:  # more digits than int -> str allows: no encoder can send it either
+        raise BodyNotInspectable(NOT_INSPECTABLE, "an integer in the body is too long to inspect") from None
 
 
 def _number_text(n: int | float) -> str:

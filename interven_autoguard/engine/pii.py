@@ -36,7 +36,7 @@ from interven_autoguard.engine import pii_tables as tables
 from interven_autoguard.engine.secrets import uri
 from interven_autoguard.engine.types import Hit
 
-__all__ = ["detect", "may_match"]
+__all__ = ["detect", "integer_may_match", "may_match"]
 
 _DIGITS = b"0123456789"
 _UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -159,6 +159,12 @@ _CONTEXT_WINDOW = 40
 _WORD = re.compile(r"[a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _ID_WORDS = frozenset({"id", "ids", "uuid", "guid", "uid", "oid", "snowflake"})
+_HEX_ID = re.compile(
+    r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"  # UUID / GUID
+    r"|[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}",  # W3C traceparent
+    re.ASCII,
+)
+_HEX_ID_REACH = 55  # the longest _HEX_ID match
 _LONG_BARE_CARD = 17  # digits, no separators (13 too): see _severe_number
 
 
@@ -226,6 +232,28 @@ def may_match(text: str) -> bool:
         return False
     squeezed = text.encode("utf-8", "surrogatepass").translate(_TRIAGE_TABLE, _TRIAGE_SEPARATORS)
     return _SEVEN_DIGITS in squeezed or b"AA00" in squeezed
+
+
+def integer_may_match(digits: int, key: str | None) -> bool:
+    """``False`` guarantees ``detect(t, key)`` is empty for every integer ``t`` as JSON writes it
+    (ASCII digits without a leading zero, optionally after a "-") of ``digits`` digits.
+
+    Such a text is one digit run with nothing before it, so its key is its only context: nine
+    digits are an SSN, ITIN or routing number only under such a key, ten or eleven a phone number
+    only under a phone key, 13 or 17–19 a card only under a card key, 12 and 14–16 a card unless the
+    key names an id; shorter or longer runs are never reported. Conservative where cheap: the
+    validators decide the rest (``test_integer_may_match_is_a_guarantee``). A JSON body of metrics
+    asks this once per key and length, not once per number."""
+    if digits < 9 or digits > 19:
+        return False
+    ctx = _KeyContext(key)
+    if digits == 9:
+        return ctx.says(tables.SSN_KEY_TOKENS | tables.ITIN_KEY_TOKENS | tables.ABA_KEY_TOKENS)
+    if digits <= 11:
+        return ctx.says(tables.PHONE_KEY_TOKENS)
+    if digits == 13 or digits >= _LONG_BARE_CARD:
+        return ctx.says(tables.CARD_KEY_TOKENS)
+    return not ctx.says(_ID_WORDS)
 
 
 def detect(text: str, key: str | None = None) -> list[Hit]:
@@ -419,13 +447,30 @@ def _numbers(
                 continue
             if severe and any(a < e and s < b for s, e in severe):
                 continue
+            if _in_hex_id(text, a, b):
+                continue
             hit = _phone(kind, text, a, b, ctx)
         else:
+            if _in_hex_id(text, a, b):
+                continue
             hit = _severe_number(kind, text, a, b, ctx)
             if hit is not None:
                 severe.append((hit.start, hit.end))
         if hit is not None:
             hits.append(hit)
+
+
+def _in_hex_id(text: str, a: int, b: int) -> bool:
+    """Are digits of ``text[a:b]`` part of a UUID (8-4-4-4-12 hex digits, any case, also inside a
+    longer id or URN: ``run-…``, ``urn:uuid:…``) or a W3C trace context (2-32-16-2)? Then they are
+    the id's, never a number: about one random UUID in 770,000 has an all-digit middle such as
+    ``…-0025-4617-8189-…``, an "00" international number to the phone shapes. Digits in such an id
+    always touch one of its dashes (groups are at most 32 characters and a candidate is never glued
+    to a letter), so other candidates cost one slice."""
+    if "-" not in text[a - 1 if a else 0 : b + 1]:
+        return False
+    lo, hi = max(0, a - _HEX_ID_REACH), min(len(text), b + _HEX_ID_REACH)
+    return any(m.start() < b and a < m.end() for m in _HEX_ID.finditer(text, lo, hi))
 
 
 def _cheap_phone_reject(kind: str, text: str, a: int, b: int) -> bool:

@@ -61,9 +61,31 @@ def test_dict_rebuild_is_new_object_and_input_untouched():
 def test_number_leaf_becomes_string_only_when_replaced():
     card = 4111111111111111
     parsed = parse_body({"card": card, "amount": 12.5})
-    assert _loc(parsed) == {"body$.card": str(card), "body$.amount": "12.5"}
+    assert _loc(parsed) == {"body$.card": str(card)}  # a float is never a field
     out = _by_value(parsed, {0: "[REDACTED:CARD]"})
     assert out == {"card": "[REDACTED:CARD]", "amount": 12.5}
+
+
+def test_floats_are_not_fields_and_are_never_rewritten():
+    """An embedding is one type check, not 1536 fields; rewriting its neighbours keeps it byte for byte."""
+    vector = [0.0123, -0.00254617, 6.77e-05, 1e300, 4155552671.0, 0.0]
+    text = '{"id": "a", "values": [0.0123, -0.00254617, 6.77e-05, 1E300, 4155552671.0, 0.0], ' \
+           '"n": [1, 2.5, -3], "deep": [[0.5, 7], {"x": -0.0}], "note": "tok SECRET"}'
+    for body in (text, json.loads(text)):
+        parsed = parse_body(body, "application/json")
+        assert [(f.location, f.text) for f in _values(parsed)] == [
+            ("body$.id", "a"), ("body$.n[0]", "1"), ("body$.n[2]", "-3"), ("body$.deep[0][1]", "7"),
+            ("body$.note", "tok SECRET"),
+        ]
+        note = next(i for i, f in enumerate(parsed.fields) if f.text == "tok SECRET")
+        out = parsed.rebuild({note: "tok [R]"})
+        if isinstance(body, str):
+            assert out == text.replace("SECRET", "[R]")  # every number token as it was written
+        else:
+            assert out["values"] is body["values"] and out["values"] == vector
+    parsed = parse_body({"n": [1, 2.5, -3]})
+    ints = [i for i, f in enumerate(parsed.fields) if not f.is_key]
+    assert parsed.rebuild({ints[1]: "[R]"}) == {"n": [1, 2.5, "[R]"]}
 
 
 def test_json_bytes_splice_keeps_formatting_and_other_tokens():
@@ -73,13 +95,12 @@ def test_json_bytes_splice_keeps_formatting_and_other_tokens():
     assert parsed.kind == "json"
     assert [(f.location, f.text) for f in _values(parsed)] == [
         ("body$.a", "keep"),
-        ("body$.n", "1.5"),  # numbers as json.dumps would write them
-        ("body$.s", "tok SECRET end"),
+        ("body$.s", "tok SECRET end"),  # body$.n: a float is never a field
         ("body$.a", "dup"),  # duplicate keys are all scanned
     ]
     assert parsed.rebuild({}) is body
     assert _by_value(parsed, {0: "keep"}) is body  # same text: nothing to rebuild
-    out = _by_value(parsed, {2: "tok [R] end"})
+    out = _by_value(parsed, {1: "tok [R] end"})
     assert isinstance(out, bytes)
     assert out.decode() == text.replace("SECRET", "[R]")
 
@@ -93,9 +114,9 @@ def test_json_str_rebuild_returns_str_and_valid_json():
 
 
 def test_number_token_replaced_in_text():
-    parsed = parse_body(b'{"card": 4111111111111111, "n": -1.5e3}', "application/json")
-    assert [f.text for f in _values(parsed)] == ["4111111111111111", "-1500.0"]
-    assert json.loads(_by_value(parsed, {0: "[R]"})) == {"card": "[R]", "n": -1.5e3}
+    parsed = parse_body(b'{"card": 4111111111111111, "n": -1.5e3, "m": -15}', "application/json")
+    assert [f.text for f in _values(parsed)] == ["4111111111111111", "-15"]
+    assert json.loads(_by_value(parsed, {0: "[R]"})) == {"card": "[R]", "n": -1.5e3, "m": -15}
 
 
 def test_nested_json_string_walked_and_reserialised():
