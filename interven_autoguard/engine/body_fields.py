@@ -4,8 +4,10 @@ Every object key and parameter name is scanned as a field of its own (``is_key=T
 can carry a credential as well as a value can. A key field's ``location`` is the location of the
 value it names plus ``<key>`` (``body$.messages<key>``, ``body$.a[#3]<key>``, ``form:#2<key>``).
 Locations show plain keys (``body$.messages[0].content``) and replace keys that could be values (an
-e-mail, a long token, ``@``, digit runs) by their position (``[#3]``, ``#2``). A key that looked
-plain may still hold a finding, and then it must not be shown either: parse again with
+e-mail, a long token, ``@``, digit runs) by their position (``[#3]``, ``#2``). Structured parameter
+names built of letter-only words and short indexes (``Destination.ToAddresses.member.1`` of the AWS
+Query APIs, ``shipping[phone]``, ``items[0][price]``) are shown: no piece of one can hold a value. A key
+that looked plain may still hold a finding, and then it must not be shown either: parse again with
 ``hide_keys={that key text}`` (``parse_body``, ``parse_query``, ``ParsedBody.hide_keys``) and every
 key with that text is written by position. Field order, count and texts do not change, only
 locations, so field ``i`` of one parse is field ``i`` of the other.
@@ -57,6 +59,13 @@ _DIGIT_RUN = re.compile(r"\d{4}")
 _MIXED_CASE_DIGIT = re.compile(r"(?=.*[a-z])(?=.*[A-Z])(?=.*\d)")
 # 16+ letters and digits with no separator: the shape of access keys and other tokens.
 _ALNUM_RUN = re.compile(r"[A-Za-z0-9]{16,}")
+# A structured parameter name: a letter-only word, then ``.piece`` or ``[piece]`` (``[]`` too), each
+# piece a letter-only word or an index of 1-3 digits, no two indexes in a row. Digits only ever
+# stand alone and short, so no piece can be a token, a digit run or a value cut into parts.
+_NAME_WORD = r"[A-Za-z][A-Za-z_\-]*"
+_NAME_PIECE = rf"(?:\.{_NAME_WORD}|\[{_NAME_WORD}\]|\[\])"
+_NAME_INDEX = r"(?:\.\d{1,3}|\[\d{1,3}\])"
+_STRUCTURED_NAME = re.compile(rf"{_NAME_WORD}(?:{_NAME_PIECE}|{_NAME_INDEX}(?!\.\d|\[\d))+")
 
 
 def key_segment(key: str) -> str | None:
@@ -65,13 +74,17 @@ def key_segment(key: str) -> str | None:
     A key is hidden when it could be a value: long digit runs (cards, SSNs, phone numbers),
     token-like mixes of upper case, lower case and digits, 16+ letters and digits without a
     separator (``AKIA...``), or characters outside a plain set
-    (``@`` of e-mail addresses, ``=`` of base64, ...), or longer than 64 characters.
+    (``@`` of e-mail addresses, ``=`` of base64, ...), or longer than 64 characters. A structured
+    name (``Destination.ToAddresses.member.1``, ``shipping[phone]``: letter-only words and short
+    indexes, see ``_STRUCTURED_NAME``) is shown whatever its case and length up to 64.
     """
     return None if len(key) > 64 else _short_key_segment(key)
 
 
 @functools.lru_cache(maxsize=4096)  # keys repeat across fields and requests; only short ones cached
 def _short_key_segment(key: str) -> str | None:
+    if _STRUCTURED_NAME.fullmatch(key):
+        return "['" + key + "']"
     if _DIGIT_RUN.search(key) or (len(key) >= 16 and (_MIXED_CASE_DIGIT.match(key) or _has_token(key))):
         return None
     if _DOTTED_KEY.fullmatch(key):
