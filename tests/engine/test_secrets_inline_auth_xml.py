@@ -101,6 +101,8 @@ AUTH_NEGATIVES = [
     "Authorization: Bearer os.environ['TOKEN']",
     "Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==",  # RFC 7617's Aladdin:open sesame
     "Authorization: Basic dXNlcjpwYXNzd29yZA==",  # user:password
+    "Authorization: Basic czZCaGRSa3F0MzpnWDFmQmF0M2JW",  # RFC 6749's client s6BhdRkqt3
+    "Authorization: Bearer mF_9.B5f-4.1JqM",  # RFC 6750's example
     "Authorization: Basic $(echo -n user:pass | base64)",
     "Authorization: Token token-based-auth",
     "Basic Authentication sends the password in every request.",

@@ -476,13 +476,15 @@ def _consider_auth_scheme(text: str, m: re.Match[str], cands: list[_Candidate]) 
         if creds is None:
             return
         user, password = creds
+        if password in v.SPEC_EXAMPLE_CREDENTIALS:
+            return
         if password:
             if v.generic_value_ok(password, "password"):
                 _add_inline("password", start, end, cands)
         elif v.generic_value_ok(user, "token"):
             _add_inline("token", start, end, cands)
         return
-    if value.startswith("eyJ") and value.count(".") >= 2:
+    if (value.startswith("eyJ") and value.count(".") >= 2) or value in v.SPEC_EXAMPLE_CREDENTIALS:
         return
     if v.generic_value_ok(value, "token", after_scheme=True):
         _add_inline("token", start, end, cands)

@@ -373,6 +373,14 @@ def generic_value_ok(value: str, kind: str, *, after_scheme: bool = False) -> bo
     return _char_classes(value) >= 2 or (len(value) >= 24 and entropy >= 3.6)
 
 
+# Credentials the OAuth and HTTP auth RFCs print as examples (6749, 6750, 7617), copied into every
+# client library's docs: after an auth scheme word they are documentation, not a leak.
+SPEC_EXAMPLE_CREDENTIALS = frozenset(
+    {"mF_9.B5f-4.1JqM", "2YotnFZFEjr1zCsicMWpAA", "tGzv3JOkF0XG5Qx2TlKWIA", "SplxlOBeZQQYbYS6WxSbIA",
+     "gX1fBat3bV", "7Fjfp0ZBr1KtDRbnfVdmIw", "8xLOxBtZp8", "h480djs93hd8"}
+)
+
+
 def basic_credentials(blob: str) -> tuple[str, str] | None:
     """``Basic`` credentials (RFC 7617): base64 (standard or URL-safe alphabet) of ``user:password``
     in printable UTF-8; None for anything else (``Basic Authentication`` decodes to no such thing)."""
