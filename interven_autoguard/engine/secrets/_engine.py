@@ -22,14 +22,21 @@ from . import _prefilter
 from . import validators as v
 from .context import classify_key
 from .rules import (
+    AUTH_SCHEME_RULE,
+    CURL_USER_RULE,
     GENERIC_KINDS,
     GENERIC_RULE,
+    INLINE_RULES,
     PRIORITY_CONTEXT,
     PRIORITY_GENERIC,
+    PRIORITY_INLINE,
     RULES,
     URI_FALLBACK,
     URI_RULE,
     URI_SCHEMES,
+    XML_MAX_ATTRS,
+    XML_NAME_ATTRS,
+    XML_RULE,
     Rule,
     locator_expression,
     prefilter_expression,
@@ -86,13 +93,17 @@ class _Compiled:
     """Everything built from the rule table once: regexes, prefilter, lookups."""
 
     def __init__(self) -> None:
-        self.rules: list[Rule] = [*RULES, URI_RULE, GENERIC_RULE]
+        self.rules: list[Rule] = [*RULES, URI_RULE, GENERIC_RULE, *INLINE_RULES]
         # ASCII: credentials are ASCII, and \\s / \\w / (?i) then mean what they mean in the prefilter.
         self.regexes = [re.compile(_guard_prefix(r.pattern, r.boundary), re.ASCII) for r in self.rules]
         self.tails = [re.compile(r.tail, re.ASCII) if r.tail else None for r in self.rules]
         self.key_regexes = [re.compile(r.key_value, re.ASCII) if r.key_value else None for r in self.rules]
         self.uri_index = len(RULES)
         self.generic_index = len(RULES) + 1
+        # The inline generic readings (``rules.INLINE_RULES``): rule index -> its reader.
+        readers = {AUTH_SCHEME_RULE.id: _consider_auth_scheme, CURL_USER_RULE.id: _consider_curl_user,
+                   XML_RULE.id: _consider_xml}
+        self.inline = {len(RULES) + 2 + j: readers[r.id] for j, r in enumerate(INLINE_RULES)}
         # Prefilter entries: a rule's own necessary-condition regex, or its literal keywords (shared).
         expressions: list[str] = []
         screens: list[str] = []
@@ -384,6 +395,10 @@ def _consider(c: _Compiled, i: int, text: str, m: re.Match[str], cands: list[_Ca
     if i == c.uri_index:
         _consider_uri(c, text, m.start(), cands)
         return
+    reader = c.inline.get(i)
+    if reader is not None:
+        reader(text, m, cands)
+        return
     rule = c.rules[i]
     start, end = _value_span(m)
     if start >= end:
@@ -440,6 +455,122 @@ def _consider_generic_value(text: str, kind: str, start: int, end: int, cands: l
         return
     rule_id, type_ = GENERIC_KINDS[kind]
     cands.append(_Candidate(rule_id, type_, None, start, end, PRIORITY_GENERIC, 0.7))
+
+
+def _add_inline(kind: str, start: int, end: int, cands: list[_Candidate]) -> None:
+    rule_id, type_ = GENERIC_KINDS[kind]
+    cands.append(_Candidate(rule_id, type_, None, start, end, PRIORITY_INLINE, 0.7))
+
+
+def _consider_auth_scheme(text: str, m: re.Match[str], cands: list[_Candidate]) -> None:
+    """``Bearer <token>``, ``Basic <base64>``, ``Authorization: Token <token>`` written in a text.
+    A Basic credential decodes to ``user:password``: the password is the finding (the user name
+    when there is no password, as with API keys sent as the user), spanning the base64 that holds
+    it. A JWT is the JWT rule's (which knows its example tokens)."""
+    start, end = m.span("v")
+    if _crosses_boundary("alnum", text, start, end):
+        return
+    value = text[start:end]
+    if text[m.start() : m.start() + 5].lower() == "basic":
+        creds = v.basic_credentials(value)
+        if creds is None:
+            return
+        user, password = creds
+        if password in v.SPEC_EXAMPLE_CREDENTIALS:
+            return
+        if password:
+            if v.generic_value_ok(password, "password"):
+                _add_inline("password", start, end, cands)
+        elif v.generic_value_ok(user, "token"):
+            _add_inline("token", start, end, cands)
+        return
+    if (value.startswith("eyJ") and value.count(".") >= 2) or value in v.SPEC_EXAMPLE_CREDENTIALS:
+        return
+    if v.generic_value_ok(value, "token", after_scheme=True):
+        _add_inline("token", start, end, cands)
+
+
+def _consider_curl_user(text: str, m: re.Match[str], cands: list[_Candidate]) -> None:
+    """``curl -u user:password``: the password, with the gates of ``password=``."""
+    start, end = _value_span(m)
+    if start < end and v.generic_value_ok(text[start:end], "password"):
+        _add_inline("password", start, end, cands)
+
+
+_XML_ATTR = re.compile(
+    r"""([A-Za-z_][\w:.-]{0,60})\s{0,3}=\s{0,3}(?:"([^"<>]{0,1000})"|'([^'<>]{0,1000})')""", re.ASCII
+)
+# What follows a start tag: its text (a CDATA section, a <value> child) and the matching end tag.
+_XML_TEXT = re.compile(
+    r"\s{0,20}(?:<!\[CDATA\[(?P<c>[^\]\s]{1,200})\]\]>|<value>\s{0,20}(?P<w>[^<>\s]{1,200})\s{0,20}</value>"
+    r"|(?P<t>[^<>\s]{1,200}))\s{0,20}</(?P<close>[\w:.-]{1,130})\s{0,3}>",
+    re.ASCII,
+)
+_XML_TEXT_GROUPS = ("c", "w", "t")
+_PLIST_STRING = re.compile(r"\s{0,200}<string>(?P<t>[^<>\s]{1,200})</string>", re.ASCII)
+# Attribute values that say the element holds no reusable secret: a WS-Security PasswordDigest (a
+# hash of nonce, time and password), an X.509 certificate in a BinarySecurityToken.
+_XML_NOT_A_SECRET = re.compile(r"(?i)passworddigest|x509|pkipath|pkcs7")
+# HTML form controls: a page's hidden ``csrf_token`` input is what the page shows, not a config value.
+_HTML_CONTROLS = frozenset({"input", "option", "button", "meta", "param", "select", "textarea", "data"})
+
+
+def _xml_text(text: str, at: int, tag: str) -> tuple[int, int, int] | None:
+    """The text of the element whose start tag ends at ``at`` (closed by ``</tag>``): its span and
+    where the end tag ends."""
+    t = _XML_TEXT.match(text, at)
+    if t is None or t.group("close") != tag:
+        return None
+    for g in _XML_TEXT_GROUPS:
+        if t.group(g) is not None:
+            return t.start(g), t.end(g), t.end()
+    return None
+
+
+def _consider_xml(text: str, m: re.Match[str], cands: list[_Candidate]) -> None:
+    """A start tag: its credential name (the element's, a name/key attribute's, a plist key's) and
+    its value (the element's text, a ``value`` attribute, the plist's next ``<string>``)."""
+    tag, attrs = m.group("tag"), m.group("attrs")
+    closed = attrs.endswith("/")  # <add key="…" value="…"/>: no text
+    local = tag.rpartition(":")[2]
+    if attrs and _XML_NOT_A_SECRET.search(attrs):
+        return
+    kind = classify_key(local)
+    value_span: tuple[int, int] | None = None
+    if kind is None and attrs and local.lower() not in _HTML_CONTROLS and len(attrs) <= XML_MAX_ATTRS + 1:
+        found: dict[str, tuple[int, int]] = {}
+        base = m.start("attrs")
+        for a in _XML_ATTR.finditer(attrs):
+            g = 2 if a.group(2) is not None else 3
+            found.setdefault(a.group(1).lower(), (base + a.start(g), base + a.end(g)))
+        for name in XML_NAME_ATTRS:
+            span = found.get(name)
+            named = None if span is None else text[span[0] : span[1]]
+            if named and len(named) <= 60 and "'" not in named and '"' not in named:
+                kind = classify_key(named)
+                if kind is not None:
+                    value_span = found.get("value")
+                    break
+    if kind is None:
+        if local == "key" and not closed:  # plist: <key>Password</key><string>…</string>
+            name = _xml_text(text, m.end(), tag)
+            if name is not None:
+                kind = classify_key(text[name[0] : name[1]])
+                s = _PLIST_STRING.match(text, name[2]) if kind is not None else None
+                if s is not None:
+                    value_span = s.span("t")
+        if kind is None or value_span is None:
+            return
+    if value_span is None:
+        if closed:
+            return
+        inner = _xml_text(text, m.end(), tag)
+        if inner is None:
+            return
+        value_span = inner[0], inner[1]
+    start, end = value_span
+    if start < end and v.generic_value_ok(text[start:end], kind):
+        _add_inline(kind, start, end, cands)
 
 
 def _scan_key_context(c: _Compiled, text: str, key: str, cands: list[_Candidate]) -> None:

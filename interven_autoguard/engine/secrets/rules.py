@@ -1219,3 +1219,84 @@ def all_rule_ids() -> frozenset[str]:
     ids.add(URI_FALLBACK[0])
     ids.update(rule_id for rule_id, _ in GENERIC_KINDS.values())
     return frozenset(ids)
+
+
+# --------------------------------------------------------------------------- inline generic readings
+# Credentials whose name is not written ``key=value``: an HTTP auth header written out in text (a
+# curl command, a requests/fetch snippet, a log line pasted into a prompt) and XML (element text and
+# the name/value attribute idioms). Each is read in code (``_engine._INLINE_READERS``) and reported
+# under the generic kinds (``GENERIC_KINDS``: ``generic-token``, ``generic-password``, …), with the
+# generic gates (``validators.generic_value_ok``), below any other reading of the same span
+# (``PRIORITY_INLINE``): a field's own name, when it has one, still decides.
+PRIORITY_INLINE = -1
+# Auth scheme words whose value is the credential itself: ``Bearer <token>`` (RFC 6750's b64token,
+# plus "!" for Salesforce session ids), ``Basic <base64 of user:password>``, and ``Token <token>``
+# after an ``Authorization`` name (alone, "token" is an English word). The value does not end in
+# "." (a sentence's full stop).
+_AUTH_VALUE = r"[A-Za-z0-9._~+/!-]{5,1023}[A-Za-z0-9_~+/!-]=*"
+_AUTH_SCHEME_HEAD = r"(?:bearer|basic|authorization[\"'`\]]{0,2}\s{0,3}[:=,]\s{0,3}[\"'`]?token)\s{1,3}"
+AUTH_SCHEME_RULE = Rule(
+    "inline-auth-scheme",
+    "GENERIC_TOKEN",
+    None,
+    ("bearer", "basic", "authorization"),
+    r"(?<![A-Za-z0-9_])(?i:" + _AUTH_SCHEME_HEAD + r")(?P<v>" + _AUTH_VALUE + ")",
+    priority=PRIORITY_INLINE,
+    min_entropy=0.0,
+    anchored=True,
+    locator=_AUTH_SCHEME_HEAD,
+    prefilter=_AUTH_SCHEME_HEAD + r"[A-Za-z0-9._~+/!-]{6}",
+    screen=r"(?:bearer|basic|authorization[\"'`\]]*\s*[:=,]\s*[\"'`]?token)\s+[A-Za-z0-9._~+/!-]{6}",
+)
+# ``curl -u user:password`` / ``--user=user:password`` (the same command: no newline but an escaped
+# one, no ";" or "|" between "curl" and the option). The password is the finding.
+_CURL_GAP = r"(?:[^\n\\;|]|\\[^\n]|\\\r?\n){0,600}?"
+CURL_USER_RULE = Rule(
+    "inline-curl-user",
+    "PASSWORD",
+    None,
+    ("curl",),
+    r"curl(?![\w-])" + _CURL_GAP + r"\s(?:-u|--user)(?:=|[ \t]{1,5})"
+    r"(?:\"[^\":\s]{1,128}:(?P<v>[^\"\s]{1,256})\"|'[^':\s]{1,128}:(?P<v2>[^'\s]{1,256})'"
+    r"|[^\s:\"']{1,128}:(?P<v3>[^\s\"']{1,256}))",
+    priority=PRIORITY_INLINE,
+    min_entropy=0.0,
+    anchored=True,
+    boundary="none",
+    prefilter=r"curl" + _CURL_GAP + r"\s(?:-u|--user)(?:=|[ \t]{1,5})[\"']?[^\s:]{1,128}:\S",
+    locator=r"curl" + _CURL_GAP + r"\s(?:-u|--user)(?:=|[ \t]{1,5})",
+)
+# XML: a start tag at "<" is read in code (``_engine._consider_xml``). Its credential name is the
+# element's own name (``<password>…</password>``, ``<wsse:Password Type="…#PasswordText">``, Maven's
+# ``<password>``, ``<apiKey>``), a ``name``/``key`` attribute (.NET ``<add key="ApiKey" value="…"/>``,
+# Spring ``<property name="password" value="…"/>``, Android ``<string name="api_key">…</string>``,
+# ``<entry key="password">…</entry>``), or a plist ``<key>Password</key><string>…</string>``; the
+# name is classified by ``context.classify_key`` as a JSON key is. Bounded, no nesting: linear.
+XML_NAME_ATTRS = ("name", "key")
+XML_MAX_ATTRS = 500
+_XML_TAG = r"[A-Za-z_][\w.-]{0,60}(?::[A-Za-z_][\w.-]{0,60})?"
+_XML_IN_NAME = r"<(?:[\w.-]{1,61}:)?[\w.-]{0,60}(?:" + _GENERIC_ALT + r")"
+_XML_IN_ATTR = (
+    r"<[\w:.-]{1,122}\s[^<>]{0,500}(?:name|key)\s{0,3}=\s{0,3}[\"'][^\"'<>]{0,60}(?:" + _GENERIC_ALT + r")"
+)
+XML_RULE = Rule(
+    "inline-xml",
+    "GENERIC_SECRET",
+    None,
+    ("<",),
+    r"<(?P<tag>" + _XML_TAG + r")(?P<attrs>(?:\s[^<>]{0,500})?)>",
+    priority=PRIORITY_INLINE,
+    min_entropy=0.0,
+    anchored=True,
+    boundary="none",
+    locator=rf"(?:{_XML_IN_NAME}|{_XML_IN_ATTR})",
+    # A name with a base word, then text (a CDATA section or a <value> child may come first); or
+    # a name/key attribute naming one; a plist <key> is an element with a base word in its name.
+    prefilter=(
+        r"(?:<(?:[\w.-]+:)?[\w.-]*(?:" + _GENERIC_ALT + r")[\w.-]*(?:\s[^<>]*)?>\s*"
+        r"(?:<!\[CDATA\[|<value>|[^<>\s]{6})"
+        r"|<[\w:.-]+\s[^<>]*(?:name|key)\s*=\s*[\"'][^\"'<>]*(?:" + _GENERIC_ALT + r")[^<>]*>"
+        r"|<key>[^<>]*(?:" + _GENERIC_ALT + r"))"
+    ),
+)
+INLINE_RULES: tuple[Rule, ...] = (AUTH_SCHEME_RULE, CURL_USER_RULE, XML_RULE)

@@ -296,12 +296,14 @@ def inside_arn(text: str, pos: int) -> bool:
 PUBLIC_KEY = re.compile(r"phc_[0-9A-Za-z]{32,64}|pk_(?:live|test)_[0-9A-Za-z]{24,247}")
 
 
-def looks_like_non_secret(value: str, kind: str = "token") -> bool:
+def looks_like_non_secret(value: str, kind: str = "token", *, after_scheme: bool = False) -> bool:
     """Shapes that a generic rule must leave alone: digests, UUIDs, public keys, identifiers, code, URLs,
     paths, numbers.
 
     ``kind`` "password" keeps letters-only values (people choose those); machine tokens almost always
     mix in digits or symbols, so a letters-only value under ``token=`` is an identifier or a type name.
+    ``after_scheme``: the value follows an auth scheme word (``Bearer``, ``Token``), which says it is
+    a credential: a hex string of a digest's length is then a token (``Token <40 hex>``).
     """
     if _UUID.fullmatch(value) or _DIGEST_PREFIX.match(value):
         return True
@@ -312,7 +314,8 @@ def looks_like_non_secret(value: str, kind: str = "token") -> bool:
     # Cheap membership tests first: the template regex only runs when one of its anchors is present.
     if ("$" in value or "%" in value or "env" in value.lower() or ":" in value) and _TEMPLATE.search(value):
         return True
-    if _HEX.fullmatch(value) and len(value) in (32, 40, 64, 128):  # md5/sha1(git)/sha256/sha512 digests
+    # md5/sha1(git)/sha256/sha512 digests
+    if not after_scheme and _HEX.fullmatch(value) and len(value) in (32, 40, 64, 128):
         return True
     if value.startswith(("data:", "/", "./", "../", "~/", "http:", "https:", "file:")) or "://" in value:
         return True
@@ -342,11 +345,12 @@ def _char_classes(value: str) -> int:
     )
 
 
-def generic_value_ok(value: str, kind: str) -> bool:
+def generic_value_ok(value: str, kind: str, *, after_scheme: bool = False) -> bool:
     """Gate for values found only by their key name (``password``, ``secret``, ``api_key``, ``token``).
 
     ``kind`` is "password" (humans choose these: shorter, lower entropy allowed) or anything else
-    (machine tokens: longer, higher entropy, at least two character classes).
+    (machine tokens: longer, higher entropy, at least two character classes). ``after_scheme``: see
+    ``looks_like_non_secret``.
     """
     if not value.isprintable() or value[0] in ":=*&":  # binary junk; "a::b"; pointers and globs
         return False
@@ -355,7 +359,7 @@ def generic_value_ok(value: str, kind: str) -> bool:
         return False
     if len(value.split(None, 1)) != 1:  # whitespace inside: prose, not a credential
         return False
-    if is_placeholder(value) or looks_like_non_secret(value, kind):
+    if is_placeholder(value) or looks_like_non_secret(value, kind, after_scheme=after_scheme):
         return False
     entropy = shannon_entropy(value)
     if kind == "password":
@@ -367,6 +371,30 @@ def generic_value_ok(value: str, kind: str) -> bool:
     if len(value) < 12 or entropy < 3.0:
         return False
     return _char_classes(value) >= 2 or (len(value) >= 24 and entropy >= 3.6)
+
+
+# Credentials the OAuth and HTTP auth RFCs print as examples (6749, 6750, 7617), copied into every
+# client library's docs: after an auth scheme word they are documentation, not a leak.
+SPEC_EXAMPLE_CREDENTIALS = frozenset(
+    {"mF_9.B5f-4.1JqM", "2YotnFZFEjr1zCsicMWpAA", "tGzv3JOkF0XG5Qx2TlKWIA", "SplxlOBeZQQYbYS6WxSbIA",
+     "gX1fBat3bV", "7Fjfp0ZBr1KtDRbnfVdmIw", "8xLOxBtZp8", "h480djs93hd8"}
+)
+
+
+def basic_credentials(blob: str) -> tuple[str, str] | None:
+    """``Basic`` credentials (RFC 7617): base64 (standard or URL-safe alphabet) of ``user:password``
+    in printable UTF-8; None for anything else (``Basic Authentication`` decodes to no such thing)."""
+    padded = blob.rstrip("=")
+    padded += "=" * (-len(padded) % 4)
+    try:
+        raw = base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
+        text = raw.decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+    user, colon, password = text.partition(":")
+    if not colon or not text.isprintable():
+        return None
+    return user, password
 
 
 VALIDATORS: dict[str, Callable[[str], bool]] = {
