@@ -46,6 +46,8 @@ def test_default_policy_file_is_valid_on_its_own():
         ("github-add-deploy-key", "POST", "https://api.github.com/repos/octo/demo/keys"),
         ("stripe-create-payout", "POST", "https://api.stripe.com/v1/payouts"),
         ("stripe-create-transfer", "POST", "https://api.stripe.com/v1/transfers"),
+        ("paypal-create-payout", "POST", "https://api-m.paypal.com/v1/payments/payouts"),
+        ("wise-fund-transfer", "POST", "https://api.wise.com/v3/profiles/123/transfers/456/payments"),
         ("slack-admin-api", "POST", "https://slack.com/api/admin.users.invite"),
         ("slack-admin-api", "POST", "https://acme.slack.com/api/admin.conversations.delete"),
     ],
@@ -71,6 +73,10 @@ def test_approval_rules_fire_for_the_documented_requests(rule_id, method, url):
         ("GET", "https://api.stripe.com/v1/payouts"),
         ("POST", "https://api.stripe.com/v1/payouts/po_123/cancel"),
         ("POST", "https://api.stripe.com/v1/customers"),
+        ("POST", "https://api-m.sandbox.paypal.com/v1/payments/payouts"),  # the sandbox moves no money
+        ("GET", "https://api-m.paypal.com/v1/payments/payouts/ABC123"),
+        ("POST", "https://api.wise.com/v3/profiles/123/transfers"),  # creating it sends nothing yet
+        ("POST", "https://api.wise.com/v3/quotes"),
         ("POST", "https://slack.com/api/chat.postMessage"),
         ("POST", "https://slack.com.evil.net/api/admin.users.invite"),
     ],
