@@ -33,7 +33,8 @@ from interven_autoguard.engine.secrets.rules import RULES
         ("evil.net", False),
         ("", False),
         ("140.82.112.3", False),  # IP literals never prove the provider
-        ("[::1]", False),
+        ("10.0.0.5", False),
+        ("[::1]", True),  # loopback never leaves the machine (test_binding_loopback.py)
     ],
 )
 def test_github_binding(host: str, allowed: bool) -> None:

@@ -10,7 +10,10 @@ Three refinements, each a table below:
 * ``TENANT_HOSTS``: under some providers' domains anyone can run a server (``*.appspot.com``,
   Lambda function URLs, API Gateway) or read the request log of their own bucket or form (S3,
   Cloud Storage, Google Forms). A bearer credential sent there reaches a customer of the provider,
-  possibly an attacker, not the provider: those hosts are not bound.
+  possibly an attacker, not the provider: those hosts are not bound. Deployments of a provider's
+  own server product (LangGraph Platform's ``*.langgraph.app``) take the provider's key in an auth
+  header, as the SaaS does, but run the customer's code: bound there in auth headers until a
+  policy's ``[bindings]`` names the provider's hosts (then only those), never in a URL.
 * ``SIGNING_IDS`` / ``NEVER_SENT``: a request-signing credential (AWS SigV4 and its kin) has a
   public half that every signed request carries, to customers' endpoints too (boto3 to a bucket,
   IAM-authorised API Gateway), and a secret half that no request ever carries. The first is bound
@@ -30,6 +33,14 @@ it is content, to its own provider too: Slack posts it into whoever's channel th
 The body's auth positions are in ``body_auth``. In every auth position (headers included) one rule
 decides, ``is_own_credential``: a provider's credential must be bound to the host; one whose format
 names no provider (``UNNAMED_BEARER_RULES``) is the host's own, as a generic Bearer token is.
+
+A loopback destination (``127.0.0.0/8``, ``::1``, ``localhost``, ``*.localhost``) is bound for every
+provider, in every auth position but a body's (``is_loopback_host``): the request never leaves the
+machine that already holds the key — the local ``langgraph dev`` server, Ollama or vLLM given the
+environment's OpenAI key, a local collector taking ``DD-API-KEY``. A Host header naming another
+host is judged for that host as well (the scanner's fronting check), so a local reverse proxy is
+no way out; a local relay that forwards to a URL named in the request is the residual risk
+(docs/secrets.md), and ``private_network = "DENY"`` turns loopback off altogether.
 
 Gateways and proxies that forward provider keys (LiteLLM, Portkey, Helicone, an AI gateway of one's
 own) are not in the table: a policy's ``[bindings]`` adds them for the providers whose keys they
@@ -74,7 +85,8 @@ PROVIDER_HOSTS: dict[str, tuple[str, ...]] = {
     "xai": ("x.ai",),
     "replicate": ("replicate.com",),
     "openrouter": ("openrouter.ai",),
-    "langsmith": ("langchain.com", "langchain.plus"),
+    # langgraph.app: LangGraph Platform deployments, which take the LangSmith key (see TENANT_HOSTS)
+    "langsmith": ("langchain.com", "langchain.plus", "langgraph.app"),
     "perplexity": ("perplexity.ai",),
     "fireworks": ("fireworks.ai",),
     "cerebras": ("cerebras.ai",),
@@ -178,11 +190,14 @@ SELF_HOSTED_PROVIDERS = frozenset(
      "posthog"}
 )
 
-# Hosts under a provider's domains where its customers' own code sees the request (``server``) or
-# where a customer reads the request line of traffic to its bucket or form (``url``: the URL's path
-# and query, not its headers, reach that customer). Patterns are matched against the whole host: a
-# leading ``*.`` is one or more labels, any other ``*`` part of one label. A bearer credential is
-# not bound there (a policy's ``[bindings]`` can still name one host); SIGNING_IDS are.
+# Hosts under a provider's domains where its customers' own code sees the request (``server``), where
+# a customer reads the request line of traffic to its bucket or form (``url``: the URL's path and
+# query, not its headers, reach that customer), or where the provider's own server fronts a
+# customer's deployment (``deployment``: bound in auth headers until a policy's [bindings] names the
+# provider's hosts, as a self-hosted product's instances are; never in the URL). Patterns are
+# matched against the whole host: a leading ``*.`` is one or more labels, any other ``*`` part of one
+# label. A bearer credential is not bound to the first two (a policy's ``[bindings]`` can still name
+# one host); SIGNING_IDS are.
 _AWS_SUFFIXES = ("amazonaws.com", "amazonaws.com.cn")
 TENANT_HOSTS: dict[str, dict[str, tuple[str, ...]]] = {
     "aws": {
@@ -215,6 +230,9 @@ TENANT_HOSTS: dict[str, dict[str, tuple[str, ...]]] = {
         "url": ("*.core.windows.net",),  # storage accounts' logs and static websites
     },
     "railway": {"server": ("*.up.railway.app",)},
+    # LangGraph Platform runs customers' graphs behind LangChain's server, which takes the LangSmith
+    # key in ``x-api-key``; a deployment with custom auth hands its headers to the customer's code.
+    "langsmith": {"deployment": ("*.langgraph.app",)},
     "shopify": {"url": ("*.myshopify.com",)},  # app proxies forward a shop's path and query to the app
     "alibaba": {
         "server": ("*.fc.aliyuncs.com",),  # Function Compute
@@ -328,10 +346,11 @@ def tenant_regex(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{p})" for p in parts))
 
 
-# provider -> (server tenants, server or URL tenants), compiled once.
-_TENANTS: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]] = {
+# provider -> (server tenants, server or URL tenants, deployments), compiled once.
+_TENANTS: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None, re.Pattern[str] | None]] = {
     provider: (tenant_regex(kinds.get("server", ())),
-               tenant_regex(kinds.get("server", ()) + kinds.get("url", ())))
+               tenant_regex(kinds.get("server", ()) + kinds.get("url", ())),
+               tenant_regex(kinds.get("deployment", ())))
     for provider, kinds in TENANT_HOSTS.items()
 }
 
@@ -377,6 +396,22 @@ def _is_ip(host: str) -> bool:
     return True
 
 
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` is this machine by its spelling alone, no DNS asked: a loopback IP literal
+    (``127.0.0.0/8``, ``::1``, an IPv4-mapped ``::ffff:127.x``) or ``localhost`` and its subdomains
+    (RFC 6761). Not public names that resolve to 127.0.0.1 (``localtest.me``): their DNS is
+    someone else's."""
+    host = _normalise_host(host)
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return ip.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
 def _named(provider: str, host: str, is_ip: bool, bindings: Bindings) -> bool:
     """Whether ``bindings`` name the (normalised) ``host`` for ``provider``: a bound name covers its
     subdomains on a label boundary, a bound IP literal only ever equals the host."""
@@ -404,8 +439,9 @@ def host_allowed_for_provider(provider: str, host: str, bindings: Bindings = (),
     credential is in the URL's path or query rather than an auth header or the URL's user info —
     URL tenants count, and a self-hosted product's token is bound only where a table or the policy
     says (in an auth header it may go anywhere until the policy names the provider's instances).
-    ``param``: the query parameter's name, if any (``SIGNING_PARAMS``). Unknown providers are bound
-    nowhere. This is the host half only: in a URL the credential must also be in an auth position
+    ``param``: the query parameter's name, if any (``SIGNING_PARAMS``). A loopback host
+    (``is_loopback_host``) is bound for every provider. Unknown providers are bound nowhere. This
+    is the host half only: in a URL the credential must also be in an auth position
     (``is_url_auth_position``)."""
     provider = provider.lower()
     if detector in NEVER_SENT or provider in UNBOUND_PROVIDERS:
@@ -416,6 +452,8 @@ def host_allowed_for_provider(provider: str, host: str, bindings: Bindings = (),
     host = _normalise_host(host)
     if not host:
         return False
+    if is_loopback_host(host):
+        return True  # never leaves the machine (see the module docstring)
     is_ip = _is_ip(host)
     named = any(bound == provider for bound, _hosts in bindings)
     if named and _named(provider, host, is_ip, bindings):
@@ -424,7 +462,9 @@ def host_allowed_for_provider(provider: str, host: str, bindings: Bindings = (),
         return True  # its instance's host cannot be known (see the module docstring)
     if is_ip or not any(host == d or host.endswith("." + d) for d in domains):
         return False
-    server, any_tenant = _TENANTS.get(provider, (None, None))
+    server, any_tenant, deployment = _TENANTS.get(provider, (None, None, None))
+    if deployment is not None and deployment.fullmatch(host):
+        return not in_url and not named  # a customer's deployment behind the provider's server
     if detector in SIGNING_IDS:  # on a tenant host, in a URL: only where signed URLs carry it
         return not (in_url and any_tenant is not None and any_tenant.fullmatch(host)) or \
             SIGNING_PARAMS.get((param or "").lower()) == provider
