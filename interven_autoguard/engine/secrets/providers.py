@@ -163,6 +163,13 @@ PROVIDER_HOSTS: dict[str, tuple[str, ...]] = {
     "brevo": ("brevo.com", "sendinblue.com"),
     "resend": ("resend.com",),
     "twilio": ("twilio.com",),
+    # Audit 4 (M4): vendor tokens with a format of their own
+    "hubspot": ("hubapi.com", "hubspot.com"),
+    # Salesforce orgs' My Domain hosts (*.my.salesforce.com, *.lightning.force.com); Sites run
+    # customers' Apex (TENANT_HOSTS)
+    "salesforce": ("salesforce.com", "force.com"),
+    "plaid": ("plaid.com",),  # sandbox., development., production.plaid.com
+    "helicone": ("helicone.ai",),  # oai., anthropic., gateway., api., eu.api.helicone.ai
     # Known by their vendor auth header only (``auth.VENDOR_AUTH_HEADERS``): no format of their own.
     "coingecko": ("coingecko.com",),
     "coinmarketcap": ("coinmarketcap.com",),
@@ -230,6 +237,7 @@ TENANT_HOSTS: dict[str, dict[str, tuple[str, ...]]] = {
         "url": ("*.core.windows.net",),  # storage accounts' logs and static websites
     },
     "railway": {"server": ("*.up.railway.app",)},
+    "salesforce": {"server": ("*.secure.force.com",)},  # Salesforce Sites: public Apex pages
     # LangGraph Platform runs customers' graphs behind LangChain's server, which takes the LangSmith
     # key in ``x-api-key``; a deployment with custom auth hands its headers to the customer's code.
     "langsmith": {"deployment": ("*.langgraph.app",)},

@@ -369,6 +369,11 @@ def generic_value_ok(value: str, kind: str) -> bool:
     return _char_classes(value) >= 2 or (len(value) >= 24 and entropy >= 3.6)
 
 
+def mixed_case_ok(value: str) -> bool:
+    """Both upper and lower case letters: a random token, not a kebab-case name (``md-input-…``)."""
+    return value.upper() != value and value.lower() != value
+
+
 VALIDATORS: dict[str, Callable[[str], bool]] = {
     "base62-crc32": base62_checksum_ok,
     "grafana-crc32": grafana_service_token_ok,
@@ -379,4 +384,5 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
     "private-key": private_key_ok,
     "aws-secret": aws_secret_ok,
     "putty-key": putty_key_ok,
+    "mixed-case": mixed_case_ok,
 }
