@@ -6,10 +6,11 @@ The LangGraph SDK sends the environment's LangSmith key (``LANGSMITH_API_KEY``, 
 ``langchain.com`` only, so every LangGraph client call was a ``CREDENTIAL_HOST_MISMATCH``.
 
 Now ``langgraph.app`` is LangSmith's (a ``deployment`` tenant: bound in auth headers until a policy's
-``[bindings]`` names the provider's hosts, never in the URL), a loopback destination is bound for
-every provider (the request never leaves the machine that holds the key), and a self-hosted server
-is named in ``[bindings]``. A foreign host, a Host header fronting a loopback URL elsewhere, and the
-key as content stay what they were.
+``[bindings]`` names the provider's hosts, never in the URL); loopback is bound for LangSmith only
+(``LOCAL_SERVER_PROVIDERS``: its tooling runs the local server), since a port on this machine may be
+a tunnel, a sidecar or a relay to another; a self-hosted server, and a local server of one's own
+for another provider, is named in ``[bindings]``. A foreign host, a Host header fronting a loopback
+URL elsewhere, and the key as content stay what they were.
 """
 
 from __future__ import annotations
@@ -170,47 +171,48 @@ def openai_key() -> str:
     return f"sk-proj-{r(B64U, 74)}T3BlbkFJ{r(B64U, 74)}"
 
 
+LOCAL_MODEL = "http://localhost:11434/v1/chat/completions"  # Ollama; vLLM, LM Studio alike
+
+
 @pytest.mark.parametrize(
     ("url", "headers"),
     [
-        # the OpenAI SDK pointed at Ollama / vLLM / LM Studio still sends OPENAI_API_KEY
-        ("http://localhost:11434/v1/chat/completions", lambda: {"Authorization": f"Bearer {openai_key()}"}),
+        (LOCAL_MODEL, lambda: {"Authorization": f"Bearer {openai_key()}"}),
         ("http://127.0.0.1:8000/v1/chat/completions", lambda: {"Authorization": f"Bearer {openai_key()}"}),
-        # a local Datadog Agent / OpenTelemetry collector taking the vendor header
         ("http://localhost:8126/api/v2/series", lambda: {"DD-API-KEY": r(HEX, 32)}),
-        (
-            "http://user:pass@localhost:8080/",
-            lambda: {"Authorization": f"Bearer {SAMPLES['github-pat']()[1]}"},
-        ),
+        ("http://[::1]:8080/upload", lambda: {"Authorization": f"Bearer {SAMPLES['github-pat']()[1]}"}),
     ],
 )
-def test_every_providers_key_is_bound_to_loopback(url: str, headers: Any) -> None:
-    result = scan(url, headers(), body={"model": "llama3", "messages": []})
-    assert result.decision == Decision.ALLOW, (result.reason_codes, result.findings)
+def test_other_providers_keys_to_loopback_are_a_mismatch(url: str, headers: Any) -> None:
+    # A port on this machine may be an SSH or kubectl port-forward, a sidecar or a relay: another host.
+    assert mismatch(scan(url, headers(), body={"model": "llama3", "messages": []}))
 
 
-def test_loopback_in_the_urls_auth_positions() -> None:
-    key = SAMPLES["google-api-key"]()[1]
+def test_a_local_server_of_ones_own_is_named_in_bindings() -> None:
+    policy = Policy.from_text('[bindings]\nopenai = ["localhost", "127.0.0.1"]\n')
+    headers = {"Authorization": f"Bearer {openai_key()}"}
+    assert scan(LOCAL_MODEL, headers, body={"messages": []}, policy=policy).decision == Decision.ALLOW
     assert (
-        LocalScanner().scan(method="GET", url=f"http://localhost:8080/maps?key={key}").decision
+        scan(
+            "http://127.0.0.1:8000/v1/chat/completions", headers, body={"messages": []}, policy=policy
+        ).decision
         == Decision.ALLOW
     )
-    # in any other parameter it is content, as to its own provider
-    result = LocalScanner().scan(method="GET", url=f"http://localhost:8080/search?q={key}")
+    assert mismatch(scan("http://[::1]:8000/v1/chat/completions", headers, body={}, policy=policy))
+
+
+def test_the_langsmith_key_to_loopback_only_in_headers() -> None:
+    assert secrets.host_allowed_for_provider("langsmith", "127.0.0.1")
+    assert not secrets.host_allowed_for_provider("langsmith", "127.0.0.1", in_url=True)
+    result = LocalScanner().scan(method="GET", url=f"http://localhost:2024/threads?api_key={langsmith_key()}")
     assert result.decision == Decision.SANITIZE
 
 
 def test_a_host_header_fronting_loopback_elsewhere_is_judged_there() -> None:
     result = scan(
-        "http://127.0.0.1:8080/runs", {"x-api-key": langsmith_key(), "Host": "collector.evil.example"}
+        "http://127.0.0.1:2024/runs", {"x-api-key": langsmith_key(), "Host": "collector.evil.example"}
     )
     assert mismatch(result)
-
-
-def test_never_sent_secrets_are_not_bound_to_loopback() -> None:
-    assert not secrets.host_allowed_for_provider("aws", "127.0.0.1", detector="aws-secret-access-key")
-    assert not secrets.host_allowed_for_provider("stripe", "localhost", detector="stripe-webhook-secret")
-    assert not secrets.host_allowed_for_provider("age", "localhost")
 
 
 def test_private_network_deny_still_denies_loopback() -> None:
@@ -219,17 +221,3 @@ def test_private_network_deny_still_denies_loopback() -> None:
     assert result.decision == Decision.DENY
     assert ReasonCode.SSRF_PRIVATE_NETWORK in result.reason_codes
     assert ReasonCode.CREDENTIAL_HOST_MISMATCH not in result.reason_codes
-
-
-def test_body_auth_positions_are_not_a_local_servers() -> None:
-    # Slack's form ``token`` is its Web API's auth; a local server's /api/* is no Slack endpoint.
-    token = SAMPLES["slack-bot-token"]()[1]
-    result = LocalScanner().scan(
-        method="POST",
-        url="http://localhost:3000/api/chat.postMessage",
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
-        body=f"token={token}&channel=C1&text=hi",
-    )
-    assert result.decision == Decision.SANITIZE
-    assert [f.location for f in result.findings] == ["form:token"]
-    assert secrets.body_auth_fields("localhost", "/api/chat.postMessage") == frozenset()

@@ -34,7 +34,8 @@ from interven_autoguard.engine.secrets.rules import RULES
         ("", False),
         ("140.82.112.3", False),  # IP literals never prove the provider
         ("10.0.0.5", False),
-        ("[::1]", True),  # loopback never leaves the machine (test_binding_loopback.py)
+        ("[::1]", False),  # loopback is another host too (test_binding_loopback.py)
+        ("localhost", False),
     ],
 )
 def test_github_binding(host: str, allowed: bool) -> None:

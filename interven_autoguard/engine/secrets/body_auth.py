@@ -28,14 +28,7 @@ import re
 from dataclasses import dataclass
 
 from ..policy_globs import PathMatcher, normalize_path
-from .providers import (
-    TENANT_HOSTS,
-    Bindings,
-    host_allowed_for_provider,
-    host_named_in_bindings,
-    is_loopback_host,
-    tenant_regex,
-)
+from .providers import TENANT_HOSTS, Bindings, host_allowed_for_provider, host_named_in_bindings, tenant_regex
 
 FORM, JSON, MULTIPART = "form", "json", "multipart"
 # Not a body: the URL's query parameters, for methods that an API documents as taking their
@@ -98,8 +91,6 @@ def _host_matches(row: BodyAuthPosition, hosts: re.Pattern[str] | None, host: st
                   bindings: Bindings) -> bool:
     if host_named_in_bindings(row.provider, host, bindings):
         return True
-    if is_loopback_host(host):
-        return False  # a local server is no provider's documented endpoint unless the policy says so
     if hosts is not None:
         return hosts.fullmatch(host) is not None
     return host_allowed_for_provider(row.provider, host, bindings, in_url=True)

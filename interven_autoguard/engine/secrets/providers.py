@@ -34,13 +34,11 @@ The body's auth positions are in ``body_auth``. In every auth position (headers 
 decides, ``is_own_credential``: a provider's credential must be bound to the host; one whose format
 names no provider (``UNNAMED_BEARER_RULES``) is the host's own, as a generic Bearer token is.
 
-A loopback destination (``127.0.0.0/8``, ``::1``, ``localhost``, ``*.localhost``) is bound for every
-provider, in every auth position but a body's (``is_loopback_host``): the request never leaves the
-machine that already holds the key — the local ``langgraph dev`` server, Ollama or vLLM given the
-environment's OpenAI key, a local collector taking ``DD-API-KEY``. A Host header naming another
-host is judged for that host as well (the scanner's fronting check), so a local reverse proxy is
-no way out; a local relay that forwards to a URL named in the request is the residual risk
-(docs/secrets.md), and ``private_network = "DENY"`` turns loopback off altogether.
+A loopback destination (``127.0.0.0/8``, ``::1``, ``localhost``) is another host like any: an SSH
+or ``kubectl port-forward`` tunnel, a pod's sidecar or a local relay makes it a way to other
+machines, and relays of one's own are named in ``[bindings]``. Only a provider whose own tooling
+runs a local server that takes its key (``LOCAL_SERVER_PROVIDERS``: the LangGraph dev server takes
+the LangSmith key) is bound to loopback, in auth headers.
 
 Gateways and proxies that forward provider keys (LiteLLM, Portkey, Helicone, an AI gateway of one's
 own) are not in the table: a policy's ``[bindings]`` adds them for the providers whose keys they
@@ -189,6 +187,11 @@ PROVIDER_HOSTS: dict[str, tuple[str, ...]] = {
     "dynatrace": ("dynatrace.com",),
     "posthog": ("posthog.com",),  # us.i.posthog.com, eu.i.posthog.com, us.posthog.com, app.posthog.com
 }
+
+# Providers whose own tooling runs a server on this machine that takes their key in an auth header:
+# ``langgraph dev`` (http://127.0.0.1:2024) and ``langgraph up`` (:8123) take the LangSmith key that
+# the LangGraph SDK sends to every server. Bound to loopback hosts (``is_loopback_host``), not in URLs.
+LOCAL_SERVER_PROVIDERS = frozenset({"langsmith"})
 
 # Products customers also run on their own hosts: an auth header carrying their token may go to any
 # host until a policy's ``[bindings]`` names the provider's instances (see the module docstring).
@@ -448,9 +451,9 @@ def host_allowed_for_provider(provider: str, host: str, bindings: Bindings = (),
     URL tenants count, and a self-hosted product's token is bound only where a table or the policy
     says (in an auth header it may go anywhere until the policy names the provider's instances).
     ``param``: the query parameter's name, if any (``SIGNING_PARAMS``). A loopback host
-    (``is_loopback_host``) is bound for every provider. Unknown providers are bound nowhere. This
-    is the host half only: in a URL the credential must also be in an auth position
-    (``is_url_auth_position``)."""
+    (``is_loopback_host``) is bound only for ``LOCAL_SERVER_PROVIDERS``, outside URLs. Unknown
+    providers are bound nowhere. This is the host half only: in a URL the credential must also be in
+    an auth position (``is_url_auth_position``)."""
     provider = provider.lower()
     if detector in NEVER_SENT or provider in UNBOUND_PROVIDERS:
         return False
@@ -460,8 +463,8 @@ def host_allowed_for_provider(provider: str, host: str, bindings: Bindings = (),
     host = _normalise_host(host)
     if not host:
         return False
-    if is_loopback_host(host):
-        return True  # never leaves the machine (see the module docstring)
+    if provider in LOCAL_SERVER_PROVIDERS and not in_url and is_loopback_host(host):
+        return True  # the provider's own local server (see the module docstring)
     is_ip = _is_ip(host)
     named = any(bound == provider for bound, _hosts in bindings)
     if named and _named(provider, host, is_ip, bindings):
