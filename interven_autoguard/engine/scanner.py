@@ -38,7 +38,7 @@ from .body import (
 from .policy import Policy, Verdict
 from .secrets import Bindings
 from .secrets.body_auth import FIELD_NAMES as BODY_AUTH_FIELD_NAMES
-from .secrets.body_auth import FORM, JSON, MULTIPART
+from .secrets.body_auth import FORM, JSON, MULTIPART, QUERY
 from .secrets.rules import GENERIC_KINDS
 from .types import DestinationAssessment, Hit, RequestContext
 
@@ -520,6 +520,23 @@ def _url_auth(field: Field, hit: Hit, start: int, end: int, host: str, bindings:
         hit.provider, hit.detector, host, bindings, in_url=True, param=field.key)
 
 
+def _query_auth_names(fields: list[Field], host: str, path: str, bindings: Bindings) -> frozenset[str]:
+    """Lower-case names of the query parameters this endpoint documents as its client's credential
+    (``secrets.body_auth_fields``, kind ``QUERY``: Telegram's ``setWebhook?secret_token=``)."""
+    if not any(f.key is not None and f.key.lower() in BODY_AUTH_FIELD_NAMES for f in fields):
+        return frozenset()
+    return frozenset(name for kind, name in secrets.body_auth_fields(host, path, bindings) if kind == QUERY)
+
+
+def _documented_query_auth(field: Field, hit: Hit, names: frozenset[str], host: str,
+                           bindings: Bindings) -> bool:
+    """Whether a hit is a documented query auth parameter's value (``_query_auth_names``) that is the
+    request's own: one whose format names no provider, or a provider's bound to ``host`` (in a URL)."""
+    return bool(names) and not field.is_key and field.key is not None and field.key.lower() in names and \
+        (hit.provider is None or secrets.is_own_credential(
+            hit.provider, hit.detector, host, bindings, in_url=True, param=field.key))
+
+
 # An OAuth token request (RFC 6749 §4-6, and the grants of RFC 7523, 7636, 8628, 8693): a form or
 # JSON body with a ``grant_type``, whose credential parameters carry the client's or user's own
 # credentials to the authorization server — as an Authorization header does. They face the binding
@@ -835,13 +852,17 @@ class LocalScanner:
             bound=policy.bindings,
         )
         query_fields = parse_query(parts.query) if parts and parts.query else []
+        query_auth = _query_auth_names(query_fields, dest.host, parts.path, policy.bindings) \
+            if parts and query_fields else frozenset()
         mark = len(findings)
-        query_hits = self._scan_fields(query_fields, findings, dest, undecoded, bound=policy.bindings)
+        query_hits = self._scan_fields(query_fields, findings, dest, undecoded, bound=policy.bindings,
+                                       query_auth=query_auth)
         secret_names = _flagged_keys(query_hits)
         if secret_names:  # a parameter name that holds a value must not be written into locations
             del findings[mark:]
             query_fields = parse_query(parts.query, hide_keys=secret_names)  # type: ignore[union-attr]
-            query_hits = self._scan_fields(query_fields, findings, dest, undecoded, bound=policy.bindings)
+            query_hits = self._scan_fields(query_fields, findings, dest, undecoded, bound=policy.bindings,
+                                           query_auth=query_auth)
 
         # The host itself (as written): a value spelled into a DNS name leaks on the look-up alone.
         self._scan_fields(
@@ -1134,6 +1155,7 @@ class LocalScanner:
         *,
         bound: Bindings | None,
         subfields: bool = False,
+        query_auth: frozenset[str] = frozenset(),
     ) -> list[_FieldHits]:
         """Detect in each field; locations whose decoding ran out of budget go to ``undecoded``.
         ``bound``: where a credential may be the request's own auth (URL path and query), the
@@ -1143,7 +1165,8 @@ class LocalScanner:
         the provider's domain, unless the policy names the host. What lies inside the request's own
         credential (a JWT's claims) is part of it, as in an auth header.
         ``subfields``: a finding in a header line of the e-mail a (body) field is base64 of is
-        located in that line's sub-field, ``body$.raw<mime>.header:To`` (``decoding_mime``)."""
+        located in that line's sub-field, ``body$.raw<mime>.header:To`` (``decoding_mime``).
+        ``query_auth``: query parameters the endpoint documents as its auth (``_query_auth_names``)."""
         result: list[_FieldHits] = []
         integers_clean: bool | None = None  # computed at the first integer field
         for field in fields:
@@ -1162,7 +1185,8 @@ class LocalScanner:
             if stopped:
                 undecoded.append(field.location)
             # e.g. ?key=AIza… to googleapis.com, /bot<token>/ to api.telegram.org, ?token=<JWT>
-            auth = [bound is not None and _url_auth(field, hit, *span, dest.host, bound)
+            auth = [bound is not None and (_url_auth(field, hit, *span, dest.host, bound) or
+                                           _documented_query_auth(field, hit, query_auth, dest.host, bound))
                     for hit, _e, span, _v, _p in hits]
             own = [span for (_h, _e, span, _v, _p), is_auth in zip(hits, auth) if is_auth]
             for (hit, encoding, (start, end), value, part), is_auth in zip(hits, auth):

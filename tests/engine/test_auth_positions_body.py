@@ -267,7 +267,7 @@ def test_the_table_names_known_providers_and_lower_case_fields() -> None:
         assert row.provider in PROVIDER_HOSTS, row
         assert row.fields and all(name == name.lower() for name in row.fields), row
         assert row.paths and all(p.startswith("/") for p in row.paths), row
-        assert set(row.kinds) <= {"form", "json", "multipart"}, row
+        assert set(row.kinds) <= {"form", "json", "multipart", "query"}, row
     assert FIELD_NAMES == {name for row in BODY_AUTH_POSITIONS for name in row.fields}
 
 

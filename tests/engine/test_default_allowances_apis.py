@@ -37,6 +37,8 @@ class Case:
     leak_locations: set[str]
     content_type: str = JSON
     point_types: set[str] = field(default_factory=lambda: {"EMAIL"})
+    # what the request's own credential is where it is no auth field (Mandrill's body "key")
+    credential_types: set[str] = field(default_factory=set)
 
     def text(self, body: Any) -> str:
         return body if isinstance(body, str) else json.dumps(body)
@@ -354,6 +356,7 @@ CASES: dict[str, Case] = {
         mandrill(),
         mandrill("Write to " + STRAY),
         {"body$.message.text"},
+        credential_types={"MAILCHIMP_KEY"},
     ),
     "mandrill-template": Case(
         "mandrill-recipients",
@@ -362,6 +365,7 @@ CASES: dict[str, Case] = {
         mandrill(template=True),
         mandrill("SSN " + SSN, template=True),
         {"body$.message.text"},
+        credential_types={"MAILCHIMP_KEY"},
     ),
     "mailgun-batch": Case(
         "mailgun-recipient-variables",
@@ -645,10 +649,10 @@ CASES: dict[str, Case] = {
         {"body$.attributes.NOTES"},
         point_types={"EMAIL", "PHONE_NUMBER"},
     ),
-    "paypal-payout": Case(
+    "paypal-payout": Case(  # the sandbox: a live payout also needs approval (below)
         "paypal-payout-receivers",
         "POST",
-        "https://api-m.paypal.com/v1/payments/payouts",
+        "https://api-m.sandbox.paypal.com/v1/payments/payouts",
         paypal(),
         paypal("Questions: " + STRAY),
         {"body$.items[0].note"},
@@ -682,7 +686,7 @@ def test_the_same_body_to_another_host_is_redacted(name: str) -> None:
     r = scan(case, case.body, parts._replace(netloc="api.example-relay.net").geturl())
     assert r.decision == Decision.SANITIZE
     assert r.matched_rules == []
-    assert {f.type for f in r.findings if f.redacted} == case.point_types
+    assert {f.type for f in r.findings if f.redacted} == case.point_types | case.credential_types
 
 
 @pytest.mark.parametrize(
@@ -722,3 +726,13 @@ def test_ses_v1_parameter_names_are_shown_and_an_allowance_can_name_them() -> No
         "form:Destination.CcAddresses.member.1",
         "form:ReplyToAddresses.member.1",
     }
+
+
+def test_a_live_paypal_payout_waits_for_approval_with_its_receivers_untouched() -> None:
+    """Money leaving the balance needs a human (``paypal-create-payout``); who receives it is the
+    point of the call, so the approver sees, and the approved call sends, the receivers as written."""
+    case = CASES["paypal-payout"]
+    r = scan(case, case.body, "https://api-m.paypal.com/v1/payments/payouts")
+    assert r.decision == Decision.REQUIRE_APPROVAL
+    assert {"paypal-create-payout", "paypal-payout-receivers"} <= set(r.matched_rules)
+    assert not acted(r)

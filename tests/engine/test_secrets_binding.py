@@ -33,7 +33,9 @@ from interven_autoguard.engine.secrets.rules import RULES
         ("evil.net", False),
         ("", False),
         ("140.82.112.3", False),  # IP literals never prove the provider
-        ("[::1]", False),
+        ("10.0.0.5", False),
+        ("[::1]", False),  # loopback is another host too (test_binding_loopback.py)
+        ("localhost", False),
     ],
 )
 def test_github_binding(host: str, allowed: bool) -> None:

@@ -117,6 +117,7 @@ VENDOR_AUTH_HEADERS: dict[str, tuple[str, str]] = {
     "apca-api-key-id": ("alpaca", "ALPACA_KEY_ID"),
     "apca-api-secret-key": ("alpaca", "ALPACA_SECRET_KEY"),
     "x-bb-api-key": ("browserbase", "BROWSERBASE_API_KEY"),
+    "plaid-secret": ("plaid", "PLAID_SECRET"),
 }
 # The detector id of a credential known by its vendor header's name alone.
 VENDOR_HEADER_DETECTOR = "vendor-auth-header"

@@ -16,7 +16,8 @@ A row matches a request when its host is one of the row's ``hosts`` patterns —
 provider's own hosts (``PROVIDER_HOSTS``, not its customers' ``TENANT_HOSTS``) — or a host the
 policy's ``[bindings]`` names for the row's provider (a self-hosted GitLab, a PostHog reverse
 proxy), and its path matches one of the row's ``paths``. Only top-level fields count: a form
-parameter, a multipart text part (not a file part), a top-level JSON key, of the ``kinds`` listed.
+parameter, a multipart text part (not a file part), a top-level JSON key, of the ``kinds`` listed,
+and (kind ``QUERY``) a query parameter of the URL, for an API that takes its parameters there too.
 OAuth token requests (a ``grant_type`` body, to any host) are the scanner's other body auth position.
 """
 
@@ -30,6 +31,9 @@ from ..policy_globs import PathMatcher, normalize_path
 from .providers import TENANT_HOSTS, Bindings, host_allowed_for_provider, host_named_in_bindings, tenant_regex
 
 FORM, JSON, MULTIPART = "form", "json", "multipart"
+# Not a body: the URL's query parameters, for methods that an API documents as taking their
+# parameters in the query string as well (Telegram's Bot API: ``setWebhook?secret_token=…``).
+QUERY = "query"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,15 @@ BODY_AUTH_POSITIONS: tuple[BodyAuthPosition, ...] = (
          "policy", "awsaccesskeyid", "signature"),
         (MULTIPART,), hosts=TENANT_HOSTS["aws"]["url"],
     ),
+    # Plaid authenticates every call with client_id and secret in the JSON body and names the Item
+    # (access_token) or the Link session (public_token, link_token) there (plaid-python, all envs)
+    BodyAuthPosition("plaid", ("/**",), ("client_id", "secret", "access_token", "public_token", "link_token"),
+                     (JSON,)),
+    # Telegram setWebhook's secret_token: minted for Telegram, echoed back in
+    # X-Telegram-Bot-Api-Secret-Token (the bot token itself is the URL's /bot<token>/ auth position)
+    BodyAuthPosition("telegram", ("/bot*/setwebhook",), ("secret_token",), (JSON, FORM, MULTIPART, QUERY)),
+    # Mailchimp Transactional (Mandrill): {"key": "md-…", …} on every /api/1.0/ call
+    BodyAuthPosition("mailchimp", ("/api/1.0/**",), ("key",), (JSON,)),
 )
 
 # Every field name any row lists: a body with none of them has no body auth position.

@@ -10,7 +10,10 @@ Three refinements, each a table below:
 * ``TENANT_HOSTS``: under some providers' domains anyone can run a server (``*.appspot.com``,
   Lambda function URLs, API Gateway) or read the request log of their own bucket or form (S3,
   Cloud Storage, Google Forms). A bearer credential sent there reaches a customer of the provider,
-  possibly an attacker, not the provider: those hosts are not bound.
+  possibly an attacker, not the provider: those hosts are not bound. Deployments of a provider's
+  own server product (LangGraph Platform's ``*.langgraph.app``) take the provider's key in an auth
+  header, as the SaaS does, but run the customer's code: bound there in auth headers until a
+  policy's ``[bindings]`` names the provider's hosts (then only those), never in a URL.
 * ``SIGNING_IDS`` / ``NEVER_SENT``: a request-signing credential (AWS SigV4 and its kin) has a
   public half that every signed request carries, to customers' endpoints too (boto3 to a bucket,
   IAM-authorised API Gateway), and a secret half that no request ever carries. The first is bound
@@ -30,6 +33,12 @@ it is content, to its own provider too: Slack posts it into whoever's channel th
 The body's auth positions are in ``body_auth``. In every auth position (headers included) one rule
 decides, ``is_own_credential``: a provider's credential must be bound to the host; one whose format
 names no provider (``UNNAMED_BEARER_RULES``) is the host's own, as a generic Bearer token is.
+
+A loopback destination (``127.0.0.0/8``, ``::1``, ``localhost``) is another host like any: an SSH
+or ``kubectl port-forward`` tunnel, a pod's sidecar or a local relay makes it a way to other
+machines, and relays of one's own are named in ``[bindings]``. Only a provider whose own tooling
+runs a local server that takes its key (``LOCAL_SERVER_PROVIDERS``: the LangGraph dev server takes
+the LangSmith key) is bound to loopback, in auth headers.
 
 Gateways and proxies that forward provider keys (LiteLLM, Portkey, Helicone, an AI gateway of one's
 own) are not in the table: a policy's ``[bindings]`` adds them for the providers whose keys they
@@ -74,7 +83,8 @@ PROVIDER_HOSTS: dict[str, tuple[str, ...]] = {
     "xai": ("x.ai",),
     "replicate": ("replicate.com",),
     "openrouter": ("openrouter.ai",),
-    "langsmith": ("langchain.com", "langchain.plus"),
+    # langgraph.app: LangGraph Platform deployments, which take the LangSmith key (see TENANT_HOSTS)
+    "langsmith": ("langchain.com", "langchain.plus", "langgraph.app"),
     "perplexity": ("perplexity.ai",),
     "fireworks": ("fireworks.ai",),
     "cerebras": ("cerebras.ai",),
@@ -151,6 +161,13 @@ PROVIDER_HOSTS: dict[str, tuple[str, ...]] = {
     "brevo": ("brevo.com", "sendinblue.com"),
     "resend": ("resend.com",),
     "twilio": ("twilio.com",),
+    # Audit 4 (M4): vendor tokens with a format of their own
+    "hubspot": ("hubapi.com", "hubspot.com"),
+    # Salesforce orgs' My Domain hosts (*.my.salesforce.com, *.lightning.force.com); Sites run
+    # customers' Apex (TENANT_HOSTS)
+    "salesforce": ("salesforce.com", "force.com"),
+    "plaid": ("plaid.com",),  # sandbox., development., production.plaid.com
+    "helicone": ("helicone.ai",),  # oai., anthropic., gateway., api., eu.api.helicone.ai
     # Known by their vendor auth header only (``auth.VENDOR_AUTH_HEADERS``): no format of their own.
     "coingecko": ("coingecko.com",),
     "coinmarketcap": ("coinmarketcap.com",),
@@ -171,6 +188,11 @@ PROVIDER_HOSTS: dict[str, tuple[str, ...]] = {
     "posthog": ("posthog.com",),  # us.i.posthog.com, eu.i.posthog.com, us.posthog.com, app.posthog.com
 }
 
+# Providers whose own tooling runs a server on this machine that takes their key in an auth header:
+# ``langgraph dev`` (http://127.0.0.1:2024) and ``langgraph up`` (:8123) take the LangSmith key that
+# the LangGraph SDK sends to every server. Bound to loopback hosts (``is_loopback_host``), not in URLs.
+LOCAL_SERVER_PROVIDERS = frozenset({"langsmith"})
+
 # Products customers also run on their own hosts: an auth header carrying their token may go to any
 # host until a policy's ``[bindings]`` names the provider's instances (see the module docstring).
 SELF_HOSTED_PROVIDERS = frozenset(
@@ -178,11 +200,14 @@ SELF_HOSTED_PROVIDERS = frozenset(
      "posthog"}
 )
 
-# Hosts under a provider's domains where its customers' own code sees the request (``server``) or
-# where a customer reads the request line of traffic to its bucket or form (``url``: the URL's path
-# and query, not its headers, reach that customer). Patterns are matched against the whole host: a
-# leading ``*.`` is one or more labels, any other ``*`` part of one label. A bearer credential is
-# not bound there (a policy's ``[bindings]`` can still name one host); SIGNING_IDS are.
+# Hosts under a provider's domains where its customers' own code sees the request (``server``), where
+# a customer reads the request line of traffic to its bucket or form (``url``: the URL's path and
+# query, not its headers, reach that customer), or where the provider's own server fronts a
+# customer's deployment (``deployment``: bound in auth headers until a policy's [bindings] names the
+# provider's hosts, as a self-hosted product's instances are; never in the URL). Patterns are
+# matched against the whole host: a leading ``*.`` is one or more labels, any other ``*`` part of one
+# label. A bearer credential is not bound to the first two (a policy's ``[bindings]`` can still name
+# one host); SIGNING_IDS are.
 _AWS_SUFFIXES = ("amazonaws.com", "amazonaws.com.cn")
 TENANT_HOSTS: dict[str, dict[str, tuple[str, ...]]] = {
     "aws": {
@@ -215,6 +240,10 @@ TENANT_HOSTS: dict[str, dict[str, tuple[str, ...]]] = {
         "url": ("*.core.windows.net",),  # storage accounts' logs and static websites
     },
     "railway": {"server": ("*.up.railway.app",)},
+    "salesforce": {"server": ("*.secure.force.com",)},  # Salesforce Sites: public Apex pages
+    # LangGraph Platform runs customers' graphs behind LangChain's server, which takes the LangSmith
+    # key in ``x-api-key``; a deployment with custom auth hands its headers to the customer's code.
+    "langsmith": {"deployment": ("*.langgraph.app",)},
     "shopify": {"url": ("*.myshopify.com",)},  # app proxies forward a shop's path and query to the app
     "alibaba": {
         "server": ("*.fc.aliyuncs.com",),  # Function Compute
@@ -328,10 +357,11 @@ def tenant_regex(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{p})" for p in parts))
 
 
-# provider -> (server tenants, server or URL tenants), compiled once.
-_TENANTS: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]] = {
+# provider -> (server tenants, server or URL tenants, deployments), compiled once.
+_TENANTS: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None, re.Pattern[str] | None]] = {
     provider: (tenant_regex(kinds.get("server", ())),
-               tenant_regex(kinds.get("server", ()) + kinds.get("url", ())))
+               tenant_regex(kinds.get("server", ()) + kinds.get("url", ())),
+               tenant_regex(kinds.get("deployment", ())))
     for provider, kinds in TENANT_HOSTS.items()
 }
 
@@ -377,6 +407,22 @@ def _is_ip(host: str) -> bool:
     return True
 
 
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` is this machine by its spelling alone, no DNS asked: a loopback IP literal
+    (``127.0.0.0/8``, ``::1``, an IPv4-mapped ``::ffff:127.x``) or ``localhost`` and its subdomains
+    (RFC 6761). Not public names that resolve to 127.0.0.1 (``localtest.me``): their DNS is
+    someone else's."""
+    host = _normalise_host(host)
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return ip.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
 def _named(provider: str, host: str, is_ip: bool, bindings: Bindings) -> bool:
     """Whether ``bindings`` name the (normalised) ``host`` for ``provider``: a bound name covers its
     subdomains on a label boundary, a bound IP literal only ever equals the host."""
@@ -404,9 +450,10 @@ def host_allowed_for_provider(provider: str, host: str, bindings: Bindings = (),
     credential is in the URL's path or query rather than an auth header or the URL's user info —
     URL tenants count, and a self-hosted product's token is bound only where a table or the policy
     says (in an auth header it may go anywhere until the policy names the provider's instances).
-    ``param``: the query parameter's name, if any (``SIGNING_PARAMS``). Unknown providers are bound
-    nowhere. This is the host half only: in a URL the credential must also be in an auth position
-    (``is_url_auth_position``)."""
+    ``param``: the query parameter's name, if any (``SIGNING_PARAMS``). A loopback host
+    (``is_loopback_host``) is bound only for ``LOCAL_SERVER_PROVIDERS``, outside URLs. Unknown
+    providers are bound nowhere. This is the host half only: in a URL the credential must also be in
+    an auth position (``is_url_auth_position``)."""
     provider = provider.lower()
     if detector in NEVER_SENT or provider in UNBOUND_PROVIDERS:
         return False
@@ -416,6 +463,8 @@ def host_allowed_for_provider(provider: str, host: str, bindings: Bindings = (),
     host = _normalise_host(host)
     if not host:
         return False
+    if provider in LOCAL_SERVER_PROVIDERS and not in_url and is_loopback_host(host):
+        return True  # the provider's own local server (see the module docstring)
     is_ip = _is_ip(host)
     named = any(bound == provider for bound, _hosts in bindings)
     if named and _named(provider, host, is_ip, bindings):
@@ -424,7 +473,9 @@ def host_allowed_for_provider(provider: str, host: str, bindings: Bindings = (),
         return True  # its instance's host cannot be known (see the module docstring)
     if is_ip or not any(host == d or host.endswith("." + d) for d in domains):
         return False
-    server, any_tenant = _TENANTS.get(provider, (None, None))
+    server, any_tenant, deployment = _TENANTS.get(provider, (None, None, None))
+    if deployment is not None and deployment.fullmatch(host):
+        return not in_url and not named  # a customer's deployment behind the provider's server
     if detector in SIGNING_IDS:  # on a tenant host, in a URL: only where signed URLs carry it
         return not (in_url and any_tenant is not None and any_tenant.fullmatch(host)) or \
             SIGNING_PARAMS.get((param or "").lower()) == provider

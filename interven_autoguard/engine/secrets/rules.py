@@ -974,6 +974,27 @@ RULES: tuple[Rule, ...] = (
         ("twilio_auth", "twilio-auth", "twilioauth"),
         r"[0-9a-f]{32}(?![0-9A-Za-z])",
     ),
+    # ---------------------------------------------------------------- vendor tokens (audit 4, M4)
+    # HubSpot private app tokens: pat-<region: na1, na2, eu1, ap1, ...>-<uuid>
+    _r("hubspot-private-app-token", "HUBSPOT_TOKEN", "hubspot", "pat-", rf"pat-[a-z]{{2}}\d-{_UUIDV}",
+       boundary="alnum_"),
+    # Salesforce session ids and OAuth access tokens: <15/18-char org id 00D…>!<token>
+    _r("salesforce-session-id", "SALESFORCE_TOKEN", "salesforce", "00d",
+       r"00D[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?![0-9A-Za-z._]{60,300}", min_entropy=3.5),
+    # Plaid access tokens (the long-lived credential of an Item; public and link tokens expire)
+    _r("plaid-access-token", "PLAID_ACCESS_TOKEN", "plaid",
+       ("access-sandbox-", "access-development-", "access-production-"),
+       rf"access-(?:sandbox|development|production)-{_UUIDV}", min_entropy=2.5, boundary="alnum_"),
+    _ctx("plaid-secret", "PLAID_SECRET", "plaid", ("plaid_secret", "plaid-secret", "plaidsecret"),
+         r"[0-9a-f]{30}(?![0-9A-Za-z])"),
+    # Helicone: sk- (write) and pk- (read) keys, base32 in four dashed groups of seven, with an
+    # optional kind (eu-, proxy-) before them
+    _r("helicone-api-key", "HELICONE_API_KEY", "helicone", ("sk-helicone-", "pk-helicone-"),
+       r"[sp]k-helicone-(?:[a-z]{2,5}-)?[a-z0-9]{7}(?:-[a-z0-9]{7}){3}", min_entropy=2.5),
+    # Mailchimp Transactional (Mandrill) keys with their md- prefix, whatever the key is called
+    # ({"key": "md-…"} is its own body auth position: body_auth.py). Mixed case: not a kebab name.
+    _r("mandrill-api-key", "MAILCHIMP_KEY", "mailchimp", "md-", r"md-[A-Za-z0-9_-]{22}(?![0-9A-Za-z_-])",
+       validator="mixed-case", min_entropy=3.5),
     # ---------------------------------------------------------------- tokens & key material
     _r(
         "jwt",

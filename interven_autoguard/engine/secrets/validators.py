@@ -397,6 +397,11 @@ def basic_credentials(blob: str) -> tuple[str, str] | None:
     return user, password
 
 
+def mixed_case_ok(value: str) -> bool:
+    """Both upper and lower case letters: a random token, not a kebab-case name (``md-input-…``)."""
+    return value.upper() != value and value.lower() != value
+
+
 VALIDATORS: dict[str, Callable[[str], bool]] = {
     "base62-crc32": base62_checksum_ok,
     "grafana-crc32": grafana_service_token_ok,
@@ -407,4 +412,5 @@ VALIDATORS: dict[str, Callable[[str], bool]] = {
     "private-key": private_key_ok,
     "aws-secret": aws_secret_ok,
     "putty-key": putty_key_ok,
+    "mixed-case": mixed_case_ok,
 }
