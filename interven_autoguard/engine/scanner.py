@@ -1217,11 +1217,14 @@ class LocalScanner:
                          findings: list[Finding], bindings: Bindings) -> bool:
         """The binding rule on the request's own credential headers (auth headers, Cookie)."""
         mismatch = False
-        for name, value in header_items:
+        for i, (name, value) in enumerate(header_items):
             key = name.lower()
             if _header_role(key) is _CREDENTIAL:
+                # A name the detectors flag is located by position, as for content headers: a name
+                # shaped like an auth header may itself hold a secret (``X-ghp_…-Token``).
+                location = f"header:{key}" if _name_is_clean(name) else f"header#{i}"
                 mismatch |= self._check_binding(
-                    value, f"header:{key}", dest, findings, auth=True, bindings=bindings, key=key)
+                    value, location, dest, findings, auth=True, bindings=bindings, key=key)
         return mismatch
 
     def _check_binding(

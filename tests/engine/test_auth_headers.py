@@ -244,3 +244,14 @@ def test_an_approver_never_sees_a_vendor_auth_header() -> None:
                              ("X-Customer-Note", "hello")], None, None)
     assert shown["headers"] == {"X-Algolia-API-Key": "[MASKED]", "X-Auth-Email": "[MASKED]",
                                 "X-Customer-Note": "hello"}
+
+
+def test_a_secret_in_an_auth_shaped_header_name_never_reaches_a_location() -> None:
+    """``X-<token>-Token`` is an auth header by its shape; its name holds a secret of its own, so a
+    binding finding on its value is located by position, as content headers with such names are."""
+    token = github("ghp_")
+    name = f"X-{token}-Token"
+    result = LocalScanner().scan(method="GET", url="https://api.example.com/x", headers={name: token})
+    assert result.decision == Decision.DENY
+    assert result.findings and all(token.lower() not in f.location.lower() for f in result.findings)
+    assert {f.location for f in result.findings} == {"header#0", "header#0.name"}

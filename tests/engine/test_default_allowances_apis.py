@@ -326,7 +326,6 @@ CASES: dict[str, Case] = {
             [
                 ("Action", "SendRawEmail"),
                 ("Source", "no-reply@acme-corp.com"),
-                ("Destinations.member.1", "jane.doe@gmail.com"),
                 ("RawMessage.Data", mime()),
             ]
         ),
@@ -334,7 +333,6 @@ CASES: dict[str, Case] = {
             [
                 ("Action", "SendRawEmail"),
                 ("Source", "no-reply@acme-corp.com"),
-                ("Destinations.member.1", "jane.doe@gmail.com"),
                 ("RawMessage.Data", mime(text="SSN " + SSN)),
             ]
         ),
@@ -736,3 +734,20 @@ def test_a_live_paypal_payout_waits_for_approval_with_its_receivers_untouched() 
     assert r.decision == Decision.REQUIRE_APPROVAL
     assert {"paypal-create-payout", "paypal-payout-receivers"} <= set(r.matched_rules)
     assert not acted(r)
+
+
+def test_ses_bulk_template_data_is_not_the_recipients() -> None:
+    """A bulk destination's ReplacementTemplateData sits inside ``Destinations.member.N``: an address
+    there is template data, redacted like one in DefaultTemplateData; the destination's addresses
+    go out. (So SendRawEmail's optional ``Destinations.member.N`` list is not excused either: its
+    recipients are the raw message's header lines.)"""
+    body = form([
+        ("Action", "SendBulkTemplatedEmail"), ("Source", "noreply@shop-example.com"), ("Template", "T"),
+        ("Destinations.member.1.Destination.ToAddresses.member.1", "alice@acme-corp.com"),
+        ("Destinations.member.1.ReplacementTemplateData", '{"note": "forward to carol.private@gmail.com"}'),
+        ("DefaultTemplateData", '{"note": "forward to dave.private@gmail.com"}'),
+    ])
+    r = SCANNER.scan(method="POST", url="https://email.us-east-1.amazonaws.com/",
+                     headers={"Content-Type": FORM}, body=body)
+    assert r.decision == Decision.SANITIZE
+    assert acted(r) == {"form:Destinations.member.1.ReplacementTemplateData", "form:DefaultTemplateData"}
