@@ -35,9 +35,6 @@ decoding layers read them as they read any base64.
 from __future__ import annotations
 
 import binascii
-import email
-import email.parser
-import email.policy
 import re
 from bisect import bisect_right
 from collections.abc import Iterator
@@ -125,6 +122,9 @@ def read_headers(text: str) -> HeaderLines | None:
     lowered = [name.lower() for name in names]
     if _ADDRESS_FIELDS.isdisjoint(lowered):
         return None
+    import email.parser  # here, not at import: only a text that looks like a message gets this far
+    import email.policy
+
     parsed = email.parser.Parser(policy=email.policy.default).parsestr(block, headersonly=True)
     if parsed.defects or [key.lower() for key in parsed.keys()] != lowered:
         return None
@@ -168,6 +168,9 @@ def decoded_message(text: str, lines: HeaderLines) -> tuple[str, HeaderLines] | 
             pos += len(value) + 1
     if _QUOTED_PRINTABLE.search(text) is not None:
         # compat32: header values stay the strings they are (nothing parsed but what is asked for)
+        import email
+        import email.policy
+
         message = email.message_from_string(text, policy=email.policy.compat32)
         for piece in message.walk():
             payload = piece.get_payload()
