@@ -7,6 +7,7 @@ written against that SDK reads the same against ours.
 from __future__ import annotations
 
 import enum
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -181,3 +182,13 @@ def _jsonable(value: Any) -> Any:
 
             return {"base64": base64.b64encode(bytes(value)).decode("ascii")}
     return value
+
+
+def fingerprint_json(value: Any) -> bytes:
+    """``value`` as JSON for a request fingerprint: keys sorted, so equal bodies hash alike. A body
+    whose keys do not sort (``{"a": 1, 2: "x"}``, as a direct ``scan()`` caller may pass) is taken
+    in its own order instead of raising out of the scan."""
+    try:
+        return json.dumps(value, sort_keys=True, default=str).encode()
+    except TypeError:
+        return json.dumps(value, default=str).encode()

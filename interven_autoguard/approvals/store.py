@@ -241,9 +241,18 @@ def _row_to_record(row: tuple[Any, ...]) -> ApprovalRecord:
     )
 
 
+def _json_text(value: Any) -> str:
+    """Keys sorted for a stable display; a body whose keys do not sort (``{"a": 1, 2: "x"}``, from a
+    direct ``scan()`` caller) keeps its own order rather than failing the approval."""
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, default=str)
+
+
 def _display_json(request_display: dict[str, Any]) -> str:
     """The display as stored: a 10 MB body is not something an approver reads, nor the file should hold."""
-    text = json.dumps(request_display, ensure_ascii=False, default=str, sort_keys=True)
+    text = _json_text(request_display)
     if len(text) <= MAX_DISPLAY_CHARS:
         return text
     capped = dict(request_display)
@@ -258,7 +267,7 @@ def _display_json(request_display: dict[str, Any]) -> str:
             str(k)[:200]: (str(v)[:2000] + "…" if len(str(v)) > 2000 else str(v))
             for k, v in list(headers.items())[:200]
         }
-    text = json.dumps(capped, ensure_ascii=False, default=str, sort_keys=True)
+    text = _json_text(capped)
     if len(text) > MAX_DISPLAY_CHARS:  # pathological headers: keep what identifies the request
         text = json.dumps({"headers": {}, "body": capped["body"], "note": "headers too large to show"})
     return text

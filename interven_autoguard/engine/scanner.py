@@ -8,7 +8,6 @@ Knows nothing of HTTP client libraries or OpenTelemetry.
 from __future__ import annotations
 
 import functools
-import json
 import operator
 import os
 import re
@@ -20,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ..digests import blake2b, sha256
 from ..errors import ScannerError
-from ..model import Decision, Finding, ReasonCode, RiskBand, ScanResponse
+from ..model import Decision, Finding, ReasonCode, RiskBand, ScanResponse, fingerprint_json
 from ..scanner import approvals_wanted
 from . import decoding, destinations, pii, secrets, triage
 from .body import (
@@ -651,7 +650,7 @@ def request_fingerprint(method: str, url: str, body: Any) -> str:
     elif isinstance(body, str):
         digest.update(body.encode("utf-8", "surrogatepass"))
     elif body is not None:
-        digest.update(json.dumps(body, sort_keys=True, default=str).encode())
+        digest.update(fingerprint_json(body))
     return digest.hexdigest()
 
 

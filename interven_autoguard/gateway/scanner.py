@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import json
 import threading
 import time
 from collections import OrderedDict
@@ -19,7 +18,7 @@ from typing import Any
 
 from ..config import Settings
 from ..errors import ScannerError
-from ..model import Decision, ReasonCode, RiskBand, ScanResponse
+from ..model import Decision, ReasonCode, RiskBand, ScanResponse, fingerprint_json
 from ..scanner import APPROVED, DENIED, EXPIRED, ApprovalStateCallback, approvals_wanted
 from .client import Client
 from .errors import AifError, PayloadTooLargeError
@@ -41,7 +40,7 @@ def _cache_key(
     elif isinstance(body, str):
         digest.update(b"s" + body.encode("utf-8", "surrogatepass"))
     elif body is not None:
-        digest.update(b"j" + json.dumps(body, sort_keys=True, default=str).encode())
+        digest.update(b"j" + fingerprint_json(body))
     return digest.hexdigest()
 
 
