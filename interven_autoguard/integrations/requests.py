@@ -39,7 +39,7 @@ def _send(wrapped: Any, instance: Any, args: tuple[Any, ...], kwargs: dict[str, 
         headers = dict(stored._store.values()) if type(stored) is _STORED else _header_pairs(stored)
     except (AttributeError, TypeError, ValueError):
         headers = _header_pairs(stored)
-    in_memory = body is None or body.__class__ is bytes
+    in_memory = (body is None or body.__class__ is bytes) and url.__class__ is str  # else: hop() sorts it out
     if in_memory:
         if guard.lets_through(method, url, headers, body):
             # Not the guard's to scan, or allowed outright with nothing to record: the caller's
