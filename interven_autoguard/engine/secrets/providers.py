@@ -42,7 +42,9 @@ the LangSmith key) is bound to loopback, in auth headers.
 
 Gateways and proxies that forward provider keys (LiteLLM, Portkey, Helicone, an AI gateway of one's
 own) are not in the table: a policy's ``[bindings]`` adds them for the providers whose keys they
-carry (``Bindings``).
+carry (``Bindings``). One kind of relay is built in, for auth headers only (``auth_header_allowed``):
+a vector database's cloud taking a provider's key in its module header for that provider
+(``KEY_RELAY_HEADERS``, ``KEY_RELAY_HOSTS``: Weaviate's ``X-OpenAI-Api-Key`` to ``*.weaviate.cloud``).
 """
 
 from __future__ import annotations
