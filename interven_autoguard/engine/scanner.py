@@ -408,7 +408,7 @@ def _binding_mismatch(value: str, host: str, bindings: Bindings = (), key: str |
     """
     return any(
         hit.provider
-        and not secrets.host_allowed_for_provider(hit.provider, host, bindings, detector=hit.detector)
+        and not secrets.auth_header_allowed(hit.provider, host, bindings, detector=hit.detector, header=key)
         for hit, _s, _e, _raw in _credential_hits(value, auth=True, key=key)
     )
 
@@ -1234,8 +1234,10 @@ class LocalScanner:
             return False  # the common case, cached: an agent sends its key to its provider every call
         mismatch = False
         for hit, start, end, raw in _credential_hits(value, auth=auth, key=key):
-            if hit.provider and not secrets.host_allowed_for_provider(
-                    hit.provider, dest.host, bindings, detector=hit.detector):
+            # An auth header's name may make it a relay's module header (``auth_header_allowed``);
+            # URL user info and the body's auth fields (``auth=False``) never are.
+            if hit.provider and not secrets.auth_header_allowed(
+                    hit.provider, dest.host, bindings, detector=hit.detector, header=key if auth else None):
                 mismatch = True
                 findings.append(self._binding_finding(hit, location, start, end, raw))
         return mismatch

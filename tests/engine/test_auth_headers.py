@@ -206,18 +206,22 @@ def test_a_provider_token_in_a_generic_auth_header_faces_the_binding_rule(scanne
     assert ReasonCode.CREDENTIAL_HOST_MISMATCH in response.reason_codes
 
 
-def test_a_module_key_forwarded_through_weaviate_needs_a_binding() -> None:
+def test_a_module_key_forwarded_through_weaviate_is_relayed_to_its_provider() -> None:
     """``X-Cohere-Api-Key`` / ``X-OpenAI-Api-Key`` carry the user's Cohere / OpenAI key to a Weaviate
-    cluster, which calls the provider with it: a provider's key to another host, so a mismatch
-    until the policy binds the cluster for that provider (it used to be redacted, breaking the call)."""
-    url = "https://abc123xyz.c0.europe-west3.gcp.weaviate.cloud/v1/graphql"
+    cluster, which calls the provider with it. To Weaviate Cloud that is the module header's purpose
+    (``KEY_RELAY_HEADERS``, see test_weaviate_relay); a self-hosted cluster is a mismatch until the
+    policy binds it for that provider (it used to be redacted, breaking the call)."""
     headers = {"Authorization": "Bearer " + r(B62, 40), "X-Cohere-Api-Key": COHERE_KEY,
                "X-OpenAI-Api-Key": OPENAI_KEY}
-    response = LocalScanner().scan(method="POST", url=url, headers=headers, body=b"{}")
+    cloud = "https://abc123xyz.c0.europe-west3.gcp.weaviate.cloud/v1/graphql"
+    scanner = LocalScanner()
+    assert scanner.scan(method="POST", url=cloud, headers=headers, body=b"{}").decision == Decision.ALLOW
+    url = "https://weaviate.data.acme-corp.example/v1/graphql"
+    response = scanner.scan(method="POST", url=url, headers=headers, body=b"{}")
     assert response.decision == Decision.DENY
     assert sorted(f.provider for f in response.findings) == ["cohere", "openai"]
-    bound = LocalScanner(policy='[bindings]\ncohere = ["abc123xyz.c0.europe-west3.gcp.weaviate.cloud"]\n'
-                                'openai = ["abc123xyz.c0.europe-west3.gcp.weaviate.cloud"]\n')
+    bound = LocalScanner(policy='[bindings]\ncohere = ["weaviate.data.acme-corp.example"]\n'
+                                'openai = ["weaviate.data.acme-corp.example"]\n')
     assert bound.scan(method="POST", url=url, headers=headers, body=b"{}").decision == Decision.ALLOW
 
 

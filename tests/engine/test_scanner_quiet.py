@@ -43,16 +43,20 @@ URLS = [
     "https://pastebin.com/api/api_post.php", f"https://api.example.com/items?q={SSN}",
     "https://api.example.com/items?token=abc", "http://[::1]:9/x", "https://api.github.com/user",
     f"https://api.example.com/{GITHUB_TOKEN}", "not a url", "https://webhook.site/abc",
+    # a Weaviate Cloud cluster: a provider key in the module header for its provider is relayed
+    "https://rv8dx3ks.c0.europe-west3.gcp.weaviate.cloud/v1/graphql",
 ]
 HEADER_NAMES = ["Content-Type", "User-Agent", "Authorization", "X-Api-Key", "Cookie", "Content-Encoding",
                 "X-Custom", "content-length", "Transfer-Encoding", "X-Password", "Accept", "traceparent",
                 # auth headers by their shape, vendors' own (bound by name), object metadata (content)
-                "X-Subscription-Token", "DD-API-KEY", "X-Auth-Email", "x-amz-meta-api-key"]
+                "X-Subscription-Token", "DD-API-KEY", "X-Auth-Email", "x-amz-meta-api-key",
+                # Weaviate's module headers (relayed to their provider from Weaviate Cloud only)
+                "X-OpenAI-Api-Key", "X-Anthropic-Api-Key"]
 HEADER_VALUES = ["application/json", "gzip", "identity", "application/json; charset=utf-16",
                  "multipart/form-data; boundary=x", "text/plain; charset=latin-1", f"Bearer {OPENAI_KEY}",
                  f"token {GITHUB_TOKEN}", "session=abc", "1234567", "plain words", SSN, "%68%69", "caf\xe9",
                  "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-                 r(HEX, 32), "ops@acme.dev", "BSA" + r(B62, 29)]
+                 r(HEX, 32), "ops@acme.dev", "BSA" + r(B62, 29), OPENAI_KEY]
 BODY_PIECES = st.sampled_from([
     "hello", " ", "\n", '{"a": "', '"}', SSN, "john@acme.com", OPENAI_KEY, GITHUB_TOKEN, "%41%42",
     "aGVsbG8gd29ybGQgaGVsbG8=", "\\u0041", "&#65;", "4111 1111 1111 1111", "caf\xe9", "\x00",

@@ -11,6 +11,7 @@ Public contract (the engine's scanner codes against these names)::
     AUTH_HEADERS, VENDOR_AUTH_HEADERS       # the usual auth header names; vendors' own (-> provider)
     provider_for(name) -> str | None
     host_allowed_for_provider(provider, host, bindings=(), *, detector=None, in_url=False, param=None)
+    auth_header_allowed(provider, host, bindings=(), *, detector=None, header=None) -> bool
     is_own_credential(provider, detector, host, bindings=(), *, in_url=False, param=None) -> bool
     is_url_auth_position(provider, *, param=None, path=None, span=None) -> bool
     is_signed_url_scope(param, value, host, bindings=()) -> bool
@@ -28,6 +29,7 @@ from .providers import (
     PROVIDER_HOSTS,
     UNBOUND_PROVIDERS,
     Bindings,
+    auth_header_allowed,
     host_allowed_for_provider,
     is_own_credential,
     is_signed_url_scope,
@@ -52,6 +54,7 @@ __all__ = [
     "VENDOR_AUTH_HEADERS",
     "Bindings",
     "all_rule_ids",
+    "auth_header_allowed",
     "body_auth_fields",
     "detect",
     "detect_auth_value",

@@ -42,7 +42,9 @@ the LangSmith key) is bound to loopback, in auth headers.
 
 Gateways and proxies that forward provider keys (LiteLLM, Portkey, Helicone, an AI gateway of one's
 own) are not in the table: a policy's ``[bindings]`` adds them for the providers whose keys they
-carry (``Bindings``).
+carry (``Bindings``). One kind of relay is built in, for auth headers only (``auth_header_allowed``):
+a vector database's cloud taking a provider's key in its module header for that provider
+(``KEY_RELAY_HEADERS``, ``KEY_RELAY_HOSTS``: Weaviate's ``X-OpenAI-Api-Key`` to ``*.weaviate.cloud``).
 """
 
 from __future__ import annotations
@@ -249,6 +251,43 @@ TENANT_HOSTS: dict[str, dict[str, tuple[str, ...]]] = {
         "server": ("*.fc.aliyuncs.com",),  # Function Compute
         "url": ("oss-*.aliyuncs.com", "*.oss-*.aliyuncs.com"),  # OSS buckets, path- and virtual-hosted
     },
+}
+
+# Vector databases whose clients hand the user's model-provider keys to the user's own cluster, each
+# in a header named for its provider, so that the cluster's modules (vectorizers, rerankers,
+# generative search) call the provider with it: Weaviate's ``X-OpenAI-Api-Key``. In that header, to
+# the database's cloud, the key is the request's auth relayed to its provider, not a leak. Only
+# there: the key in another header, the body or the URL, a key of another provider in the header,
+# or the header to any other host keep the binding rule. A self-hosted cluster is named in
+# ``[bindings]`` for the provider (``openai = ["weaviate.internal.example"]``).
+# relay -> the hosts of its cloud, as ``TENANT_HOSTS`` writes them.
+KEY_RELAY_HOSTS: dict[str, tuple[str, ...]] = {
+    # Weaviate Cloud clusters (<cluster>.c0.<region>.gcp.weaviate.cloud) and legacy WCS sandboxes
+    "weaviate": ("*.weaviate.cloud", "*.weaviate.network"),
+}
+# Header (lower-cased) -> (relay, the provider whose key it carries). Only providers of
+# ``PROVIDER_HOSTS`` with key formats the detectors know: a key of unknown provider in an auth header
+# is the host's own anyway (Weaviate's ``X-VoyageAI-Api-Key``, ``X-JinaAI-Api-Key``,
+# ``X-Friendli-Token``). Not AWS's ``X-AWS-Access-Key`` / ``X-AWS-Secret-Key``: a secret access key
+# is sent nowhere (``NEVER_SENT``), so the pair stays a policy's decision to make elsewhere.
+KEY_RELAY_HEADERS: dict[str, tuple[str, str]] = {
+    "x-openai-api-key": ("weaviate", "openai"),
+    "x-azure-api-key": ("weaviate", "azure"),  # Azure OpenAI
+    "x-cohere-api-key": ("weaviate", "cohere"),
+    "x-huggingface-api-key": ("weaviate", "huggingface"),
+    "x-mistral-api-key": ("weaviate", "mistral"),
+    "x-anthropic-api-key": ("weaviate", "anthropic"),
+    "x-nvidia-api-key": ("weaviate", "nvidia"),
+    "x-xai-api-key": ("weaviate", "xai"),
+    "x-anyscale-api-key": ("weaviate", "anyscale"),
+    "x-databricks-token": ("weaviate", "databricks"),
+    # Google AI Studio and Vertex AI; the X-Google-… and X-PaLM names are the deprecated spellings
+    "x-goog-studio-api-key": ("weaviate", "google"),
+    "x-goog-vertex-api-key": ("weaviate", "google"),
+    "x-google-studio-api-key": ("weaviate", "google"),
+    "x-google-vertex-api-key": ("weaviate", "google"),
+    "x-google-api-key": ("weaviate", "google"),
+    "x-palm-api-key": ("weaviate", "google"),
 }
 
 # Rules whose value is the public half of a request-signing credential: every signed request
@@ -481,6 +520,32 @@ def host_allowed_for_provider(provider: str, host: str, bindings: Bindings = (),
             SIGNING_PARAMS.get((param or "").lower()) == provider
     tenant = any_tenant if in_url else server
     return tenant is None or tenant.fullmatch(host) is None
+
+
+_RELAY_HOSTS = {relay: tenant_regex(patterns) for relay, patterns in KEY_RELAY_HOSTS.items()}
+
+
+def is_relayed_key(header: str | None, provider: str, host: str, *, detector: str | None = None) -> bool:
+    """Whether a credential of ``provider`` in the auth header named ``header`` goes to a vector
+    database's cloud that relays it to the provider (``KEY_RELAY_HEADERS``, ``KEY_RELAY_HOSTS``): the
+    header is the database's module header for that very provider and ``host`` one of the database's
+    cloud hosts. Never for a ``NEVER_SENT`` rule. The binding rule for auth headers only
+    (``auth_header_allowed``): a URL or a body is no relay's module header."""
+    row = KEY_RELAY_HEADERS.get(header.lower()) if header else None
+    if row is None or row[1] != provider.lower() or detector in NEVER_SENT:
+        return False
+    pattern = _RELAY_HOSTS.get(row[0])
+    host = _normalise_host(host)
+    return pattern is not None and bool(host) and not _is_ip(host) and pattern.fullmatch(host) is not None
+
+
+def auth_header_allowed(provider: str, host: str, bindings: Bindings = (), *, detector: str | None = None,
+                        header: str | None = None) -> bool:
+    """The binding rule for a provider's credential in the auth header named ``header``: bound to
+    ``host`` (``host_allowed_for_provider``), or the provider's key in a vector database's module
+    header for it, to the database's cloud (``is_relayed_key``)."""
+    return host_allowed_for_provider(provider, host, bindings, detector=detector) or \
+        is_relayed_key(header, provider, host, detector=detector)
 
 
 # Credentials whose format names no provider but that are a bearer credential of whichever host
