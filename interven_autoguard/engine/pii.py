@@ -126,7 +126,28 @@ _SHAPE_PATTERNS: tuple[tuple[str, re.Pattern[bytes]], ...] = tuple(
         ("national", _PHONE_LB + rb"\(?0[0 ().\-]{6,16}0" + _RB),
     )
 )
+# Literals every match of a shape pattern contains (one of them): a long cluster (a body of
+# space-separated numbers is one cluster) skips the patterns that cannot match it in one C-level
+# search each instead of a regex pass each. A 4-4-4-4 or 4-6-x card holds "0000 0000" or "0000-0000".
+_NEEDS: dict[str, tuple[bytes, ...]] = {
+    "card": (b"0" * 9, b"0000 0000", b"0000-0000"),
+    "ssn": (b"00-00", b"00 00", b"00.00"),
+    "bare9": (b"0" * 9,),
+    "intl": (b"+",),
+    "nanp_bare": (b"0" * 10,),
+}
+_SHAPE_PATTERNS_NEEDING = tuple((kind, pattern, _NEEDS.get(kind)) for kind, pattern in _SHAPE_PATTERNS)
 _PHONE_KINDS = frozenset({"intl", "intl00", "nanp", "nanp_bare", "national"})
+# A national or NANP candidate shaped as a decimal number ("0.01234567", "123.4567890") is dropped
+# with its shape: the value checks reject every such text. A national candidate starts with "0", so
+# one digit, a point and digits reads "0.digits" (``_DECIMAL_SHAPE``; "020.79460958" has a trunk 0
+# and stays); a NANP one with one point starts with its country code "1" or an area code 2-9 (a
+# decimal too) or with "0" (no NANP number). So a body of
+# floats ("0.01234567 -0.04918263 …", CSV columns) costs no per-number work. ``SHAPE_SHORTCUTS``
+# = False restores the full reading, without this and without ``_NEEDS`` (the shape cache must be
+# cleared with it): ``tests/engine/test_numbers_text.py`` compares both.
+_DECIMAL_CANDIDATES = {"national": re.compile(rb"0\.0+"), "nanp": re.compile(rb"0+\.0+")}
+SHAPE_SHORTCUTS = True
 _LEFT_PAD = 4  # context bytes before a cluster in its cache key: look-behinds and a "+(" prefix
 _RIGHT_PAD = 2  # context bytes after it: look-aheads
 _PAD_LEFT = b"#" * _LEFT_PAD
@@ -398,9 +419,12 @@ def _candidates(key: bytes) -> tuple[tuple[str, int, int], ...]:
     else:
         found = tuple(
             (kind, m.start(), m.end())
-            for kind, pattern in _SHAPE_PATTERNS
+            for kind, pattern, needs in _SHAPE_PATTERNS_NEEDING
+            if needs is None or not SHAPE_SHORTCUTS or any(literal in shape for literal in needs)
             for m in pattern.finditer(shape)
-            if shape.find(b"0", m.start()) != _LEFT_PAD or _first_digits_fit(kind, m.group(), classes)
+            if not (SHAPE_SHORTCUTS and kind in _DECIMAL_CANDIDATES
+                    and _DECIMAL_CANDIDATES[kind].fullmatch(m.group()))
+            and (shape.find(b"0", m.start()) != _LEFT_PAD or _first_digits_fit(kind, m.group(), classes))
         )
     if len(key) <= _MAX_CACHED_SHAPE:
         if len(_shape_cache) >= _MAX_CACHE:
