@@ -1,6 +1,6 @@
 """Numbers in plain text: CSV uploads with float columns, space-separated floats, numeric tables in
 a prompt. ``pii`` drops a national/NANP phone candidate shaped as a decimal ("0.01234567") with its
-shape and skips a shape pattern whose literals a long cluster lacks (``pii.SHAPE_SHORTCUTS``). Both
+shape and skips a shape pattern whose literals a long cluster lacks (``pii.NUMBER_SHORTCUTS``). Both
 are meant to change no finding: these tests compare them with the full reading on random numeric
 texts with phone numbers, cards, SSNs and IBANs planted. Speed: ``benchmarks/bench_numbers.py``.
 """
@@ -30,6 +30,8 @@ PLANTED = [
     ("123-45-6789", None),  # a published fake: not reported, either way
     ("078-05-1121", None),
     ("536-22-1234", "US_SSN"),
+    ("536221234", None),  # a bare nine-digit run: an SSN or routing number only after its word
+    ("021000021", None),
     ("DE89 3704 0044 0532 0130 00", None),  # the standard's example IBAN
     ("GB33BUKB20201555555555", "IBAN"),
 ]
@@ -39,11 +41,11 @@ def _both(text: str, key: str | None) -> tuple[list, list]:
     pii._shape_cache.clear()
     fast = pii.detect(text, key)
     pii._shape_cache.clear()
-    pii.SHAPE_SHORTCUTS = False
+    pii.NUMBER_SHORTCUTS = False
     try:
         full = pii.detect(text, key)
     finally:
-        pii.SHAPE_SHORTCUTS = True
+        pii.NUMBER_SHORTCUTS = True
         pii._shape_cache.clear()
     return fast, full
 
@@ -67,7 +69,7 @@ def _cell(draw: st.DrawFn) -> str:
     if kind == "int":
         return str(draw(st.integers(-(10**12), 10**12)))
     if kind == "pii":  # with a context word before it, often: the ambiguous shapes need one
-        label = draw(st.sampled_from(["", "", "phone: ", "tel ", "ssn ", "card "]))
+        label = draw(st.sampled_from(["", "", "phone: ", "tel ", "ssn ", "card ", "routing ", "ssn,0,"]))
         return label + draw(st.sampled_from(PLANTED))[0]
     if kind == "digits":  # number-like runs with separators: dotted groups, dates, versions, "020.7946…"
         groups = draw(st.lists(st.text("0123456789", min_size=1, max_size=9), min_size=1, max_size=4))
@@ -134,3 +136,17 @@ def test_a_csv_with_a_phone_column() -> None:
     fast, full = _both(text, None)
     assert fast == full
     assert sum(h.type == "PHONE_NUMBER" for h in fast) >= 40
+
+
+@pytest.mark.parametrize("header, kind", [("ssn", "US_SSN"), ("aba routing", "ABA_ROUTING"), ("wert", None)])
+def test_nine_digit_runs_among_comma_decimals(header: str, kind: str | None) -> None:
+    rng = random.Random(4)
+    rows = [f"datum;{header};wert"]
+    rows += [f"{i};{rng.uniform(0, 1):.9f};{rng.uniform(1, 99):.9f}".replace(".", ",") for i in range(200)]
+    # The word must stand within the context window before the number, not only in the header.
+    rows.insert(50, f"x;{header} " + ("021000021" if kind == "ABA_ROUTING" else "536221234") + ";1")
+    text = "\n".join(rows)
+    fast, full = _both(text, None)
+    assert fast == full
+    if kind is not None:
+        assert kind in {h.type for h in fast}
