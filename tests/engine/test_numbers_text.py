@@ -150,3 +150,20 @@ def test_nine_digit_runs_among_comma_decimals(header: str, kind: str | None) -> 
     assert fast == full
     if kind is not None:
         assert kind in {h.type for h in fast}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("0123456789abcdef+/", min_size=16, max_size=31) | st.text("0123456789ABCDEF+/", min_size=16,
+                                                                          max_size=31),
+       st.sampled_from(["", "\n", " ", "==", ","]))
+def test_a_short_single_case_run_decodes_to_nothing(run: str, after: str) -> None:
+    """``ascii_runs_decode_to_nothing`` skips such a run (the digits of "0.04567890123456789")
+    without ``_decodes``: the shortcut holds when ``_decodes`` says so too."""
+    from interven_autoguard.engine import decoding_layers as layers
+
+    classes = run.encode().translate(layers._CLASS_TABLE)
+    if after.startswith("="):
+        return  # padded: always tried, not skipped
+    assert not layers._decodes(run + after[:2], len(run), classes)
+    text = ("x " + run + after).encode()
+    assert layers.ascii_runs_decode_to_nothing(text)
