@@ -316,6 +316,12 @@ def ascii_runs_decode_to_nothing(raw: bytes, table: bytes | None = None) -> bool
                     _HEX_NEEDLE in raw[start:end].translate(_HEX_TABLE):
                 return False  # a candidate (or, rarely, a hex-like run that is not): encoded data
             continue  # single-case, no hex run: no decoder reads it
+        if end - start < MIN_HEX and not (b"U" in classes and b"L" in classes) and \
+                not raw.startswith(b"=", end):
+            # ``has_blob_candidate`` of the run alone is False (too short for hex, one case, not
+            # padded), so ``_decodes`` is: the digits of a float written in full
+            # ("0.04567890123456789"), one per number of a numeric text, cost no window or cache.
+            continue
         window = raw[start : end + 2]
         decodes = _run_decodes.get(window)
         if decodes is None:

@@ -126,7 +126,29 @@ _SHAPE_PATTERNS: tuple[tuple[str, re.Pattern[bytes]], ...] = tuple(
         ("national", _PHONE_LB + rb"\(?0[0 ().\-]{6,16}0" + _RB),
     )
 )
+# Literals every match of a shape pattern contains (one of them): a long cluster (a body of
+# space-separated numbers is one cluster) skips the patterns that cannot match it in one C-level
+# search each instead of a regex pass each. A 4-4-4-4 or 4-6-x card holds "0000 0000" or "0000-0000".
+_NEEDS: dict[str, tuple[bytes, ...]] = {
+    "card": (b"0" * 9, b"0000 0000", b"0000-0000"),
+    "ssn": (b"00-00", b"00 00", b"00.00"),
+    "bare9": (b"0" * 9,),
+    "intl": (b"+",),
+    "nanp_bare": (b"0" * 10,),
+}
+_SHAPE_PATTERNS_NEEDING = tuple((kind, pattern, _NEEDS.get(kind)) for kind, pattern in _SHAPE_PATTERNS)
 _PHONE_KINDS = frozenset({"intl", "intl00", "nanp", "nanp_bare", "national"})
+# A national or NANP candidate shaped as a decimal number ("0.01234567", "123.4567890") is dropped
+# with its shape: the value checks reject every such text. A national candidate starts with "0", so
+# one digit, a point and digits reads "0.digits" (``_DECIMAL_SHAPE``; "020.79460958" has a trunk 0
+# and stays); a NANP one with one point starts with its country code "1" or an area code 2-9 (a
+# decimal too) or with "0" (no NANP number). So a body of
+# floats ("0.01234567 -0.04918263 …", CSV columns) costs no per-number work. ``NUMBER_SHORTCUTS``
+# = False restores the full reading, without this, ``_NEEDS`` and the nine-digit context gates of
+# ``_numbers`` and ``_bare9_kind`` (the shape cache must be cleared with it):
+# ``tests/engine/test_numbers_text.py`` compares both.
+_DECIMAL_CANDIDATES = {"national": re.compile(rb"0\.0+"), "nanp": re.compile(rb"0+\.0+")}
+NUMBER_SHORTCUTS = True
 _LEFT_PAD = 4  # context bytes before a cluster in its cache key: look-behinds and a "+(" prefix
 _RIGHT_PAD = 2  # context bytes after it: look-aheads
 _PAD_LEFT = b"#" * _LEFT_PAD
@@ -193,6 +215,14 @@ _CODE_LABELS = tables.IDENTIFIER_TOKENS | _ID_WORDS
 _SSN_WORDS = re.compile(r"\b(?:ssn|ss#|social\s+security|soc\.?\s*sec)")
 _ITIN_WORDS = re.compile(r"\b(?:itin|tin|taxpayer|tax\s+id)\b")
 _ABA_WORDS = re.compile(r"\b(?:routing|aba|rtn|transit)\b")
+_NINE_DIGIT_WORDS = re.compile("|".join(f"(?:{p.pattern})" for p in (_SSN_WORDS, _ITIN_WORDS, _ABA_WORDS)))
+_NINE_DIGIT_KEY_TOKENS = tables.SSN_KEY_TOKENS | tables.ITIN_KEY_TOKENS | tables.ABA_KEY_TOKENS
+# The same words without their word boundaries, for the whole text: every match of
+# ``_NINE_DIGIT_WORDS`` in a window before a number is a match of this in the text (a window may cut
+# a word, so "\b" could hold in it and not in the text), so "no match" rules out every window.
+_NINE_DIGIT_WORDS_ANYWHERE = re.compile(_NINE_DIGIT_WORDS.pattern.replace("\\b", ""))
+# Each of those words holds one of these (C-speed ``in`` checks before the regex search).
+_NINE_DIGIT_WORD_PARTS = ("ss", "soc", "tin", "tax", "aba", "rtn", "transit")
 
 _SEVERITY = {
     "US_SSN": 0.9,
@@ -326,12 +356,25 @@ def _resolve(hits: list[Hit]) -> list[Hit]:
 class _KeyContext:
     """Which PII kinds the field name asks for; computed once per ``detect`` call, lazily."""
 
-    __slots__ = ("_key", "_tokens", "_words")
+    __slots__ = ("_key", "_nine", "_tokens", "_words")
 
     def __init__(self, key: str | None) -> None:
         self._key = key
         self._tokens: frozenset[str] | None = None
         self._words: list[str] = []
+        self._nine: bool | None = None
+
+    def may_name_nine_digits(self, text: str) -> bool:
+        """Can a nine-digit run of ``text`` (the text of this ``detect`` call) be an SSN, ITIN or
+        routing number? Only if the key or a word of the text names one: one search per text, not
+        one per number (a CSV with decimal commas has a nine-digit fraction per cell)."""
+        if self._nine is None:
+            lower = text.lower()
+            self._nine = self.says(_NINE_DIGIT_KEY_TOKENS) or (
+                any(part in lower for part in _NINE_DIGIT_WORD_PARTS)
+                and _NINE_DIGIT_WORDS_ANYWHERE.search(lower) is not None
+            )
+        return self._nine
 
     def tokens(self) -> frozenset[str]:
         if self._tokens is None:
@@ -398,9 +441,12 @@ def _candidates(key: bytes) -> tuple[tuple[str, int, int], ...]:
     else:
         found = tuple(
             (kind, m.start(), m.end())
-            for kind, pattern in _SHAPE_PATTERNS
+            for kind, pattern, needs in _SHAPE_PATTERNS_NEEDING
+            if needs is None or not NUMBER_SHORTCUTS or any(literal in shape for literal in needs)
             for m in pattern.finditer(shape)
-            if shape.find(b"0", m.start()) != _LEFT_PAD or _first_digits_fit(kind, m.group(), classes)
+            if not (NUMBER_SHORTCUTS and kind in _DECIMAL_CANDIDATES
+                    and _DECIMAL_CANDIDATES[kind].fullmatch(m.group()))
+            and (shape.find(b"0", m.start()) != _LEFT_PAD or _first_digits_fit(kind, m.group(), classes))
         )
     if len(key) <= _MAX_CACHED_SHAPE:
         if len(_shape_cache) >= _MAX_CACHE:
@@ -451,6 +497,8 @@ def _numbers(
                 continue
             hit = _phone(kind, text, a, b, ctx)
         else:
+            if kind == "bare9" and NUMBER_SHORTCUTS and not ctx.may_name_nine_digits(text):
+                continue
             if _in_hex_id(text, a, b):
                 continue
             hit = _severe_number(kind, text, a, b, ctx)
@@ -570,6 +618,11 @@ def _valid_aba(digits: str) -> bool:
 
 def _bare9_kind(digits: str, text: str, start: int, ctx: _KeyContext) -> str | None:
     """A nine-digit run is only PII when the key or the words before it say which kind."""
+    # One context look for the three kinds first: most nine-digit runs have none (the fraction of
+    # "0,123456789" in a CSV with decimal commas, an order number), and then no checksum is needed.
+    if NUMBER_SHORTCUTS and not ctx.says(_NINE_DIGIT_KEY_TOKENS) and \
+            _NINE_DIGIT_WORDS.search(_words_before(text, start)) is None:
+        return None
     if _valid_aba(digits) and _context(text, start, ctx, tables.ABA_KEY_TOKENS, _ABA_WORDS):
         return "ABA_ROUTING"
     if _valid_itin(digits) and _context(text, start, ctx, tables.ITIN_KEY_TOKENS, _ITIN_WORDS):

@@ -1,0 +1,169 @@
+"""Numbers in plain text: CSV uploads with float columns, space-separated floats, numeric tables in
+a prompt. ``pii`` drops a national/NANP phone candidate shaped as a decimal ("0.01234567") with its
+shape and skips a shape pattern whose literals a long cluster lacks (``pii.NUMBER_SHORTCUTS``). Both
+are meant to change no finding: these tests compare them with the full reading on random numeric
+texts with phone numbers, cards, SSNs and IBANs planted. Speed: ``benchmarks/bench_numbers.py``.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from interven_autoguard.engine import pii
+
+# Findings that must survive in a CSV cell or among floats (phones need their context word).
+PLANTED = [
+    ("415-555-2671", "PHONE_NUMBER"),
+    ("(415) 555-2671", "PHONE_NUMBER"),
+    ("415.555.2671", "PHONE_NUMBER"),
+    ("+1.415.555.2671", "PHONE_NUMBER"),
+    ("+44 20 7946 0958", "PHONE_NUMBER"),
+    ("020 7946 0958", "PHONE_NUMBER"),
+    ("020.79460958", "PHONE_NUMBER"),  # a trunk 0, not a decimal
+    ("+1.4155552671", "PHONE_NUMBER"),  # EPP form
+    ("4539 1488 0343 6467", "CREDIT_CARD"),
+    ("4539148803436467", "CREDIT_CARD"),
+    ("123-45-6789", None),  # a published fake: not reported, either way
+    ("078-05-1121", None),
+    ("536-22-1234", "US_SSN"),
+    ("536221234", None),  # a bare nine-digit run: an SSN or routing number only after its word
+    ("021000021", None),
+    ("DE89 3704 0044 0532 0130 00", None),  # the standard's example IBAN
+    ("GB33BUKB20201555555555", "IBAN"),
+]
+
+
+def _both(text: str, key: str | None) -> tuple[list, list]:
+    pii._shape_cache.clear()
+    fast = pii.detect(text, key)
+    pii._shape_cache.clear()
+    pii.NUMBER_SHORTCUTS = False
+    try:
+        full = pii.detect(text, key)
+    finally:
+        pii.NUMBER_SHORTCUTS = True
+        pii._shape_cache.clear()
+    return fast, full
+
+
+def _float(draw: st.DrawFn) -> str:
+    value = draw(st.floats(min_value=-1e7, max_value=1e7, allow_nan=False))
+    style = draw(st.sampled_from(["repr", "fixed", "comma", "short"]))
+    if style == "repr":
+        return repr(value)
+    if style == "short":
+        return f"{value:.{draw(st.integers(0, 3))}f}"
+    text = f"{value:.{draw(st.integers(1, 14))}f}"
+    return text.replace(".", ",") if style == "comma" else text
+
+
+@st.composite
+def _cell(draw: st.DrawFn) -> str:
+    kind = draw(st.sampled_from(["float", "float", "float", "int", "pii", "digits", "digits", "word"]))
+    if kind == "float":
+        return _float(draw)
+    if kind == "int":
+        return str(draw(st.integers(-(10**12), 10**12)))
+    if kind == "pii":  # with a context word before it, often: the ambiguous shapes need one
+        label = draw(st.sampled_from(["", "", "phone: ", "tel ", "ssn ", "card ", "routing ", "ssn,0,"]))
+        return label + draw(st.sampled_from(PLANTED))[0]
+    if kind == "digits":  # number-like runs with separators: dotted groups, dates, versions, "020.7946…"
+        groups = draw(st.lists(st.text("0123456789", min_size=1, max_size=9), min_size=1, max_size=4))
+        return draw(st.sampled_from([".", "-", " ", ""])).join(groups)
+    return draw(st.sampled_from(["phone", "mobile:", "tel", "call me at", "ssn", "card", "id", "x", "0.",
+                                 "-"]))
+
+
+@st.composite
+def _texts(draw: st.DrawFn) -> str:
+    cells = draw(st.lists(_cell(), min_size=1, max_size=30))
+    out = cells[0]
+    for cell in cells[1:]:
+        out += draw(st.sampled_from([",", ";", " ", "  ", "\t", "\n", " -", ", "])) + cell
+    return out
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_texts(), st.sampled_from([None, "phone", "csv", "mobile_number", "card", "ssn", "values"]))
+def test_shortcuts_change_no_finding(text: str, key: str | None) -> None:
+    fast, full = _both(text, key)
+    assert fast == full
+
+
+def _floats_text(rng: random.Random, n: int, sep: str, fmt: str) -> str:
+    return sep.join(format(rng.gauss(0, 0.05), fmt) for _ in range(n))
+
+
+@pytest.mark.parametrize("value, kind", [p for p in PLANTED if p[1]])
+@pytest.mark.parametrize("sep", [" ", ",", "\n", ";"])
+def test_planted_pii_among_floats_is_found(value: str, kind: str, sep: str) -> None:
+    rng = random.Random(3)
+    before, after = _floats_text(rng, 40, sep, ".8f"), _floats_text(rng, 40, sep, ".8f")
+    text = f"{before}{sep}phone{sep}{value}{sep}{after}"
+    fast, full = _both(text, None)
+    assert fast == full
+    found = [(text[h.start : h.end], h.type) for h in fast]
+    assert (value, kind) in found
+
+
+@pytest.mark.parametrize("fmt", [".8f", ".4f", "r", ".15f"])
+@pytest.mark.parametrize("sep", [" ", ",", "\n", "\t", ", "])
+def test_floats_alone_hold_nothing(fmt: str, sep: str) -> None:
+    rng = random.Random(11)
+    if fmt == "r":
+        text = sep.join(repr(rng.gauss(0, 1)) for _ in range(300))
+    else:
+        text = _floats_text(rng, 300, sep, fmt)
+    fast, full = _both(text, None)
+    assert fast == full == []
+    # Under a phone key, "0.0123 0.0456" (two short floats) is still read as a national number, as
+    # before: the shortcuts only drop what the validators reject anyway.
+    fast, full = _both(text, "phone")
+    assert fast == full
+
+
+def test_a_csv_with_a_phone_column() -> None:
+    rows = ["name,phone,score,lat,lon"]
+    rng = random.Random(2)
+    for i in range(50):
+        rows.append(f"user{i},415-555-{2600 + i:04d},{rng.random():.8f},{rng.uniform(-90, 90):.6f},"
+                    f"{rng.uniform(-180, 180):.6f}")
+    text = "\n".join(rows)
+    fast, full = _both(text, None)
+    assert fast == full
+    assert sum(h.type == "PHONE_NUMBER" for h in fast) >= 40
+
+
+@pytest.mark.parametrize("header, kind", [("ssn", "US_SSN"), ("aba routing", "ABA_ROUTING"), ("wert", None)])
+def test_nine_digit_runs_among_comma_decimals(header: str, kind: str | None) -> None:
+    rng = random.Random(4)
+    rows = [f"datum;{header};wert"]
+    rows += [f"{i};{rng.uniform(0, 1):.9f};{rng.uniform(1, 99):.9f}".replace(".", ",") for i in range(200)]
+    # The word must stand within the context window before the number, not only in the header.
+    rows.insert(50, f"x;{header} " + ("021000021" if kind == "ABA_ROUTING" else "536221234") + ";1")
+    text = "\n".join(rows)
+    fast, full = _both(text, None)
+    assert fast == full
+    if kind is not None:
+        assert kind in {h.type for h in fast}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("0123456789abcdef+/", min_size=16, max_size=31) | st.text("0123456789ABCDEF+/", min_size=16,
+                                                                          max_size=31),
+       st.sampled_from(["", "\n", " ", "==", ","]))
+def test_a_short_single_case_run_decodes_to_nothing(run: str, after: str) -> None:
+    """``ascii_runs_decode_to_nothing`` skips such a run (the digits of "0.04567890123456789")
+    without ``_decodes``: the shortcut holds when ``_decodes`` says so too."""
+    from interven_autoguard.engine import decoding_layers as layers
+
+    classes = run.encode().translate(layers._CLASS_TABLE)
+    if after.startswith("="):
+        return  # padded: always tried, not skipped
+    assert not layers._decodes(run + after[:2], len(run), classes)
+    text = ("x " + run + after).encode()
+    assert layers.ascii_runs_decode_to_nothing(text)
