@@ -278,6 +278,8 @@ def test_pathological_inputs_cost_linear_time(unit: str) -> None:
         return time.perf_counter() - t0
 
     cost(200)  # warm up
-    small, large = cost(2000), cost(8000)
+    # A growth check, not a speed target: the best of three per size, so one run preempted on a
+    # shared machine (a 4x spike was seen in CI) cannot pass for quadratic growth.
+    small, large = min(cost(2000) for _ in range(3)), min(cost(8000) for _ in range(3))
     assert large < 0.5, (unit, large)
     assert large < 8 * small + 0.05, (unit, small, large)
