@@ -28,6 +28,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import metrics, trace
 
 from .errors import ConfigurationError
+from .hints import binding_hint
 from .model import ScanResponse
 
 _SCOPE = "interven_autoguard"
@@ -499,9 +500,11 @@ class DecisionSpan:
         if not logger.isEnabledFor(level):
             return
         a = self.attributes
+        hint = binding_hint(self._decision[0].reason_codes, self._decision[0].findings, _resolve(self._url)) \
+            if scanned == "DENY" and self._decision else ""
         logger.log(
             level,
-            "interven %s decision=%s mode=%s reasons=%s %s %s%s",
+            "interven %s decision=%s mode=%s reasons=%s %s %s%s%s",
             self._kind,
             a.get("interven.decision", "NONE"),
             a.get("interven.mode", "-"),
@@ -509,6 +512,7 @@ class DecisionSpan:
             a["http.request.method"],
             a["url.full"],
             f" error={a['error.type']}" if "error.type" in a else "",
+            f"; {hint}" if hint else "",
             extra={"interven": a},
         )
 

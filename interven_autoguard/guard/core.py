@@ -27,6 +27,7 @@ from .. import telemetry
 from ..config import Settings
 from ..digests import sha256
 from ..errors import RequestBlocked
+from ..hints import binding_hint
 from ..model import Decision, ReasonCode, ScanResponse
 from ..scanner import APPROVED, Scanner, approvals_off
 from . import headers as hdrs
@@ -605,6 +606,9 @@ class Guard:
             message += f" approval_id={response.approval_id}"
         if response.trace_id:
             message += f" trace_id={response.trace_id}"
+        hint = binding_hint(codes, response.findings, call.url)
+        if hint:
+            message += f"; {hint}"
         return cls(message, decision=decision, reason_codes=codes, trace_id=response.trace_id,
                    method=call.method, url=call.redacted, approval_id=response.approval_id)
 

@@ -1,0 +1,51 @@
+"""What a user can do about a block, in one sentence built from the decision itself: reason codes,
+the providers its findings name and the request's host. Never a value: a finding carries none.
+
+The one block with a routine fix is a credential sent to a host its provider does not own: the
+agent's OpenAI key to a local vLLM or Ollama server, a company LLM gateway, a Datadog Agent. Those
+are legitimate once the policy names the host (``[bindings]``), and the reason code alone does not
+tell a new user that, or which provider id to write.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+from .model import ReasonCode
+
+# A binding cannot make these destinations acceptable: suggesting one there would only mislead.
+_NOT_BINDABLE = frozenset({ReasonCode.EXFIL_DESTINATION, ReasonCode.SSRF_METADATA})
+
+
+def binding_hint(reason_codes: Any, findings: Any, url: str) -> str:
+    """The ``[bindings]`` entry that would let this credential go to this host, as advice; "" when
+    the block is not a credential/host mismatch (or the host cannot be bound)."""
+    codes = set(reason_codes or ())
+    if ReasonCode.CREDENTIAL_HOST_MISMATCH not in codes or codes & _NOT_BINDABLE:
+        return ""
+    providers = sorted({provider for provider in map(_binding_provider, findings or ()) if provider})
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        host = None
+    if not providers or not host:
+        return ""
+    entries = ", ".join(f"{provider} = [{json.dumps(host)}]" for provider in providers)
+    names = "/".join(providers)
+    return (f"hint: {names} credentials may go only to their provider's own hosts; if {host} is your "
+            f"gateway, proxy or model server for {names}, name it in the policy: [bindings] {entries} "
+            f"(docs/policy.md#bindings)")
+
+
+def _binding_provider(finding: Any) -> str | None:
+    """The provider of a credential/host-mismatch finding (a ``Finding`` or a gateway's dict)."""
+    if isinstance(finding, dict):
+        category, provider = finding.get("category"), finding.get("provider")
+    else:
+        category, provider = getattr(finding, "category", None), getattr(finding, "provider", None)
+    if category != "credential_binding" or not isinstance(provider, str):
+        return None
+    # Provider ids are the rule tables' own (lower-case words); anything else is not worth echoing.
+    return provider if provider.replace("_", "").replace("-", "").isalnum() and len(provider) <= 40 else None
