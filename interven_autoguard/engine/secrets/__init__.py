@@ -17,6 +17,7 @@ Public contract (the engine's scanner codes against these names)::
     is_url_auth_position(provider, *, param=None, path=None, span=None) -> bool
     is_signed_url_scope(param, value, host, bindings=()) -> bool
     body_auth_fields(host, path, bindings=()) -> frozenset[(kind, name)]   # documented body auth fields
+    wsse_password_spans(text) -> tuple[(start, end)]  # a SOAP envelope's WS-Security PasswordText
 
 Tables are compiled on first use (thread-safe); importing this package is cheap.
 """
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 from ._engine import detect, key_is_sensitive, may_match, may_name_a_secret
 from .auth import AUTH_HEADERS, VENDOR_AUTH_HEADERS, detect_auth_value, is_auth_header, vendor_hit
-from .body_auth import body_auth_fields
+from .body_auth import body_auth_fields, wsse_password_spans
 from .providers import (
     KEY_RELAY_HOSTS,
     PROVIDER_HOSTS,
@@ -76,4 +77,5 @@ __all__ = [
     "relay_bindings",
     "vendor_hit",
     "warm_up",
+    "wsse_password_spans",
 ]
