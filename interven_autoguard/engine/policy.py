@@ -19,7 +19,7 @@ from ..errors import PolicyError
 from ..model import Decision, Finding, ReasonCode, RiskBand
 from .policy_load import compile_text, default_content, error_summary, looks_like_toml, read, version_of
 from .policy_rules import Request, Rule, RuleIndex, TypeTable
-from .secrets.providers import Bindings
+from .secrets.providers import Bindings, relay_bindings
 from .types import DestHit, DestinationAssessment, RequestContext
 
 ENV_VAR = "INTERVEN_POLICY"
@@ -117,8 +117,10 @@ class Policy:
         self.exfil_destination = Decision(s["exfil_destination"])
         self.approval_ttl_seconds = s["approval_ttl_seconds"]
         # Hosts credentials of these providers may also go to (LLM gateways, proxies): hashable.
+        # The vector-database key relays the policy turns off or restricts ride along (``relay:…``).
         self.bindings: Bindings = tuple(
-            (provider, tuple(hosts)) for provider, hosts in sorted(content.get("bindings", {}).items()))
+            (provider, tuple(hosts)) for provider, hosts in sorted(content.get("bindings", {}).items())
+        ) + relay_bindings(s.get("key_relays", {}))
         self._decisions = TypeTable(content["decisions"], Decision)
         self._weights = TypeTable(content["risk"], float)
         self._dest = {

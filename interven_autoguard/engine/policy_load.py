@@ -102,6 +102,9 @@ def merge(base: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
     mine_settings = {k: v for k, v in user["settings"].items() if k not in LAYERED_SETTINGS}
     decisions = _layer(user["settings"], "secrets", "pii")
     weights = _layer(user["risk"], "secret", "pii")
+    if "key_relays" in mine_settings:  # per relay: the user's relays over the default's
+        relays = base["settings"].get("key_relays", {})
+        mine_settings["key_relays"] = {**relays, **mine_settings["key_relays"]}
     merged: dict[str, Any] = {
         "description": user.get("description", ""),
         "settings": {**base["settings"], **mine_settings},

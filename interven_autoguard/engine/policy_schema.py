@@ -42,6 +42,7 @@ SETTINGS_SCHEMA: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "secrets": ("decision", DECISIONS),
     "pii": ("decision", DECISIONS),
     "types": ("decision_table", DECISIONS),
+    "key_relays": ("relay_table", None),
 }
 RISK_KEYS = ("secret", "pii", "types")
 TOP_KEYS = ("description", "extends", "disable", "settings", "risk", "rules", "allow", "bindings")
@@ -167,8 +168,54 @@ class _Validator:
                 d = self.decision(value, path, f"settings.{key}", allowed)
                 if d:
                     out[key] = d
+            elif kind == "relay_table":
+                out[key] = self.key_relays(value, path)
             else:
                 out[key] = self._type_table(value, path, self._decision_any)
+        return out
+
+    def key_relays(self, raw: object, path: Path) -> dict[str, bool | list[str]]:
+        """``[settings.key_relays]``: relay = true (any host of its cloud), false (none) or
+        ["host", ...] (only these hosts of its cloud) for the provider keys a vector database's
+        clients pass in module headers (``secrets.KEY_RELAY_HOSTS``)."""
+        from .secrets import KEY_RELAY_HOSTS, is_relay_host
+
+        out: dict[str, bool | list[str]] = {}
+        if not isinstance(raw, dict):
+            self.err(path, "[settings.key_relays] must be a table of relay = true, false or "
+                           f"[\"host\", ...], got {_type_name(raw)}")
+            return out
+        for relay, value in raw.items():
+            kpath = (*path, relay)
+            where = f"settings.key_relays.{relay}"
+            if relay not in KEY_RELAY_HOSTS:
+                self.err(kpath, _unknown(relay, sorted(KEY_RELAY_HOSTS),
+                                         "[settings.key_relays] (a relay id)"))
+                continue
+            if isinstance(value, bool):
+                out[relay] = value
+                continue
+            if not isinstance(value, list) or not value:
+                self.err(kpath, f"{where} must be true, false or a non-empty array of host names, "
+                                f"got {value!r}")
+                continue
+            hosts: list[str] = []
+            ok = True
+            for host in value:
+                name, error = binding_host_error(host)
+                if error or name is None:
+                    self.err(kpath, f"{where}: {error}")
+                    ok = False
+                elif not is_relay_host(relay, name):
+                    cloud = ", ".join(KEY_RELAY_HOSTS[relay])
+                    self.err(kpath, f"{where}: {host!r} is not a host of {relay}'s cloud ({cloud}); "
+                                    "a self-hosted cluster is named in [bindings] for each provider whose "
+                                    "key it takes")
+                    ok = False
+                elif name not in hosts:
+                    hosts.append(name)
+            if ok:
+                out[relay] = sorted(hosts)
         return out
 
     def bindings(self, raw: object) -> dict[str, list[str]]:

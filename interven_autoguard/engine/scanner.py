@@ -584,6 +584,26 @@ def _detected_fields(parsed: ParsedBody, own: list[int]) -> list[Field]:
     return [f for i, f in enumerate(parsed.fields) if i not in own] if own else parsed.fields
 
 
+# Media types a SOAP envelope is sent with (1.1: text/xml; 1.2: application/soap+xml).
+_SOAP_MEDIA_TYPES = frozenset({"text/xml", "application/soap+xml", "application/xml"})
+
+
+def _soap_credentials(parsed: ParsedBody | None, content_type: str | None
+                      ) -> dict[int, tuple[tuple[int, int], ...]]:
+    """The body auth position of a SOAP request: index of each reading of the whole XML body ->
+    the spans of its WS-Security ``PasswordText`` (``secrets.wsse_password_spans``: the envelope's
+    header only). Nothing for any other body, a SOAP envelope inside a JSON or form field included."""
+    if parsed is None or parsed.kind != "text" or media_type(content_type) not in _SOAP_MEDIA_TYPES:
+        return {}
+    found: dict[int, tuple[tuple[int, int], ...]] = {}
+    for i, f in enumerate(parsed.fields):
+        if f.key is None and not f.is_key and (f.location == "body" or f.location.startswith("body<")):
+            spans = secrets.wsse_password_spans(f.text)
+            if spans:
+                found[i] = spans
+    return found
+
+
 def _flagged_keys(hits: list[_FieldHits]) -> set[str]:
     """Texts of key/name fields that held a finding."""
     return {fh.field.text for fh in hits if getattr(fh.field, "is_key", False)}
@@ -834,6 +854,7 @@ class LocalScanner:
         too_large = not_inspectable = False
         auth_mismatch = False
         own_fields: list[Field] = []  # the body's auth positions (``_own_credentials``)
+        soap_own: list[tuple[Field, tuple[int, int]]] = []  # and a SOAP header's (``_soap_credentials``)
         undecoded: list[str] = []  # fields whose nested encodings ran past the work budget
 
         # The request's own credentials (URL userinfo, auth headers) only face the binding rule.
@@ -931,15 +952,23 @@ class LocalScanner:
                     for field in own_fields:  # the request's own credentials: the binding rule only
                         auth_mismatch |= self._check_binding(
                             field.text, field.location, dest, findings, auth=False, bindings=policy.bindings)
+                    soap = _soap_credentials(parsed, ctype)
+                    own_spans = {parsed.fields[i].location: spans for i, spans in soap.items()}
+                    soap_own = [(parsed.fields[i], span) for i, spans in soap.items() for span in spans]
+                    for field, (start, end) in soap_own:  # a WS-Security PasswordText: the same
+                        auth_mismatch |= self._check_binding(field.text[start:end], field.location, dest,
+                                                             findings, auth=False, bindings=policy.bindings,
+                                                             offset=start)
                     mark = len(findings)
-                    body_hits = self._scan_fields(
-                        _detected_fields(parsed, own), findings, dest, undecoded, bound=None, subfields=True)
+                    body_hits = self._scan_fields(_detected_fields(parsed, own), findings, dest, undecoded,
+                                                  bound=None, subfields=True, own_spans=own_spans)
                     secret_keys = _flagged_keys(body_hits)
                     if secret_keys:  # same fields, same order: only the locations change
                         del findings[mark:]
                         parsed = parsed.hide_keys(secret_keys)
                         body_hits = self._scan_fields(_detected_fields(parsed, own), findings, dest,
-                                                      undecoded, bound=None, subfields=True)
+                                                      undecoded, bound=None, subfields=True,
+                                                      own_spans=own_spans)
 
         ctx = _request_context(method, url, dest, parts, agent_id, body_size)
         verdict: Verdict = policy.evaluate(
@@ -962,6 +991,10 @@ class LocalScanner:
             for field in own_fields:  # the body's own credentials face the binding rule there too
                 front_mismatch |= self._check_binding(field.text, field.location, front, front_findings,
                                                       auth=False, bindings=policy.bindings)
+            for field, (start, end) in soap_own:
+                front_mismatch |= self._check_binding(field.text[start:end], field.location, front,
+                                                      front_findings, auth=False, bindings=policy.bindings,
+                                                      offset=start)
             other = policy.evaluate(
                 replace(ctx, host=front.host, port=front.port if front.port is not None else ctx.port),
                 front_findings,
@@ -1155,6 +1188,7 @@ class LocalScanner:
         bound: Bindings | None,
         subfields: bool = False,
         query_auth: frozenset[str] = frozenset(),
+        own_spans: Mapping[str, tuple[tuple[int, int], ...]] | None = None,
     ) -> list[_FieldHits]:
         """Detect in each field; locations whose decoding ran out of budget go to ``undecoded``.
         ``bound``: where a credential may be the request's own auth (URL path and query), the
@@ -1165,7 +1199,10 @@ class LocalScanner:
         credential (a JWT's claims) is part of it, as in an auth header.
         ``subfields``: a finding in a header line of the e-mail a (body) field is base64 of is
         located in that line's sub-field, ``body$.raw<mime>.header:To`` (``decoding_mime``).
-        ``query_auth``: query parameters the endpoint documents as its auth (``_query_auth_names``)."""
+        ``query_auth``: query parameters the endpoint documents as its auth (``_query_auth_names``).
+        ``own_spans``: per field location, spans that are the request's own credential (a SOAP
+        header's ``PasswordText``, ``_soap_credentials``), already judged by the binding rule: what
+        lies inside one is no finding."""
         result: list[_FieldHits] = []
         integers_clean: bool | None = None  # computed at the first integer field
         for field in fields:
@@ -1188,9 +1225,10 @@ class LocalScanner:
                                            _documented_query_auth(field, hit, query_auth, dest.host, bound))
                     for hit, _e, span, _v, _p in hits]
             own = [span for (_h, _e, span, _v, _p), is_auth in zip(hits, auth) if is_auth]
+            given = own_spans.get(field.location, ()) if own_spans and hits else ()
             for (hit, encoding, (start, end), value, part), is_auth in zip(hits, auth):
                 inside = encoding not in _PLAIN_READINGS and any(s <= start and end <= e for s, e in own)
-                if is_auth or inside:
+                if is_auth or inside or any(s <= start and end <= e for s, e in given):
                     continue  # the request's own auth, and what is encoded inside it (a JWT's claims)
                 location = field.location + part
                 findings.append(self._finding(hit, location, start, end, value, encoding))
@@ -1228,8 +1266,10 @@ class LocalScanner:
 
     def _check_binding(
         self, value: str, location: str, dest: DestinationAssessment, findings: list[Finding], *, auth: bool,
-        bindings: Bindings, key: str | None = None,
+        bindings: Bindings, key: str | None = None, offset: int = 0,
     ) -> bool:
+        """The binding rule on one credential position's ``value`` (at ``offset`` in the field at
+        ``location``): a finding for each provider credential in it that is not bound to the host."""
         if auth and not _binding_mismatch(value, dest.host, bindings, key):
             return False  # the common case, cached: an agent sends its key to its provider every call
         mismatch = False
@@ -1239,7 +1279,7 @@ class LocalScanner:
             if hit.provider and not secrets.auth_header_allowed(
                     hit.provider, dest.host, bindings, detector=hit.detector, header=key if auth else None):
                 mismatch = True
-                findings.append(self._binding_finding(hit, location, start, end, raw))
+                findings.append(self._binding_finding(hit, location, start + offset, end + offset, raw))
         return mismatch
 
     def _binding_finding(self, hit: Hit, location: str, start: int, end: int, value: str) -> Finding:
@@ -1310,12 +1350,15 @@ class LocalScanner:
             max_bytes=max(self.policy.max_body_bytes, _body_size(body)),
         )
         hits: list[_FieldHits] = []
-        for field in parsed.fields:
+        soap = _soap_credentials(parsed, _header(header_items, "content-type"))  # not content: left as is
+        for i, field in enumerate(parsed.fields):
+            own = soap.get(i, ())
             spans = [
                 (s, e, h.type, field.location + part)
                 for h, _enc, (s, e), _value, part in _detect(field.text, field.key, field.literal,
                                                              subfields=True)[0]
                 if (field.location + part, h.type) in targets and "[REDACTED:" not in field.text[s:e]
+                and not any(a <= s and e <= b for a, b in own)
             ]
             if spans:
                 hits.append(_FieldHits(field, spans))
@@ -1375,7 +1418,11 @@ class LocalScanner:
         parts = _split_url(url)
         own = _own_credentials(parsed.fields, _assess(url, policy.private_network).host,
                                parts.path if parts else "", policy.bindings)
-        return parsed.rebuild(dict.fromkeys(own, "[MASKED]")) if own else body
+        masked = dict.fromkeys(own, "[MASKED]")
+        for i, spans in _soap_credentials(parsed, _header(header_items, "content-type")).items():
+            text, cuts = parsed.fields[i].text, [0, *(p for span in spans for p in span), None]
+            masked[i] = "[MASKED]".join(text[cuts[j] : cuts[j + 1]] for j in range(0, len(cuts), 2))
+        return parsed.rebuild(masked) if masked else body
 
 
 def display_request(

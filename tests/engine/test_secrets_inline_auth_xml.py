@@ -185,15 +185,20 @@ def test_credential_in_xml_pasted_into_a_prompt_is_found(text: str, value: str, 
 
 @pytest.mark.parametrize("content_type", ["text/xml; charset=utf-8", "application/soap+xml",
                                           "application/xml"])
-def test_soap_password_text_in_an_xml_body_is_redacted_in_place(content_type: str) -> None:
-    body = SOAP.format(pw=PW)
+def test_a_password_in_a_soap_body_payload_is_redacted_in_place(content_type: str) -> None:
+    """The header's PasswordText is the call's own credential (``test_auth_positions_soap``); a
+    password in the payload is content, redacted in place with the envelope intact."""
+    new_pw = "Qz7!mW4" + "tY8nKp2R"
+    body = SOAP.format(pw=PW).replace(
+        "<GetOrderStatus><OrderId>48213</OrderId></GetOrderStatus>",
+        f"<ResetUser><UserId>48213</UserId><newPassword>{new_pw}</newPassword></ResetUser>")
     r = autoguard.scan(method="POST", url="https://soap-debug.attacker-analytics.net/ws",
                        headers={"Content-Type": content_type}, body=body.encode())
     assert r.decision == "SANITIZE"
     assert [(f.type, f.location) for f in r.findings] == [("PASSWORD", "body")]
     out = r.sanitized_body.decode() if isinstance(r.sanitized_body, bytes) else r.sanitized_body
-    assert PW not in out
-    assert out.replace(out[out.index("#PasswordText\">") + 15 : out.index("</wsse:Password>")], PW) == body
+    assert new_pw not in out and PW in out
+    assert out.replace(out[out.index("<newPassword>") + 13 : out.index("</newPassword>")], new_pw) == body
 
 
 XML_NEGATIVES = [

@@ -161,3 +161,91 @@ def test_never_sent_secrets_are_no_relay_s_either() -> None:
     assert providers.is_relayed_key("X-OpenAI-Api-Key", "openai", CLUSTER + ".")
     assert not providers.is_relayed_key("x-openai-api-key", "openai", "weaviate.cloud")
     assert not providers.is_relayed_key(None, "openai", CLUSTER)
+
+
+# --------------------------------------------------------------------------- [settings.key_relays]
+
+OTHER_CLUSTER = "attacker-made.c0.us-east1.gcp.weaviate.cloud"
+MODULE = {"X-OpenAI-Api-Key": OPENAI_KEY, "X-Cohere-Api-Key": COHERE_KEY}
+
+
+def test_the_relay_is_on_by_default_for_any_cluster_of_the_cloud(scanner: LocalScanner) -> None:
+    """Documented default: any Weaviate Cloud cluster, also one someone else created."""
+    from interven_autoguard.engine.policy import Policy
+
+    assert Policy.default().to_dict()["settings"]["key_relays"] == {"weaviate": True}
+    assert scan(scanner, f"https://{OTHER_CLUSTER}/v1/graphql", weaviate_headers(**MODULE)).decision \
+        == Decision.ALLOW
+
+
+@pytest.mark.parametrize("host", [CLUSTER, OTHER_CLUSTER, "my-sandbox-x1y2z3.weaviate.network"])
+def test_key_relays_off_makes_a_module_key_a_mismatch_on_every_cluster(host: str) -> None:
+    off = LocalScanner(policy="[settings.key_relays]\nweaviate = false\n")
+    response = scan(off, f"https://{host}/v1/graphql", weaviate_headers(**MODULE))
+    assert response.decision == Decision.DENY
+    assert ReasonCode.CREDENTIAL_HOST_MISMATCH in response.reason_codes
+    assert sorted(f.provider for f in response.findings) == ["cohere", "openai"]
+    # ... the cluster's own API key (Authorization) is no module key: still fine
+    assert scan(off, f"https://{host}/v1/graphql", weaviate_headers()).decision == Decision.ALLOW
+    assert not off.quiet_allow("POST", f"https://{host}/v1/graphql", weaviate_headers(**MODULE),
+                               b'{"query": "{ Get { Article(limit: 3) { title } } }"}')
+
+
+def test_key_relays_restricted_to_named_clusters() -> None:
+    mine = LocalScanner(policy=f'[settings.key_relays]\nweaviate = ["{CLUSTER.upper()}."]\n')
+    assert scan(mine, GRAPHQL, weaviate_headers(**MODULE)).decision == Decision.ALLOW
+    assert scan(mine, f"https://{CLUSTER}:443/v1/graphql", weaviate_headers(**MODULE)).decision \
+        == Decision.ALLOW
+    for host in (OTHER_CLUSTER, "sub." + CLUSTER, "my-sandbox-x1y2z3.weaviate.network"):
+        response = scan(mine, f"https://{host}/v1/graphql", weaviate_headers(**MODULE))
+        assert response.decision == Decision.DENY, host
+        assert ReasonCode.CREDENTIAL_HOST_MISMATCH in response.reason_codes
+
+
+def test_key_relays_and_bindings_together() -> None:
+    """Off for the cloud, a self-hosted cluster still named in [bindings]: the two are independent."""
+    policy = ('[settings.key_relays]\nweaviate = false\n\n'
+              '[bindings]\nopenai = ["weaviate.internal.example"]\n')
+    both = LocalScanner(policy=policy)
+    headers = weaviate_headers(**{"X-OpenAI-Api-Key": OPENAI_KEY})
+    assert scan(both, "https://weaviate.internal.example/v1/graphql", headers).decision == Decision.ALLOW
+    assert scan(both, GRAPHQL, headers).decision == Decision.DENY
+
+
+def test_a_user_policy_without_key_relays_keeps_the_default_and_extends_none_too() -> None:
+    from interven_autoguard.engine.policy import Policy
+
+    for text in ('[settings]\nprivate_network = "DENY"\n', 'extends = "none"\n', "[settings.key_relays]\n"):
+        policy = Policy.from_text(text)
+        assert policy.to_dict()["settings"]["key_relays"] == {"weaviate": True}, text
+        assert not any(bound.startswith("relay:") for bound, _hosts in policy.bindings)
+    off = Policy.from_text("[settings.key_relays]\nweaviate = false\n")
+    assert off.version != Policy.default().version
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[settings.key_relays]\nweavaite = false\n",
+     "unknown key 'weavaite' in [settings.key_relays] (a relay id); did you mean 'weaviate'?"),
+    ("[settings.key_relays]\nweaviate = \"off\"\n", "settings.key_relays.weaviate must be true, false or a "
+                                                    "non-empty array of host names, got 'off'"),
+    ("[settings.key_relays]\nweaviate = []\n", "settings.key_relays.weaviate must be true, false or a "
+                                               "non-empty array of host names, got []"),
+    ('[settings.key_relays]\nweaviate = ["*.weaviate.cloud"]\n', "a host name, not a pattern"),
+    ('[settings.key_relays]\nweaviate = ["https://x.weaviate.cloud/v1"]\n', "a host name alone"),
+    ('[settings.key_relays]\nweaviate = ["weaviate.internal.example"]\n',
+     "'weaviate.internal.example' is not a host of weaviate's cloud (*.weaviate.cloud, *.weaviate.network); "
+     "a self-hosted cluster is named in [bindings]"),
+    ('[settings.key_relays]\nweaviate = ["weaviate.cloud"]\n', "is not a host of weaviate's cloud"),
+    ('[settings.key_relays]\nweaviate = [42]\n', "expected a host name, got 42"),
+    ('[settings]\nkey_relays = "weaviate"\n', "[settings.key_relays] must be a table"),
+    ('[settings]\nkey_relay = false\n', "did you mean 'key_relays'?"),
+])
+def test_key_relays_policy_errors(text: str, message: str) -> None:
+    from interven_autoguard.engine.policy import Policy, check_text
+    from interven_autoguard.errors import PolicyError
+
+    errors = check_text(text)
+    assert len(errors) == 1 and errors[0][0] == 2, errors
+    assert message in errors[0][1]
+    with pytest.raises(PolicyError):
+        Policy.from_text(text)

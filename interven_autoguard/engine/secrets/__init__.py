@@ -12,10 +12,12 @@ Public contract (the engine's scanner codes against these names)::
     provider_for(name) -> str | None
     host_allowed_for_provider(provider, host, bindings=(), *, detector=None, in_url=False, param=None)
     auth_header_allowed(provider, host, bindings=(), *, detector=None, header=None) -> bool
+    relay_bindings(key_relays) -> Bindings  # [settings.key_relays] as Bindings entries
     is_own_credential(provider, detector, host, bindings=(), *, in_url=False, param=None) -> bool
     is_url_auth_position(provider, *, param=None, path=None, span=None) -> bool
     is_signed_url_scope(param, value, host, bindings=()) -> bool
     body_auth_fields(host, path, bindings=()) -> frozenset[(kind, name)]   # documented body auth fields
+    wsse_password_spans(text) -> tuple[(start, end)]  # a SOAP envelope's WS-Security PasswordText
 
 Tables are compiled on first use (thread-safe); importing this package is cheap.
 """
@@ -24,17 +26,20 @@ from __future__ import annotations
 
 from ._engine import detect, key_is_sensitive, may_match, may_name_a_secret
 from .auth import AUTH_HEADERS, VENDOR_AUTH_HEADERS, detect_auth_value, is_auth_header, vendor_hit
-from .body_auth import body_auth_fields
+from .body_auth import body_auth_fields, wsse_password_spans
 from .providers import (
+    KEY_RELAY_HOSTS,
     PROVIDER_HOSTS,
     UNBOUND_PROVIDERS,
     Bindings,
     auth_header_allowed,
     host_allowed_for_provider,
     is_own_credential,
+    is_relay_host,
     is_signed_url_scope,
     is_url_auth_position,
     provider_for,
+    relay_bindings,
 )
 from .rules import RULES, all_rule_ids
 
@@ -48,6 +53,7 @@ def warm_up() -> None:
 
 __all__ = [
     "AUTH_HEADERS",
+    "KEY_RELAY_HOSTS",
     "PROVIDER_HOSTS",
     "RULES",
     "UNBOUND_PROVIDERS",
@@ -61,12 +67,15 @@ __all__ = [
     "host_allowed_for_provider",
     "is_auth_header",
     "is_own_credential",
+    "is_relay_host",
     "is_signed_url_scope",
     "is_url_auth_position",
     "key_is_sensitive",
     "may_match",
     "may_name_a_secret",
     "provider_for",
+    "relay_bindings",
     "vendor_hit",
     "warm_up",
+    "wsse_password_spans",
 ]

@@ -18,7 +18,8 @@ policy's ``[bindings]`` names for the row's provider (a self-hosted GitLab, a Po
 proxy), and its path matches one of the row's ``paths``. Only top-level fields count: a form
 parameter, a multipart text part (not a file part), a top-level JSON key, of the ``kinds`` listed,
 and (kind ``QUERY``) a query parameter of the URL, for an API that takes its parameters there too.
-OAuth token requests (a ``grant_type`` body, to any host) are the scanner's other body auth position.
+OAuth token requests (a ``grant_type`` body, to any host) are the scanner's other body auth position,
+and a SOAP envelope's WS-Security ``PasswordText`` (``wsse_password_spans``, below) a third.
 """
 
 from __future__ import annotations
@@ -106,3 +107,145 @@ def body_auth_fields(host: str, path: str, bindings: Bindings = ()) -> frozenset
         if paths(normalised) and _host_matches(row, hosts, host, bindings):
             found.update((kind, name) for kind in row.kinds for name in row.fields)
     return frozenset(found)
+
+
+# --- WS-Security UsernameToken ----------------------------------------------------------------------
+#
+# A SOAP service that authenticates with a WS-Security UsernameToken reads the client's password from
+# the envelope's header: ``Envelope/Header/Security/UsernameToken/Password`` with Type ``…#PasswordText``
+# (the default when Type is absent; a ``#PasswordDigest`` is a hash and no finding anyway). There, and
+# only there, the password is the request's own credential for the host it is sent to, as an
+# Authorization header's is. The envelope must be the whole XML body; anything else — a Password
+# element in the SOAP Body (the payload), a UsernameToken in a non-SOAP document, in a SOAP envelope
+# pasted into a JSON field or a prompt, or in a document this reader does not follow (a DOCTYPE,
+# mismatched tags, text around the root) — has no auth position and stays content.
+#
+# Read without an XML parser (nothing is expanded): start and end tags, comments, CDATA sections and
+# processing instructions are stepped over once each, left to right, with namespace prefixes resolved
+# from the enclosing start tags' ``xmlns`` declarations. Linear; bounded depth and tag length.
+
+SOAP_ENVELOPE_NAMESPACES = frozenset({
+    "http://schemas.xmlsoap.org/soap/envelope/",  # SOAP 1.1
+    "http://www.w3.org/2003/05/soap-envelope",  # SOAP 1.2
+})
+WSSE_NAMESPACES = frozenset({
+    "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd",  # WSS 1.0 / 1.1
+    "http://schemas.xmlsoap.org/ws/2002/07/secext",  # pre-OASIS drafts, still sent by old stacks
+    "http://schemas.xmlsoap.org/ws/2003/06/secext",
+})
+_SOAP_PATH = ("Envelope", "Header", "Security", "UsernameToken")
+_MAX_DEPTH = 256
+_MAX_TAG = 8192
+_TAG = re.compile(r"<(/?)([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)")
+_ATTR = re.compile(r"\s*([A-Za-z_][\w.:-]*)\s*=\s*(?:\"([^\"<]*)\"|'([^'<]*)')")
+_SPACE = frozenset(" \t\r\n\ufeff")
+
+
+def _attributes(text: str) -> dict[str, str] | None:
+    """A start tag's attributes (``text``: after its name, before ``>`` / ``/>``); None if unreadable."""
+    attrs: dict[str, str] = {}
+    pos = 0
+    while pos < len(text):
+        m = _ATTR.match(text, pos)
+        if m is None:
+            return attrs if not text[pos:].strip() else None
+        attrs[m.group(1)] = m.group(2) if m.group(2) is not None else m.group(3)
+        pos = m.end()
+    return attrs
+
+
+def _is_password_text(attrs: dict[str, str]) -> bool:
+    kind = next((v for k, v in attrs.items() if k.rpartition(":")[2] == "Type"), None)
+    return kind is None or kind.strip().endswith(("#PasswordText", ":PasswordText")) or \
+        kind.strip() == "PasswordText"
+
+
+def wsse_password_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Spans of ``text`` (a whole XML body) that are a WS-Security ``PasswordText`` in the header of
+    the SOAP envelope that ``text`` is: the element's content (a CDATA section's too). Empty when
+    ``text`` is no SOAP envelope this reader follows to its end, or has no such password."""
+    if "Password" not in text or "Envelope" not in text:
+        return ()
+    spans: list[tuple[int, int]] = []
+    # open elements: (qualified name, local name, namespace, prefix declarations made here)
+    stack: list[tuple[str, str, str | None, dict[str, str]]] = []
+    pos, n, closed = 0, len(text), False
+
+    def resolve(prefix: str, declared: dict[str, str]) -> str | None:
+        key = "xmlns:" + prefix if prefix else "xmlns"
+        if key in declared:
+            return declared[key]
+        return next((d[key] for *_x, d in reversed(stack) if key in d), None)
+
+    while True:
+        lt = text.find("<", pos)
+        if (not stack or closed) and any(c not in _SPACE for c in text[pos : n if lt < 0 else lt]):
+            return ()  # text outside the root element
+        if lt < 0:
+            break
+        if text.startswith("<!--", lt):
+            end = text.find("-->", lt + 4)
+            if end < 0:
+                return ()
+            pos = end + 3
+            continue
+        if text.startswith("<?", lt):
+            end = text.find("?>", lt + 2)
+            if end < 0:
+                return ()
+            pos = end + 2
+            continue
+        if text.startswith("<![CDATA[", lt):
+            end = text.find("]]>", lt + 9)
+            if end < 0 or not stack:
+                return ()
+            pos = end + 3
+            continue
+        m = _TAG.match(text, lt)
+        gt = text.find(">", lt, lt + _MAX_TAG)
+        if m is None or gt < 0:
+            return ()  # a DOCTYPE, a stray "<", a tag too long to follow
+        qname = m.group(2)
+        if m.group(1):  # end tag
+            if text[m.end() : gt].strip() or not stack or stack[-1][0] != qname:
+                return ()
+            stack.pop()
+            closed = not stack
+            pos = gt + 1
+            continue
+        if closed:
+            return ()  # a second root
+        empty = text[gt - 1] == "/"
+        attrs = _attributes(text[m.end() : gt - 1 if empty else gt])
+        if attrs is None or len(stack) >= _MAX_DEPTH:
+            return ()
+        declared = {k: v.strip() for k, v in attrs.items() if k == "xmlns" or k.startswith("xmlns:")}
+        prefix, _colon, local = qname.rpartition(":")
+        namespace = resolve(prefix, declared)
+        depth = len(stack)
+        if depth == 0 and (local != "Envelope" or namespace not in SOAP_ENVELOPE_NAMESPACES):
+            return ()  # not a SOAP envelope
+        pos = gt + 1
+        if not empty:
+            stack.append((qname, local, namespace, declared))
+        if empty or local != "Password" or namespace not in WSSE_NAMESPACES or depth != len(_SOAP_PATH):
+            continue
+        if [s[1] for s in stack[:-1]] != list(_SOAP_PATH) or stack[1][2] != stack[0][2] or \
+                stack[2][2] not in WSSE_NAMESPACES or stack[3][2] not in WSSE_NAMESPACES or \
+                not _is_password_text(attrs):
+            continue
+        start = pos
+        if text.startswith("<![CDATA[", start):
+            inner = text.find("]]>", start + 9)
+            if inner < 0:
+                return ()
+            end = inner + 3
+        else:
+            end = text.find("<", start)
+            if end < 0:
+                return ()
+        if not text.startswith("</" + qname, end):
+            continue  # not text alone: the end tag is checked as any other
+        spans.append((start, end))
+        pos = end
+    return tuple(spans) if closed else ()

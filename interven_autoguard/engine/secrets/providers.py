@@ -524,19 +524,42 @@ def host_allowed_for_provider(provider: str, host: str, bindings: Bindings = (),
 
 _RELAY_HOSTS = {relay: tenant_regex(patterns) for relay, patterns in KEY_RELAY_HOSTS.items()}
 
+# A policy's ``[settings.key_relays]`` travels in its ``Bindings`` (hashable, and already part of the
+# key of every cache of the binding rule) as ``("relay:<relay>", hosts)``: no entry, the relay's
+# whole cloud (the default); an empty tuple, none of it (``false``); else only those hosts. The
+# prefix cannot be a provider id, so the provider look-ups never see these entries.
+RELAY_PREFIX = "relay:"
 
-def is_relayed_key(header: str | None, provider: str, host: str, *, detector: str | None = None) -> bool:
+
+def relay_bindings(key_relays: dict[str, bool | list[str]]) -> Bindings:
+    """The ``Bindings`` entries of a policy's ``[settings.key_relays]`` (normalised by the schema)."""
+    return tuple(
+        (RELAY_PREFIX + relay, () if setting is False else tuple(setting))
+        for relay, setting in sorted(key_relays.items()) if setting is not True
+    )
+
+
+def is_relay_host(relay: str, host: str) -> bool:
+    """Whether ``host`` is one of the relay's cloud hosts (``KEY_RELAY_HOSTS``)."""
+    pattern = _RELAY_HOSTS.get(relay)
+    host = _normalise_host(host)
+    return pattern is not None and bool(host) and not _is_ip(host) and pattern.fullmatch(host) is not None
+
+
+def is_relayed_key(header: str | None, provider: str, host: str, *, detector: str | None = None,
+                   bindings: Bindings = ()) -> bool:
     """Whether a credential of ``provider`` in the auth header named ``header`` goes to a vector
     database's cloud that relays it to the provider (``KEY_RELAY_HEADERS``, ``KEY_RELAY_HOSTS``): the
     header is the database's module header for that very provider and ``host`` one of the database's
-    cloud hosts. Never for a ``NEVER_SENT`` rule. The binding rule for auth headers only
-    (``auth_header_allowed``): a URL or a body is no relay's module header."""
+    cloud hosts, and one the policy lets the relay have (``[settings.key_relays]``, carried in
+    ``bindings``: off, or only the clusters it names). Never for a ``NEVER_SENT`` rule. The binding
+    rule for auth headers only (``auth_header_allowed``): a URL or a body is no relay's module header."""
     row = KEY_RELAY_HEADERS.get(header.lower()) if header else None
-    if row is None or row[1] != provider.lower() or detector in NEVER_SENT:
+    if row is None or row[1] != provider.lower() or detector in NEVER_SENT or not is_relay_host(row[0], host):
         return False
-    pattern = _RELAY_HOSTS.get(row[0])
-    host = _normalise_host(host)
-    return pattern is not None and bool(host) and not _is_ip(host) and pattern.fullmatch(host) is not None
+    key = RELAY_PREFIX + row[0]
+    allowed = next((hosts for bound, hosts in bindings if bound == key), None)
+    return allowed is None or _normalise_host(host) in allowed
 
 
 def auth_header_allowed(provider: str, host: str, bindings: Bindings = (), *, detector: str | None = None,
@@ -545,7 +568,7 @@ def auth_header_allowed(provider: str, host: str, bindings: Bindings = (), *, de
     ``host`` (``host_allowed_for_provider``), or the provider's key in a vector database's module
     header for it, to the database's cloud (``is_relayed_key``)."""
     return host_allowed_for_provider(provider, host, bindings, detector=detector) or \
-        is_relayed_key(header, provider, host, detector=detector)
+        is_relayed_key(header, provider, host, detector=detector, bindings=bindings)
 
 
 # Credentials whose format names no provider but that are a bearer credential of whichever host
