@@ -167,3 +167,106 @@ def test_a_short_single_case_run_decodes_to_nothing(run: str, after: str) -> Non
     assert not layers._decodes(run + after[:2], len(run), classes)
     text = ("x " + run + after).encode()
     assert layers.ascii_runs_decode_to_nothing(text)
+
+
+# ----------------------------------------------------------------- decimal commas ("0,004316851")
+# A CSV in a European locale writes "0,004316851": the fraction after the comma starts with "00" and
+# was read as an "00" international number (here Austria's +43 1 6851…) and redacted from the
+# upload. A fraction is one digit run glued to "<digits>,"; a phone number written after a comma is
+# written in groups, or the comma separates a list.
+
+COMMA_FRACTIONS = [
+    "12;0,004316851;3,75",
+    "datum;wert\n2024-01-05;-0,004316851\n",
+    "x 0,004316851 y",
+    "1.234,004316851",  # a thousands point
+    "0,004316851 3,75 12,5",  # decimal-comma numbers separated by spaces: not "004316851 3"
+    "0,004316851 12",
+    "phone;wert\n1;0,0301234567",  # a national (trunk 0) candidate after a phone word, as a fraction
+    "tel 0,02079460958",
+]
+
+STILL_PHONES = [
+    ("00 44 20 7946 0958", "00 44 20 7946 0958"),
+    ("0044 20 7946 0958", "0044 20 7946 0958"),
+    ("tel 00 44 20 7946 0958", "00 44 20 7946 0958"),
+    ("call me at 0044 20 7946 0958", "0044 20 7946 0958"),
+    ("name;tel\nx;0044 20 7946 0958", "0044 20 7946 0958"),
+    ("tel 0,0044 20 7946 0958", "0044 20 7946 0958"),  # a leading group of four: a row "0,<phone>"
+    ("a,12,004316851", "004316851"),  # a comma-separated list: "12" and an "00" number
+    ("12,004316851,7", "004316851"),
+    ("tel;wert\n0301234567;1", "0301234567"),
+    ("phone 0,020 7946 0958", "020 7946 0958"),
+]
+
+
+def _phones(text: str) -> list[str]:
+    fast, full = _both(text, None)
+    assert fast == full
+    return [text[h.start : h.end] for h in fast if h.type == "PHONE_NUMBER"]
+
+
+@pytest.mark.parametrize("text", COMMA_FRACTIONS)
+def test_a_decimal_comma_fraction_is_no_phone_number(text: str) -> None:
+    assert _phones(text) == []
+
+
+@pytest.mark.parametrize("text, phone", STILL_PHONES)
+def test_phone_numbers_after_a_comma_or_a_word_are_still_found(text: str, phone: str) -> None:
+    assert _phones(text) == [phone]
+
+
+def test_a_decimal_comma_csv_upload_is_sent_as_written() -> None:
+    import interven_autoguard as autoguard
+
+    rng = random.Random(5)
+    rows = ["datum;wert;anteil;preis"]
+    rows += [f"2024-01-{i % 28 + 1:02d};{rng.gauss(0, 1):.6f};{rng.uniform(0, 1):.9f};"
+             f"{rng.uniform(1, 999):.2f}".replace(".", ",") for i in range(300)]
+    rows.insert(7, "2024-01-08;0,114200000;0,004316851;3,75")
+    body = "\n".join(rows)
+    r = autoguard.scan(method="POST", url="https://api.example-data.com/v1/upload",
+                       headers={"Content-Type": "text/csv"}, body=body)
+    assert r.decision == "ALLOW" and r.findings == []
+    # ... while a real "00" number in the same upload is still redacted.
+    body = body.replace("0,004316851;", "0044 20 7946 0958;", 1)
+    r = autoguard.scan(method="POST", url="https://api.example-data.com/v1/upload",
+                       headers={"Content-Type": "text/csv"}, body=body)
+    assert r.decision == "SANITIZE" and [f.type for f in r.findings] == ["PHONE_NUMBER"]
+    assert r.sanitized_body is not None and "0044 20 7946 0958" not in r.sanitized_body
+
+
+# Fractions whose digits are a valid "00" number (Austria, the UK, Germany, France, Spain).
+PHONE_DIGIT_FRACTIONS = ["004316851", "00442079460958", "004930901820", "0033142685300", "0034912345678"]
+
+
+@st.composite
+def _comma_number(draw: st.DrawFn) -> str:
+    integer = draw(st.integers(-(10**6), 10**6))
+    lead = draw(st.sampled_from(["", "", "0", "00", "000"]))  # fractions starting "0"/"00" most of all
+    fraction = draw(st.sampled_from(PHONE_DIGIT_FRACTIONS) |
+                    st.text("0123456789", min_size=1, max_size=14).map(lambda digits: lead + digits))
+    sign = "-" if integer == 0 and draw(st.booleans()) else ""
+    return f"{sign}{integer},{fraction}"
+
+
+@st.composite
+def _comma_csv(draw: st.DrawFn) -> str:
+    columns = draw(st.integers(1, 5))
+    header = ";".join(draw(st.lists(st.sampled_from(["datum", "wert", "anteil", "preis", "menge", "id",
+                                                     "x", "summe", "kurs"]), min_size=columns,
+                                    max_size=columns)))
+    rows = [header]
+    for _ in range(draw(st.integers(1, 12))):
+        cells = [draw(_comma_number() | st.integers(-(10**6), 10**6).map(str) |
+                      st.sampled_from(["2024-01-05", "", "n/a"])) for _ in range(columns)]
+        rows.append(draw(st.sampled_from([";", "\t"])).join(cells))
+    return draw(st.sampled_from(["\n", "\r\n"])).join(rows)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_comma_csv(), st.sampled_from([None, "csv", "values", "file"]))
+def test_decimal_comma_csvs_hold_no_phone_number(text: str, key: str | None) -> None:
+    fast, full = _both(text, key)
+    assert fast == full
+    assert [h.type for h in fast if h.type == "PHONE_NUMBER"] == []
