@@ -333,6 +333,9 @@ def _clusters(text: str, raw: bytes, ctx: _KeyContext, ibans: list[Hit], hits: l
         candidates = _candidates(key) if found is None else found
         if not candidates:
             continue
+        if len(candidates) == 1 and candidates[0][0] == "bare9" and NUMBER_SHORTCUTS and \
+                not ctx.may_name_nine_digits(text):
+            continue  # a nine-digit run no word names ("0,683433898"): ``_numbers`` skips it too
         start, end = s - _LEFT_PAD, e - _LEFT_PAD
         if ibans and _covering(ibans, start, end):  # an IBAN's digits are the IBAN's
             continue

@@ -110,6 +110,41 @@ def test_planted_pii_among_floats_is_found(value: str, kind: str, sep: str) -> N
     assert (value, kind) in found
 
 
+UPLOAD_PLANTED = [("phone " + value, value, kind) for value, kind in PLANTED if kind] + [
+    ("ssn 536221234", "536221234", "US_SSN"),
+    ("routing 021000021", "021000021", "ABA_ROUTING"),
+    ("tel 0044 20 7946 0958", "0044 20 7946 0958", "PHONE_NUMBER"),
+    ("00 44 20 7946 0958", "00 44 20 7946 0958", "PHONE_NUMBER"),
+]
+
+
+@pytest.mark.parametrize("planted, value, kind", UPLOAD_PLANTED)
+# Not decimal-comma numbers separated by spaces: "0,123456789 00 44 20 7946 0958" is one digit
+# cluster whose first shape match swallows the number (as before these shortcuts).
+@pytest.mark.parametrize("style, sep", [("repr", "\n"), ("repr", " "), ("comma", ";"), ("comma", "\n")])
+def test_planted_pii_in_numeric_uploads_is_found_and_redacted(planted: str, value: str, kind: str,
+                                                               style: str, sep: str) -> None:
+    """Full-precision floats (the blob-run shortcut) and decimal-comma numbers with nine-digit
+    fractions (the nine-digit and decimal-comma checks) around a planted value: found by ``scan``."""
+    import interven_autoguard as autoguard
+
+    rng = random.Random(9)
+
+    def numbers(n: int) -> str:
+        if style == "repr":
+            return sep.join(repr(rng.gauss(0, 0.05)) for _ in range(n))
+        return sep.join(f"{rng.uniform(0, 1):.9f}".replace(".", ",") for _ in range(n))
+
+    text = f"{numbers(60)}{sep}{planted}{sep}{numbers(60)}"
+    fast, full = _both(text, None)
+    assert fast == full
+    assert (value, kind) in [(text[h.start : h.end], h.type) for h in fast]
+    r = autoguard.scan(method="POST", url="https://api.example-data.com/v1/upload",
+                       headers={"Content-Type": "text/csv"}, body=text)
+    assert kind in [f.type for f in r.findings]
+    assert r.sanitized_body is not None and value not in r.sanitized_body
+
+
 @pytest.mark.parametrize("fmt", [".8f", ".4f", "r", ".15f"])
 @pytest.mark.parametrize("sep", [" ", ",", "\n", "\t", ", "])
 def test_floats_alone_hold_nothing(fmt: str, sep: str) -> None:
@@ -270,3 +305,87 @@ def test_decimal_comma_csvs_hold_no_phone_number(text: str, key: str | None) -> 
     fast, full = _both(text, key)
     assert fast == full
     assert [h.type for h in fast if h.type == "PHONE_NUMBER"] == []
+
+
+# ----------------------------------------------------------------- work done on numeric texts
+# Deterministic counts of the per-number steps the shortcuts remove (speed itself:
+# ``benchmarks/bench_numbers.py``); the answers are checked against the full work above and in
+# ``test_full_precision_float_runs_decode_as_the_run_walk``.
+
+
+def _count_calls(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[int]:
+    """Count the calls of ``module.name`` (the real function still runs), or the items it yields."""
+    import inspect
+
+    real = getattr(module, name)
+    count = [0]
+    if inspect.isgeneratorfunction(real):
+        def counted_gen(*args: object, **kwargs: object) -> object:
+            for item in real(*args, **kwargs):
+                count[0] += 1
+                yield item
+        monkeypatch.setattr(module, name, counted_gen)
+    else:
+        def counted(*args: object, **kwargs: object) -> object:
+            count[0] += 1
+            return real(*args, **kwargs)
+        monkeypatch.setattr(module, name, counted)
+    return count
+
+
+def _upload(body: str) -> str:
+    import interven_autoguard as autoguard
+
+    r = autoguard.scan(method="POST", url="https://api.example-data.com/v1/upload",
+                       headers={"Content-Type": "text/plain"}, body=body)
+    return str(r.decision)
+
+
+def test_full_precision_floats_are_not_walked_run_by_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """"0.04567890123456789": 16 digits after the point, a blob run per line. A text without an
+    upper-case letter (or without a lower-case one), "=" or a hex run has no run any decoder reads."""
+    from interven_autoguard.engine import decoding_layers
+
+    rng = random.Random(8)
+    floats = "\n".join(repr(rng.gauss(0, 0.05)) for _ in range(2000))
+    runs = _count_calls(monkeypatch, decoding_layers, "_runs_in")
+    assert _upload(floats) == "ALLOW"
+    assert runs[0] == 0
+    # With a mixed-case id among them the runs are walked (the counter sees them).
+    assert _upload(floats + "\ncall_Zt2o1Ym5ZQhCxZ0K8w9C2WzF") == "ALLOW"
+    assert runs[0] > 1000
+
+
+def test_nine_digit_fractions_no_word_names_skip_validation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CSV with decimal commas has a nine-digit fraction per cell: with no SSN/ITIN/routing word
+    in the text, such a cluster is not validated at all."""
+    rng = random.Random(6)
+    rows = ["datum;wert;anteil"] + [f"{i};{rng.uniform(0.1, 1):.9f};{rng.uniform(1, 9):.2f}".replace(".", ",")
+                                    for i in range(500)]
+    numbers = _count_calls(monkeypatch, pii, "_numbers")
+    fast, full = _both("\n".join(rows), None)
+    assert fast == full == []
+    assert numbers[0] == 500  # the full reading (NUMBER_SHORTCUTS off) validates every fraction
+    rows[0] = "datum;ssn;anteil"  # a word that may name them: each is validated
+    fast, full = _both("\n".join(rows), None)
+    assert fast == full
+    assert numbers[0] == 500 + 2 * 500
+
+
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.sampled_from(["0123456789abcdef" * 2, "0123456789ABCDEF" * 2, "=", "==", "id", "ID", "Zt2o1Ym5",
+                     "706c656173652073656e6420746865207265706f727421",  # hex of text: decoded
+                     "cGxlYXNlIHNlbmQgdGhlIHJlcG9ydCEh", "cGxlYXNlIHNlbmQgdGhlIHJlcG9ydCEh=",
+                     "-", "_", "+", "/", "e", "E", "\r"]),
+), max_size=24), st.sampled_from(["\n", " ", ",", "", "\r\n", ";"]))
+def test_full_precision_float_runs_decode_as_the_run_walk(parts: list[str], sep: str) -> None:
+    from interven_autoguard.engine import decoding_layers
+
+    raw = sep.join(parts).encode()
+    expected = not any(
+        decoding_layers._decodes(raw[start : end + 2].decode(), end - start, classes)
+        for start, end, classes in decoding_layers._runs_in(raw, raw.translate(decoding_layers.RUN_TABLE))
+    )
+    assert decoding_layers.ascii_runs_decode_to_nothing(raw) == expected
