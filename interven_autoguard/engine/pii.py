@@ -145,7 +145,7 @@ _PHONE_KINDS = frozenset({"intl", "intl00", "nanp", "nanp_bare", "national"})
 # decimal too) or with "0" (no NANP number). So a body of
 # floats ("0.01234567 -0.04918263 …", CSV columns) costs no per-number work. ``NUMBER_SHORTCUTS``
 # = False restores the full reading, without this, ``_NEEDS`` and the nine-digit context gates of
-# ``_numbers`` and ``_bare9_kind`` (the shape cache must be cleared with it):
+# ``_clusters``, ``_numbers`` and ``_bare9_kind`` (the shape cache must be cleared with it):
 # ``tests/engine/test_numbers_text.py`` compares both.
 _DECIMAL_CANDIDATES = {"national": re.compile(rb"0\.0+"), "nanp": re.compile(rb"0+\.0+")}
 NUMBER_SHORTCUTS = True
