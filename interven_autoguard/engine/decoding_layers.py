@@ -310,6 +310,11 @@ def ascii_runs_decode_to_nothing(raw: bytes, table: bytes | None = None) -> bool
         table = raw.translate(RUN_TABLE)
     if RUN_END not in table and not table.endswith(RUN_NEEDLE):  # _has_run, inlined: every request
         return True  # the common case: no run at all
+    if _single_case(raw) and _HEX_NEEDLE not in raw.translate(_HEX_TABLE):
+        # No run is padded or mixes cases and none holds a hex run: ``_decodes`` is False for each
+        # (``has_blob_candidate`` is), so no run is walked. A text of floats written in full, one
+        # per line ("0.04567890123456789\n"), has a run per number and no upper-case letter.
+        return True
     for start, end, classes in _runs_in(raw, table):
         if end - start > _LONGEST_PROVED:  # an image, say: not hashed, copied or decoded here
             if raw.startswith(b"=", end) or (b"U" in classes and b"L" in classes) or \

@@ -145,7 +145,7 @@ _PHONE_KINDS = frozenset({"intl", "intl00", "nanp", "nanp_bare", "national"})
 # decimal too) or with "0" (no NANP number). So a body of
 # floats ("0.01234567 -0.04918263 …", CSV columns) costs no per-number work. ``NUMBER_SHORTCUTS``
 # = False restores the full reading, without this, ``_NEEDS`` and the nine-digit context gates of
-# ``_numbers`` and ``_bare9_kind`` (the shape cache must be cleared with it):
+# ``_clusters``, ``_numbers`` and ``_bare9_kind`` (the shape cache must be cleared with it):
 # ``tests/engine/test_numbers_text.py`` compares both.
 _DECIMAL_CANDIDATES = {"national": re.compile(rb"0\.0+"), "nanp": re.compile(rb"0+\.0+")}
 NUMBER_SHORTCUTS = True
@@ -169,6 +169,9 @@ _DATE_SHAPE = re.compile(
 # "1.4155552671" and "0.578125" are fractions; "020.79460958" (trunk 0) and "+1.4155552671" (EPP
 # form) are not written as numbers are, so they stay phone candidates.
 _DECIMAL_SHAPE = re.compile(r"(?:0|[1-9][0-9]*)\.[0-9]+", _A)
+_ASCII_DIGITS = frozenset("0123456789")
+_LONGEST_INTEGER_PART = 32  # how far back ``_decimal_comma_fraction`` walks over an integer part
+_FRACTION_DIGITS = 7  # a first group this long after "<digits>," is a fraction, not a phone's first group
 
 _EMAIL_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
 # Unicode-aware on purpose: internationalised addresses (``jürgen@bücher.de``) are PII too.
@@ -330,6 +333,9 @@ def _clusters(text: str, raw: bytes, ctx: _KeyContext, ibans: list[Hit], hits: l
         candidates = _candidates(key) if found is None else found
         if not candidates:
             continue
+        if len(candidates) == 1 and candidates[0][0] == "bare9" and NUMBER_SHORTCUTS and \
+                not ctx.may_name_nine_digits(text):
+            continue  # a nine-digit run no word names ("0,683433898"): ``_numbers`` skips it too
         start, end = s - _LEFT_PAD, e - _LEFT_PAD
         if ibans and _covering(ibans, start, end):  # an IBAN's digits are the IBAN's
             continue
@@ -706,6 +712,8 @@ def _phone(kind: str, text: str, a: int, b: int, ctx: _KeyContext) -> Hit | None
     if kind == "intl" or kind == "intl00":
         if raw[1] == "0" if kind == "intl" else (raw[:2] != "00" or raw[2] == "0"):
             return None
+        if kind == "intl00" and _decimal_comma_fraction(text, a, b):  # "12;0,004316851;3,75"
+            return None
         span = _longest_valid_prefix(text, a, b)
         return _hit("PHONE_NUMBER", *span) if span else None
     digits = raw.translate(_NON_DIGITS)
@@ -728,11 +736,41 @@ def _phone(kind: str, text: str, a: int, b: int, ctx: _KeyContext) -> Hit | None
     # reporting it would break ``may_match``'s guarantee (every hit holds seven digits).
     if len(digits) < _MIN_CLUSTER_DIGITS or digits[0] != "0":
         return None
+    if _decimal_comma_fraction(text, a, b):  # "0,0301234567"
+        return None
     if not _phone_context(text, a, ctx) or _looks_like_other_number(raw):
         return None
     if any(_is_valid_phone(raw, region) for region in tables.PHONE_FALLBACK_REGIONS):
         return _hit("PHONE_NUMBER", a, b)
     return None
+
+
+def _decimal_comma_fraction(text: str, a: int, b: int) -> bool:
+    """Does the phone candidate ``text[a:b]`` (starting with "0") begin with the fraction of a
+    number written with a decimal comma ("12;0,004316851;3,75", "-0,0301234567", "1.234,0044207946",
+    "0,004316851 3,75 …")? It does when it is glued to "<digits>," and its first group of digits
+    is seven long or more, a whole number's worth: a phone number written in groups begins with
+    "00" and its country code or a trunk 0 and its area code, six digits at most ("0,0044 20 7946
+    0958" stays a candidate: the "0044 20 7946 0958" of a comma-separated row). Not when the comma
+    separates a list of numbers: an integer part after a comma ("a,12,0044207946095") or a comma
+    and a digit after the group ("12,0044207946095,7").
+
+    For the "0"-led kinds only ("00" international, national trunk 0): "12,4155552671" is as often
+    an id and a US number in a comma-separated row, and a bare NANP number needs a phone word anyway.
+    """
+    if a < 2 or text[a - 1] != "," or text[a - 2] not in _ASCII_DIGITS:
+        return False
+    g = a
+    while g < b and text[g] in _ASCII_DIGITS:
+        g += 1
+    if g - a < _FRACTION_DIGITS:
+        return False
+    i, floor = a - 2, max(0, a - 2 - _LONGEST_INTEGER_PART)
+    while i > floor and text[i - 1] in _ASCII_DIGITS:
+        i -= 1
+    if i > 0 and text[i - 1] == ",":
+        return False
+    return not (text.startswith(",", g) and text[g + 1 : g + 2] in _ASCII_DIGITS)
 
 
 def _longest_valid_prefix(text: str, start: int, end: int) -> tuple[int, int] | None:
