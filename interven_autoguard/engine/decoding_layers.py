@@ -310,12 +310,15 @@ def ascii_runs_decode_to_nothing(raw: bytes, table: bytes | None = None) -> bool
         table = raw.translate(RUN_TABLE)
     if RUN_END not in table and not table.endswith(RUN_NEEDLE):  # _has_run, inlined: every request
         return True  # the common case: no run at all
-    if _single_case(raw) and _HEX_NEEDLE not in raw.translate(_HEX_TABLE):
-        # No run is padded or mixes cases and none holds a hex run: ``_decodes`` is False for each
-        # (``has_blob_candidate`` is), so no run is walked. A text of floats written in full, one
-        # per line ("0.04567890123456789\n"), has a run per number and no upper-case letter.
-        return True
-    for start, end, classes in _runs_in(raw, table):
+    for walked, (start, end, classes) in enumerate(_runs_in(raw, table)):
+        if walked == _RUNS_WALKED_FIRST and _single_case(raw) and \
+                _HEX_NEEDLE not in raw.translate(_HEX_TABLE):
+            # No run is padded or mixes cases and none holds a hex run: ``_decodes`` is False for
+            # each (``has_blob_candidate`` is), so the rest need no walk. A text of floats written in
+            # full, one per line ("0.04567890123456789\n"), has a run per number and no upper-case
+            # letter. Asked only past a few runs: an agent's turn (a handful of tool call ids, a
+            # dated model name) pays no whole-text pass for it.
+            return True
         if end - start > _LONGEST_PROVED:  # an image, say: not hashed, copied or decoded here
             if raw.startswith(b"=", end) or (b"U" in classes and b"L" in classes) or \
                     _HEX_NEEDLE in raw[start:end].translate(_HEX_TABLE):
@@ -340,6 +343,7 @@ def ascii_runs_decode_to_nothing(raw: bytes, table: bytes | None = None) -> bool
     return True
 
 
+_RUNS_WALKED_FIRST = 16  # runs walked one by one before asking whether any run could decode
 _RUN_VERDICTS_KEPT = 4096
 _RUN_VERDICT_CACHED = 256  # longest run (plus its two following bytes) remembered
 _LONGEST_PROVED = 1024  # a longer candidate (an image) is taken for encoded data, unproved

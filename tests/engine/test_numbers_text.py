@@ -350,7 +350,7 @@ def test_full_precision_floats_are_not_walked_run_by_run(monkeypatch: pytest.Mon
     floats = "\n".join(repr(rng.gauss(0, 0.05)) for _ in range(2000))
     runs = _count_calls(monkeypatch, decoding_layers, "_runs_in")
     assert _upload(floats) == "ALLOW"
-    assert runs[0] == 0
+    assert 0 < runs[0] <= decoding_layers._RUNS_WALKED_FIRST + 1  # the first few, then none
     # With a mixed-case id among them the runs are walked (the counter sees them).
     assert _upload(floats + "\ncall_Zt2o1Ym5ZQhCxZ0K8w9C2WzF") == "ALLOW"
     assert runs[0] > 1000
