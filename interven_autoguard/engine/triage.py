@@ -37,6 +37,13 @@ def expressions() -> list[str]:
             *decoding_layers.ESCAPE_TRIAGE_EXPRESSIONS]
 
 
+# An RE2 Set whose automaton runs out of memory mid-search reports no match at all, and the
+# google-re2 binding drops the C++ call's failure flag: an empty answer would read as "clean" and the
+# request would go out unscanned. The end of the text matches in every text, so a pass that worked
+# always reports this entry; one that did not, reports nothing, and the request takes the full path.
+CANARY = rb"\z"
+
+
 @functools.cache
 def _matches() -> Callable[[bytes], Sequence[int] | None]:
     import re2
@@ -47,6 +54,7 @@ def _matches() -> Callable[[bytes], Sequence[int] | None]:
     matcher = re2.Set.SearchSet(options)
     for expression in expressions():
         matcher.Add(expression.encode("latin-1"))
+    matcher.Add(CANARY)  # last: the one entry every successful pass reports (see CANARY)
     matcher.Compile()
     # The C++ Set's Match when this google-re2 exposes it: the wrapper adds a Python call.
     inner = getattr(matcher, "_set", None)
@@ -68,7 +76,8 @@ def ascii_is_clean(data: bytes, *, runs_as_is: bool = False) -> bool:
                 return False
         elif decoding_layers.ascii_has_blob_candidate(data, table):
             return False
-    return not _matches()(data)
+    # The canary alone: nothing else matched. None at all: RE2 could not search (see CANARY).
+    return len(_matches()(data)) == 1
 
 
 def warm_up() -> None:

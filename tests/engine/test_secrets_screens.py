@@ -202,3 +202,40 @@ def test_blobs_cost_one_confirmation_per_reported_entry_at_most(blob: str) -> No
     present = backend.present(blob)
     assert backend.confirmations <= len(screened) <= 24  # type: ignore[union-attr]
     assert sorted(present) == oracle_present(blob)
+
+
+class _OutOfMemory:
+    """What the binding returns when RE2's automaton fails mid-search: nothing, not even the canary
+    (the C++ failure flag is dropped). It cannot be provoked on demand (RE2 resets its state cache
+    before it gives up), so it is injected."""
+
+    def Match(self, _data: bytes) -> list[int]:
+        return []
+
+
+def test_every_pass_that_worked_reports_the_canary() -> None:
+    backend = fresh_backend()
+    for text in ("", "prose without anything", sample_text("github-pat")):
+        assert backend._set.Match(text.encode())[-1:] == [backend._canary]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("rule_id", ["github-pat", "openai-project-key", "aws-access-key-id",
+                                     "jdbc-password", "slack-bot-token"])
+def test_a_set_that_could_not_search_means_every_entry_not_none(rule_id: str) -> None:
+    """Fail closed: with the Set out of memory, the rules are tried one by one, so a secret is
+    still found; it never reads as "no keyword present"."""
+    text = f"deploy notes: {sample_text(rule_id)} (rotate monthly)"
+    backend = fresh_backend()
+    expected = sorted(backend.present(text))
+    assert expected  # the rule's own keyword is there
+    backend._set = _OutOfMemory()  # type: ignore[union-attr,assignment]
+    assert set(expected) <= set(backend.present(text))
+    assert backend.any(text)
+
+
+def test_detect_finds_the_secret_when_the_set_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = f"token {sample_text('github-pat')} for the bot"
+    found = {hit.type for hit in secrets.detect(text)}
+    assert found
+    monkeypatch.setattr(_engine.compiled().prefilter, "_set", _OutOfMemory())
+    assert {hit.type for hit in secrets.detect(text)} == found

@@ -230,3 +230,34 @@ def test_base64_payloads_never_reach_the_keyword_automaton(
 
     monkeypatch.setattr(triage, "_matches", crawl)
     assert not triage.ascii_is_clean(blob)
+
+
+def test_a_triage_pass_that_could_not_search_is_not_clean(monkeypatch: pytest.MonkeyPatch) -> None:
+    """RE2's Set reports nothing at all when its automaton fails (the binding drops the failure
+    flag); the canary tells that apart from "nothing matched", and the request takes the full path.
+    The failure cannot be provoked on demand, so it is injected."""
+    prose = b'{"messages": [{"role": "user", "content": "summarise the quarterly report"}]}'
+    assert triage.ascii_is_clean(prose)
+    assert list(triage._matches()(prose)) == [len(triage.expressions())]  # the canary, last
+    monkeypatch.setattr(triage, "_matches", lambda: lambda _data: [])
+    assert not triage.ascii_is_clean(prose)
+
+
+def test_the_full_scan_still_catches_a_secret_when_both_sets_fail(monkeypatch: pytest.MonkeyPatch) -> None:
+    import interven_autoguard as autoguard
+    from interven_autoguard.engine.secrets import _engine
+
+    class OutOfMemory:
+        def Match(self, _data: bytes) -> list[int]:
+            return []
+
+    token = SAMPLES["github-pat"]()[0]
+    body = json.dumps({"note": f"use {token} for the deploy"}).encode()
+    before = autoguard.scan(method="POST", url="http://127.0.0.1:9/notes",
+                            headers={"Content-Type": "application/json"}, body=body)
+    monkeypatch.setattr(triage, "_matches", lambda: lambda _data: [])
+    monkeypatch.setattr(_engine.compiled().prefilter, "_set", OutOfMemory())
+    after = autoguard.scan(method="POST", url="http://127.0.0.1:9/notes",
+                           headers={"Content-Type": "application/json"}, body=body)
+    assert before.decision != "ALLOW" and after.decision == before.decision
+    assert [f.type for f in after.findings] == [f.type for f in before.findings]

@@ -53,6 +53,10 @@ class _Re2Keywords:
         self._set = re2.Set.SearchSet(_options())
         for expr in screens:
             self._set.Add(expr.encode("latin-1"))
+        # Last, the end of the text: every pass that worked reports it; a Set whose automaton ran
+        # out of memory reports nothing (the binding drops RE2's failure flag), which then means
+        # "could not tell" and every entry is tried, never "none present" (triage.CANARY).
+        self._canary = self._set.Add(rb"\z")
         self._set.Compile()
         self._maybe = compile_any(screens)
         # None: the screen is the expression itself; a str: confirm with it (compiled when needed).
@@ -74,7 +78,7 @@ class _Re2Keywords:
     # Encode ourselves: the wrapper's own str→UTF-8 step raises on lone surrogates (JSON "\\ud800").
     def present(self, text: str) -> Sequence[int]:
         data = text.encode("utf-8", "surrogatepass")
-        return [e for e in self._set.Match(data) or () if self._occurs(e, data)]
+        return [e for e in self._screened(data) if self._occurs(e, data)]
 
     def any(self, text: str) -> bool:
         # The screens' alternation first: it stops at its first match (a prompt with a keyword
@@ -82,7 +86,14 @@ class _Re2Keywords:
         data = text.encode("utf-8", "surrogatepass")
         if not self._maybe(data):
             return False
-        return any(self._occurs(e, data) for e in self._set.Match(data) or ())
+        return any(self._occurs(e, data) for e in self._screened(data))
+
+    def _screened(self, data: bytes) -> Sequence[int]:
+        """The entries whose screen occurs in ``data``; all of them when the Set could not search."""
+        found = self._set.Match(data)
+        if not found:  # not even the canary: the automaton failed, so every entry is a candidate
+            return range(self._canary)
+        return [e for e in found if e != self._canary]
 
 
 class _HyperscanKeywords:
