@@ -1,4 +1,5 @@
-"""Validated PII detectors: SSN, ITIN, payment card, IBAN, e-mail, phone number, ABA routing number.
+"""Validated PII detectors: SSN, ITIN, payment card, IBAN, e-mail, phone number, ABA routing number,
+national identity numbers (China, India's Aadhaar and PAN, Korea, Japan's My Number).
 
 Runs on every outbound request, so the shape is "triage, then candidates, then validate":
 
@@ -28,8 +29,10 @@ Documentation domains such as ``example.com`` *are* reported: they look exactly 
 from __future__ import annotations
 
 import bisect
+import datetime
 import os
 import re
+from collections.abc import Callable
 
 from interven_autoguard.digests import blake2b
 from interven_autoguard.engine import pii_tables as tables
@@ -116,6 +119,12 @@ _SHAPE_PATTERNS: tuple[tuple[str, re.Pattern[bytes]], ...] = tuple(
         ),
         ("ssn", _LB + rb"000([\- .])00(?:\1)0000" + _RB),
         ("bare9", _LB + rb"0{9}" + _RB),
+        # National ids (``_NATIONAL_IDS``): China's 17 digits and a check digit or X, bare or 6-8-4;
+        # 12 digits bare or in three groups of four (Aadhaar, My Number), not a card's first twelve;
+        # Korea's YYMMDD-GNNNNNC.
+        ("cn_id", _LB + rb"(?:0{17}|0{6} 0{8} 000)[0Aa]" + _RB),
+        ("id12", _LB + rb"(?<!0[ \-])0000([ \-]?)0000(?:\1)0000(?![ \-]?0)" + _RB),
+        ("kr_rrn", _LB + rb"000000-?0000000" + _RB),
         ("intl", _PHONE_LB + rb"\+0[0 ().\-]{5,22}0" + _RB),
         ("intl00", _PHONE_LB + rb"00[0 ().\-]{5,22}0" + _RB),
         ("nanp_bare", _PHONE_LB + rb"0{10,11}" + _RB),
@@ -124,6 +133,13 @@ _SHAPE_PATTERNS: tuple[tuple[str, re.Pattern[bytes]], ...] = tuple(
             _PHONE_LB + rb"(?<!0[ .\-])(?:0[ .\-]?)?(?:\(000\)[ .\-]?|000[ .\-]?)000[ .\-]?0000" + _RB,
         ),
         ("national", _PHONE_LB + rb"\(?0[0 ().\-]{6,16}0" + _RB),
+        # National mobile numbers without a trunk 0 (``NATIONAL_MOBILES``): Russia's 8 (916) 123-45-67
+        # (11 digits, also bare), China's 139-1234-5678, India's 98765 43210 and 9876543210.
+        (
+            "mobile",
+            _PHONE_LB + rb"(?:0[ \-]?(?:\(000\)|000)[ \-]?000[ \-]?00[ \-]?00|000([ \-])0000(?:\1)0000"
+            rb"|00000[ \-]00000|0{10})" + _RB,
+        ),
     )
 )
 # Literals every match of a shape pattern contains (one of them): a long cluster (a body of
@@ -135,9 +151,13 @@ _NEEDS: dict[str, tuple[bytes, ...]] = {
     "bare9": (b"0" * 9,),
     "intl": (b"+",),
     "nanp_bare": (b"0" * 10,),
+    "cn_id": (b"0" * 8,),
+    "id12": (b"0000",),
+    "kr_rrn": (b"0" * 7,),
+    "mobile": (b"0" * 7, b"00-00", b"00 00"),
 }
 _SHAPE_PATTERNS_NEEDING = tuple((kind, pattern, _NEEDS.get(kind)) for kind, pattern in _SHAPE_PATTERNS)
-_PHONE_KINDS = frozenset({"intl", "intl00", "nanp", "nanp_bare", "national"})
+_PHONE_KINDS = frozenset({"intl", "intl00", "nanp", "nanp_bare", "national", "mobile"})
 # A national or NANP candidate shaped as a decimal number ("0.01234567", "123.4567890") is dropped
 # with its shape: the value checks reject every such text. A national candidate starts with "0", so
 # one digit, a point and digits reads "0.digits" (``_DECIMAL_SHAPE``; "020.79460958" has a trunk 0
@@ -193,12 +213,42 @@ _HEX_ID_REACH = 55  # the longest _HEX_ID match
 _LONG_BARE_CARD = 17  # digits, no separators (13 too): see _severe_number
 
 
-def _any_word(words: frozenset[str]) -> re.Pattern[str]:
-    return re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + r")\b")
+def _any_word(words: frozenset[str], unspaced: frozenset[str] = frozenset()) -> re.Pattern[str]:
+    """``words`` between word boundaries; ``unspaced`` ones (zh, ja, ko) anywhere."""
+    parts = [r"\b(?:" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + r")\b"]
+    if not words:
+        parts = []
+    parts.extend(sorted(map(re.escape, unspaced), key=len, reverse=True))
+    return re.compile("|".join(parts))
 
 
 _CARD_WORDS = _any_word(tables.CARD_WORDS)
-_PHONE_WORDS = _any_word(tables.PHONE_WORDS)
+_PHONE_WORDS = _any_word(tables.PHONE_WORDS - tables.PHONE_WORDS_UNSPACED, tables.PHONE_WORDS_UNSPACED)
+_NOT_A_NUMBER_UNSPACED = _any_word(frozenset(), tables.PHONE_NOT_NUMBER_WORDS_UNSPACED)
+# Key tokens naming a measure or a code of a phone, "手机型号" (phone model) included.
+_PHONE_NOT_NUMBER_KEY_TOKENS = tables.PHONE_NOT_NUMBER_TOKENS | tables.PHONE_NOT_NUMBER_WORDS_UNSPACED
+# The key tokens of each national id type, with its words of other scripts: a key is split into
+# ASCII words, so "手机号" or "주민등록번호" as a key is matched against these words (``_KeyContext``).
+_NATIONAL_ID_KEY_TOKENS = {
+    kind: tokens | {w for w in tables.NATIONAL_ID_WORDS[kind] | tables.NATIONAL_ID_WORDS_UNSPACED[kind]
+                    if not w.isascii()}
+    for kind, tokens in tables.NATIONAL_ID_KEY_TOKENS.items()
+}
+_NATIONAL_ID_WORDS = {
+    kind: _any_word(words, tables.NATIONAL_ID_WORDS_UNSPACED[kind])
+    for kind, words in tables.NATIONAL_ID_WORDS.items()
+}
+# The same words without word boundaries, for a whole text (``_KeyContext.may_name_a_phone`` and
+# ``may_name_a_national_id``): every window match is a match of these in the text.
+_PHONE_WORDS_ANYWHERE = _any_word(frozenset(), tables.PHONE_WORDS)
+_ALL_NATIONAL_ID_KEY_TOKENS = frozenset().union(*_NATIONAL_ID_KEY_TOKENS.values())
+_NATIONAL_ID_WORDS_ANYWHERE = _any_word(frozenset(), frozenset().union(
+    *tables.NATIONAL_ID_WORDS.values(), *tables.NATIONAL_ID_WORDS_UNSPACED.values()))
+# Vocabulary of other scripts a key may hold, matched anywhere in it.
+_NON_ASCII_KEY_WORDS = re.compile("|".join(sorted(
+    (re.escape(w) for w in tables.PHONE_KEY_TOKENS | tables.PHONE_NOT_NUMBER_WORDS_UNSPACED
+     | {w for words in _NATIONAL_ID_KEY_TOKENS.values() for w in words} if not w.isascii()),
+    key=len, reverse=True)))
 # "call"/"calling" with the word before it (a qualifier such as "tool" disqualifies it) and only
 # ``CALL_FOLLOWERS`` up to the end of the window, i.e. right up to the number.
 _CALL_FOLLOWER = "|".join(sorted(tables.CALL_FOLLOWERS))
@@ -230,6 +280,11 @@ _NINE_DIGIT_WORD_PARTS = ("ss", "soc", "tin", "tax", "aba", "rtn", "transit")
 _SEVERITY = {
     "US_SSN": 0.9,
     "US_ITIN": 0.9,
+    "CN_RESIDENT_ID": 0.9,
+    "IN_AADHAAR": 0.9,
+    "IN_PAN": 0.9,
+    "KR_RRN": 0.9,
+    "JP_MY_NUMBER": 0.9,
     "CREDIT_CARD": 0.9,
     "IBAN": 0.8,
     "ABA_ROUTING": 0.6,
@@ -239,6 +294,11 @@ _SEVERITY = {
 _DETECTOR = {
     "US_SSN": "us-ssn",
     "US_ITIN": "us-itin",
+    "CN_RESIDENT_ID": "cn-resident-id",
+    "IN_AADHAAR": "in-aadhaar",
+    "IN_PAN": "in-pan",
+    "KR_RRN": "kr-rrn",
+    "JP_MY_NUMBER": "jp-my-number",
     "CREDIT_CARD": "credit-card",
     "IBAN": "iban",
     "ABA_ROUTING": "aba-routing",
@@ -284,6 +344,9 @@ def integer_may_match(digits: int, key: str | None) -> bool:
         return ctx.says(tables.SSN_KEY_TOKENS | tables.ITIN_KEY_TOKENS | tables.ABA_KEY_TOKENS)
     if digits <= 11:
         return ctx.says(tables.PHONE_KEY_TOKENS)
+    if digits in _NATIONAL_ID_LENGTHS and any(ctx.says(_NATIONAL_ID_KEY_TOKENS[kind])
+                                              for kind in _NATIONAL_ID_LENGTHS[digits]):
+        return True
     if digits == 13 or digits >= _LONG_BARE_CARD:
         return ctx.says(tables.CARD_KEY_TOKENS)
     return not ctx.says(_ID_WORDS)
@@ -306,10 +369,15 @@ def detect(text: str, key: str | None = None) -> list[Hit]:
     if iban_spots:
         shape = raw.translate(_SHAPE_TABLE)
         pos = shape.find(b"AA00")
+        ctx = _KeyContext(key)
         while pos >= 0:
             hit = _iban_at(text, pos)
             if hit is not None:
                 ibans.append(hit)
+            elif pos >= 3:
+                hit = _pan_at(text, pos - 3, ctx)
+                if hit is not None:
+                    hits.append(hit)
             pos = shape.find(b"AA00", pos + 1)
         hits.extend(h for h in ibans if not _published_example_iban(text, h))
     if numbers:
@@ -362,13 +430,32 @@ def _resolve(hits: list[Hit]) -> list[Hit]:
 class _KeyContext:
     """Which PII kinds the field name asks for; computed once per ``detect`` call, lazily."""
 
-    __slots__ = ("_key", "_nine", "_tokens", "_words")
+    __slots__ = ("_key", "_national_id", "_nine", "_phone", "_tokens", "_words")
 
     def __init__(self, key: str | None) -> None:
         self._key = key
         self._tokens: frozenset[str] | None = None
         self._words: list[str] = []
         self._nine: bool | None = None
+        self._phone: bool | None = None
+        self._national_id: bool | None = None
+
+    def may_name_a_phone(self, text: str) -> bool:
+        """Can ``_phone_context`` hold anywhere in ``text``? Only if the key is a phone key, or a
+        phone word or "call" stands somewhere in the text (searched without word boundaries: a
+        window before a number may cut a word). A CSV or a list of floats has neither."""
+        if self._phone is None:
+            lower = text.lower()
+            self._phone = self.says_phone() or "call" in lower or \
+                _PHONE_WORDS_ANYWHERE.search(lower) is not None
+        return self._phone
+
+    def may_name_a_national_id(self, text: str) -> bool:
+        """Can a bare national-id candidate of ``text`` have its context? (As above, for id words.)"""
+        if self._national_id is None:
+            self._national_id = self.says(_ALL_NATIONAL_ID_KEY_TOKENS) or \
+                _NATIONAL_ID_WORDS_ANYWHERE.search(text.lower()) is not None
+        return self._national_id
 
     def may_name_nine_digits(self, text: str) -> bool:
         """Can a nine-digit run of ``text`` (the text of this ``detect`` call) be an SSN, ITIN or
@@ -390,6 +477,8 @@ class _KeyContext:
                 spaced = _CAMEL.sub(" ", self._key).lower()
                 self._words = _WORD.findall(spaced)
                 self._tokens = frozenset([*self._words, "".join(self._words)])
+                if not spaced.isascii():  # "手机号", "телефон", "주민등록번호"
+                    self._tokens |= frozenset(_NON_ASCII_KEY_WORDS.findall(spaced))
         return self._tokens
 
     def says(self, vocabulary: frozenset[str]) -> bool:
@@ -399,7 +488,7 @@ class _KeyContext:
     def says_phone(self) -> bool:
         """A phone key ("cell", "mobile_number", "order_phone") that names no count, size or id of
         phones ("cell_count", "phone_number_id") and no code about one ("phone_serial", "sms_batch")."""
-        if not self.says(tables.PHONE_KEY_TOKENS) or self.says(tables.PHONE_NOT_NUMBER_TOKENS):
+        if not self.says(tables.PHONE_KEY_TOKENS) or self.says(_PHONE_NOT_NUMBER_KEY_TOKENS):
             return False
         if not self.says(tables.IDENTIFIER_TOKENS):
             return True
@@ -466,6 +555,8 @@ def _first_digits_fit(kind: str, candidate: bytes, classes: str) -> bool:
     c0 = classes[0]
     if kind == "card":
         return c0 == "n"
+    if kind == "mobile":  # ten digits: India's 6-9; eleven: China's 1, Russia's 8
+        return c0 == "n" if candidate.count(b"0") == 10 else c0 != "z"
     if kind == "national":
         return c0 == "z"
     if kind == "intl":
@@ -497,6 +588,8 @@ def _numbers(
         if kind in _PHONE_KINDS:
             if _cheap_phone_reject(kind, text, a, b):
                 continue
+            if kind == "mobile" and NUMBER_SHORTCUTS and not ctx.may_name_a_phone(text):
+                continue
             if severe and any(a < e and s < b for s, e in severe):
                 continue
             if _in_hex_id(text, a, b):
@@ -504,6 +597,10 @@ def _numbers(
             hit = _phone(kind, text, a, b, ctx)
         else:
             if kind == "bare9" and NUMBER_SHORTCUTS and not ctx.may_name_nine_digits(text):
+                continue
+            # a bare national id needs words naming it (``_NATIONAL_IDS``): one search per text
+            if kind in _NATIONAL_IDS and NUMBER_SHORTCUTS and text[a:b].isdigit() and \
+                    not ctx.may_name_a_national_id(text):
                 continue
             if _in_hex_id(text, a, b):
                 continue
@@ -536,11 +633,15 @@ def _cheap_phone_reject(kind: str, text: str, a: int, b: int) -> bool:
         return c0 != "0" or text[a + 1] != "0" or text[a + 2] == "0"
     if kind == "nanp_bare":  # NXX-NXX-XXXX, optionally after a country code 1
         return (c0 in "01") if b - a == 10 else (c0 != "1" or text[a + 1] in "01")
+    if kind == "mobile":
+        return c0 not in "16789"
     return False
 
 
 def _severe_number(kind: str, text: str, a: int, b: int, ctx: _KeyContext) -> Hit | None:
     raw = text[a:b]
+    if kind in _NATIONAL_IDS:
+        return _national_id(kind, text, a, b, ctx)
     if kind == "card":
         # A bare digit run under an identifier key ("id", "message_id", "uuid") is an id that
         # happens to pass Luhn (about 1 in 30 random 16-digit ids); written with separators, or
@@ -686,7 +787,8 @@ def _phone_context(text: str, start: int, ctx: _KeyContext) -> bool:
             # "mobile: 415…", "my cell is 415…"; not "cell C7 to 415…", "Mobile checkout order 415…"
             if _LEADS_TO_THE_NUMBER.fullmatch(before, m.end()):
                 return True
-        elif _NOT_A_NUMBER_WORDS.isdisjoint(_WORD.findall(before, m.end())):
+        elif _NOT_A_NUMBER_WORDS.isdisjoint(_WORD.findall(before, m.end())) and \
+                (before.isascii() or _NOT_A_NUMBER_UNSPACED.search(before, m.end()) is None):
             return True
     call = _CALL_PHRASE.search(before) if "call" in before else None
     return call is not None and call.group(1) not in tables.CALL_NOT_PHONE_QUALIFIERS
@@ -709,6 +811,8 @@ def _reads_as_code(text: str, a: int, b: int, ctx: _KeyContext) -> bool:
 def _phone(kind: str, text: str, a: int, b: int, ctx: _KeyContext) -> Hit | None:
     """Value checks for a phone-shaped candidate, cheapest first; ``phonenumbers`` decides last."""
     raw = text[a:b]
+    if kind == "mobile":
+        return _national_mobile(text, a, b, ctx)
     if kind == "intl" or kind == "intl00":
         if raw[1] == "0" if kind == "intl" else (raw[:2] != "00" or raw[2] == "0"):
             return None
@@ -773,6 +877,22 @@ def _decimal_comma_fraction(text: str, a: int, b: int) -> bool:
     return not (text.startswith(",", g) and text[g + 1 : g + 2] in _ASCII_DIGITS)
 
 
+_NATIONAL_MOBILES = tuple((region, re.compile(digits, _A)) for region, digits in tables.NATIONAL_MOBILES)
+
+
+def _national_mobile(text: str, a: int, b: int, ctx: _KeyContext) -> Hit | None:
+    """A mobile number in a national form without trunk 0 (China, India, Russia's trunk 8): only
+    after a phone word or under a phone key, valid for a region whose form it has."""
+    raw = text[a:b]
+    digits = raw.translate(_NON_DIGITS)
+    regions = [region for region, pattern in _NATIONAL_MOBILES if pattern.fullmatch(digits)]
+    if not regions or not _phone_context(text, a, ctx) or _looks_like_other_number(raw):
+        return None
+    if any(_is_valid_phone(raw, region) for region in regions):
+        return _hit("PHONE_NUMBER", a, b)
+    return None
+
+
 def _longest_valid_prefix(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The candidate may have swallowed a following number; drop trailing groups until it validates."""
     for _ in range(4):
@@ -787,6 +907,179 @@ def _longest_valid_prefix(text: str, start: int, end: int) -> tuple[int, int] | 
             return None
         end = start + len(raw[:cut].rstrip(" -.("))
     return None
+
+
+# ---------------------------------------------------------------- national identity numbers
+
+
+def _valid_date(year: int, month: int, day: int) -> bool:
+    """A birth date: a real calendar day, not in the future."""
+    try:
+        return datetime.date(year, month, day) <= datetime.date.today()
+    except ValueError:
+        return False
+
+
+_CN_WEIGHTS = tuple(2 ** (17 - i) % 11 for i in range(17))
+
+
+def _valid_cn_resident_id(compact: str) -> bool:
+    """GB 11643: province code, birth date YYYYMMDD (1900 or later), ISO 7064 MOD 11-2 check (X = 10)."""
+    if not compact[:17].isdigit() or int(compact[:2]) not in tables.CN_PROVINCE_CODES:
+        return False
+    if not (compact[6:8] in ("19", "20") and _valid_date(int(compact[6:10]), int(compact[10:12]),
+                                                          int(compact[12:14]))):
+        return False
+    check = (12 - sum(w * int(c) for w, c in zip(_CN_WEIGHTS, compact)) % 11) % 11
+    return compact[17].upper() == ("X" if check == 10 else str(check))
+
+
+# Verhoeff's dihedral group D5: its multiplication table and the position permutation.
+_VERHOEFF_D = tuple(
+    tuple((j + k) % 5 if j < 5 and k < 5 else 5 + (j + k) % 5 if j < 5 else
+          5 + (j - k) % 5 if k < 5 else (j - k) % 5 for k in range(10))
+    for j in range(10)
+)
+_VERHOEFF_P1 = (1, 5, 7, 6, 2, 8, 3, 0, 9, 4)
+
+
+def _verhoeff_permutations() -> tuple[tuple[int, ...], ...]:
+    rows = [tuple(range(10))]
+    for _ in range(7):
+        rows.append(tuple(_VERHOEFF_P1[d] for d in rows[-1]))
+    return tuple(rows)
+
+
+_VERHOEFF_PERM = _verhoeff_permutations()
+
+
+def _verhoeff(digits: str) -> bool:
+    c = 0
+    for i, ch in enumerate(reversed(digits)):
+        c = _VERHOEFF_D[c][_VERHOEFF_PERM[i % 8][ord(ch) - 48]]
+    return c == 0
+
+
+def _valid_aadhaar(compact: str) -> bool:
+    """UIDAI: 12 digits, the first 2-9, Verhoeff check digit; not one repeated digit."""
+    return compact[0] >= "2" and len(set(compact)) > 1 and _verhoeff(compact)
+
+
+def _valid_my_number(compact: str) -> bool:
+    """Japan's individual number: the check digit of the ordinance (weights 2-7, 2-6 from the right,
+    mod 11; remainders 0 and 1 give 0)."""
+    if len(set(compact)) == 1:
+        return False
+    total = sum(int(d) * (n + 1 if n <= 6 else n - 5) for n, d in enumerate(reversed(compact[:11]), 1))
+    remainder = total % 11
+    return int(compact[11]) == (0 if remainder <= 1 else 11 - remainder)
+
+
+_RRN_WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
+# The seventh digit of a Korean RRN: century of birth (and sex; 5-8 for foreign residents).
+_RRN_CENTURIES = {"1": 1900, "2": 1900, "3": 2000, "4": 2000, "5": 1900, "6": 1900, "7": 2000, "8": 2000}
+
+
+def _rrn_checksum(compact: str) -> bool:
+    total = sum(w * int(c) for w, c in zip(_RRN_WEIGHTS, compact))
+    return (11 - total % 11) % 10 == int(compact[12])
+
+
+def _valid_kr_rrn(compact: str) -> bool:
+    """YYMMDD a real date in the century the seventh digit gives; the check digit for numbers issued
+    before October 2020 (later ones end in random digits: those born 2020 or later may lack it)."""
+    century = _RRN_CENTURIES.get(compact[6])
+    if century is None:
+        return False
+    year = century + int(compact[:2])
+    if not _valid_date(year, int(compact[2:4]), int(compact[4:6])):
+        return False
+    return year >= 2020 or _rrn_checksum(compact)
+
+
+def _grouped(raw: str) -> bool:
+    return not raw.isdigit()
+
+
+def _ends_in_x(raw: str) -> bool:
+    return raw[-1] in "Xx"
+
+
+def _dashed_with_checksum(raw: str) -> bool:
+    return "-" in raw and _rrn_checksum(raw.replace("-", ""))
+
+
+def _never(raw: str) -> bool:
+    return False
+
+
+# National ids by shape kind: (finding type, validator of the compact value, "the value as written
+# speaks for itself", and whether such a value is still the code its key or label names). Without
+# that written form a value needs a key or words naming its type (``NATIONAL_ID_KEY_TOKENS``,
+# ``NATIONAL_ID_WORDS``): a checksum alone lets one random number in ten or eleven through, and bare
+# 12, 13 and 18 digits are account ids, millisecond epochs and snowflake ids. China's X check digit
+# is no id's; an Aadhaar in three groups of four, a dashed pre-2020 RRN are, unless a key or label
+# says code ("order 2345-6789-0124"). A PAN (letters, ``_pan_at``) and a My Number always need words.
+_NationalIdRule = tuple[str, Callable[[str], bool], Callable[[str], bool], bool]
+_NATIONAL_IDS: dict[str, tuple[_NationalIdRule, ...]] = {
+    "cn_id": (("CN_RESIDENT_ID", _valid_cn_resident_id, _ends_in_x, False),),
+    "id12": (
+        ("IN_AADHAAR", _valid_aadhaar, _grouped, True),
+        ("JP_MY_NUMBER", _valid_my_number, _never, True),
+    ),
+    "kr_rrn": (("KR_RRN", _valid_kr_rrn, _dashed_with_checksum, True),),
+}
+# Digits of the national ids a bare JSON integer can be (``integer_may_match``), and the types.
+_NATIONAL_ID_LENGTHS: dict[int, tuple[str, ...]] = {
+    12: ("IN_AADHAAR", "JP_MY_NUMBER"), 13: ("KR_RRN",), 18: ("CN_RESIDENT_ID",)}
+
+
+def _id_context(kind: str, text: str, start: int, ctx: _KeyContext) -> bool:
+    return _context(text, start, ctx, _NATIONAL_ID_KEY_TOKENS[kind], _NATIONAL_ID_WORDS[kind])
+
+
+_NOT_NATIONAL_ID_WORDS = {kind: _any_word(frozenset(), words) if words else None
+                          for kind, words in tables.NOT_NATIONAL_ID_WORDS.items()}
+
+
+def _id_reads_as_code(text: str, a: int, b: int, ctx: _KeyContext) -> bool:
+    """As a phone-shaped number: the code its key or label names, in English or, in the words of
+    other scripts, after "订单" / "注文" / "주문" (order), "型号" (model), … (``_NOT_A_NUMBER_UNSPACED``)."""
+    if _reads_as_code(text, a, b, ctx):
+        return True
+    before = _words_before(text, a)
+    return not before.isascii() and _NOT_A_NUMBER_UNSPACED.search(before) is not None
+
+
+def _national_id(shape: str, text: str, a: int, b: int, ctx: _KeyContext) -> Hit | None:
+    raw = text[a:b]
+    compact = raw.replace(" ", "").replace("-", "")
+    for kind, valid, speaks_for_itself, may_be_a_code in _NATIONAL_IDS[shape]:
+        if not valid(compact):
+            continue
+        if speaks_for_itself(raw) and not (may_be_a_code and _id_reads_as_code(text, a, b, ctx)):
+            other = _NOT_NATIONAL_ID_WORDS.get(kind)
+            if other is None or other.search(_words_before(text, a)) is None:
+                return _hit(kind, a, b)
+        if _id_context(kind, text, a, ctx):
+            return _hit(kind, a, b)
+    return None
+
+
+# An Indian PAN: three letters, the holder type, the first letter of the holder's (sur)name, four
+# digits (not 0000), a check letter; found at the "AA00" spot of its fifth letter and first digit.
+_PAN = re.compile(r"[A-Z]{5}(?!0000)[0-9]{4}[A-Z](?![A-Za-z0-9])", _A)
+
+
+def _pan_at(text: str, pos: int, ctx: _KeyContext) -> Hit | None:
+    """A PAN's shape is every other product or booking code's: reported only under a PAN key or
+    after words naming one ("PAN", "permanent account number", "पैन")."""
+    if pos > 0 and text[pos - 1].isascii() and text[pos - 1].isalnum():
+        return None
+    m = _PAN.match(text, pos)
+    if m is None or text[pos + 3] not in tables.PAN_HOLDER_TYPES or not _id_context("IN_PAN", text, pos, ctx):
+        return None
+    return _hit("IN_PAN", pos, m.end())
 
 
 # ---------------------------------------------------------------- e-mail

@@ -216,6 +216,15 @@ CARD_KEY_TOKENS: frozenset[str] = frozenset(
 CARD_WORDS: frozenset[str] = frozenset(
     "card cards cc ccn pan credit debit visa mastercard amex maestro unionpay discover jcb".split())
 
+# Phone words of scripts written without spaces between words (zh, ja) or with particles glued to
+# the noun (ko: "휴대폰번호는"): found anywhere in the words before a number, not only between word
+# boundaries. "手机" covers 手机号/手机号码, "电话" 电话号码/联系电话, "電話" 電話番号/携帯電話.
+PHONE_WORDS_UNSPACED: frozenset[str] = frozenset(
+    "手机 手機 电话 電話 座机 携帯 ケータイ 휴대폰 핸드폰 휴대전화 전화 연락처".split())
+# ...and the words after one that make the number something else: a phone's model, serial, IMEI; an
+# order (zh, ja, ko), as ``PHONE_NOT_NUMBER_TOKENS`` and ``IDENTIFIER_TOKENS`` do in other languages.
+PHONE_NOT_NUMBER_WORDS_UNSPACED: frozenset[str] = frozenset(
+    "型号 串号 序列号 订单 数量 機種 型番 製造番号 注文 모델 기종 일련번호 주문".split())
 # Words that make a bare number a PII candidate (JSON key tokens or words just before the value).
 PHONE_KEY_TOKENS: frozenset[str] = frozenset(
     "phone tel telephone mobile cell cellphone fax msisdn whatsapp sms landline "
@@ -223,8 +232,11 @@ PHONE_KEY_TOKENS: frozenset[str] = frozenset(
     "telefon telefonnummer handy handynummer mobil mobilnummer rufnummer festnetz "
     "téléphone telephone portable tél "
     "teléfono telefono móvil movil celular cellulare telefone telemóvel "
-    "telefoon telefoonnummer mobiel".split()
-)
+    "telefoon telefoonnummer mobiel "
+    # ru, hi (words between spaces; the CJK ones are ``PHONE_WORDS_UNSPACED``)
+    "телефон телефона телефону тел мобильный мобильного мобильник сотовый сотового "
+    "मोबाइल फ़ोन फोन टेलीफोन".split()
+) | PHONE_WORDS_UNSPACED
 # Words in prose before a number that make it a phone number: the key tokens but "portable" (an
 # ordinary English word before a model number) and the ones prose does not use.
 PHONE_WORDS: frozenset[str] = PHONE_KEY_TOKENS - {"portable", "landline", "cellphone", "msisdn"}
@@ -234,11 +246,13 @@ PHONE_WORDS: frozenset[str] = PHONE_KEY_TOKENS - {"portable", "landline", "cellp
 # number: "mobile: 415…", "cell 415…", "my cell is 415…", "mobile number 415…", "SMS me at 415…",
 # "Handy-Nr. 0151…". ("cell phone 415…" is a phone number through "phone".)
 PHONE_WORDS_ONLY_BEFORE_A_NUMBER: frozenset[str] = frozenset(
-    "cell mobile mobil móvil movil mobiel sms handy".split())
+    "cell mobile mobil móvil movil mobiel sms handy "
+    # ru "мобильное приложение", hi "मोबाइल ऐप": a mobile app
+    "мобильный мобильного मोबाइल".split())
 PHONE_NUMBER_LEADS: frozenset[str] = frozenset(
     "number numbers num no nr nro is at on to me us via "
-    # de, fr, es/pt, it, nl
-    "nummer ist numéro numero número est es è".split()
+    # de, fr, es/pt, it, nl, ru, hi
+    "nummer ist numéro numero número est es è номер номера नंबर नम्बर".split()
 )
 # Nouns that name a code or a reference of something else: the number after or under one is that
 # code even when it has a phone number's shape. Google Ads shows every customer ID as 123-456-7890
@@ -285,4 +299,60 @@ ITIN_KEY_TOKENS: frozenset[str] = frozenset("itin tin taxid taxpayerid taxpayer"
 ABA_KEY_TOKENS: frozenset[str] = frozenset("aba routing rtn routingnumber abarouting transit".split())
 
 # Regions tried for a national-format phone number (no "+") when the context says "phone".
-PHONE_FALLBACK_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR", "IN", "AU", "CA", "ES", "IT", "NL", "BR")
+PHONE_FALLBACK_REGIONS: tuple[str, ...] = (
+    "US", "GB", "DE", "FR", "IN", "AU", "CA", "ES", "IT", "NL", "BR", "JP", "KR", "CN")
+# Mobile numbers whose national form has no trunk "0" (the trunk-0 ones, Japan's 090-1234-5678
+# and Korea's 010-1234-5678, are national numbers of ``PHONE_FALLBACK_REGIONS``): region → the
+# digits as written at home. China 1[3-9] + 9 digits (139-1234-5678), India [6-9] + 9 digits
+# (98765 43210), Russia's trunk "8" + a mobile or geographic code (8 (916) 123-45-67). Found only
+# after a phone word, and only when ``phonenumbers`` accepts the number for that region.
+NATIONAL_MOBILES: tuple[tuple[str, str], ...] = (
+    ("CN", "1[3-9][0-9]{9}"),
+    ("IN", "[6-9][0-9]{9}"),
+    ("RU", "8[3-9][0-9]{9}"),
+)
+
+# National identity numbers (finding type → what names one). Key tokens as for the kinds above
+# ("id_card" is read as id, card, idcard); words: what stands in the 40 characters before the value,
+# matched between word boundaries, ``_UNSPACED`` ones anywhere (zh, ja, ko are not written with
+# spaces between words). Which shapes need them is decided per type in ``pii._NATIONAL_IDS``.
+NATIONAL_ID_KEY_TOKENS: dict[str, frozenset[str]] = {
+    "CN_RESIDENT_ID": frozenset(
+        "idcard idcardno idcardnumber idno idnumber sfz sfzh shenfenzheng shenfenzhenghao "
+        "residentid residentidentity citizenid identitycard".split()),
+    "IN_AADHAAR": frozenset("aadhaar aadhar adhaar aadhaarno aadhaarnumber uidai".split()),
+    "IN_PAN": frozenset("pan panno pannumber pancard permanentaccountnumber".split()),
+    "KR_RRN": frozenset(
+        "rrn jumin juminno juminbeonho residentregistration residentregistrationnumber".split()),
+    "JP_MY_NUMBER": frozenset("mynumber mynumbercard kojinbango kojinbangou individualnumber".split()),
+}
+NATIONAL_ID_WORDS: dict[str, frozenset[str]] = {
+    "CN_RESIDENT_ID": frozenset(
+        ["id card", "id no", "id number", "identity card", "resident identity", "citizen id",
+         "shenfenzheng", "sfz"]),
+    "IN_AADHAAR": frozenset(["aadhaar", "aadhar", "adhaar", "uidai", "आधार"]),
+    "IN_PAN": frozenset(["pan", "pan card", "permanent account number", "पैन"]),
+    "KR_RRN": frozenset(["rrn", "resident registration"]),
+    "JP_MY_NUMBER": frozenset(["my number", "mynumber", "individual number", "kojin bango"]),
+}
+NATIONAL_ID_WORDS_UNSPACED: dict[str, frozenset[str]] = {
+    "CN_RESIDENT_ID": frozenset("身份证 身份證 身份号码 公民身份".split()),
+    "IN_AADHAAR": frozenset(),
+    "IN_PAN": frozenset(),
+    "KR_RRN": frozenset("주민등록번호 주민번호 주민등록".split()),
+    "JP_MY_NUMBER": frozenset("マイナンバー 個人番号".split()),
+}
+# Words before a value written as a national id that say it is another number of the same shape:
+# Korea's corporate registration number (법인등록번호, 110111-1234567) is written YYMMDD-like too.
+NOT_NATIONAL_ID_WORDS: dict[str, frozenset[str]] = {
+    "KR_RRN": frozenset("법인 사업자 corporate corporation business".split()),
+}
+# First two digits of a Chinese resident identity number: the province-level division (GB/T 2260),
+# Taiwan (71), Hong Kong and Macau (81, 82) and 83 (residence permits for people from Taiwan).
+CN_PROVINCE_CODES: frozenset[int] = frozenset(
+    [*range(11, 16), *range(21, 24), *range(31, 38), *range(41, 47), *range(50, 55), *range(61, 66),
+     71, 81, 82, 83])
+# The fourth letter of an Indian PAN: the holder's status (Person, Company, HUF, Association of
+# persons, Body of individuals, Government, artificial Juridical person, Local authority, Firm,
+# Trust).
+PAN_HOLDER_TYPES: frozenset[str] = frozenset("PCHABGJLFT")

@@ -28,7 +28,8 @@ def request(
 
 def finding(type_: str, location: str = "body$.text", category: str | None = None) -> Finding:
     if category is None:
-        pii = {"EMAIL", "PHONE_NUMBER", "US_SSN", "US_ITIN", "CREDIT_CARD", "IBAN", "ABA_ROUTING"}
+        pii = {"EMAIL", "PHONE_NUMBER", "US_SSN", "US_ITIN", "CREDIT_CARD", "IBAN", "ABA_ROUTING",
+               "CN_RESIDENT_ID", "IN_AADHAAR", "IN_PAN", "KR_RRN", "JP_MY_NUMBER"}
         category = "pii" if type_ in pii else "secret"
     return Finding(
         type=type_,

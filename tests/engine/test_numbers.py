@@ -38,12 +38,16 @@ CARDS = [_luhn_complete(p, n, _RNG) for p, n in
          [("4539", 16), ("5425", 16), ("3714", 15), ("6011", 16), ("4", 13), ("6200", 19), ("3530", 17),
           ("30", 14), ("5018", 12)]]
 SAMPLES = [*CARDS, "4155552671", "14155552671", "2125550199", "478239156", "912703456", "021000021",
-           "1726567512", "1726567512123", "4111111111111111", "0", "7", "12345678"]
+           "1726567512", "1726567512123", "4111111111111111", "0", "7", "12345678",
+           # national mobiles (China, India, Russia) and ids (Aadhaar, My Number, RRN, China)
+           "13912345678", "9876543210", "89161234567", "234567890124", "123456789018", "8001011234560",
+           "110105198001011000"]
 KEYS = sorted({
     "phone", "cell", "mobile_number", "cell_count", "phone_number_id", "card_number", "cc", "pan",
     "ssn", "routing_number", "itin", "tin", "id", "customer_id", "order_id", "value", "points",
     "timestamp", "values", "password", "api_key", "xi_api_key", "cloudflare", "elevenlabs", "pin",
     "secret", "token", "sms", "fax", "whatsapp", "creditCard", "accountNumber", "",
+    "aadhaar", "aadhaar_id", "my_number", "rrn", "sfzh", "id_card", "idNumber", "手机号", "주민등록번호",
     *list(pii_tables.PHONE_KEY_TOKENS)[:8], *list(pii_tables.CARD_KEY_TOKENS)[:8],
 })
 INTEGERS = st.one_of(

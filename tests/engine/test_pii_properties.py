@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 import interven_autoguard as autoguard
 from interven_autoguard.engine import pii
 
-KEYS = [None, "phone", "ssn", "itin", "routingNumber", "customer.tel", "notes"]
+KEYS = [None, "phone", "ssn", "itin", "routingNumber", "customer.tel", "notes", "aadhaar", "pan", "rrn",
+        "my_number", "id_card", "手机号"]
 
 # Pieces that look like PII (valid or nearly so) mixed with noise that shares its alphabet.
 PII_LIKE = st.sampled_from(
@@ -31,6 +32,16 @@ PII_LIKE = st.sampled_from(
         "+44 20 7946 0958",
         "0044 20 7946 0958",
         "021000021",
+        "11010519491231002X",
+        "2345 6789 0124",
+        "800101-1234560",
+        "123456789018",
+        "ABCPD1234E",
+        "13912345678",
+        "8 (916) 123-45-67",
+        "身份证 ",
+        "手机 ",
+        "PAN ",
         "routing ",
         "ssn ",
         "phone: ",
@@ -71,7 +82,8 @@ def test_detect_output_shape(text, key):
     for h in hits:
         assert 0 <= h.start < h.end <= len(text)
         assert h.category == "pii"
-        assert h.type in {"US_SSN", "CREDIT_CARD", "IBAN", "EMAIL", "PHONE_NUMBER", "US_ITIN", "ABA_ROUTING"}
+        assert h.type in {"US_SSN", "CREDIT_CARD", "IBAN", "EMAIL", "PHONE_NUMBER", "US_ITIN", "ABA_ROUTING",
+                          "CN_RESIDENT_ID", "IN_AADHAAR", "IN_PAN", "KR_RRN", "JP_MY_NUMBER"}
         assert text[h.start : h.end] == text[h.start : h.end].strip()
     for a, b in itertools.pairwise(hits):
         assert a.end <= b.start

@@ -117,6 +117,16 @@ def test_pii_is_sanitized_by_default(pii):
     )
 
 
+@pytest.mark.parametrize("pii", ["CN_RESIDENT_ID", "IN_AADHAAR", "IN_PAN", "KR_RRN", "JP_MY_NUMBER"])
+def test_national_ids_are_treated_like_an_ssn(pii):
+    """Listed in the default policy with an SSN's risk weight, not the 0.4 of an unlisted PII type."""
+    ssn = evaluate(DEFAULT, "POST", "https://api.example.com/x", [finding("US_SSN")])
+    national = evaluate(DEFAULT, "POST", "https://api.example.com/x", [finding(pii)])
+    assert national.decision == ssn.decision == Decision.SANITIZE
+    assert national.risk_score == ssn.risk_score
+    assert national.reason_codes == ssn.reason_codes
+
+
 MAIL_CASES = [
     ("sendgrid-recipients", "https://api.sendgrid.com/v3/mail/send", "body$.personalizations[0].to[1].email"),
     ("sendgrid-recipients", "https://api.sendgrid.com/v3/mail/send", "body$.from.email"),

@@ -30,7 +30,8 @@ def module_triages(text: str) -> bool:
 
 # Keys under which the pipeline reads a field: context words make ambiguous numbers PII.
 PII_KEYS = (None, "phone", "phoneNumber", "mobile_phone", "contact.tel", "fax", "ssn", "itin",
-            "routing_number", "aba", "card_number", "iban", "email", "id", "message_id")
+            "routing_number", "aba", "card_number", "iban", "email", "id", "message_id", "mobile", "aadhaar",
+            "pan", "rrn", "my_number", "sfzh", "id_card")
 
 
 def worth_a_look(text: str) -> bool:
@@ -87,9 +88,16 @@ def test_clean_means_nothing_to_find_in_any_ascii(text: str) -> None:
 
 PHONES = ["(415) 555-2671", "415-555-2671", "+1 415 555 2671", "+44 20 7946 0958", "+33 6 12 34 56 78",
           "+49 30 901820", "+14155552671", "0044 20 7946 0958", "020 7946 0958", "(415)555-2671",
-          "+49 (0)30 901820", "1-800-555-0199", "4155552671", "0171 2345678", "030 901820"]
+          "+49 (0)30 901820", "1-800-555-0199", "4155552671", "0171 2345678", "030 901820",
+          # national forms without trunk 0: China, India, Russia (trunk 8)
+          "13912345678", "139-1234-5678", "9876543210", "98765 43210", "8 (916) 123-45-67", "89161234567"]
+# National ids: China (X check digit), Aadhaar, Korea's RRN, My Number, and a PAN (letters).
+NATIONAL_IDS = ["11010519491231002X", "110105198001011000", "2345 6789 0124", "234567890124",
+                "800101-1234560", "8001011234560", "123456789018", "1234 5678 9018", "ABCPD1234E"]
 NUMBERS = st.one_of(
     st.sampled_from(PHONES),
+    st.sampled_from(NATIONAL_IDS),
+    st.sampled_from(["PAN ", "aadhaar ", "rrn ", "my number ", "id card ", "mobile: ", "ABCPD", "X"]),
     st.sampled_from(["478-23-9156", "478 23 9156", "478239156", "912-70-1234", "4111 1111 1111 1111",
                      "4111-1111-1111-1111", "378282246310005", "021000021", "20241022", "2024-08-06",
                      "1700000000", "+", "(", "(0", "0", "00", "phone ", "call ", "tel:", "ssn ", "routing ",
@@ -111,7 +119,7 @@ def test_clean_numbers_are_no_pii_under_any_key(text: str) -> None:
         assert not any(pii.detect(text, key) for key in PII_KEYS), text
 
 
-@pytest.mark.parametrize("text", PHONES)
+@pytest.mark.parametrize("text", PHONES + NATIONAL_IDS)
 def test_every_phone_shape_is_not_clean(text: str) -> None:
     for framed in (text, f'{{"phone": "{text}"}}', f"call {text} now", f"a={text.replace(' ', '+')}"):
         assert not triage.ascii_is_clean(framed.encode("ascii")), framed
