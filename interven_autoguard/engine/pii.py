@@ -997,16 +997,8 @@ def _valid_kr_rrn(compact: str) -> bool:
     return year >= 2020 or _rrn_checksum(compact)
 
 
-def _grouped(raw: str) -> bool:
-    return not raw.isdigit()
-
-
 def _ends_in_x(raw: str) -> bool:
     return raw[-1] in "Xx"
-
-
-def _dashed_with_checksum(raw: str) -> bool:
-    return "-" in raw and _rrn_checksum(raw.replace("-", ""))
 
 
 def _never(raw: str) -> bool:
@@ -1018,16 +1010,17 @@ def _never(raw: str) -> bool:
 # that written form a value needs a key or words naming its type (``NATIONAL_ID_KEY_TOKENS``,
 # ``NATIONAL_ID_WORDS``): a checksum alone lets one random number in ten or eleven through, and bare
 # 12, 13 and 18 digits are account ids, millisecond epochs and snowflake ids. China's X check digit
-# is no id's; an Aadhaar in three groups of four, a dashed pre-2020 RRN are, unless a key or label
-# says code ("order 2345-6789-0124"). A PAN (letters, ``_pan_at``) and a My Number always need words.
+# is no id's. An Aadhaar in groups of four and a dashed RRN need words too: 4-4-4 digits are also
+# tracking numbers and gift-card codes, YYMMDD-NNNNNNN an invoice number, and one in ten passes the
+# check digit. A PAN (letters, ``_pan_at``) and a My Number always need words.
 _NationalIdRule = tuple[str, Callable[[str], bool], Callable[[str], bool], bool]
 _NATIONAL_IDS: dict[str, tuple[_NationalIdRule, ...]] = {
     "cn_id": (("CN_RESIDENT_ID", _valid_cn_resident_id, _ends_in_x, False),),
     "id12": (
-        ("IN_AADHAAR", _valid_aadhaar, _grouped, True),
+        ("IN_AADHAAR", _valid_aadhaar, _never, True),
         ("JP_MY_NUMBER", _valid_my_number, _never, True),
     ),
-    "kr_rrn": (("KR_RRN", _valid_kr_rrn, _dashed_with_checksum, True),),
+    "kr_rrn": (("KR_RRN", _valid_kr_rrn, _never, True),),
 }
 # Digits of the national ids a bare JSON integer can be (``integer_may_match``), and the types.
 _NATIONAL_ID_LENGTHS: dict[int, tuple[str, ...]] = {
