@@ -27,9 +27,11 @@ from .types import Hit, View
 # credential (Cloudflare's ``X-Auth-Email`` with ``X-Auth-Key``), not content.
 IDENTITY_HEADERS: frozenset[str] = frozenset({"x-auth-email"})
 # Per auth scheme (lower-case), the parameters that name who authenticates or where: RFC 7616
-# Digest sends the user's name (often an e-mail) and echoes the server's realm ("api@acme.io").
+# Digest sends the user's name (often an e-mail) and echoes the server's realm ("api@acme.io");
+# Rails' token scheme passes the login beside the token (``Token token="…", email="…"``).
 IDENTITY_PARAMS: dict[str, frozenset[str]] = {
     "digest": frozenset({"username", "username*", "realm"}),
+    "token": frozenset({"email"}),
 }
 # Secret types that are no one's bearer credential when they have no provider.
 KEY_MATERIAL_TYPES: frozenset[str] = frozenset({"PRIVATE_KEY"})

@@ -204,7 +204,8 @@ def test_the_password_of_basic_is_read_and_its_user_name_is_not(scanner: LocalSc
 def test_identity_headers_and_parameters_are_no_finding(scanner: LocalScanner) -> None:
     digest = f'Digest username="{EMAIL}", realm="files@partner-service.io", nonce="{r(HEX, 32)}", ' \
              f'uri="/v1", response="{r(HEX, 32)}"'
-    for url, headers in ((API, {"Authorization": digest}),
+    rails = f'Token token="{r(B62, 24)}", email="{EMAIL}"'
+    for url, headers in ((API, {"Authorization": digest}), (API, {"Authorization": rails}),
                          ("https://api.cloudflare.com/client/v4/zones", {"X-Auth-Email": EMAIL,
                                                                          "X-Auth-Key": r(HEX, 37)})):
         response = scanner.scan(method="GET", url=url, headers=headers)
