@@ -177,6 +177,27 @@ def test_pii_smuggled_in_an_auth_header_is_found(scanner: LocalScanner, name: st
         assert not scanner.quiet_allow("POST", API, [(name.encode(), value.encode())], b"{}")
 
 
+PIECES = st.sampled_from([SSN, CARD, EMAIL, PHONE, " ", "-", ":", ",", "tok", "Bearer ", "key=", "ssn ",
+                          "call me at ", "4155552671", "id "])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(["X-Foo-Token", "Authorization", "X-Api-Key"]),
+       st.lists(PIECES, min_size=1, max_size=6))
+def test_an_auth_header_reads_pii_as_a_content_header_does(scanner: LocalScanner, name: str,
+                                                           pieces: list[str]) -> None:
+    """As written, an auth header's value holds the same PII a content header's would."""
+    value = "".join(pieces)
+
+    def pii(headers: dict[str, str]) -> list[tuple[str, int, int]]:
+        response = scanner.scan(method="POST", url=API, headers=headers, body=b"{}")
+        assert all(v not in repr(f) for f in response.findings for v in (SSN, CARD, EMAIL, PHONE))
+        return sorted((f.type, f.start, f.end) for f in response.findings
+                      if f.category == "pii" and f.encoding is None)
+
+    assert pii({name: value}) == pii({"X-Foo-Note": value})
+
+
 def test_pii_next_to_a_bound_credential_is_found_and_the_credential_kept(scanner: LocalScanner) -> None:
     """A vendor's header to its own host still faces the PII detectors; redaction keeps the rest."""
     url = "https://api.openai.com/v1/chat/completions"
