@@ -22,6 +22,7 @@ from ..errors import ScannerError
 from ..model import Decision, Finding, ReasonCode, RiskBand, ScanResponse, fingerprint_json
 from ..scanner import approvals_wanted
 from . import decoding, destinations, pii, secrets, triage
+from .auth_content import auth_content
 from .body import (
     BodyNotInspectable,
     Field,
@@ -135,7 +136,8 @@ def _header_role(lower: str) -> str:
     if lower in _FRAMING_HEADERS:  # what the HTTP library computes: never worth reading
         return _SKIP
     if lower == "cookie" or secrets.is_auth_header(lower):
-        # The request's own credentials: they face the binding rule only (an agent's key to its own API).
+        # The request's own credentials: they face the binding rule (an agent's key to its own API), and
+        # an auth header what it carries besides (``auth_content``).
         return _CREDENTIAL
     if lower == "content-type":
         return _CONTENT_TYPE
@@ -251,7 +253,7 @@ def _planned_head(names: tuple[Any, ...], values: Sequence[Any], host: str, *, r
     else:
         text, value_is_clean = _as_is, _value_is_clean
     for i, key in credentials_at:
-        if _binding_mismatch(text(values[i]), host, bindings, key):
+        if _credential_unclean(text(values[i]), host, bindings, key):
             return _UNCLEAN
     for i in hosts_at:
         if not host_header_names(text(values[i]), host):
@@ -330,7 +332,7 @@ def _pairwise_head(items: Iterable[tuple[str, str]], host: str, bindings: Bindin
         if role is _SKIP:
             continue
         if role is _CREDENTIAL:
-            if _binding_mismatch(value, host, bindings, key):
+            if _credential_unclean(value, host, bindings, key):
                 return _UNCLEAN
             continue
         if key == "host" and not host_header_names(value, host):
@@ -411,6 +413,15 @@ def _binding_mismatch(value: str, host: str, bindings: Bindings = (), key: str |
         and not secrets.auth_header_allowed(hit.provider, host, bindings, detector=hit.detector, header=key)
         for hit, _s, _e, _raw in _credential_hits(value, auth=True, key=key)
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _credential_unclean(value: str, host: str, bindings: Bindings, key: str) -> bool:
+    """Whether a credential header's value (of the header named ``key``, lower-cased) needs the full
+    pipeline: a binding mismatch, or something in it that is no credential (``auth_content``).
+
+    Cached, as ``_binding_mismatch``: one look-up per credential header and request, as before."""
+    return _binding_mismatch(value, host, bindings, key) or bool(auth_content(key, value))
 
 
 def placeholder(finding_type: str) -> str:
@@ -919,6 +930,7 @@ class LocalScanner:
         header_hits = self._scan_fields(
             [f for f in header_fields if f is not None], findings, dest, undecoded, bound=None
         )
+        header_hits += self._auth_content(header_items, header_fields, findings)
 
         parsed: ParsedBody | None = None
         body_hits: list[_FieldHits] = []
@@ -1263,6 +1275,26 @@ class LocalScanner:
                 mismatch |= self._check_binding(
                     value, location, dest, findings, auth=True, bindings=bindings, key=key)
         return mismatch
+
+    def _auth_content(self, header_items: list[tuple[str, str]], header_fields: list[Field | None],
+                      findings: list[Finding]) -> list[_FieldHits]:
+        """Findings for what auth headers carry besides their credential (``auth_content``: PII, key
+        material), located as their binding findings are; each such header gets its field in
+        ``header_fields``, so that redaction rewrites it."""
+        result: list[_FieldHits] = []
+        for i, (name, value) in enumerate(header_items):
+            key = name.lower()
+            hits = auth_content(key, value) if header_fields[i] is None else ()
+            if not hits:
+                continue
+            location = f"header:{key}" if _name_is_clean(name) else f"header#{i}"
+            field = header_fields[i] = Field(location=location, key=key, text=value)
+            spans: list[tuple[int, int, str, str]] = []
+            for hit, encoding, (start, end), raw in hits:
+                findings.append(self._finding(hit, location, start, end, raw, encoding))
+                spans.append((start, end, hit.type, location))
+            result.append(_FieldHits(field, spans))
+        return result
 
     def _check_binding(
         self, value: str, location: str, dest: DestinationAssessment, findings: list[Finding], *, auth: bool,

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from secret_samples import B62, HEX, SAMPLES, r
+from secret_samples import B62, HEX, SAMPLES, pem, r
 
 from interven_autoguard.engine import scanner as scanner_module
 from interven_autoguard.engine.policy import Policy
@@ -51,12 +51,19 @@ HEADER_NAMES = ["Content-Type", "User-Agent", "Authorization", "X-Api-Key", "Coo
                 # auth headers by their shape, vendors' own (bound by name), object metadata (content)
                 "X-Subscription-Token", "DD-API-KEY", "X-Auth-Email", "x-amz-meta-api-key",
                 # Weaviate's module headers (relayed to their provider from Weaviate Cloud only)
-                "X-OpenAI-Api-Key", "X-Anthropic-Api-Key"]
+                "X-OpenAI-Api-Key", "X-Anthropic-Api-Key", "X-Foo-Token"]
 HEADER_VALUES = ["application/json", "gzip", "identity", "application/json; charset=utf-16",
                  "multipart/form-data; boundary=x", "text/plain; charset=latin-1", f"Bearer {OPENAI_KEY}",
                  f"token {GITHUB_TOKEN}", "session=abc", "1234567", "plain words", SSN, "%68%69", "caf\xe9",
                  "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-                 r(HEX, 32), "ops@acme.dev", "BSA" + r(B62, 29), OPENAI_KEY]
+                 r(HEX, 32), "ops@acme.dev", "BSA" + r(B62, 29), OPENAI_KEY,
+                 # what an auth header carries besides its credential (PII, a private key), and an
+                 # identity where it is the value's meaning (Basic's user name, Digest's username)
+                 "Bearer 4539 1488 0343 6467", "Basic " + base64.b64encode(f"jane:{SSN}".encode()).decode(),
+                 "Basic " + base64.b64encode(b"ops@acme.dev:" + r(B62, 20).encode()).decode(),
+                 f'Digest username="ops@acme.dev", realm="api@acme.dev", nc=00000001,'
+                 f' response="{r(HEX, 32)}"',
+                 "Bearer " + pem("PRIVATE KEY").replace("\n", "\\n")]
 BODY_PIECES = st.sampled_from([
     "hello", " ", "\n", '{"a": "', '"}', SSN, "john@acme.com", OPENAI_KEY, GITHUB_TOKEN, "%41%42",
     "aGVsbG8gd29ybGQgaGVsbG8=", "\\u0041", "&#65;", "4111 1111 1111 1111", "caf\xe9", "\x00",

@@ -63,6 +63,21 @@ def test_github_token_sent_to_another_host_is_blocked(driver: Driver, server: Re
     assert server.connections == 0
 
 
+@pytest.mark.parametrize("driver", DRIVERS, ids=[d.name for d in DRIVERS])
+def test_pii_smuggled_in_an_auth_header_is_redacted_and_a_login_is_not(driver: Driver,
+                                                                       server: RecordingServer,
+                                                                       embedded) -> None:
+    """An auth header's credential is the request's own; an SSN in it is not (engine/auth_content.py)."""
+    import base64
+
+    login = "Basic " + base64.b64encode(b"jane.doe@acme-corp.com:Q4w8Er2tY6uI0oP3").decode()
+    headers = {"X-Foo-Token": f"tok-{SSN}", "Authorization": login}
+    assert driver.send("GET", server.url("/items"), None, headers) == 200
+    got = server.last()
+    assert got.header("x-foo-token") == "tok-[REDACTED:US_SSN]"
+    assert got.header("authorization") == login
+
+
 def test_urllib_surfaces_the_block_as_urlerror(embedded) -> None:
     with pytest.raises(urllib.error.URLError) as caught:
         urllib.request.urlopen("http://169.254.169.254/latest/meta-data/", timeout=5)

@@ -127,7 +127,8 @@ _AUTH_KINDS = frozenset({"api_key", "token", "secret"})
 @lru_cache(maxsize=1024)
 def is_auth_header(name: str) -> bool:
     """Whether a header named ``name`` carries the request's own credential (see the module
-    docstring): its value faces the binding rule, not the content detectors."""
+    docstring): its value faces the binding rule, not the secret detectors (``engine.auth_content``
+    reads what it carries besides the credential)."""
     low = name.lower()
     if low in AUTH_HEADERS or low in VENDOR_AUTH_HEADERS:
         return True
@@ -177,11 +178,10 @@ def detect_auth_value(value: str, key: str | None = None) -> list[Hit]:
     if not isinstance(value, str) or not value.strip() or len(value) > 16384:
         return []
     hits = [h for h in _provider_hits(value, key) if h.provider]
-    m = _BASIC.match(value)
-    if m:
-        decoded = _b64(m.group(1))
+    basic = basic_credentials(value)
+    if basic:
+        start, end, decoded = basic
         if decoded:
-            start, end = m.span(1)
             for h in _provider_hits(decoded):
                 if h.provider:
                     hits.append(Hit(h.type, h.detector, h.category, start, end, h.provider, h.severity))
@@ -191,6 +191,15 @@ def detect_auth_value(value: str, key: str | None = None) -> list[Hit]:
         if not out or h.start >= out[-1].end:
             out.append(h)
     return out
+
+
+def basic_credentials(value: str) -> tuple[int, int, str] | None:
+    """The base64 blob of a ``Basic`` auth value: its span in ``value`` and what it decodes to
+    (``user:password``; "" when it is no base64 of UTF-8 text); None for other values."""
+    m = _BASIC.match(value)
+    if m is None:
+        return None
+    return m.start(1), m.end(1), _b64(m.group(1)) or ""
 
 
 def _provider_hits(text: str, key: str | None = None) -> list[Hit]:

@@ -564,10 +564,10 @@ def is_relayed_key(header: str | None, provider: str, host: str, *, detector: st
 
 def auth_header_allowed(provider: str, host: str, bindings: Bindings = (), *, detector: str | None = None,
                         header: str | None = None) -> bool:
-    """The binding rule for a provider's credential in the auth header named ``header``: bound to
-    ``host`` (``host_allowed_for_provider``), or the provider's key in a vector database's module
+    """The binding rule for a provider's credential in the auth header named ``header``: the rule of
+    every auth position (``is_own_credential``), or the provider's key in a vector database's module
     header for it, to the database's cloud (``is_relayed_key``)."""
-    return host_allowed_for_provider(provider, host, bindings, detector=detector) or \
+    return is_own_credential(provider, detector, host, bindings) or \
         is_relayed_key(header, provider, host, detector=detector, bindings=bindings)
 
 
@@ -579,7 +579,7 @@ def auth_header_allowed(provider: str, host: str, bindings: Bindings = (), *, de
 UNNAMED_BEARER_RULES = frozenset({"generic-api-key", "generic-token", "jwt"})
 
 
-def is_own_credential(provider: str | None, detector: str, host: str, bindings: Bindings = (), *,
+def is_own_credential(provider: str | None, detector: str | None, host: str, bindings: Bindings = (), *,
                       in_url: bool = False, param: str | None = None) -> bool:
     """The binding rule for a credential found in an auth position (an auth header, the URL's user
     info, an auth position of the URL or the body): whether it is the request's own auth to
