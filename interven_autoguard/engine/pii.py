@@ -24,6 +24,8 @@ in one case or capitalised, so ``user@localhost``, ``pkg@1.2.3`` and matrix-prod
 ``q@k.mT``) are not addresses; ``logo@2x.png``-style file names, ``git@host`` SSH remotes and the
 ``user:pass@host`` part of URLs (a credential, reported by the secret detectors) are skipped.
 Documentation domains such as ``example.com`` *are* reported: they look exactly like real ones.
+Mailboxes that are nobody's are not: no-reply senders, GitHub's and GitLab's commit privacy
+addresses and the fixed commit identities of coding agents and bots (tables in ``pii_tables``).
 """
 
 from __future__ import annotations
@@ -758,13 +760,27 @@ def _is_valid_phone(raw: str, region: str | None) -> bool:
     import phonenumbers  # on first use: its metadata is megabytes, and most payloads hold no phone
 
     try:
-        valid = phonenumbers.is_valid_number(phonenumbers.parse(raw, region))
+        number = phonenumbers.parse(raw, region)
+        valid = phonenumbers.is_valid_number(number) and not _fictional(
+            number.country_code, phonenumbers.national_significant_number(number))
     except phonenumbers.NumberParseException:
         valid = False
     if len(_phone_cache) >= _MAX_CACHE:
         _phone_cache.clear()
     _phone_cache[cache_key] = valid
     return valid
+
+
+def _fictional(country_code: int, national: str) -> bool:
+    """A number reserved for fiction and documentation (``FICTIONAL_PHONE_NUMBERS``: NANP 555-01xx,
+    Ofcom's drama ranges, ACMA's creative-works numbers): nobody's, like a test card. Asked only of
+    numbers ``phonenumbers`` already found valid, so clean traffic never gets here."""
+    pattern = _FICTIONAL.get(country_code)
+    return pattern is not None and pattern.fullmatch(national) is not None
+
+
+_FICTIONAL = {cc: re.compile("|".join(f"(?:{p})" for p in patterns))
+              for cc, patterns in tables.FICTIONAL_PHONE_NUMBERS.items()}
 
 
 def _looks_like_other_number(raw: str) -> bool:
@@ -1104,7 +1120,20 @@ def _email_at(text: str, at: int) -> Hit | None:
     length = _registrable_length(m.group())
     if length is None or text[start:at] == "git" or _inside_url_authority(text, start, at):
         return None
+    if _nobodys_mailbox(text[start:at], text[at + 1 : at + 1 + length]):
+        return None
     return _hit("EMAIL", start, at + 1 + length)
+
+
+def _nobodys_mailbox(local: str, domain: str) -> bool:
+    """A no-reply sender, a code host's commit privacy address or a bot's fixed commit identity
+    (``noreply@anthropic.com``, ``583231+octocat@users.noreply.github.com``): no one's personal data."""
+    local, domain = local.lower(), domain.lower()
+    return (
+        local in tables.NO_REPLY_LOCAL_PARTS
+        or domain in tables.NO_REPLY_DOMAINS
+        or f"{local}@{domain}" in tables.BOT_COMMIT_ADDRESSES
+    )
 
 
 def _registrable_length(domain: str) -> int | None:

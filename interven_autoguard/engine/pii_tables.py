@@ -59,7 +59,13 @@ TEST_CARD_NUMBERS: frozenset[str] = frozenset(
     "5105105105105100 5431111111111111 5555555555555557 2223000048400011 378282246310005 "
     "371449635398431 378734493671000 6011111111111117 6011000990139424 6011000400000000 "
     "3056930009020004 36227206271667 30569309025904 38520000023237 3566002020360505 "
-    "3530111333300000 6200000000000005 6221260000000000".split()
+    "3530111333300000 6200000000000005 6221260000000000 "
+    # Authorize.Net's sandbox testing guide
+    "370000000000002 6011000000000012 38000000000006 4007000000027 4012888818888 "
+    "5424000000000015 2223000010309703 2223000010309711 "
+    # Checkout.com's sandbox test cards (credit and debit); Adyen's US debit Mastercard
+    "4543474002249996 5436031030606378 2223000010479399 5199992312641465 345678901234564 "
+    "4658584090000001 5500000000000004".split()
 )
 FAKE_SSNS: frozenset[str] = frozenset({"078051120", "219099999", "123456789", "457555462"})
 # IBANs the standards publish as examples, exempt as the test cards above are: ISO 13616 and the
@@ -209,6 +215,26 @@ EMAIL_FAKE_TLDS: frozenset[str] = frozenset(
     "html htm xml yaml yml toml ini cfg log csv wasm zip gz tgz whl".split()
 )
 
+# Mailboxes that are nobody's personal data, though they look like anyone's: on nearly every commit and
+# pull request a coding agent or bot makes (``Co-Authored-By: Claude <noreply@anthropic.com>``, the
+# git author of a GitHub App) and in every transactional mail. Lower-case, compared whole.
+# * Local parts of no-reply senders (``noreply@github.com``, ``no-reply@acme-corp.com``): a mailbox
+#   that by its name is read by no one. ``noreply.jane@…``, ``jane-noreply@…``, ``noreply+tag@…`` are
+#   not these.
+NO_REPLY_LOCAL_PARTS: frozenset[str] = frozenset(
+    "noreply no-reply no_reply donotreply do-not-reply do_not_reply".split())
+# * The privacy addresses GitHub and GitLab give their users for commits (``583231+octocat@users.
+#   noreply.github.com``, ``1234-jane@users.noreply.gitlab.com``). They name an account whose login
+#   is public anyway (it is in the address and on every commit page), deliver no mail, and exist so
+#   the person's real address is not published: redacting them protects nothing and breaks every
+#   commit an agent makes. The exact domain only: a subdomain or a look-alike is reported.
+NO_REPLY_DOMAINS: frozenset[str] = frozenset({"users.noreply.github.com", "users.noreply.gitlab.com"})
+# * The fixed identities coding agents and dependency bots commit and sign off with: a product's
+#   address, the same on every commit of every user (Dependabot's ``Signed-off-by`` is GitHub's
+#   support address).
+BOT_COMMIT_ADDRESSES: frozenset[str] = frozenset(
+    {"openhands@all-hands.dev", "support@github.com", "bot@renovateapp.com", "cursoragent@cursor.com"})
+
 # Words that make a long or short bare digit run (13, 17-19 digits: barcodes, snowflake ids) a card:
 # JSON key tokens, and words just before the number in prose.
 CARD_KEY_TOKENS: frozenset[str] = frozenset(
@@ -356,3 +382,29 @@ CN_PROVINCE_CODES: frozenset[int] = frozenset(
 # persons, Body of individuals, Government, artificial Juridical person, Local authority, Firm,
 # Trust).
 PAN_HOLDER_TYPES: frozenset[str] = frozenset("PCHABGJLFT")
+
+# Phone numbers the numbering authorities reserve for fiction and documentation: no subscriber can
+# ever hold one, and they fill test fixtures, docs and sample data the way test cards do. Country
+# calling code -> national significant numbers (as ``phonenumbers`` gives them: no trunk 0),
+# regular expressions matched whole. Sources:
+# * NANP (country code 1): 555-0100 to 555-0199 in every area code, reserved for fictitious use (the
+#   rest of 555 is assignable, so 555-1234 is still a number).
+# * Ofcom's numbers for TV and radio drama: 0113-0118, 0121, 0131, 0141, 0151, 0161 496 0xxx,
+#   0191 498 0xxx, 020 7946 0xxx, 029 2018 0xxx, 01632 960xxx, 07700 900xxx, 08081 570xxx,
+#   0909 879 0xxx, 03069 990xxx (Northern Ireland's range is left out: sources disagree on it).
+# * ACMA's numbers for use in creative works: thirty 0491 57x xxx mobile numbers and the landline
+#   blocks (02/03/07/08) 5550 xxxx and 7010 xxxx.
+_ACMA_FICTIONAL_MOBILES = (
+    "491570006 491570156 491570157 491570158 491570159 491570110 491570313 491570737 491571266 "
+    "491571491 491571804 491572549 491572665 491572983 491573770 491573087 491574118 491574632 "
+    "491575254 491575789 491576398 491576801 491577426 491577644 491578957 491578148 491578888 "
+    "491579212 491579760 491579455"
+).split()
+FICTIONAL_PHONE_NUMBERS: dict[int, tuple[str, ...]] = {
+    1: (r"[2-9][0-9]{2}55501[0-9]{2}",),
+    44: (
+        r"1(?:1[3-8]|[2-6]1)4960[0-9]{3}", r"1914980[0-9]{3}", r"2079460[0-9]{3}", r"2920180[0-9]{3}",
+        r"1632960[0-9]{3}", r"7700900[0-9]{3}", r"8081570[0-9]{3}", r"9098790[0-9]{3}", r"3069990[0-9]{3}",
+    ),
+    61: ("|".join(_ACMA_FICTIONAL_MOBILES), r"[2378](?:5550|7010)[0-9]{4}"),
+}

@@ -71,7 +71,7 @@ def test_an_aws_query_api_form_is_located_by_name_and_its_values_never_are() -> 
         [
             ("Action", "SendEmail"),
             ("Destination.ToAddresses.member.1", "jane.doe@gmail.com"),
-            ("Message.Body.Text.Data", "Call +1 415 555 0132"),
+            ("Message.Body.Text.Data", "Call +1 415 555 2132"),
         ]
     )
     r = SCANNER.scan(

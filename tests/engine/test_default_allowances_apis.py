@@ -24,7 +24,7 @@ JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 SSN = "536-22-8107"
 STRAY = "carol.stray@example.net"
-PHONE = "+1 415 555 0132"
+PHONE = "+1 415 555 2132"
 
 
 @dataclass
@@ -90,7 +90,7 @@ def ses_v1(extra: str = "Thanks") -> str:
         [
             ("Action", "SendEmail"),
             ("Version", "2010-12-01"),
-            ("Source", "no-reply@acme-corp.com"),
+            ("Source", "receipts@acme-corp.com"),
             ("Destination.ToAddresses.member.1", "jane.doe@gmail.com"),
             ("Destination.ToAddresses.member.2", "john.roe@gmail.com"),
             ("Destination.CcAddresses.member.1", "bob@acme-corp.com"),

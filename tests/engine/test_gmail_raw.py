@@ -32,7 +32,7 @@ WITHOUT = LocalScanner(Policy.from_text(f'disable = ["{ALLOWANCE}"]\n'))
 
 GHP = github("ghp_")
 AKIA = "AKIA" + r(AWS_BODY, 16)
-PHONE = "+1 415 555 0132"
+PHONE = "+1 415 555 2132"
 
 
 def luhn(partial: str) -> str:
@@ -202,7 +202,7 @@ def test_a_phone_number_in_the_subject_is_a_finding_there(subject: str) -> None:
 
 def test_a_q_encoded_subject_is_read_decoded() -> None:
     text = message().as_string().replace(  # as a client may write it, split in two encoded words
-        "Subject: Lunch", "Subject: =?utf-8?q?R=C3=BCckruf_+1_415?=\n =?utf-8?q?_555_0132?=")
+        "Subject: Lunch", "Subject: =?utf-8?q?R=C3=BCckruf_+1_415?=\n =?utf-8?q?_555_2132?=")
     response = scan(SEND, {"raw": base64.urlsafe_b64encode(text.encode()).decode()})
     assert acted(response) == [("PHONE_NUMBER", "body$.raw<mime>.header:Subject")]
     assert {f.encoding for f in response.findings if f.type == "PHONE_NUMBER"} == {"base64>mime"}

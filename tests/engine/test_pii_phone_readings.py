@@ -75,7 +75,7 @@ def test_a_dashed_number_under_a_phone_key_still_is(key: str) -> None:
 
 
 def test_google_ads_tool_call_in_a_chat_and_a_phone_number_next_to_it() -> None:
-    arguments = json.dumps({"customer_id": "415-555-2671", "contact": "call me at 212-555-0143"})
+    arguments = json.dumps({"customer_id": "415-555-2671", "contact": "call me at 212-555-2143"})
     call = {"id": "call_Qm8Zp2Lm7Vn3Rt9Sx1Wy5Az6", "type": "function",
             "function": {"name": "pause_campaigns", "arguments": arguments}}
     body = {"model": "gpt-4o", "messages": [

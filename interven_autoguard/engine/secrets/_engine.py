@@ -75,6 +75,25 @@ _URI_WEAK_PASSWORDS = frozenset(
         "token",
     }
 )
+# Dev-container passwords, written into every docker-compose file and CI ``services:`` block: the
+# service's own name (``postgres://postgres:postgres@db``, as GitHub's service-container guide
+# writes it; ``amqp://rabbitmq:rabbitmq@rabbitmq``), also with a "pass" suffix
+# (``redis://:redispass@localhost``), MinIO's documented default ``minioadmin``, and the values the
+# official postgres and mysql images' READMEs use (``mysecretpassword``, ``my-secret-pw``). A
+# throwaway, not a secret, wherever the host is; any other password, to localhost too, is found.
+_URI_SERVICE_NAMES = ("postgres", "postgresql", "mysql", "mariadb", "redis", "rabbitmq", "mongo",
+                      "minioadmin")
+_URI_PASS_SUFFIXES = ("", "pass", "password", "pw", "pwd")
+_URI_IMAGE_DEFAULT_PASSWORDS = frozenset(
+    {
+        *(f"{name}{suffix}" for name in _URI_SERVICE_NAMES for suffix in _URI_PASS_SUFFIXES),
+        "mysecretpassword",
+        "my-secret-pw",
+    }
+)
+# A password that repeats its user name (``app:app``, ``airflow:airflow``, ``keycloak:keycloak``) is
+# the same kind of stand-in when it is a plain word: lower-case letters, "_" or "-", a few digits.
+_URI_WORD_PASSWORD = re.compile(r"[a-z]+(?:[_-][a-z]+)*[0-9]{0,4}")
 _VALUE_GROUPS = ("v", "v2", "v3")
 
 
@@ -427,10 +446,14 @@ def _consider_uri(c: _Compiled, text: str, sep: int, cands: list[_Candidate]) ->
     found = userinfo_at(text, sep)
     if found is None:
         return
-    scheme, _user, start, end = found
+    scheme, user_start, start, end = found
     value = text[start:end]
     low = value.lower()
     if low in _URI_WEAK_PASSWORDS or v.is_placeholder(value) or (value.isdigit() and len(value) <= 5):
+        return
+    if low in _URI_IMAGE_DEFAULT_PASSWORDS or (
+        value == text[user_start : start - 1] and _URI_WORD_PASSWORD.fullmatch(value) is not None
+    ):
         return
     rule_id, type_ = c.uri_schemes.get(scheme) or c.uri_schemes.get(scheme.split("+")[0]) or URI_FALLBACK
     cands.append(_Candidate(rule_id, type_, None, start, end, URI_RULE.priority, 0.9))

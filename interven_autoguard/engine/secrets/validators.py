@@ -213,9 +213,30 @@ _PLACEHOLDER = re.compile("|".join(re.escape(f) for f in _PLACEHOLDER_FRAGMENTS)
 _REPEAT_RUN = re.compile(r"(.)\1{7,}", re.S)
 
 
+# Credentials their publishers print in documentation, which every tutorial, test and sample app
+# copies: nobody's secret, as the test cards are nobody's card. Whole values only; another token
+# with the same header and payload, or another key with the same prefix, is still found.
+PUBLISHED_EXAMPLE_CREDENTIALS = frozenset(
+    {
+        # jwt.io's example token, HS256 "your-256-bit-secret" (older) and
+        # "a-string-secret-at-least-256-bits-long" (current); RFC 7519 §3.1 / RFC 7515 A.1's JWS
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2"
+        "MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRy"
+        "dWUsImlhdCI6MTUxNjIzOTAyMn0.KMUFsIDTnFmyG3nMiGM6H9FNFUROf3wh7SmqJp-QV30",
+        "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9l"
+        "eGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+        # the test-mode secret keys of Stripe's API reference (current and older)
+        "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+        "sk_test_BQokikJOvBiI2HlWgH4olfQ2",
+    }
+)
+
+
 def is_placeholder(value: str) -> bool:
-    """Obvious stand-ins: YOUR_API_KEY, sk-xxxx…, ${VAR}, {{ x }}, <token>, ****, EXAMPLE, aaaaaaaa…"""
-    if len(set(value)) < 6 or _PLACEHOLDER.search(value.lower()):
+    """Obvious stand-ins: YOUR_API_KEY, sk-xxxx…, ${VAR}, {{ x }}, <token>, ****, EXAMPLE, aaaaaaaa…,
+    and the published example credentials above."""
+    if len(set(value)) < 6 or _PLACEHOLDER.search(value.lower()) or value in PUBLISHED_EXAMPLE_CREDENTIALS:
         return True
     return _REPEAT_RUN.search(value) is not None
 
