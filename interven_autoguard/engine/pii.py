@@ -893,15 +893,14 @@ def _decimal_comma_fraction(text: str, a: int, b: int) -> bool:
     return not (text.startswith(",", g) and text[g + 1 : g + 2] in _ASCII_DIGITS)
 
 
-_NATIONAL_MOBILES = tuple((region, re.compile(digits, _A)) for region, digits in tables.NATIONAL_MOBILES)
+_NATIONAL_MOBILES = tuple((region, re.compile(written, _A)) for region, written in tables.NATIONAL_MOBILES)
 
 
 def _national_mobile(text: str, a: int, b: int, ctx: _KeyContext) -> Hit | None:
     """A mobile number in a national form without trunk 0 (China, India, Russia's trunk 8): only
     after a phone word or under a phone key, valid for a region whose form it has."""
     raw = text[a:b]
-    digits = raw.translate(_NON_DIGITS)
-    regions = [region for region, pattern in _NATIONAL_MOBILES if pattern.fullmatch(digits)]
+    regions = [region for region, pattern in _NATIONAL_MOBILES if pattern.fullmatch(raw)]
     if not regions or not _phone_context(text, a, ctx) or _looks_like_other_number(raw):
         return None
     if any(_is_valid_phone(raw, region) for region in regions):

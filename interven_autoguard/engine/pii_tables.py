@@ -329,13 +329,15 @@ PHONE_FALLBACK_REGIONS: tuple[str, ...] = (
     "US", "GB", "DE", "FR", "IN", "AU", "CA", "ES", "IT", "NL", "BR", "JP", "KR", "CN")
 # Mobile numbers whose national form has no trunk "0" (the trunk-0 ones, Japan's 090-1234-5678
 # and Korea's 010-1234-5678, are national numbers of ``PHONE_FALLBACK_REGIONS``): region → the
-# digits as written at home. China 1[3-9] + 9 digits (139-1234-5678), India [6-9] + 9 digits
-# (98765 43210), Russia's trunk "8" + a mobile or geographic code (8 (916) 123-45-67). Found only
-# after a phone word, and only when ``phonenumbers`` accepts the number for that region.
+# number as written at home, grouping included. China 1[3-9] + 9 digits, bare or 3-4-4
+# (139-1234-5678), India [6-9] + 9 digits, bare or 5-5 (98765 43210), Russia's trunk "8" + a
+# mobile or geographic code (8 (916) 123-45-67). The grouping matters: the same digits grouped
+# 1-3-3-4 are a NANP number ("1-800-555-0150" is no Chinese mobile). Found only after a phone word,
+# and only when ``phonenumbers`` accepts the number for that region.
 NATIONAL_MOBILES: tuple[tuple[str, str], ...] = (
-    ("CN", "1[3-9][0-9]{9}"),
-    ("IN", "[6-9][0-9]{9}"),
-    ("RU", "8[3-9][0-9]{9}"),
+    ("CN", "1[3-9][0-9](?:[0-9]{8}|-[0-9]{4}-[0-9]{4}| [0-9]{4} [0-9]{4})"),
+    ("IN", "[6-9][0-9]{4}[ \\-]?[0-9]{5}"),
+    ("RU", "8[ \\-]?(?:\\([3-9][0-9]{2}\\)|[3-9][0-9]{2})[ \\-]?[0-9]{3}[ \\-]?[0-9]{2}[ \\-]?[0-9]{2}"),
 )
 
 # National identity numbers (finding type → what names one). Key tokens as for the kinds above
