@@ -228,9 +228,8 @@ _LATIN1_STOPS = bytes(0 if c < 0x80 or chr(c) in _LATIN1_INVISIBLE else 1 for c 
 def _latin1_normalised(text: str, parent: SpanMap | None, work: int) -> tuple[str, SpanMap | None] | None:
     """``normalise`` of a text of Latin-1 characters only, in C but for a few steps per
     length-changing character; None for any other text."""
-    try:
-        data = text.encode("latin-1")
-    except UnicodeEncodeError:
+    data = text.encode("latin-1", "ignore")  # no exception to raise for every other text
+    if len(data) != len(text):
         return None
     if _LATIN1_CHANGED_OR_INVISIBLE.search(text) is None:
         return text, None
