@@ -11,6 +11,7 @@ import base64
 import gzip
 import json
 import os
+import random
 import statistics
 import sys
 import time
@@ -83,6 +84,13 @@ def main() -> None:
     row("views, 1 KB accented text (NFKC already)", lambda: views(nonascii), 1024)
     zw = ("zero\u200bwidth ｆｕｌｌ " * 60)[:1024]
     row("views, 1 KB with zero-width + fullwidth", lambda: views(zw), 1024)
+    # 256 KB of random bytes, read as a binary upload is (not UTF-8: one character per byte).
+    latin1 = random.Random(1).randbytes(256 * 1024).decode("latin-1")
+    row(
+        "views, 256 KB random bytes read as Latin-1",
+        lambda: views_with_status(latin1, budget=4 * len(latin1)),
+        len(latin1),
+    )
     mb = "%41" * (1024 * 1024 // 3)
     row("views, 1 MB of %41 (adversarial, budget 64 KB)", lambda: views_with_status(mb), len(mb))
     deep = token.encode()

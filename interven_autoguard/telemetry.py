@@ -28,7 +28,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import metrics, trace
 
 from .errors import ConfigurationError
-from .hints import binding_hint
+from .hints import block_hint
 from .model import ScanResponse
 
 _SCOPE = "interven_autoguard"
@@ -500,8 +500,10 @@ class DecisionSpan:
         if not logger.isEnabledFor(level):
             return
         a = self.attributes
-        hint = binding_hint(self._decision[0].reason_codes, self._decision[0].findings, _resolve(self._url)) \
-            if scanned == "DENY" and self._decision else ""
+        response = self._decision[0] if self._decision else None
+        hint = block_hint(response.reason_codes, response.findings, _resolve(self._url),
+                          scanner=response.scanner, raw=response.raw) \
+            if scanned == "DENY" and response is not None else ""
         logger.log(
             level,
             "interven %s decision=%s mode=%s reasons=%s %s %s%s%s",

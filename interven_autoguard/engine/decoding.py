@@ -104,6 +104,9 @@ def normalise(
     """
     if text.isascii():
         return text, None
+    latin1 = _latin1_normalised(text, parent, work)
+    if latin1 is not None:
+        return latin1
     invisible = _INVISIBLE.search(text) is not None
     digits = _FOREIGN_DIGIT.search(text) is not None
     if not invisible and unicodedata.is_normalized("NFKC", text):
@@ -202,6 +205,68 @@ def _normalise_stretch(text: str, a: int, b: int, out: list[str], span_map: Span
         v += len(normal)
         i = j
     return v
+
+
+# Text of Latin-1 characters only (a body that is not UTF-8 is read one character per byte) has
+# a cheap normalisation: NFKC changes 14 of its characters, each on its own (none is a combining
+# mark, and nothing NFKC makes of one composes with a neighbour), U+00AD is its only invisible
+# character and it has no digits to fold. A translation table, and a map built from the few
+# characters that change, give exactly what the general path gives, piece for piece.
+_LATIN1_NFKC = {c: _nfkc(chr(c)) for c in range(0x80, 0x100) if _nfkc(chr(c)) != chr(c)}
+_LATIN1_INVISIBLE = "".join(chr(c) for c in range(0x80, 0x100) if _INVISIBLE.match(chr(c)))
+_LATIN1_TABLE = ["" if chr(c) in _LATIN1_INVISIBLE else _LATIN1_NFKC.get(c, chr(c)) for c in range(0x100)]
+_LATIN1_CHANGING = "".join(map(chr, _LATIN1_NFKC))
+_LATIN1_LONG = "".join(chr(c) for c, normal in _LATIN1_NFKC.items() if len(normal) != 1)
+_LATIN1_CHANGED = re.compile("[" + re.escape(_LATIN1_CHANGING) + "]")
+_LATIN1_HAS_LONG = re.compile("[" + re.escape(_LATIN1_LONG) + "]")
+_LATIN1_CHANGED_OR_INVISIBLE = re.compile("[" + re.escape(_LATIN1_CHANGING + _LATIN1_INVISIBLE) + "]")
+_LATIN1_LONG_OR_INVISIBLE = re.compile("[" + re.escape(_LATIN1_LONG + _LATIN1_INVISIBLE) + "]")
+# Byte by byte: 0 where a stretch of visible non-ASCII characters (``_normalise_stretch``'s) stops.
+_LATIN1_STOPS = bytes(0 if c < 0x80 or chr(c) in _LATIN1_INVISIBLE else 1 for c in range(0x100))
+
+
+def _latin1_normalised(text: str, parent: SpanMap | None, work: int) -> tuple[str, SpanMap | None] | None:
+    """``normalise`` of a text of Latin-1 characters only, in C but for a few steps per
+    length-changing character; None for any other text."""
+    data = text.encode("latin-1", "ignore")  # no exception to raise for every other text
+    if len(data) != len(text):
+        return None
+    if _LATIN1_CHANGED_OR_INVISIBLE.search(text) is None:
+        return text, None
+    normal = text.translate(_LATIN1_TABLE)
+    if _LATIN1_HAS_LONG.search(text) is None:  # one-to-one but for the invisible characters dropped
+        if len(text) - len(normal) > work:
+            return normal, _whole_text_map(normal, text, parent)
+        return normal, _skip_invisible_map(text, parent)
+    if len(text) - len(text.encode("ascii", "ignore")) > work:
+        return normal, _whole_text_map(normal, text, parent)
+    stops = data.translate(_LATIN1_STOPS)
+    span_map = SpanMap(parent)
+    add = span_map.add
+    v = pos = stretch_end = 0
+    for m in _LATIN1_LONG_OR_INVISIBLE.finditer(text):
+        i = m.start()
+        if i < stretch_end:
+            continue  # in a stretch mapped already
+        if text[i] in _LATIN1_INVISIBLE:
+            add(v, v + i - pos, pos, i, 1)
+            v += i - pos
+            pos = i + 1
+            continue
+        # A stretch with a length-changing character: each changed character maps on its own.
+        stretch_end = stops.find(0, i)
+        if stretch_end < 0:
+            stretch_end = len(text)
+        for c in _LATIN1_CHANGED.finditer(text, stops.rfind(0, 0, i) + 1, stretch_end):
+            j = c.start()
+            add(v, v + j - pos, pos, j, 1)
+            v += j - pos
+            n = len(_LATIN1_NFKC[ord(text[j])])
+            add(v, v + n, j, j + 1, 0)
+            v += n
+            pos = j + 1
+    add(v, v + len(text) - pos, pos, len(text), 1)
+    return normal, span_map
 
 
 def _token_start(src: str, pos: int, floor: int) -> int:

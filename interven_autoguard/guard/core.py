@@ -27,7 +27,7 @@ from .. import telemetry
 from ..config import Settings
 from ..digests import sha256
 from ..errors import RequestBlocked
-from ..hints import binding_hint
+from ..hints import GUARD_BODY_LIMIT, block_hint
 from ..model import Decision, ReasonCode, ScanResponse
 from ..scanner import APPROVED, Scanner, approvals_off
 from . import headers as hdrs
@@ -465,8 +465,9 @@ class Guard:
     def _too_large(self, body: Captured) -> ScanResponse:
         # The unread rest of a stream cannot be judged: fail closed, as the engine does for bodies.
         reason = getattr(body, "reason", None) or ReasonCode.BODY_TOO_LARGE
+        raw = {GUARD_BODY_LIMIT: self.body_limit} if reason == ReasonCode.BODY_TOO_LARGE else None
         return ScanResponse(decision=Decision.DENY, reason_codes=[reason],
-                            risk_score=1.0, risk_band="HIGH", scanner=self.scanner.name)
+                            risk_score=1.0, risk_band="HIGH", scanner=self.scanner.name, raw=raw)
 
     def _scanner_failed(self, span: telemetry.DecisionSpan, call: _Call, exc: Exception) -> None:
         span.record_error(exc)
@@ -606,7 +607,7 @@ class Guard:
             message += f" approval_id={response.approval_id}"
         if response.trace_id:
             message += f" trace_id={response.trace_id}"
-        hint = binding_hint(codes, response.findings, call.url)
+        hint = block_hint(codes, response.findings, call.url, scanner=response.scanner, raw=response.raw)
         if hint:
             message += f"; {hint}"
         return cls(message, decision=decision, reason_codes=codes, trace_id=response.trace_id,
