@@ -84,7 +84,9 @@ class Finding:
     ``location`` is ``body$.messages[2].content``, ``body`` (plain text), ``query:token``,
     ``header:x-debug``, ``url`` (userinfo/host) or ``url.path``; in a header line of the e-mail a
     body field is base64 of, that line's sub-field: ``body$.raw<mime>.header:To``. ``start``/``end``
-    are character offsets inside that field's *original* text (for a sub-field: the field's).
+    are character offsets inside that field's *original* text (for a sub-field: the field's); for a
+    value found inside a base64/hex blob they are the whole blob, the stretch that redaction
+    rewrites (the value replaced inside the decoded text, the blob re-encoded as it was written).
     ``encoding`` names the decoding chain that revealed it (``"base64>percent"``; ``"base64>mime"``
     for what only a mail reader's decoding of such an e-mail shows: quoted-printable parts, encoded
     words) or is ``None`` when it was found as written; ``"plus"``

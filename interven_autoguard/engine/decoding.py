@@ -17,14 +17,16 @@ A decoded view holds *windows*: each decoded stretch with a little context copie
 inside the copied context map to the same original spans as hits in ``views[0]``.
 
 ``View.to_original(start, end)`` maps a span of the view to the span of the original field text
-that must be removed to remove the value: the exact escapes for percent/escape/entity layers, the
+that must be rewritten to remove the value: the exact escapes for percent/escape/entity layers, the
 whole blob for base64/hex, composed through every layer and the normalisation.
+``View.redaction(start, end, kind)`` says how: inside a base64/hex blob, replace the value in the
+decoded text and re-encode it (``decoding_map``, ``decoding_redact``).
 
 A field that is, whole, base64 of an e-mail (Gmail's ``raw``; ``decoding_mime``): its first-layer
 view tells the header line a span lies in (``View.subfield``, ``"<mime>.header:To"``), and so do
 the views decoded from it for the context they copy; a ``"base64>mime"`` view holds what a mail
 reader decodes in it (encoded words in header values, quoted-printable parts), every character
-mapped to the whole blob.
+mapped to the whole blob and not redactable inside it (``OPAQUE``).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from collections import deque
 from collections.abc import Callable
 
 from .decoding_layers import DECODERS, Item, blob_runs, has_blob_candidate, has_escape_candidate
-from .decoding_map import SEPARATOR, SpanMap, identity
+from .decoding_map import OPAQUE, SEPARATOR, SpanMap, identity
 from .decoding_mime import HeaderLines, decoded_message, read_headers
 from .types import View
 
@@ -459,7 +461,7 @@ def _message_reading(
     cut = len(text) > left
     text = text[:left]
     layer_map = SpanMap(final_map)
-    layer_map.add(0, len(text), 0, len(final), 0)
+    layer_map.add(0, len(text), 0, len(final), OPAQUE)
     normal, normal_map = normalise(text, layer_map, work=budget)
     if len(normal) > left:
         normal, cut = normal[:left], True

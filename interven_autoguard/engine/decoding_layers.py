@@ -2,8 +2,9 @@
 
 A decoder returns ``Item``s — ``(start, end, decoded, stride)``: ``src[start:end]`` decodes to
 ``decoded``; ``stride`` is the number of source characters per decoded character when that is
-fixed (``%41`` → 3), or 0 when the decoded text can only be mapped to the whole span (a base64
-blob, a multi-byte character). Every decoder is linear in the text and stops at ``limit``
+fixed (``%41`` → 3), or 0 when the decoded text can only be mapped to the whole span (a
+multi-byte character, an entity), or ``BASE64`` / ``HEX`` (``decoding_map``) for a blob: mapped to
+the whole span too, and rewritable inside. Every decoder is linear in the text and stops at ``limit``
 decoded characters; it reports whether it had to stop (``truncated``).
 """
 
@@ -13,6 +14,8 @@ import binascii
 import html.entities
 import re
 from collections.abc import Callable, Iterable, Iterator
+
+from .decoding_map import BASE64, HEX
 
 Item = tuple[int, int, str, int]
 Run = tuple[int, int, bytes]  # (start, end, character classes) of a run of base64-alphabet characters
@@ -457,7 +460,7 @@ def _base64_item(src: str, start: int, end: int, limit: int) -> tuple[Item | Non
             return None, False
     if len(text) > limit:
         text, cut = text[:limit], True
-    return (start, pad_end, text, 0), cut
+    return (start, pad_end, text, BASE64), cut
 
 
 _SEPARATORS = re.compile(r"[/+_\-]")
@@ -513,7 +516,7 @@ def decode_hex(src: str, limit: int, runs: list[Run]) -> tuple[list[Item], bool]
             if text is not None:
                 if len(text) > limit:
                     text, cut = text[:limit], True
-                items.append((s, e, text, 0))
+                items.append((s, e, text, HEX))
                 limit -= len(text)
                 truncated |= cut
     return items, truncated

@@ -7,16 +7,45 @@ A view is assembled from pieces. Each piece covers ``view[vs:ve]`` and came from
   ``src[os + k*i : os + k*(i+1)]``;
 * stride 0 — atomic: any part of the piece maps to the whole source span (a base64 blob, one
   multi-byte character, an entity);
-* stride -1 — a separator between windows, mapping to the empty span where the gap is.
+* stride -1 — a separator between windows, mapping to the empty span where the gap is;
+* ``BASE64`` / ``HEX`` — a decoded blob: maps to the whole blob like stride 0, and view char
+  ``i`` is char ``i - vs`` of the blob's decoded text, so ``redaction`` can edit inside it;
+* ``OPAQUE`` — a reading of the whole source that cannot be written back (what a mail reader
+  decodes in an e-mail): maps to the whole source like stride 0; ``redaction`` gives up.
 
 Maps compose: a view decoded from another view maps through its parent down to the field text.
+
+``redaction(start, end, kind)`` says how to remove a span of the view from the field text without
+corrupting it: ``Edit``s of the field text, each either ``(start, end, kind)`` (replace that span
+with the placeholder of ``kind``) or ``(start, end, Blob)`` (that span is a base64/hex blob:
+decode it, apply ``Blob.edits`` to the decoded text, re-encode it the same way;
+``decoding_redact.apply_edits``).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
+from dataclasses import dataclass
 
 SEPARATOR = "\n"
+# Strides of decoded pieces besides the fixed widths, 0 (atomic) and -1 (separator).
+BASE64 = -2
+HEX = -3
+OPAQUE = -4
+BLOBS = (BASE64, HEX)
+
+
+@dataclass(frozen=True, slots=True)
+class Blob:
+    """An encoded blob to rewrite: decode it (``codec``: ``BASE64`` or ``HEX``), apply ``edits`` to
+    the decoded text, re-encode it as it was written."""
+
+    codec: int
+    edits: tuple[Edit, ...]
+
+
+# ``(start, end, kind)``: replace with the placeholder of ``kind``; ``(start, end, Blob)``: rewrite inside.
+Edit = tuple[int, int, str | Blob]
 
 
 class SpanMap:
@@ -84,6 +113,60 @@ class SpanMap:
         if self._parent is not None:
             return self._parent(*span)
         return span
+
+    def redaction(self, start: int, end: int, kind: str) -> tuple[Edit, ...] | None:
+        """The edits of the field text that remove ``view[start:end]`` (see the module docstring),
+        or None when that cannot be done exactly: the span lies in a reading that cannot be written
+        back (``OPAQUE``), or a blob to rewrite was itself written with escapes or across pieces
+        (base64 spelled with ``%2B``), so re-encoding it would change more than the value."""
+        edits: tuple[Edit, ...] | None = ((start, end, kind),)
+        span_map: SpanMap | None = self
+        while span_map is not None and edits is not None:
+            edits = span_map._down(edits)
+            span_map = span_map._parent
+        return edits
+
+    def _down(self, edits: tuple[Edit, ...]) -> tuple[Edit, ...] | None:
+        """``edits`` of this map's view as edits of its source text (one layer down)."""
+        if not self._vs:
+            return edits
+        out: list[Edit] = []
+        n = len(self._vs)
+        for s, e, what in edits:
+            if e <= s:
+                continue
+            i = self._piece(s)
+            vs, ve, os_, k = self._vs[i], self._ve[i], self._os[i], self._k[i]
+            if isinstance(what, Blob):
+                # A blob found in this view: exact only when copied as is, or inside a decoded blob.
+                if not (vs <= s and e <= ve):
+                    return None
+                if k == 1:
+                    out.append((os_ + s - vs, os_ + e - vs, what))
+                elif k in BLOBS:
+                    out.append((os_, self._oe[i], Blob(k, ((s - vs, e - vs, what),))))
+                else:
+                    return None
+                continue
+            covered = 0
+            while i < n and self._vs[i] < e:
+                vs, ve, os_, oe, k = self._vs[i], self._ve[i], self._os[i], self._oe[i], self._k[i]
+                a, b = max(s, vs), min(e, ve)
+                i += 1
+                if b <= a:
+                    continue
+                covered += b - a
+                if k == OPAQUE:
+                    return None
+                if k in BLOBS:
+                    out.append((os_, oe, Blob(k, ((a - vs, b - vs, what),))))
+                elif k > 0:
+                    out.append((os_ + (a - vs) * k, os_ + (b - vs) * k, what))
+                elif k == 0:
+                    out.append((os_, oe, what))  # atomic: an entity, a multi-byte escape, a cluster
+            if covered < e - s:
+                return None  # not every character mapped: never redact less than was found
+        return tuple(out)
 
     def decoded_in(self, start: int, end: int) -> bool:
         """Whether ``view[start:end]`` touches anything decoded (not copied, not a separator)."""

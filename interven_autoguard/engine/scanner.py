@@ -35,6 +35,8 @@ from .body import (
     raw_text,
     rebuild_query,
 )
+from .decoding_map import Edit
+from .decoding_redact import NotReencodable, apply_edits
 from .policy import Policy, Verdict
 from .secrets import Bindings
 from .secrets.body_auth import FIELD_NAMES as BODY_AUTH_FIELD_NAMES
@@ -428,6 +430,13 @@ def placeholder(finding_type: str) -> str:
     return f"[REDACTED:{finding_type}]"
 
 
+# How to redact one finding: the edits of its field's text (``decoding_map.SpanMap.redaction``;
+# inside a base64/hex blob, a rewrite of the blob), and whether they remove every reading of it that
+# was found (False when one could not be written back exactly: a value only a mail reader's
+# decoding shows, base64 spelled with escapes).
+_Redaction = tuple[list[Edit], bool]
+
+
 @dataclass
 class _FieldHits:
     """Findings of one field, with the original spans to redact."""
@@ -436,14 +445,24 @@ class _FieldHits:
     # (start, end, type) in field.text, and the location of the finding: the field's, or a
     # sub-field of it (``body$.raw<mime>.header:To``) whose span is still one of field.text.
     spans: list[tuple[int, int, str, str]]
+    redactions: list[_Redaction]  # one per span
 
-    def kept(self, kept: set[tuple[str, int, int, str]] | None) -> list[tuple[int, int, str]]:
-        """The spans of findings the verdict acts on (all of them when ``kept`` is None)."""
-        return [(s, e, t) for s, e, t, loc in self.spans if kept is None or (loc, s, e, t) in kept]
+    def kept(self, kept: set[tuple[str, int, int, str]] | None, *, strict: bool = False) -> list[Edit]:
+        """The edits of findings the verdict acts on (all of them when ``kept`` is None). ``strict``:
+        raise ``NotReencodable`` when one of them cannot be removed exactly (where no re-scan of the
+        result follows to tell whether its exact edits removed it anyway)."""
+        edits: list[Edit] = []
+        for (s, e, t, loc), (found, exact) in zip(self.spans, self.redactions):
+            if kept is None or (loc, s, e, t) in kept:
+                if strict and not exact:
+                    raise NotReencodable("a value inside an encoding that cannot be written back")
+                edits.extend(found)
+        return edits
 
 
-# (hit, encoding, original span, decoded value, sub-field: "" or a suffix of the field's location)
-_DetectHit = tuple[Hit, "str | None", tuple[int, int], str, str]
+# (hit, encoding, original span, decoded value, sub-field: "" or a suffix of the field's location,
+# how to redact it)
+_DetectHit = tuple[Hit, "str | None", tuple[int, int], str, str, _Redaction]
 
 
 # ``Finding.encoding`` of what only a query/form parameter's literal reading shows (its raw "+" kept
@@ -473,7 +492,7 @@ def _detect(text: str, key: str | None, literal: str | None = None, *,
     line of the e-mail a base64 field decodes to, ``"<mime>.header:To"``), reporting a type once
     per span and part; otherwise the sub-field is always ``""``."""
     found: list[_DetectHit] = []
-    seen: set[tuple[str, int, int, str]] = set()
+    seen: dict[tuple[str, int, int, str], int] = {}
     stopped = _detect_reading(text, key, None, found, seen, subfields)
     if literal is not None:
         stopped |= _detect_reading(literal, key, LITERAL_READING, found, seen, subfields)
@@ -481,7 +500,7 @@ def _detect(text: str, key: str | None, literal: str | None = None, *,
 
 
 def _detect_reading(text: str, key: str | None, reading: str | None, found: list[_DetectHit],
-                    seen: set[tuple[str, int, int, str]], subfields: bool) -> bool:
+                    seen: dict[tuple[str, int, int, str], int], subfields: bool) -> bool:
     """``_detect`` of one reading, into ``found``; whether decoding stopped early."""
     sensitive_key = bool(key) and secrets.key_is_sensitive(key)  # type: ignore[arg-type]
     layered = decoding.needs_views(text)
@@ -500,16 +519,25 @@ def _detect_reading(text: str, key: str | None, reading: str | None, found: list
             span = (hit.start, hit.end) if view is None else view.to_original(hit.start, hit.end)
             part = "" if subfield is None else subfield(hit.start, hit.end)
             mark = (hit.type, span[0], span[1], part)
-            if mark in seen:
-                continue
             if reading is not None and hit.detector in _GENERIC_RULES and \
                     _PLUS_JOINED_WORDS.fullmatch(vtext, hit.start, hit.end):
                 continue
-            seen.add(mark)
+            edits = ((*span, hit.type),) if view is None else view.redaction(hit.start, hit.end, hit.type)
+            at = seen.get(mark)
+            if at is not None:
+                # Reported once (same type, span and part: another value in the same blob, another
+                # reading of the same one); each value is still removed where it is.
+                known, exact = found[at][5]
+                known.extend(edits or ())
+                if exact and edits is None:
+                    found[at] = (*found[at][:5], (known, False))  # type: ignore[assignment]
+                continue
+            seen[mark] = len(found)
             encoding = None if view is None else view.encoding
             if reading is not None:
                 encoding = reading if encoding is None else reading + ">" + encoding
-            found.append((hit, encoding, span, vtext[hit.start : hit.end], part))
+            redaction: _Redaction = (list(edits or ()), edits is not None)
+            found.append((hit, encoding, span, vtext[hit.start : hit.end], part, redaction))
     return stopped
 
 
@@ -620,27 +648,21 @@ def _flagged_keys(hits: list[_FieldHits]) -> set[str]:
     return {fh.field.text for fh in hits if getattr(fh.field, "is_key", False)}
 
 
-def _merge_spans(spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    merged: list[tuple[int, int, str]] = []
-    for start, end, kind in sorted(spans):
-        if merged and start < merged[-1][1]:
-            prev = merged[-1]
-            merged[-1] = (prev[0], max(prev[1], end), prev[2])
-        else:
-            merged.append((start, end, kind))
-    return merged
+def _is_placeholder(value: str) -> bool:
+    """Whether a value found again in a redacted field is a placeholder, as written or encoded: in a
+    re-encoded blob it shows only decoded, and a key-name rule (``password:``) reads a blob that was
+    re-encoded to hold nothing but one (a Kubernetes secret's value) as a value again."""
+    if "[REDACTED:" in value:
+        return True
+    return decoding.needs_views(value) and any("[REDACTED:" in v.text for v in decoding.views(value)[1:])
 
 
-def redact_text(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
-    """Replace each span with a typed placeholder; overlapping spans merge into one."""
-    out: list[str] = []
-    pos = 0
-    for start, end, kind in _merge_spans(spans):
-        out.append(text[pos:start])
-        out.append(placeholder(kind))
-        pos = end
-    out.append(text[pos:])
-    return "".join(out)
+def redact_text(text: str, spans: Iterable[Edit], source: str | None = None, *, in_url: bool = False) -> str:
+    """Replace each span with a typed placeholder; overlapping spans merge into one. A span that is
+    a base64/hex blob to rewrite (``decoding_map.Blob``) is re-encoded with only the values inside
+    it replaced (``decoding_redact.apply_edits``; ``source``: the text blobs are read from, when
+    not ``text``; ``in_url``: the text is part of a URL)."""
+    return apply_edits(text, spans, source, in_url=in_url)
 
 
 def _header_items(headers: Any) -> list[tuple[str, str]]:
@@ -1043,14 +1065,22 @@ class LocalScanner:
             if any((loc, s, e, t) in kept for s, e, t, loc in h.spans)
         ]
         if redact:
-            response.sanitized_url = _rebuild_url(url, parts, url_hits, query_fields, query_hits, kept)
-            response.sanitized_headers = _rebuild_headers(header_items, header_fields, header_hits, kept)
+            try:
+                response.sanitized_url = _rebuild_url(url, parts, url_hits, query_fields, query_hits, kept)
+                response.sanitized_headers = _rebuild_headers(header_items, header_fields, header_hits, kept)
+            except NotReencodable:
+                # A value inside an encoded blob of the URL or a header that cannot be rewritten
+                # exactly (a value only a mail reader's decoding shows, base64 spelled with escapes):
+                # as for a host name, nothing safe to send.
+                response.sanitized_url = response.sanitized_headers = None
+                response.decision = Decision.DENY
             try:
                 response.sanitized_body = _rebuild_body(body, parsed, body_hits, kept)
                 self._verify_redaction(response, header_items, dest, kept)
-            except BodyNotInspectable:
+            except (BodyNotInspectable, NotReencodable):
                 # The value sits where the body cannot be rewritten (a multipart boundary, two
-                # charset readings at once): nothing safe to send, so nothing is sent.
+                # charset readings at once, inside an encoding that cannot be written back exactly:
+                # ``NotReencodable``): nothing safe to send, so nothing is sent.
                 response.sanitized_body = None
                 response.decision = Decision.DENY
                 if ReasonCode.BODY_NOT_INSPECTABLE not in response.reason_codes:
@@ -1227,6 +1257,7 @@ class LocalScanner:
                 if integers_clean and _integer_is_quiet(digits, field.key):
                     continue
             spans: list[tuple[int, int, str, str]] = []
+            redactions: list[_Redaction] = []
             if bound is not None and secrets.is_signed_url_scope(field.key, field.text, dest.host, bound):
                 continue  # a signed URL's signer, date and service: the signature authorises
             hits, stopped = _detect(field.text, field.key, field.literal, subfields=subfields)
@@ -1235,18 +1266,19 @@ class LocalScanner:
             # e.g. ?key=AIza… to googleapis.com, /bot<token>/ to api.telegram.org, ?token=<JWT>
             auth = [bound is not None and (_url_auth(field, hit, *span, dest.host, bound) or
                                            _documented_query_auth(field, hit, query_auth, dest.host, bound))
-                    for hit, _e, span, _v, _p in hits]
-            own = [span for (_h, _e, span, _v, _p), is_auth in zip(hits, auth) if is_auth]
+                    for hit, _e, span, _v, _p, _r in hits]
+            own = [span for (_h, _e, span, _v, _p, _r), is_auth in zip(hits, auth) if is_auth]
             given = own_spans.get(field.location, ()) if own_spans and hits else ()
-            for (hit, encoding, (start, end), value, part), is_auth in zip(hits, auth):
+            for (hit, encoding, (start, end), value, part, redaction), is_auth in zip(hits, auth):
                 inside = encoding not in _PLAIN_READINGS and any(s <= start and end <= e for s, e in own)
                 if is_auth or inside or any(s <= start and end <= e for s, e in given):
                     continue  # the request's own auth, and what is encoded inside it (a JWT's claims)
                 location = field.location + part
                 findings.append(self._finding(hit, location, start, end, value, encoding))
                 spans.append((start, end, hit.type, location))
+                redactions.append(redaction)
             if spans:
-                result.append(_FieldHits(field, spans))
+                result.append(_FieldHits(field, spans, redactions))
         return result
 
     def _bound_elsewhere(self, fields: list[Field], dest: DestinationAssessment, front: DestinationAssessment,
@@ -1255,7 +1287,7 @@ class LocalScanner:
         there) but not the fronted host's: a binding mismatch for the request sent there."""
         mismatch = False
         for field in fields:
-            for hit, _enc, (start, end), value, _part in _detect(field.text, field.key, field.literal)[0]:
+            for hit, _enc, (start, end), value, _part, _r in _detect(field.text, field.key, field.literal)[0]:
                 bound_to = functools.partial(_url_auth, field, hit, start, end, bindings=bindings)
                 if bound_to(dest.host) and not bound_to(front.host):
                     mismatch = True
@@ -1385,15 +1417,18 @@ class LocalScanner:
         soap = _soap_credentials(parsed, _header(header_items, "content-type"))  # not content: left as is
         for i, field in enumerate(parsed.fields):
             own = soap.get(i, ())
-            spans = [
-                (s, e, h.type, field.location + part)
-                for h, _enc, (s, e), _value, part in _detect(field.text, field.key, field.literal,
-                                                             subfields=True)[0]
+            found = [
+                ((s, e, h.type, field.location + part), redaction)
+                for h, _enc, (s, e), value, part, redaction in _detect(field.text, field.key, field.literal,
+                                                                       subfields=True)[0]
                 if (field.location + part, h.type) in targets and "[REDACTED:" not in field.text[s:e]
-                and not any(a <= s and e <= b for a, b in own)
+                and not _is_placeholder(value) and not any(a <= s and e <= b for a, b in own)
             ]
-            if spans:
-                hits.append(_FieldHits(field, spans))
+            if any(not exact for _span, (_edits, exact) in found):
+                # Still there after its exact edits, in a reading that cannot be written back.
+                raise NotReencodable("a value inside an encoding that cannot be written back")
+            if found:
+                hits.append(_FieldHits(field, [span for span, _r in found], [r for _s, r in found]))
         return (parsed, hits) if hits else None
 
     # -------------------------------------------------------------- approvals
@@ -1537,14 +1572,15 @@ def _body_size(body: Any) -> int:
 
 
 def _replacements(
-    hits: list[_FieldHits], fields: list[Field], kept: set[tuple[str, int, int, str]] | None
+    hits: list[_FieldHits], fields: list[Field], kept: set[tuple[str, int, int, str]] | None, *,
+    strict: bool = False, in_url: bool = False,
 ) -> dict[int, str]:
     index = {id(f): i for i, f in enumerate(fields)}
     result: dict[int, str] = {}
     for fh in hits:
-        spans = fh.kept(kept)
+        spans = fh.kept(kept, strict=strict)
         if spans:
-            result[index[id(fh.field)]] = redact_text(fh.field.text, spans)
+            result[index[id(fh.field)]] = redact_text(fh.field.text, spans, fh.field.literal, in_url=in_url)
     return result
 
 
@@ -1569,10 +1605,10 @@ def _rebuild_url(
         return url
     path = parts.path
     for fh in url_hits:
-        path = redact_text(path, fh.kept(kept))
+        path = redact_text(path, fh.kept(kept, strict=True), in_url=True)
     query = parts.query
     if query_hits:
-        replacements = _replacements(query_hits, query_fields, kept)
+        replacements = _replacements(query_hits, query_fields, kept, strict=True, in_url=True)
         if replacements:
             query = rebuild_query(parts.query, replacements)
     return urlunsplit((parts.scheme, parts.netloc, path, query, parts.fragment))
@@ -1592,7 +1628,7 @@ def _rebuild_headers(
     for (name, value), field in zip(header_items, header_fields):
         fh = by_field.get(id(field)) if field is not None else None
         if fh is not None:
-            value = redact_text(value, fh.kept(kept))
+            value = redact_text(value, fh.kept(kept, strict=True))
         first = lower_to_name.setdefault(name.lower(), name)
         result[first] = f"{result[first]}, {value}" if first in result else value
     return result

@@ -9,6 +9,8 @@ import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .decoding_map import Edit, SpanMap
+
 
 @dataclass(frozen=True, slots=True)
 class Hit:
@@ -51,7 +53,10 @@ class View:
     """One way of reading a field: normalised as written, or decoded (base64, percent, ...).
 
     ``to_original(start, end)`` maps a span of ``text`` back to the span of the field's original
-    text that must be redacted to remove it (for an encoded blob: the whole blob).
+    text that redaction rewrites (for an encoded blob: the whole blob). ``redaction(start, end,
+    kind)`` says how: the edits of the field text that replace just that span with the placeholder
+    of ``kind`` — inside a base64/hex blob, by re-encoding it (``decoding_map.SpanMap.redaction``);
+    None when that cannot be done exactly.
 
     ``subfield(start, end)``, when the view reads a structure inside the field (a field that is
     base64 of an e-mail, ``decoding_mime``), names the part of it a span lies in, as a suffix of
@@ -63,6 +68,11 @@ class View:
     encoding: str | None  # None for the normalised original; "base64", "percent>base64", ...
     to_original: Callable[[int, int], tuple[int, int]]
     subfield: Callable[[int, int], str] | None = None
+
+    def redaction(self, start: int, end: int, kind: str) -> tuple[Edit, ...] | None:
+        if isinstance(self.to_original, SpanMap):
+            return self.to_original.redaction(start, end, kind)
+        return ((*self.to_original(start, end), kind),)  # the identity: the text as written
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from email.message import EmailMessage
 
 import pytest
@@ -174,7 +175,7 @@ def test_normalised_message_views_look_sub_fields_up_before_normalisation() -> N
     assert message.subfield(*span(message.text, "eve@example.com")) == ""
 
 
-def test_a_scan_locates_findings_in_header_lines_and_redacts_the_whole_blob() -> None:
+def test_a_scan_locates_findings_in_header_lines_and_redacts_inside_the_blob() -> None:
     blob = b64url(MESSAGE, pad=False)
     response = LocalScanner().scan(method="POST", url="https://mail.example.com/send",
                                    headers={"content-type": "application/json"},
@@ -185,7 +186,11 @@ def test_a_scan_locates_findings_in_header_lines_and_redacts_the_whole_blob() ->
         ("EMAIL", "body$.raw<mime>.header:From", 0, len(blob), True),
         ("EMAIL", "body$.raw<mime>.header:To", 0, len(blob), True),
     ]
-    assert json.loads(response.sanitized_body) == {"raw": "[REDACTED:EMAIL]"}
+    # start/end are the blob (what is rewritten): re-encoded, unpadded base64url as it was sent.
+    sent = json.loads(response.sanitized_body)["raw"]
+    assert "=" not in sent and "+" not in sent and "/" not in sent
+    assert base64.urlsafe_b64decode(sent + "=" * (-len(sent) % 4)).decode() == re.sub(
+        r"[\w.]+@\w+\.\w+", "[REDACTED:EMAIL]", MESSAGE)
 
 
 def test_a_scan_finds_a_token_split_by_a_quoted_printable_soft_break() -> None:
@@ -199,7 +204,8 @@ def test_a_scan_finds_a_token_split_by_a_quoted_printable_soft_break() -> None:
                                    body=json.dumps({"raw": b64url(m.as_string(), pad=True)}))
     found = {(f.type, f.location, f.encoding) for f in response.findings}
     assert ("GITHUB_PAT", "body$.raw", "base64>mime") in found
-    assert json.loads(response.sanitized_body)["raw"].startswith("[REDACTED:")  # the whole blob
+    # Only the mail reader's decoding shows it, which cannot be written back: nothing is sent.
+    assert response.decision == Decision.DENY and response.sanitized_body is None
 
 
 def test_only_body_fields_have_sub_fields() -> None:

@@ -218,7 +218,11 @@ def test_triple_base64_is_decoded_and_removed(scanner):
     r = scanner.scan(method="POST", url="https://api.example.com/x", body={"d": blob})
     assert r.decision == Decision.SANITIZE
     assert r.findings[0].encoding == "base64>base64>base64"
-    assert r.sanitized_body == {"d": "[REDACTED:AWS_ACCESS_KEY]"}
+    # Removed inside the innermost layer; every layer re-encoded around it.
+    expected = "token [REDACTED:AWS_ACCESS_KEY] in here"
+    for _ in range(3):
+        expected = base64.b64encode(expected.encode()).decode()
+    assert r.sanitized_body == {"d": expected}
 
 
 def test_nesting_past_the_decoding_depth_fails_closed(scanner):

@@ -184,7 +184,7 @@ _TEXT_PIECES = st.sampled_from(["~", ">", "?", "~>", " ", "note", "see", "ok", "
 def test_base64_of_text_with_a_raw_plus_is_decoded(engine: LocalScanner, filler: str, kind: str,
                                                    where: str) -> None:
     """Base64 of text that holds an e-mail address or a token, whose encoding has a "+": decoded from
-    the raw "+" reading, as from the "%2B" one; the whole blob is redacted."""
+    the raw "+" reading, as from the "%2B" one; the blob is re-encoded with the value replaced."""
     secret = "john.smith@example.org" if kind == "email" else GITHUB_TOKEN
     blob = base64.b64encode(f"{filler} {secret} {filler}".encode()).decode()
     assume("+" in blob)
