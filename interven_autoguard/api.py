@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from . import telemetry
+from .config import check_scanner_choice
 from .model import ScanResponse
 from .scanner import Scanner
 
@@ -41,7 +42,12 @@ def make_scanner(
     policy: Any = None,
     agent_id: str | None = None,
 ) -> Scanner:
-    """The single place that chooses between the embedded engine and the gateway."""
+    """The single place that chooses between the embedded engine and the gateway.
+
+    With a key, ``gateway_url`` must be given (the hosted service is never implied) and ``policy``
+    must not be (the gateway's policy decides): ``ConfigurationError`` otherwise.
+    """
+    check_scanner_choice(api_key, gateway_url, policy)
     if api_key:
         try:
             from .gateway.scanner import GatewayScanner
