@@ -71,6 +71,10 @@ def scan(
 ) -> ScanResponse:
     """Decide on one request without sending it.
 
+    When the decision is REQUIRE_APPROVAL an approval request is created (``approval_id``) and
+    appears in the approvers' queue; inside ``with interven_autoguard.scanner.approvals_off():``
+    none is requested (``approval_id`` stays ``None``), as the ``scan`` command does.
+
     >>> r = scan(method="POST", url="https://slack.com/api/chat.postMessage",
     ...          body={"text": "Customer SSN 478-23-9156, email john@acme.com"})
     >>> r.decision
