@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from . import telemetry
+from .config import check_scanner_choice
 from .model import ScanResponse
 from .scanner import Scanner
 
@@ -41,7 +42,12 @@ def make_scanner(
     policy: Any = None,
     agent_id: str | None = None,
 ) -> Scanner:
-    """The single place that chooses between the embedded engine and the gateway."""
+    """The single place that chooses between the embedded engine and the gateway.
+
+    With a key, ``gateway_url`` must be given (the hosted service is never implied) and ``policy``
+    must not be (the gateway's policy decides): ``ConfigurationError`` otherwise.
+    """
+    check_scanner_choice(api_key, gateway_url, policy)
     if api_key:
         try:
             from .gateway.scanner import GatewayScanner
@@ -64,6 +70,10 @@ def scan(
     agent_id: str | None = None,
 ) -> ScanResponse:
     """Decide on one request without sending it.
+
+    When the decision is REQUIRE_APPROVAL an approval request is created (``approval_id``) and
+    appears in the approvers' queue; inside ``with interven_autoguard.scanner.approvals_off():``
+    none is requested (``approval_id`` stays ``None``), as the ``scan`` command does.
 
     >>> r = scan(method="POST", url="https://slack.com/api/chat.postMessage",
     ...          body={"text": "Customer SSN 478-23-9156, email john@acme.com"})

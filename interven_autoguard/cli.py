@@ -28,8 +28,17 @@ def _parse_header(raw: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
+# Exit status of ``scan`` per decision, so a script or CI step can act on it (2 stays "error").
+SCAN_EXIT_CODES = {"ALLOW": 0, "SANITIZE": 3, "REQUIRE_APPROVAL": 4, "DENY": 5}
+_SCAN_EPILOG = (
+    "A dry run: nothing is sent and no approval is requested (REQUIRE_APPROVAL only says one would "
+    "be needed). Exit status: 0 ALLOW, 3 SANITIZE, 4 REQUIRE_APPROVAL, 5 DENY, 2 error."
+)
+
+
 def _scan_parser(sub: Any) -> None:
-    p = sub.add_parser("scan", help="decide on one request without sending it; prints JSON")
+    p = sub.add_parser("scan", help="decide on one request without sending it; prints JSON",
+                       description="Decide on one request without sending it.", epilog=_SCAN_EPILOG)
     p.add_argument("--method", default="GET")
     p.add_argument("--url", required=True)
     p.add_argument("--header", "-H", action="append", default=[], type=_parse_header, metavar="'K: V'")
@@ -56,19 +65,21 @@ def _read_body(args: argparse.Namespace) -> Any:
 
 def _cmd_scan(args: argparse.Namespace) -> int:
     from .api import scan
+    from .scanner import approvals_off
 
-    result = scan(
-        method=args.method,
-        url=args.url,
-        body=_read_body(args),
-        headers=args.header or None,
-        policy=args.policy,
-    )
+    with approvals_off():  # a dry run: never put a request in front of the approvers
+        result = scan(
+            method=args.method,
+            url=args.url,
+            body=_read_body(args),
+            headers=args.header or None,
+            policy=args.policy,
+        )
     if args.explain:
         print(_explain(result))
     else:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
-    return 0
+    return SCAN_EXIT_CODES.get(str(result.decision), SCAN_EXIT_CODES["DENY"])
 
 
 def _explain(result: Any) -> str:
@@ -79,6 +90,8 @@ def _explain(result: Any) -> str:
     ]
     if result.matched_rules:
         lines.append(f"rules:        {', '.join(result.matched_rules)}")
+    if result.decision == "REQUIRE_APPROVAL":
+        lines.append("approval:     would need approval (dry run: none requested)")
     if not result.findings:
         lines.append("findings:     none")
         return "\n".join(lines)

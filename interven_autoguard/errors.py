@@ -23,7 +23,24 @@ class PolicyError(ConfigurationError):
 
 
 class ScannerError(AutoguardError):
-    """The scanner could not produce a decision (engine bug, gateway down, ...)."""
+    """The scanner could not produce a decision (engine bug, gateway down, ...).
+
+    ``summary`` is a short cause safe to show in the guard's exception and log line ("gateway
+    refused the key (HTTP 401)", "gateway unreachable at http://127.0.0.1:4000 (connection
+    refused)"): built only from fixed words, status codes and the gateway's scheme, host and port,
+    never from a key, a URL's path or query, or request content.
+    """
+
+    def __init__(self, message: str = "", *, summary: str | None = None) -> None:
+        super().__init__(message)
+        self.summary = summary
+
+
+def failure_cause(exc: BaseException) -> str:
+    """What the guard may say about a scanner failure: a ``ScannerError``'s safe ``summary``, else
+    only the exception's class (its message may quote what was being scanned)."""
+    summary = getattr(exc, "summary", None) if isinstance(exc, ScannerError) else None
+    return summary or type(exc).__name__
 
 
 class RequestBlocked(AutoguardError):

@@ -73,6 +73,7 @@ class Command:
     executable: str
     argv: list[str]
     env: dict[str, str]
+    banner: str = ""  # the one start-up line saying which scanner decides, and where ("": say nothing)
 
 
 class UsageError(Exception):
@@ -160,7 +161,8 @@ def build_command(argv: Sequence[str], environ: Mapping[str, str] | None = None)
     env["PYTHONPATH"] = os.pathsep.join([boot, *entries])
 
     exe = sys.executable or "python3"
-    return Command(exe, [exe, *_forwarded_flags(), *target], env)
+    banner = "" if settings.disabled else f"{settings.mode} mode, scanning with {settings.describe_scanner()}"
+    return Command(exe, [exe, *_forwarded_flags(), *target], env, banner)
 
 
 def _check_policy(path: str) -> None:
@@ -248,6 +250,8 @@ def main(argv: list[str]) -> int:
     except ConfigurationError as exc:
         print(f"interven-autoguard run: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    if cmd.banner:  # once, here: the guarded children say nothing unless asked (--log info)
+        print(f"interven-autoguard: {cmd.banner}", file=sys.stderr)
     sys.stdout.flush()
     sys.stderr.flush()
     if os.name == "nt":  # no real exec on Windows: wait for the child and hand back its status

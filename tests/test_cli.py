@@ -11,10 +11,12 @@ import textwrap
 SSN = "478-23-9156"
 
 
-def run_cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, stdin: bytes | None = None,
+            extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     env.pop("INTERVEN_API_KEY", None)
     env.pop("INTERVEN_POLICY", None)
+    env.update(extra_env or {})
     return subprocess.run([sys.executable, "-m", "interven_autoguard", *args], capture_output=True, text=True,
                           env=env, input=None if stdin is None else stdin.decode(), timeout=60)
 
@@ -22,7 +24,7 @@ def run_cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProce
 def test_scan_prints_json_result():
     body = json.dumps({"text": f"Customer SSN {SSN}, email john@acme.com"})
     p = run_cli("scan", "--method", "POST", "--url", "https://slack.com/api/chat.postMessage", "--body", body)
-    assert p.returncode == 0, p.stderr
+    assert p.returncode == 3, p.stderr  # SANITIZE
     out = json.loads(p.stdout)
     assert out["decision"] == "SANITIZE"
     assert out["reason_codes"] == ["PII_DETECTED"]
@@ -32,7 +34,7 @@ def test_scan_prints_json_result():
 def test_scan_explain_never_prints_the_value():
     p = run_cli("scan", "--method", "POST", "--url", "https://api.example.com/x",
                 "-H", "X-Note: ssn " + SSN, "--body", json.dumps({"a": {"b": SSN}}), "--explain")
-    assert p.returncode == 0, p.stderr
+    assert p.returncode == 3, p.stderr
     assert "SANITIZE" in p.stdout
     assert "US_SSN" in p.stdout and "body$.a.b" in p.stdout and "header:x-note" in p.stdout
     assert SSN not in p.stdout and SSN not in p.stderr
@@ -41,6 +43,39 @@ def test_scan_explain_never_prints_the_value():
 def test_scan_denies_metadata_url():
     p = run_cli("scan", "--url", "http://169.254.169.254/latest/meta-data/")
     assert json.loads(p.stdout)["decision"] == "DENY"
+    assert p.returncode == 5, p.stderr
+
+
+def test_scan_exit_status_is_zero_only_for_allow():
+    p = run_cli("scan", "--method", "GET", "--url", "https://api.example.com/status")
+    assert json.loads(p.stdout)["decision"] == "ALLOW"
+    assert p.returncode == 0, p.stderr
+    assert "5 DENY" in run_cli("scan", "--help").stdout
+
+
+def test_scan_is_a_dry_run_that_requests_no_approval(tmp_path):
+    policy = tmp_path / "payouts.toml"
+    policy.write_text(textwrap.dedent("""
+        [[rules]]
+        id = "payouts-need-approval"
+        methods = ["POST"]
+        hosts = ["127.0.0.1"]
+        paths = ["/payouts*"]
+        decision = "REQUIRE_APPROVAL"
+    """))
+    db = tmp_path / "approvals.sqlite3"
+    env = {"INTERVEN_APPROVALS_DB": str(db)}
+    args = ("scan", "--method", "POST", "--url", "http://127.0.0.1:8000/payouts", "--body", '{"amount": 5}',
+            "--policy", str(policy))
+    p = run_cli(*args, extra_env=env)
+    assert p.returncode == 4, p.stderr
+    out = json.loads(p.stdout)
+    assert out["decision"] == "REQUIRE_APPROVAL" and out["approval_id"] is None
+    explained = run_cli(*args, "--explain", extra_env=env)
+    assert explained.returncode == 4 and "would need approval" in explained.stdout
+    queue = run_cli("approvals", "list", "--all", "--db", str(db), extra_env=env)
+    assert queue.returncode == 0, queue.stderr
+    assert "apr_" not in queue.stdout
 
 
 def test_scan_body_file(tmp_path):

@@ -118,7 +118,8 @@ def _type_name(value: object) -> str:
             dict: "table"}.get(type(value), type(value).__name__)
 
 
-def _unknown(key: str, known: tuple[str, ...] | list[str], where: str) -> str:
+def unknown_key(key: str, known: tuple[str, ...] | list[str], where: str) -> str:
+    """``unknown key 'x' in WHERE; did you mean 'y'?``: shared by the policy and gateway configs."""
     msg = f"unknown key {key!r} in {where}"
     close = difflib.get_close_matches(key, list(known), n=1)
     if close:
@@ -155,7 +156,7 @@ class _Validator:
         for key, value in raw.items():
             path = ("settings", key)
             if key not in SETTINGS_SCHEMA:
-                self.err(path, _unknown(key, list(SETTINGS_SCHEMA), "[settings]"))
+                self.err(path, unknown_key(key, list(SETTINGS_SCHEMA), "[settings]"))
                 continue
             kind, allowed = SETTINGS_SCHEMA[key]
             if kind == "positive_int":
@@ -189,7 +190,7 @@ class _Validator:
             kpath = (*path, relay)
             where = f"settings.key_relays.{relay}"
             if relay not in KEY_RELAY_HOSTS:
-                self.err(kpath, _unknown(relay, sorted(KEY_RELAY_HOSTS),
+                self.err(kpath, unknown_key(relay, sorted(KEY_RELAY_HOSTS),
                                          "[settings.key_relays] (a relay id)"))
                 continue
             if isinstance(value, bool):
@@ -233,7 +234,7 @@ class _Validator:
                                "(file-encryption keys): nothing to bind")
                 continue
             if provider not in PROVIDER_HOSTS:
-                self.err(path, _unknown(provider, sorted(PROVIDER_HOSTS), "[bindings] (a provider id)"))
+                self.err(path, unknown_key(provider, sorted(PROVIDER_HOSTS), "[bindings] (a provider id)"))
                 continue
             if not isinstance(hosts, list) or not hosts:
                 self.err(path, f"bindings.{provider} must be a non-empty array of host names")
@@ -280,7 +281,7 @@ class _Validator:
         for key, value in raw.items():
             path = ("risk", key)
             if key not in RISK_KEYS:
-                self.err(path, _unknown(key, RISK_KEYS, "[risk]"))
+                self.err(path, unknown_key(key, RISK_KEYS, "[risk]"))
             elif key == "types":
                 out["types"] = self._type_table(value, path, self.risk_value)
             else:
@@ -311,7 +312,7 @@ class _Validator:
                 hint = ""
                 if not is_rule and key in ("decision", "risk"):
                     hint = " (an allowance only removes expected findings; it has no decision or risk)"
-                self.err(path, _unknown(key, known, where) + hint)
+                self.err(path, unknown_key(key, known, where) + hint)
                 ok = False
             elif key == "id":
                 if not isinstance(value, str) or not value.strip() or any(c.isspace() for c in value):
@@ -384,7 +385,7 @@ def validate(doc: dict[str, Any], text: str | None, base_ids: frozenset[str] = f
                            "rules": [], "allow": []}
     for key in doc:
         if key not in TOP_KEYS:
-            v.err((key,), _unknown(key, TOP_KEYS, "the policy file (top level)"))
+            v.err((key,), unknown_key(key, TOP_KEYS, "the policy file (top level)"))
     if "description" in doc and not isinstance(doc["description"], str):
         v.err(("description",), "description must be a string")
     if "extends" in doc:

@@ -94,7 +94,7 @@ def request(
 
 
 def _late(host: str, timeout: float) -> GatewayError:
-    return GatewayError(f"No complete answer from the gateway at {host} within {timeout:g} s")
+    return GatewayError(f"No complete answer from the gateway at {host} within {timeout:g} s", code="TIMEOUT")
 
 
 class _Watchdog:

@@ -154,6 +154,7 @@ class GatewayConfig:
         cls, data: Mapping[str, Any], *, env: Mapping[str, str] | None = None, base_dir: str | None = None
     ) -> GatewayConfig:
         env = os.environ if env is None else env
+        _check_keys(data)
         server = _table(data, "server")
         policy = server.get("policy")
         if policy and base_dir and not os.path.isabs(policy):
@@ -204,6 +205,43 @@ class GatewayConfig:
             agents=agents,
             tools=tools,
         )
+
+
+# Every key the config knows, per table: anything else is a typo that would otherwise be dropped
+# silently (``prot = 4012`` serving on the default port, ``plicy`` serving the default policy).
+_KNOWN_KEYS: dict[str, tuple[str, ...]] = {
+    "": ("server", "api_keys", "approvers", "agents", "tools"),
+    "server": ("host", "port", "db", "policy", "rate_limit_per_minute", "approval_ttl_seconds",
+               "replay_window_seconds", "max_body_bytes", "execute_requires_signature",
+               "approvals_page_token_env"),
+    "api_keys": ("id", "hash", "agent_id", "rate_limit_per_minute"),
+    "approvers": ("id", "token_hash"),
+    "agents": ("agent_id", "name", "secret", "secret_env"),
+    "tools": ("base_url",),
+}
+
+
+def _check_keys(data: Mapping[str, Any]) -> None:
+    """Raise one ``ConfigurationError`` naming every unknown key, each with a "did you mean"."""
+    from ..engine.policy_schema import unknown_key  # the policy loader's wording and suggestions
+
+    errors: list[str] = []
+
+    def check(item: object, known: tuple[str, ...], where: str) -> None:
+        if isinstance(item, Mapping):
+            errors.extend(unknown_key(str(k), known, where) for k in item if k not in known)
+
+    check(data, _KNOWN_KEYS[""], "the gateway config (top level)")
+    check(data.get("server"), _KNOWN_KEYS["server"], "[server]")
+    for table in ("api_keys", "approvers", "agents"):
+        items = data.get(table)
+        for item in items if isinstance(items, list) else ():
+            check(item, _KNOWN_KEYS[table], f"[[{table}]]")
+    tools = data.get("tools")
+    for name, tool in tools.items() if isinstance(tools, Mapping) else ():
+        check(tool, _KNOWN_KEYS["tools"], f"[tools.{name}]")
+    if errors:
+        raise ConfigurationError("invalid gateway config: " + "; ".join(errors))
 
 
 def _match(items: tuple[Any, ...], presented: str, get_hash: Any) -> Any:

@@ -10,22 +10,55 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import re
+import socket
+import ssl
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
-from ..config import Settings
+from ..config import Settings, gateway_origin
 from ..errors import ScannerError
 from ..model import Decision, ReasonCode, RiskBand, ScanResponse, fingerprint_json
 from ..scanner import APPROVED, DENIED, EXPIRED, ApprovalStateCallback, approvals_wanted
 from .client import Client
-from .errors import AifError, PayloadTooLargeError
+from .errors import AifError, AuthenticationError, GatewayError, PayloadTooLargeError
 
 # "not_found": the gateway no longer knows the approval (purged, another database): blocked now,
 # not after waiting out the approval timeout (an hour by default) for a decision that cannot come.
 _FINAL = {"denied": DENIED, "expired": EXPIRED, "executed": DENIED, "not_found": DENIED}
+
+
+_NETWORK_CAUSES: tuple[tuple[type[BaseException], str], ...] = (
+    (ConnectionRefusedError, "connection refused"),
+    (ConnectionResetError, "connection reset"),
+    (socket.gaierror, "host name not resolved"),
+    (ssl.SSLError, "TLS failed"),
+)
+
+
+def failure_summary(exc: AifError, gateway_url: str, timeout: float) -> str:
+    """A gateway failure in a few safe words for the agent's exception and log: which class of
+    problem, the gateway's scheme, host and port, a status code. Never the key, a path, a query or
+    anything the gateway or the OS said in free text."""
+    where = gateway_origin(gateway_url)
+    if isinstance(exc, AuthenticationError):
+        return f"gateway at {where} refused the key (HTTP 401)"
+    status = getattr(exc, "status", None)
+    if isinstance(exc, GatewayError) and status is not None:
+        plain = isinstance(exc.code, str) and re.fullmatch(r"[A-Z][A-Z0-9_]{0,39}", exc.code)
+        code = exc.code if plain else None
+        return f"gateway at {where} answered HTTP {status}" + (f" ({code})" if code else "")
+    cause = exc.__cause__
+    if exc.code == "TIMEOUT" or isinstance(cause, TimeoutError):
+        return f"gateway at {where} timed out (no answer within {timeout:g} s)"
+    if isinstance(cause, OSError):
+        known = (text for kind, text in _NETWORK_CAUSES if isinstance(cause, kind))
+        reason = next(known, type(cause).__name__)
+        return f"gateway unreachable at {where} ({reason})"
+    return f"no usable answer from the gateway at {where} ({type(exc).__name__})"
 
 
 def _cache_key(
@@ -164,9 +197,12 @@ class GatewayScanner:
                 scanner=self.name,
             )
         except AifError as exc:
-            raise ScannerError(f"gateway scan failed: {exc}") from exc
+            summary = failure_summary(exc, self.client.gateway_url, self.client.timeout)
+            raise ScannerError(f"gateway scan failed: {exc}", summary=summary) from exc
         if resp.decision not in {d.value for d in Decision}:
-            raise ScannerError(f"gateway answered an unknown decision {resp.decision!r}")
+            raise ScannerError(f"gateway answered an unknown decision {resp.decision!r}",
+                               summary=f"gateway at {gateway_origin(self.client.gateway_url)} answered an "
+                                       "unknown decision")
         if resp.approval_id and not approvals_wanted():
             # Monitor mode sends the request anyway: withdraw the approval the gateway opened.
             with contextlib.suppress(AifError):

@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 from .. import telemetry
 from ..config import Settings
 from ..digests import sha256
-from ..errors import RequestBlocked
+from ..errors import RequestBlocked, failure_cause
 from ..hints import GUARD_BODY_LIMIT, block_hint
 from ..model import Decision, ReasonCode, ScanResponse
 from ..scanner import APPROVED, Scanner, approvals_off
@@ -474,16 +474,17 @@ class Guard:
         failure = ScanResponse(decision=Decision.DENY, reason_codes=[ReasonCode.SCANNER_ERROR],
                                risk_score=1.0, risk_band="HIGH", scanner=self.scanner.name)
         mode = self.settings.mode
+        cause = failure_cause(exc)  # "gateway refused the key (HTTP 401)"; never request content
         if mode == "monitor" or self.settings.fail_open:
             log.warning("interven-autoguard: scanner failed (%s) on %s %s; sent anyway (%s)",
-                        type(exc).__name__, call.method, call.redacted,
+                        cause, call.method, call.redacted,
                         "monitor mode" if mode == "monitor" else "fail_open")
             _record(span, call, failure, mode, Decision.ALLOW.value)
             return None
         log.warning("interven-autoguard: scanner failed (%s) on %s %s; blocked (fail closed)",
-                    type(exc).__name__, call.method, call.redacted)
+                    cause, call.method, call.redacted)
         _record(span, call, failure, mode, Decision.DENY.value)
-        raise self._blocked(call, failure, note=f"scanner error {type(exc).__name__}") from None
+        raise self._blocked(call, failure, note=f"scanner error: {cause}") from None
 
     def _must_wait(self, response: ScanResponse) -> bool:
         return self.settings.mode == "enforce" and _decision(response) is Decision.REQUIRE_APPROVAL

@@ -126,6 +126,8 @@ def install(settings: Settings | None = None, *, scanner: Scanner | None = None,
     with _lock:
         _global = guard
     _patch_everything()
+    where = resolved.describe_scanner() if scanner is None else f"the {chosen.name} scanner given in code"
+    log.info("interven-autoguard: installed, %s mode, scanning with %s", resolved.mode, where)
     return guard
 
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from gw_support import REPO_DIR, TESTS_DIR
+from gw_support import REPO_DIR, TESTS_DIR, free_port
 
 from interven_autoguard.errors import ConfigurationError
 from interven_autoguard.gateway.config import GatewayConfig, hash_secret, verify_secret
@@ -79,3 +79,37 @@ def test_serve_defaults_to_loopback_and_reports_bad_config(tmp_path):
     missing = run_module("serve", "--config", str(tmp_path / "missing.toml"))
     assert missing.returncode == 2 and "cannot read gateway config" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_unknown_config_keys_are_errors_with_a_suggestion():
+    data = {
+        "server": {"prot": 4012, "plicy": "p.toml", "host": "127.0.0.1"},
+        "api_keys": [{"id": "a", "hash": hash_secret("k"), "agent": "x"}],
+        "approvers": [{"id": "alice", "token_hash": hash_secret("t"), "tokn": "t"}],
+        "tools": {"github": {"base_url": "http://127.0.0.1:9", "baseurl": "x"}},
+        "aprovers": [],
+    }
+    with pytest.raises(ConfigurationError) as info:
+        GatewayConfig.from_dict(data)
+    text = str(info.value)
+    for expected in ("unknown key 'prot' in [server]; did you mean 'port'?",
+                     "unknown key 'plicy' in [server]; did you mean 'policy'?",
+                     "unknown key 'agent' in [[api_keys]]; did you mean 'agent_id'?",
+                     "unknown key 'tokn' in [[approvers]]",
+                     "unknown key 'baseurl' in [tools.github]; did you mean 'base_url'?",
+                     "unknown key 'aprovers' in the gateway config (top level); did you mean 'approvers'?"):
+        assert expected in text, text
+
+
+def test_serve_refuses_a_config_with_a_typo_instead_of_serving_defaults(tmp_path):
+    port = free_port()  # were the typo ignored, the gateway would serve here: the test then times out
+    config = tmp_path / "gateway.toml"
+    config.write_text(f'[server]\nhost = "127.0.0.1"\nport = {port}\nplicy = "payouts.toml"\n\n'
+                      f'[[api_keys]]\nid = "x"\nhash = "{hash_secret("k")}"\n')
+    prelude = f"import sys; sys.path.insert(0, {TESTS_DIR!r}); import safetynet; safetynet.install(); "
+    code = prelude + "from interven_autoguard.gateway.__main__ import main; sys.exit(main(sys.argv[1:]))"
+    out = subprocess.run([sys.executable, "-c", code, "serve", "--config", str(config)], capture_output=True,
+                         text=True, cwd=REPO_DIR, timeout=20, env={**os.environ, "PYTHONPATH": REPO_DIR})
+    assert out.returncode == 2, out.stderr
+    assert "unknown key 'plicy' in [server]; did you mean 'policy'?" in out.stderr
+    assert "listening" not in out.stderr and "Traceback" not in out.stderr

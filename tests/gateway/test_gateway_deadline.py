@@ -50,7 +50,8 @@ def test_a_trickled_answer_ends_at_the_deadline_not_when_the_gateway_stops() -> 
 
 def test_the_deadline_is_a_setting() -> None:
     assert Settings.from_env({}).gateway_timeout == 30.0
-    settings = Settings.from_env({"INTERVEN_GATEWAY_TIMEOUT": "2.5", "INTERVEN_API_KEY": "k"})
+    settings = Settings.from_env({"INTERVEN_GATEWAY_TIMEOUT": "2.5", "INTERVEN_API_KEY": "k",
+                                  "INTERVEN_GATEWAY_URL": "http://127.0.0.1:9"})
     assert settings.gateway_timeout == 2.5
     assert GatewayScanner(settings).client.timeout == 2.5
     for bad in ("0", "-1", "soon"):

@@ -42,7 +42,8 @@ def test_nested_run_does_not_stack_bootstrap_dirs():
 
 
 def test_environment_settings_are_kept_unless_overridden():
-    cmd = build_command(["agent.py"], {**BASE_ENV, "INTERVEN_MODE": "monitor", "INTERVEN_API_KEY": "k"})
+    cmd = build_command(["agent.py"], {**BASE_ENV, "INTERVEN_MODE": "monitor", "INTERVEN_API_KEY": "k",
+                                       "INTERVEN_GATEWAY_URL": "http://127.0.0.1:9"})
     assert cmd.env["INTERVEN_MODE"] == "monitor"
     assert cmd.env["INTERVEN_API_KEY"] == "k"
 
