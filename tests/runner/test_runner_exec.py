@@ -284,7 +284,33 @@ def test_monitor_mode_with_log_warning_shows_what_it_let_through(tmp_path):
     assert received and ssn.encode() in received[0][2]  # monitor: sent unchanged
     lines = [line for line in res.stderr.splitlines() if line.startswith("interven-autoguard WARNING")]
     assert len(lines) == 1 and "mode=monitor" in lines[0] and "PII_DETECTED" in lines[0], res.stderr
-    assert ssn not in res.stderr
+    assert "decision=ALLOW would=SANITIZE" in lines[0] and "findings=US_SSN@body$.note" in lines[0]
+    assert ssn not in res.stderr and "478-23" not in res.stderr
+
+
+def test_log_warning_shows_a_redaction_in_enforce_mode(tmp_path):
+    """``run --log warning``: a SANITIZE changed what was sent, so it is printed (with the field),
+    while the ALLOWs around it are not."""
+    email = "bob.lee@customer.io"
+    with loopback_server() as server:
+        url = f"http://127.0.0.1:{server.server_port}/api/contacts"
+        agent = write_script(tmp_path / "agent.py", f"""
+            import json, urllib.request
+            headers = {{"Content-Type": "application/json"}}
+            for contact in ({{"email": {email!r}}}, {{"name": "Bob"}}):
+                body = json.dumps({{"contact": contact}}).encode()
+                req = urllib.request.Request({url!r}, data=body, headers=headers)
+                print(urllib.request.urlopen(req, timeout=10).status)
+        """)
+        res = run(["--log", "warning", str(agent)])
+        received = list(server.received)  # type: ignore[attr-defined]
+    assert res.returncode == 0, res.stderr
+    assert len(received) == 2 and email.encode() not in received[0][2]  # redacted before sending
+    lines = [line for line in res.stderr.splitlines() if line.startswith("interven-autoguard ")]
+    assert len(lines) == 1, res.stderr
+    assert lines[0].startswith("interven-autoguard WARNING interven guard decision=SANITIZE mode=enforce")
+    assert "findings=EMAIL@body$.contact.email" in lines[0]
+    assert email not in res.stderr and "customer.io" not in res.stderr
 
 
 def test_an_invalid_log_level_is_refused_before_exec(tmp_path):
