@@ -235,6 +235,54 @@ def test_guarded_requests_in_agent_and_child(tmp_path):
         assert [p for _, p, _ in server.received] == ["/ok", "/ok"]  # nothing else reached any server
 
 
+def _python_without_the_package() -> str | None:
+    """A system python3 that has none of the package's dependencies (the user's case), if any."""
+    import shutil
+
+    for name in ("/usr/bin/python3", shutil.which("python3")):
+        if not name or not os.path.exists(name) or os.path.realpath(name) == os.path.realpath(sys.executable):
+            continue
+        probe = subprocess.run([name, "-S", "-c", "import opentelemetry"], capture_output=True, timeout=30)
+        if probe.returncode != 0:
+            return name
+    return None
+
+
+@pytest.mark.parametrize("child", ["system-python3", "shadowed-dependency"])
+@pytest.mark.skipif(not HAS_INSTALL, reason=NEEDS_INSTALL)
+def test_a_child_python_without_the_package_is_told_to_install_it_or_be_disabled(tmp_path, child):
+    """An interpreter that sees the package through the bootstrap but lacks its dependencies: the
+    message names that interpreter and the two safe ways out; not INTERVEN_FAIL_OPEN, which would
+    turn checking off for every process."""
+    if child == "system-python3":
+        python = _python_without_the_package()
+        if python is None:
+            pytest.skip("no python3 without opentelemetry on this machine")
+        shadow = ""
+    else:  # this very interpreter, with a dependency made unimportable ahead of site-packages
+        python = sys.executable
+        (tmp_path / "shadow" / "opentelemetry").mkdir(parents=True)
+        (tmp_path / "shadow" / "opentelemetry" / "__init__.py").write_text(
+            "raise ModuleNotFoundError(\"No module named 'opentelemetry'\", name='opentelemetry')\n")
+        shadow = str(tmp_path / "shadow")
+    program = write_script(tmp_path / "child.py", "print('CHILD RAN')\n")
+    agent = write_script(tmp_path / "agent.py", f"""
+        import os, subprocess, sys
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in [{shadow!r}, env.get("PYTHONPATH", "")] if p)
+        res = subprocess.run([{python!r}, {str(program)!r}], env=env, capture_output=True, text=True)
+        print(res.returncode, res.stdout.strip() or "-")
+        sys.stderr.write(res.stderr)
+    """)
+    res = run([str(agent)])
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == f"{EXIT_CONFIG} -", res.stderr  # fail closed: not one line ran
+    assert f"this Python ({python}) does not have interven-autoguard installed" in res.stderr
+    assert f"{python} -m pip install interven-autoguard" in res.stderr
+    assert "INTERVEN_DISABLED=1" in res.stderr
+    assert "INTERVEN_FAIL_OPEN" not in res.stderr
+
+
 def _bootstrap() -> str:
     from interven_autoguard.runner import bootstrap_dir
 
