@@ -36,7 +36,15 @@ def binding_hint(reason_codes: Any, findings: Any, url: str) -> str:
     names = "/".join(providers)
     return (f"hint: {names} credentials may go only to their provider's own hosts; if {host} is your "
             f"gateway, proxy or model server for {names}, name it in the policy: [bindings] {entries} "
-            f"(docs/policy.md#bindings)")
+            f"{docs_ref('[bindings]', 'policy.md')}")
+
+
+def docs_ref(section: str, page: str) -> str:
+    """Where a hint's advice is documented, in words a pip user can follow: the section and the page
+    of the repository's ``docs/`` (an installed package has no ``docs/``), and the command that
+    checks the edited policy. Every hint ends with one, in this form."""
+    return (f"(see \"{section}\" in docs/{page} of the interven-autoguard source repository; check "
+            f"the edited file with: python -m interven_autoguard policy check FILE)")
 
 
 def _binding_provider(finding: Any) -> str | None:
