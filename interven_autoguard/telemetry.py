@@ -381,6 +381,8 @@ _LOCATION_CHARS = 80
 _LOCATION_PIECES = re.compile(r"([.\[\]':$<>#*])")
 _FINDING_TYPE = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
 _LOCATION_ROOT = re.compile(r"^[a-z.]{1,12}?[$:#]")
+_LONG_DIGITS = re.compile(r"\d{7}")
+_ALNUM_16 = re.compile(r"[A-Za-z0-9]{16,}")
 
 
 def findings_summary(findings: Any) -> str:
@@ -407,10 +409,18 @@ def findings_summary(findings: Any) -> str:
     return shown
 
 
+def _value_like(piece: str) -> bool:
+    """A location piece that could be a value, by the rules the engine hides a key by
+    (``engine/body_fields.key_segment``): an ``@``, a 7+ digit run, or 16+ letters and digits
+    mixing both. The engine's own locations never have one; nothing it shows is hidden here."""
+    return ("@" in piece or bool(_LONG_DIGITS.search(piece))
+            or any(not run.isdigit() and not run.isalpha() for run in _ALNUM_16.findall(piece)))
+
+
 @functools.lru_cache(maxsize=512)  # the same few fields come back request after request
 def _safe_location(location: str) -> str:
     text = location
-    if any(_sensitive_piece(piece) for piece in _LOCATION_PIECES.split(location)[::2]):
+    if any(_value_like(piece) for piece in _LOCATION_PIECES.split(location)[::2]):
         # Only where the field is (body, query, header), not which: the pieces around the one that
         # looks like a value may be parts of it (``bob.lee@customer.io`` split at its dots).
         root = _LOCATION_ROOT.match(location)

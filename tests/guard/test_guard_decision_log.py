@@ -118,3 +118,6 @@ def test_the_findings_list_is_deduplicated_bounded_and_value_free() -> None:
     assert "PHONE_NUMBER@body$['a_b_c']" in odd
     assert max(len(part) for part in odd.split(",")) <= len("US_SSN@") + 80
     assert findings_summary([]) == "" and findings_summary(None) == ""
+    # What the engine itself shows is shown as is: no over-redaction of ordinary field names.
+    plain = "body$.messages[12].tool_calls[0].function.openai_api_key_v2_backup"
+    assert findings_summary([f("OPENAI_API_KEY", plain)]) == f"OPENAI_API_KEY@{plain}"
