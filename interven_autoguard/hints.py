@@ -48,13 +48,13 @@ def body_size_hint(reason_codes: Any, scanner: str | None, raw: Any = None) -> s
         return (f"hint: this streamed body (a file or generator) is larger than the guard reads to "
                 f"scan, {limit} bytes, and such a body is always blocked; raise that limit with "
                 f'install(extra={{"max_body_bytes": ...}}), and the policy\'s [settings] '
-                f"max_body_bytes / body_too_large then decide (docs/policy.md#large-uploads)")
+                f"max_body_bytes / body_too_large then decide " + docs_ref("Large uploads", "policy.md"))
     if scanner != "embedded":
         return ""
     return ("hint: the body was too large to scan (over the policy's [settings] max_body_bytes, 10 MiB "
             "by default, or over 50 MiB decompressed); the policy's [settings] body_too_large decides "
             "such bodies (DENY by default; REQUIRE_APPROVAL or ALLOW): raise max_body_bytes or set "
-            "body_too_large in your policy (docs/policy.md#large-uploads)")
+            "body_too_large in your policy " + docs_ref("Large uploads", "policy.md"))
 
 
 def binding_hint(reason_codes: Any, findings: Any, url: str) -> str:
@@ -74,7 +74,15 @@ def binding_hint(reason_codes: Any, findings: Any, url: str) -> str:
     names = "/".join(providers)
     return (f"hint: {names} credentials may go only to their provider's own hosts; if {host} is your "
             f"gateway, proxy or model server for {names}, name it in the policy: [bindings] {entries} "
-            f"(docs/policy.md#bindings)")
+            f"{docs_ref('[bindings]', 'policy.md')}")
+
+
+def docs_ref(section: str, page: str) -> str:
+    """Where a hint's advice is documented, in words a pip user can follow: the section and the page
+    of the repository's ``docs/`` (an installed package has no ``docs/``), and the command that
+    checks the edited policy. Every hint ends with one, in this form."""
+    return (f"(see \"{section}\" in docs/{page} of the interven-autoguard source repository; check "
+            f"the edited file with: python -m interven_autoguard policy check FILE)")
 
 
 def _binding_provider(finding: Any) -> str | None:

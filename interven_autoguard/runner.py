@@ -333,9 +333,22 @@ def activate_from_env(origin: str, environ: Mapping[str, str] | None = None) -> 
                   f"INTERVEN_FAIL_OPEN is set: {reason}")
             return False
         _warn(f"FATAL: guard could not be installed ({origin}): {reason}")
-        _warn("refusing to run unguarded (fail closed); fix the setting, or set INTERVEN_FAIL_OPEN=1 "
-              f"to run anyway. Exiting with status {EXIT_CONFIG}.")
+        if isinstance(exc, ImportError):
+            # Typically a Python the agent shells out to (a system python3) that sees the package
+            # through the bootstrap but has none of its dependencies: that child needs the package.
+            _warn(missing_package_advice(EXIT_CONFIG))
+        else:
+            _warn("refusing to run unguarded (fail closed); fix the setting, or set INTERVEN_FAIL_OPEN=1 "
+                  f"to run anyway. Exiting with status {EXIT_CONFIG}.")
         os._exit(EXIT_CONFIG)
+
+
+def missing_package_advice(status: int) -> str:
+    """What to do when this interpreter cannot import the guard (the bootstrap's words too)."""
+    return (f"this Python ({sys.executable}) does not have interven-autoguard installed: install it there "
+            f"({sys.executable} -m pip install interven-autoguard), or start this child process with "
+            f"INTERVEN_DISABLED=1 to leave it unguarded. Refusing to run unguarded (fail closed); "
+            f"exiting with status {status}.")
 
 
 if __name__ == "__main__":

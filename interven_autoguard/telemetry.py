@@ -289,8 +289,10 @@ _APPROVAL_STATES: dict[str, tuple[bool, int]] = {
     "error": (True, logging.WARNING),
     "unavailable": (True, logging.WARNING),  # the scanner cannot resolve approvals: fail closed
 }
-# enforced decision -> log level of its record
-_LOG_LEVELS = {"ALLOW": logging.INFO, "SANITIZE": logging.INFO, "REQUIRE_APPROVAL": logging.WARNING,
+# enforced decision -> log level of its record. A SANITIZE changed what was sent (a CRM stores
+# ``[REDACTED:EMAIL]``, a prompt loses an address): a user must see it at the usual WARNING level.
+# It never takes the quiet lane (``recording`` asks the ALLOW level only), so this costs ALLOWs nothing.
+_LOG_LEVELS = {"ALLOW": logging.INFO, "SANITIZE": logging.WARNING, "REQUIRE_APPROVAL": logging.WARNING,
                "DENY": logging.WARNING}
 _ALLOW_LEVEL = _LOG_LEVELS["ALLOW"]
 _ERROR = trace.StatusCode.ERROR
@@ -372,6 +374,60 @@ def _decision_attributes(response: ScanResponse, mode: str, enforced: str) -> di
     }
     attrs.update({k: v for k, v in optional.items() if v})
     return attrs
+
+
+_LISTED_FINDINGS = 6  # a log line names this many distinct TYPE@location pairs, then "+N more"
+_LOCATION_CHARS = 80
+_LOCATION_PIECES = re.compile(r"([.\[\]':$<>#*])")
+_FINDING_TYPE = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
+_LOCATION_ROOT = re.compile(r"^[a-z.]{1,12}?[$:#]")
+_LONG_DIGITS = re.compile(r"\d{7}")
+_ALNUM_16 = re.compile(r"[A-Za-z0-9]{16,}")
+
+
+def findings_summary(findings: Any) -> str:
+    """``EMAIL@body$.contact.email,AWS_ACCESS_KEY@header:x-api-key``: what a log line says of the
+    findings, deduplicated and bounded, so that an ``[[allow]]`` entry can be written from it.
+
+    Types and locations only, never a value. Locations are built not to hold one (a JSON key or
+    header name that could be a value is shown by position: ``header#3``); each piece is still
+    checked as a URL's are, since a remote scanner's locations are not ours, and cut to a length."""
+    seen: dict[str, None] = {}
+    for finding in findings or ():
+        if isinstance(finding, dict):
+            kind, location = finding.get("type"), finding.get("location")
+        else:
+            kind, location = getattr(finding, "type", None), getattr(finding, "location", None)
+        kind = str(kind) if kind is not None else ""
+        if not _FINDING_TYPE.match(kind):
+            kind = "FINDING"
+        seen[f"{kind}@{_safe_location(str(location))}" if location else kind] = None
+    listed = list(seen)
+    shown = ",".join(listed[:_LISTED_FINDINGS])
+    if len(listed) > _LISTED_FINDINGS:
+        shown += f",+{len(listed) - _LISTED_FINDINGS} more"
+    return shown
+
+
+def _value_like(piece: str) -> bool:
+    """A location piece that could be a value, by the rules the engine hides a key by
+    (``engine/body_fields.key_segment``): an ``@``, a 7+ digit run, or 16+ letters and digits
+    mixing both. The engine's own locations never have one; nothing it shows is hidden here."""
+    return ("@" in piece or bool(_LONG_DIGITS.search(piece))
+            or any(not run.isdigit() and not run.isalpha() for run in _ALNUM_16.findall(piece)))
+
+
+@functools.lru_cache(maxsize=512)  # the same few fields come back request after request
+def _safe_location(location: str) -> str:
+    text = location
+    if any(_value_like(piece) for piece in _LOCATION_PIECES.split(location)[::2]):
+        # Only where the field is (body, query, header), not which: the pieces around the one that
+        # looks like a value may be parts of it (``bob.lee@customer.io`` split at its dots).
+        root = _LOCATION_ROOT.match(location)
+        text = (root.group(0) if root else "") + REDACTED
+    # Whitespace, commas and control characters would break the line's own syntax.
+    text = "".join("_" if ch.isspace() or ch == "," or not ch.isprintable() else ch for ch in text)
+    return text if len(text) <= _LOCATION_CHARS else text[: _LOCATION_CHARS - 3] + "..."
 
 
 class DecisionSpan:
@@ -504,13 +560,19 @@ class DecisionSpan:
         hint = block_hint(response.reason_codes, response.findings, _resolve(self._url),
                           scanner=response.scanner, raw=response.raw) \
             if scanned == "DENY" and response is not None else ""
+        decision = a.get("interven.decision", "NONE")
+        # What enforce mode would have done, where that is not what was done: monitor mode's point.
+        would = scanned if a.get("interven.mode") == "monitor" and scanned not in (None, decision) else None
+        listed = findings_summary(response.findings) if response is not None else ""
         logger.log(
             level,
-            "interven %s decision=%s mode=%s reasons=%s %s %s%s%s",
+            "interven %s decision=%s%s mode=%s reasons=%s%s %s %s%s%s",
             self._kind,
-            a.get("interven.decision", "NONE"),
+            decision,
+            f" would={would}" if would else "",
             a.get("interven.mode", "-"),
             ",".join(a.get("interven.reason_codes", ())) or "-",
+            f" findings={listed}" if listed else "",
             a["http.request.method"],
             a["url.full"],
             f" error={a['error.type']}" if "error.type" in a else "",

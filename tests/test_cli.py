@@ -119,3 +119,16 @@ def test_policy_show_prints_the_effective_default():
     assert p.returncode == 0, p.stderr
     doc = json.loads(p.stdout)
     assert doc["version"]
+
+
+def test_policy_show_into_a_closed_pipe_exits_quietly():
+    """``policy show | head -1``: the reader went away; no BrokenPipeError traceback, exit 0."""
+    env = dict(os.environ)
+    env.pop("INTERVEN_POLICY", None)
+    proc = subprocess.Popen([sys.executable, "-m", "interven_autoguard", "policy", "show"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert proc.stdout is not None
+    proc.stdout.close()  # before it writes a byte: its first write meets a pipe with no reader
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert b"Traceback" not in err and b"BrokenPipeError" not in err

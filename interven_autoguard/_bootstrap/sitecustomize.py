@@ -52,8 +52,12 @@ def _activate() -> None:
         sys.stderr.write(f"interven-autoguard: {'WARNING' if flag else 'FATAL'}: cannot import "
                          f"interven_autoguard ({type(exc).__name__}: {exc})\n")
         if not flag:
-            sys.stderr.write(f"interven-autoguard: refusing to run unguarded; exiting with status "
-                             f"{_EXIT_CONFIG} (set INTERVEN_FAIL_OPEN=1 to run anyway)\n")
+            # The runner's own words cannot be imported here: the same advice, spelled out.
+            sys.stderr.write(f"interven-autoguard: this Python ({sys.executable}) does not have "
+                             f"interven-autoguard installed: install it there ({sys.executable} -m pip "
+                             f"install interven-autoguard), or start this child process with "
+                             f"INTERVEN_DISABLED=1 to leave it unguarded. Refusing to run unguarded "
+                             f"(fail closed); exiting with status {_EXIT_CONFIG}.\n")
             sys.stderr.flush()
             os._exit(_EXIT_CONFIG)
         return

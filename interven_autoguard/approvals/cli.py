@@ -14,11 +14,20 @@ import secrets
 import socket
 import sys
 import time
+from pathlib import Path
 from typing import TextIO
 
 from ..errors import ConfigurationError
 from . import display
-from .store import PENDING, STATES, ApprovalError, ApprovalRecord, SQLiteApprovalStore
+from .store import (
+    ENV_DB,
+    PENDING,
+    STATES,
+    ApprovalError,
+    ApprovalRecord,
+    SQLiteApprovalStore,
+    default_db_path,
+)
 
 PROG = "python -m interven_autoguard approvals"
 ENV_TOKEN = "INTERVEN_APPROVALS_TOKEN"
@@ -32,6 +41,16 @@ def _default_approver() -> str:
     except Exception:  # no login name in some containers
         user = "unknown"
     return f"{user}@{socket.gethostname()}"
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0-65535, got {port}")
+    return port
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", parents=[common], help="local web page to approve or deny")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any)")
+    p.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any)")
     p.add_argument("--token", default=None, help=f"access token (default: ${ENV_TOKEN} or a random one)")
     return parser
 
@@ -201,10 +220,33 @@ _COMMANDS = {
 }
 
 
+# Commands that only read or decide existing records: on a database that does not exist they say
+# so, rather than create an empty one (a mistyped --db would look like an empty queue). ``watch`` and
+# ``serve`` wait for requests to come, so they may start first; they say which file they watch.
+_NEEDS_EXISTING = frozenset({"list", "show", "approve", "deny", "purge"})
+
+
+def _existing(db: str | None) -> str | None:
+    path = Path(db).expanduser() if db else default_db_path()
+    if not path.exists():
+        raise ApprovalError(
+            f"no approvals database at {path}: check --db (or ${ENV_DB}; the agent's value is what "
+            "counts), or wait until an agent has held a request there"
+        )
+    return db
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     out = sys.stdout
     try:
+        if args.command in _NEEDS_EXISTING:
+            _existing(args.db)
+        else:
+            path = Path(args.db).expanduser() if args.db else default_db_path()
+            if not path.exists():
+                _print(f"note: no approvals database at {path} yet: created an empty one; an agent "
+                       f"must use the same path (--db / ${ENV_DB}) for its requests to show here", sys.stderr)
         store = SQLiteApprovalStore(args.db)
         return _COMMANDS[args.command](store, args, out)
     except (ApprovalError, ConfigurationError, ValueError) as exc:

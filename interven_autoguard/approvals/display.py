@@ -121,3 +121,19 @@ def details(record: ApprovalRecord, now: float | None = None) -> str:
     body = printable(body_text(record.request_display.get("body")), keep_newlines=True)
     lines.extend("  " + line for line in body.splitlines() or [""])
     return "\n".join(lines)
+
+
+def decide_commands(approval_id: str, db: Any = None) -> str:
+    """The two commands an approver runs for ``approval_id``, ready to paste. ``db``: the store's
+    path; named with ``--db`` unless it is the default location (an approver's shell need not
+    share the agent's ``$INTERVEN_APPROVALS_DB``)."""
+    import shlex
+
+    from .store import default_db_path
+
+    where = ""
+    if db is not None and str(db) != str(default_db_path(use_env=False)):
+        where = f" --db {shlex.quote(str(db))}"
+    ident = shlex.quote(printable(approval_id))
+    prog = "python -m interven_autoguard approvals"
+    return f"approve: {prog} approve {ident}{where}   deny: {prog} deny {ident}{where} --reason '...'"

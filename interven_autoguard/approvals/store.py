@@ -186,9 +186,10 @@ _COLUMNS = (
 )
 
 
-def default_db_path() -> Path:
-    """``$INTERVEN_APPROVALS_DB``, else the user's state directory (XDG_STATE_HOME or ~/.local/state)."""
-    explicit = os.environ.get(ENV_DB)
+def default_db_path(*, use_env: bool = True) -> Path:
+    """``$INTERVEN_APPROVALS_DB``, else the user's state directory (XDG_STATE_HOME or ~/.local/state).
+    ``use_env=False``: the latter only (where the CLI looks when that variable is not set)."""
+    explicit = os.environ.get(ENV_DB) if use_env else None
     if explicit:
         return Path(explicit).expanduser()
     if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):

@@ -1433,6 +1433,11 @@ class LocalScanner:
 
     # -------------------------------------------------------------- approvals
 
+    def approvals_db(self) -> Any:
+        """Where approvals are kept (the SQLite file's path), for the commands that decide them;
+        None for a store that is not a file."""
+        return getattr(self._store(), "path", None)
+
     def _store(self) -> Any:
         with self._approvals_lock:
             if self._approvals is None:

@@ -523,6 +523,7 @@ class Guard:
     def _wait(self, span: telemetry.DecisionSpan, call: _Call, response: ScanResponse) -> str:
         if not response.approval_id:
             return self._unavailable(span, call, response, None)
+        self._announce_hold(call, response.approval_id)
         try:
             return self.scanner.wait_for_approval(
                 response.approval_id, **self._approval_kwargs(span, call, response.approval_id))
@@ -532,11 +533,34 @@ class Guard:
     async def _await(self, span: telemetry.DecisionSpan, call: _Call, response: ScanResponse) -> str:
         if not response.approval_id:
             return self._unavailable(span, call, response, None)
+        self._announce_hold(call, response.approval_id)
         try:
             return await self.scanner.await_approval(
                 response.approval_id, **self._approval_kwargs(span, call, response.approval_id))
         except Exception as exc:
             return self._unavailable(span, call, response, exc)
+
+    def _announce_hold(self, call: _Call, approval_id: str) -> None:
+        """One WARNING as the wait starts: otherwise the agent just looks frozen, for up to an hour.
+        Says what to run to decide, and until when the guard waits (then the request is refused)."""
+        if not log.isEnabledFor(logging.WARNING):
+            return
+        from ..approvals import display
+
+        timeout = float(self.settings.approval_timeout)
+        approvals_db = getattr(self.scanner, "approvals_db", None)
+        try:
+            db = approvals_db() if callable(approvals_db) else None
+        except Exception:  # the wait itself will say what is wrong with the store
+            db = None
+        if callable(approvals_db):
+            how = display.decide_commands(approval_id, db)
+        else:  # e.g. the gateway: its approvers decide there
+            how = (f"an approver decides it on the {self.scanner.name} "
+                   f"(POST /v1/approvals/{display.printable(approval_id)}/approve or /deny, or its /ui page)")
+        log.warning("interven-autoguard: %s %s is held for human approval %s; waiting up to %s (until %s, "
+                    "then it is refused). %s", call.method, call.redacted, display.printable(approval_id),
+                    display.duration(timeout), display.utc(time.time() + timeout), how)
 
     def _unavailable(self, span: telemetry.DecisionSpan, call: _Call, response: ScanResponse,
                      exc: BaseException | None) -> str:

@@ -30,9 +30,43 @@ def test_list_shows_pending_requests_and_all_with_flag(db_path, store, new_recor
     assert [r["id"] for r in as_json] == [b.id] and as_json[0]["reason"] == "no"
 
 
-def test_list_when_empty(db_path):
+def test_list_when_empty(db_path, store):
     out = run_cli(db_path, "list")
     assert out.returncode == 0 and "no pending approvals" in out.stdout
+
+
+@pytest.mark.parametrize("command", [["list"], ["show", "apr_x"], ["approve", "apr_x"],
+                                     ["deny", "apr_x", "--reason", "no"], ["purge", "--older-than", "0"]])
+def test_a_database_that_does_not_exist_is_an_error_not_an_empty_queue(db_path, tmp_path, command):
+    """A mistyped --db (or a different $INTERVEN_APPROVALS_DB in the approver's shell) must not
+    look like an empty queue, nor leave a new database behind."""
+    typo = tmp_path / "no-such-dir" / "aprovals.sqlite3"
+    for args in ([*command, "--db", str(typo)], command):  # the option, then the variable
+        out = run_cli(db_path, *args)
+        missing = typo if "--db" in args else db_path
+        assert out.returncode == 1, out.stdout + out.stderr
+        assert f"error: no approvals database at {missing}" in out.stderr
+        assert "no pending approvals" not in out.stdout
+    assert not typo.parent.exists() and not db_path.exists()
+
+
+def test_watch_on_a_database_that_does_not_exist_yet_says_so(db_path):
+    proc = popen_module(db_path, "interven_autoguard.approvals.cli", "watch")
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert f"watching {db_path}" in first
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert f"note: no approvals database at {db_path} yet" in err
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_serve_refuses_a_port_out_of_range_as_a_usage_error(db_path, store, port):
+    out = run_cli(db_path, "serve", "--port", port)
+    assert out.returncode == 2, out.stderr
+    assert "argument --port" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_show_prints_the_masked_request(db_path, new_record):

@@ -95,3 +95,19 @@ def test_hint_from_a_gateway_response_and_for_an_ipv6_host() -> None:
     odd = [{"category": "credential_binding", "provider": "x\nInjected: yes"}]
     assert binding_hint(codes, odd, "http://127.0.0.1/") == ""
     assert binding_hint(codes, findings, "not a url") == ""
+
+
+def test_the_hint_points_where_a_pip_user_can_read_it() -> None:
+    """An installed package has no ``docs/``: the hint names the section and the repository's page,
+    and a command the user does have; that section exists in that page."""
+    import re
+    from pathlib import Path
+
+    hint = binding_hint(["CREDENTIAL_HOST_MISMATCH"],
+                        [{"category": "credential_binding", "provider": "openai"}], "http://127.0.0.1:1/")
+    ref = re.search(r'\(see "([^"]+)" in docs/(\S+) of the interven-autoguard source repository; '
+                    r"check the edited file with: python -m interven_autoguard policy check FILE\)$", hint)
+    assert ref is not None, hint
+    page = Path(__file__).resolve().parents[2] / "docs" / ref.group(2)
+    assert f"### `{ref.group(1)}`" in page.read_text()
+    assert "#bindings" not in hint

@@ -235,6 +235,54 @@ def test_guarded_requests_in_agent_and_child(tmp_path):
         assert [p for _, p, _ in server.received] == ["/ok", "/ok"]  # nothing else reached any server
 
 
+def _python_without_the_package() -> str | None:
+    """A system python3 that has none of the package's dependencies (the user's case), if any."""
+    import shutil
+
+    for name in ("/usr/bin/python3", shutil.which("python3")):
+        if not name or not os.path.exists(name) or os.path.realpath(name) == os.path.realpath(sys.executable):
+            continue
+        probe = subprocess.run([name, "-S", "-c", "import opentelemetry"], capture_output=True, timeout=30)
+        if probe.returncode != 0:
+            return name
+    return None
+
+
+@pytest.mark.parametrize("child", ["system-python3", "shadowed-dependency"])
+@pytest.mark.skipif(not HAS_INSTALL, reason=NEEDS_INSTALL)
+def test_a_child_python_without_the_package_is_told_to_install_it_or_be_disabled(tmp_path, child):
+    """An interpreter that sees the package through the bootstrap but lacks its dependencies: the
+    message names that interpreter and the two safe ways out; not INTERVEN_FAIL_OPEN, which would
+    turn checking off for every process."""
+    if child == "system-python3":
+        python = _python_without_the_package()
+        if python is None:
+            pytest.skip("no python3 without opentelemetry on this machine")
+        shadow = ""
+    else:  # this very interpreter, with a dependency made unimportable ahead of site-packages
+        python = sys.executable
+        (tmp_path / "shadow" / "opentelemetry").mkdir(parents=True)
+        (tmp_path / "shadow" / "opentelemetry" / "__init__.py").write_text(
+            "raise ModuleNotFoundError(\"No module named 'opentelemetry'\", name='opentelemetry')\n")
+        shadow = str(tmp_path / "shadow")
+    program = write_script(tmp_path / "child.py", "print('CHILD RAN')\n")
+    agent = write_script(tmp_path / "agent.py", f"""
+        import os, subprocess, sys
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in [{shadow!r}, env.get("PYTHONPATH", "")] if p)
+        res = subprocess.run([{python!r}, {str(program)!r}], env=env, capture_output=True, text=True)
+        print(res.returncode, res.stdout.strip() or "-")
+        sys.stderr.write(res.stderr)
+    """)
+    res = run([str(agent)])
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == f"{EXIT_CONFIG} -", res.stderr  # fail closed: not one line ran
+    assert f"this Python ({python}) does not have interven-autoguard installed" in res.stderr
+    assert f"{python} -m pip install interven-autoguard" in res.stderr
+    assert "INTERVEN_DISABLED=1" in res.stderr
+    assert "INTERVEN_FAIL_OPEN" not in res.stderr
+
+
 def _bootstrap() -> str:
     from interven_autoguard.runner import bootstrap_dir
 
@@ -284,7 +332,33 @@ def test_monitor_mode_with_log_warning_shows_what_it_let_through(tmp_path):
     assert received and ssn.encode() in received[0][2]  # monitor: sent unchanged
     lines = [line for line in res.stderr.splitlines() if line.startswith("interven-autoguard WARNING")]
     assert len(lines) == 1 and "mode=monitor" in lines[0] and "PII_DETECTED" in lines[0], res.stderr
-    assert ssn not in res.stderr
+    assert "decision=ALLOW would=SANITIZE" in lines[0] and "findings=US_SSN@body$.note" in lines[0]
+    assert ssn not in res.stderr and "478-23" not in res.stderr
+
+
+def test_log_warning_shows_a_redaction_in_enforce_mode(tmp_path):
+    """``run --log warning``: a SANITIZE changed what was sent, so it is printed (with the field),
+    while the ALLOWs around it are not."""
+    email = "bob.lee@customer.io"
+    with loopback_server() as server:
+        url = f"http://127.0.0.1:{server.server_port}/api/contacts"
+        agent = write_script(tmp_path / "agent.py", f"""
+            import json, urllib.request
+            headers = {{"Content-Type": "application/json"}}
+            for contact in ({{"email": {email!r}}}, {{"name": "Bob"}}):
+                body = json.dumps({{"contact": contact}}).encode()
+                req = urllib.request.Request({url!r}, data=body, headers=headers)
+                print(urllib.request.urlopen(req, timeout=10).status)
+        """)
+        res = run(["--log", "warning", str(agent)])
+        received = list(server.received)  # type: ignore[attr-defined]
+    assert res.returncode == 0, res.stderr
+    assert len(received) == 2 and email.encode() not in received[0][2]  # redacted before sending
+    lines = [line for line in res.stderr.splitlines() if line.startswith("interven-autoguard ")]
+    assert len(lines) == 1, res.stderr
+    assert lines[0].startswith("interven-autoguard WARNING interven guard decision=SANITIZE mode=enforce")
+    assert "findings=EMAIL@body$.contact.email" in lines[0]
+    assert email not in res.stderr and "customer.io" not in res.stderr
 
 
 def test_an_invalid_log_level_is_refused_before_exec(tmp_path):

@@ -235,7 +235,8 @@ def test_one_log_record_per_decision(otel, caplog):
             ds.record_decision(_response(decision), mode="enforce", enforced=decision)
     records = [r for r in caplog.records if r.name == "interven_autoguard"]
     assert [r.interven["interven.decision"] for r in records] == ["ALLOW", "SANITIZE", "DENY"]
-    assert [r.levelno for r in records] == [logging.INFO, logging.INFO, logging.WARNING]
+    # A SANITIZE changed what was sent: a WARNING, like a block.
+    assert [r.levelno for r in records] == [logging.INFO, logging.WARNING, logging.WARNING]
     deny = records[-1]
     assert "decision=DENY" in deny.getMessage() and "SSRF_METADATA" in deny.getMessage()
     assert deny.interven["url.full"] == "http://127.0.0.1:8123/v1/chat?model=REDACTED"
