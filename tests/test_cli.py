@@ -73,8 +73,10 @@ def test_scan_is_a_dry_run_that_requests_no_approval(tmp_path):
     assert out["decision"] == "REQUIRE_APPROVAL" and out["approval_id"] is None
     explained = run_cli(*args, "--explain", extra_env=env)
     assert explained.returncode == 4 and "would need approval" in explained.stdout
+    # No approval store was even created (a reading command then says so), let alone a request.
+    assert not db.exists()
     queue = run_cli("approvals", "list", "--all", "--db", str(db), extra_env=env)
-    assert queue.returncode == 0, queue.stderr
+    assert queue.returncode == 1 and "no approvals database" in queue.stderr
     assert "apr_" not in queue.stdout
 
 

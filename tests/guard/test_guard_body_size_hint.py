@@ -40,7 +40,7 @@ def test_an_oversized_body_names_the_policy_settings(driver: Driver, server: Rec
     message = str(driver.blocked(caught.value))
     assert "reasons=BODY_TOO_LARGE" in message
     assert f"hint: the body was too large to scan (over the policy's {POLICY_HINT}" in message
-    assert "body_too_large" in message and "docs/policy.md#large-uploads" in message
+    assert "body_too_large" in message and "\"Large uploads\" in docs/policy.md" in message
     assert "MARKER" not in message and "digest=sha256" not in message
     assert server.connections == 0
 
