@@ -1322,10 +1322,13 @@ class LocalScanner:
             location = f"header:{key}" if _name_is_clean(name) else f"header#{i}"
             field = header_fields[i] = Field(location=location, key=key, text=value)
             spans: list[tuple[int, int, str, str]] = []
+            redactions: list[_Redaction] = []
             for hit, encoding, (start, end), raw in hits:
                 findings.append(self._finding(hit, location, start, end, raw, encoding))
                 spans.append((start, end, hit.type, location))
-            result.append(_FieldHits(field, spans))
+                # The span is the header value's own (an encoded value's whole blob): replaced as is.
+                redactions.append(([(start, end, hit.type)], True))
+            result.append(_FieldHits(field, spans, redactions))
         return result
 
     def _check_binding(
