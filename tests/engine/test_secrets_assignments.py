@@ -409,3 +409,13 @@ def test_jwk_floods_cost_linear_time(unit: str) -> None:
     secrets.detect(unit * 200)
     small, large = _detect_work(unit * 2000), _detect_work(unit * 8000)
     assert large <= 4.5 * small, (unit, small, large)
+
+
+@pytest.mark.parametrize("text", [
+    '_IPV4_PAT = r"(?:[0-9]{1,3}\\.){3}[0-9]{1,3}"',  # urllib3's regexes are named *_PAT
+    '_HEX_PAT = "[0-9A-Fa-f]{1,4}"',
+    '_ZONE_ID_PAT = "(?:%25|%)(?:[" + _UNRESERVED_PAT + "]|%[a-fA-F0-9]{2})+"',
+    'EMAIL_PAT = "^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+$"',
+])
+def test_regexes_named_pat_stay_clean(text: str) -> None:
+    assert found(text) == []

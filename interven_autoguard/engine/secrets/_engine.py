@@ -21,7 +21,7 @@ from itertools import pairwise
 from ..types import Hit
 from . import _prefilter
 from . import validators as v
-from .context import classify_key, names_a_digest
+from .context import PAT_VALUE, classify_key, names_a_digest, names_a_pat
 from .rules import (
     AUTH_SCHEME_RULE,
     CLI_PASSWORD_RULE,
@@ -499,10 +499,19 @@ def _consider_generic_value(
         return
     if _crosses_boundary(GENERIC_RULE.boundary, text, start, end):
         return
-    if not v.generic_value_ok(text[start:end], kind, named=not names_a_digest(key)):
+    if not _generic_value_ok(text[start:end], kind, key):
         return
     rule_id, type_ = GENERIC_KINDS[kind]
     cands.append(_Candidate(rule_id, type_, None, start, end, PRIORITY_GENERIC, 0.7))
+
+
+def _generic_value_ok(value: str, kind: str, key: str) -> bool:
+    """``validators.generic_value_ok`` for a value found by its name ``key``: a hex value of a
+    digest's length counts unless the name speaks of a digest; under a ``…_PAT`` name only a
+    token's characters count (``_HEX_PAT = "[0-9A-Fa-f]{1,4}"`` is a regex)."""
+    if names_a_pat(key) and not PAT_VALUE.fullmatch(value):
+        return False
+    return v.generic_value_ok(value, kind, named=not names_a_digest(key))
 
 
 def _add_inline(kind: str, start: int, end: int, cands: list[_Candidate]) -> None:
@@ -662,7 +671,7 @@ def _scan_key_context(c: _Compiled, text: str, key: str, cands: list[_Candidate]
                     _Candidate(rule.id, rule.type, rule.provider, start, end, PRIORITY_CONTEXT, rule.severity)
                 )
     kind = classify_key(key)
-    if kind is not None and v.generic_value_ok(value, kind, named=not names_a_digest(key)):
+    if kind is not None and _generic_value_ok(value, kind, key):
         rule_id, type_ = GENERIC_KINDS[kind]
         cands.append(_Candidate(rule_id, type_, None, start, end, PRIORITY_GENERIC, 0.7))
 

@@ -133,8 +133,17 @@ NAME_MARKERS = ("pass", "pw", "secret", "cred", "mnemonic", "jwt", "bearer", "au
                 "dsn")
 WORD_END_MARKERS = ("token", "key")
 # A name's last word only (``AZURE_DEVOPS_PAT``, ``adoPat``: a personal access token): nothing
-# alphanumeric follows it ("path", "pattern", "pat2" say nothing).
+# alphanumeric follows it ("path", "pattern", "pat2" say nothing). Code also names regexes so
+# (``_HEX_PAT = "[0-9A-Fa-f]{1,4}"``): under such a name only a token's characters count
+# (``PAT_VALUE``).
 LAST_WORDS = frozenset({"pat"})
+PAT_VALUE = re.compile(r"[A-Za-z0-9_.~-]{20,300}")
+
+
+def names_a_pat(key: str) -> bool:
+    """Whether a name's last word is ``pat`` (see ``LAST_WORDS``)."""
+    words = key_words(key[:120])
+    return bool(words) and words[-1] in LAST_WORDS
 # ``classify_key`` also joins two adjacent words ("ses_sionid", "clients-ecret", "servicek_ey"):
 # each compound, with anything but a letter or digit allowed between its letters.
 SPLIT_COMPOUNDS = tuple(sorted(_COMPOUNDS))
