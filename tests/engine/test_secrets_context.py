@@ -188,7 +188,7 @@ def test_false_positive_corpus_is_silent(text: str) -> None:
         ("token", "${TOKEN}"),
         ("secret", "****************"),
         ("token", "550e8400-e29b-41d4-a716-446655440000"),
-        ("access_token", hashlib.sha256(b"y").hexdigest()),
+        ("access_token_sha256", hashlib.sha256(b"y").hexdigest()),  # a digest's name: a hash, no key
         ("password", "correct horse battery staple"),
         ("secret", "true"),
         ("authorization", "Bearer"),

@@ -16,17 +16,21 @@ from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from ..types import Hit
 from . import _prefilter
 from . import validators as v
-from .context import classify_key
+from .context import PAT_VALUE, classify_key, names_a_digest, names_a_pat
 from .rules import (
     AUTH_SCHEME_RULE,
+    CLI_PASSWORD_RULE,
     CURL_USER_RULE,
     GENERIC_KINDS,
     GENERIC_RULE,
     INLINE_RULES,
+    JWK_MEMBER_VALUE,
+    JWK_RULE,
     PRIORITY_CONTEXT,
     PRIORITY_GENERIC,
     PRIORITY_INLINE,
@@ -94,7 +98,7 @@ _URI_IMAGE_DEFAULT_PASSWORDS = frozenset(
 # A password that repeats its user name (``app:app``, ``airflow:airflow``, ``keycloak:keycloak``) is
 # the same kind of stand-in when it is a plain word: lower-case letters, "_" or "-", a few digits.
 _URI_WORD_PASSWORD = re.compile(r"[a-z]+(?:[_-][a-z]+)*[0-9]{0,4}")
-_VALUE_GROUPS = ("v", "v2", "v3")
+_VALUE_GROUPS = ("v", "v2", "v3", "v4", "v5")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +125,8 @@ class _Compiled:
         self.generic_index = len(RULES) + 1
         # The inline generic readings (``rules.INLINE_RULES``): rule index -> its reader.
         readers = {AUTH_SCHEME_RULE.id: _consider_auth_scheme, CURL_USER_RULE.id: _consider_curl_user,
-                   XML_RULE.id: _consider_xml}
+                   XML_RULE.id: _consider_xml, CLI_PASSWORD_RULE.id: _consider_curl_user,
+                   JWK_RULE.id: _consider_jwk}
         self.inline = {len(RULES) + 2 + j: readers[r.id] for j, r in enumerate(INLINE_RULES)}
         # Prefilter entries: a rule's own necessary-condition regex, or its literal keywords (shared).
         expressions: list[str] = []
@@ -272,10 +277,10 @@ def key_is_sensitive(key: str) -> bool:
 def name_triage_expressions() -> tuple[str, str]:
     """RE2 expressions (case-insensitive, over bytes) one of which matches a text wherever a name
     in it could be sensitive (``key_is_sensitive``): a JSON object key (``"…password…": ``, escapes
-    allowed) or a form/query name (``…password…=``). A field read under such a name is checked
+    allowed) or a form/query name (``…password…=``, ``…_pat=``). A field read under such a name is checked
     whole, whatever it looks like (``{"password": ["hunter22x"]}``), so a triage that reads only
     values would clear it."""
-    from .context import NAME_MARKERS, SPLIT_COMPOUNDS, WORD_END_MARKERS
+    from .context import LAST_WORDS, NAME_MARKERS, SPLIT_COMPOUNDS, WORD_END_MARKERS
 
     c = compiled()
     words = sorted({*NAME_MARKERS, *(w for i in c.key_rules for w in c.rules[i].key_words)})
@@ -284,9 +289,11 @@ def name_triage_expressions() -> tuple[str, str]:
     plain = "|".join([*(re.escape(w) for w in words), *compounds])
     ends = "|".join(re.escape(w) for w in WORD_END_MARKERS)
     in_key = r'(?:[^"\\\n]|\\.)*'  # the rest of a JSON string, escapes included
-    json_key = (rf'(?:(?:{plain}){in_key}|(?:{ends})(?:(?-i:[^a-z"\n]){in_key})?)'
-                r'"[\t\n\r ]*:')
-    form_name = rf"(?:(?:{plain})[^=&\n]*|(?:{ends})(?:(?-i:[^a-z=&\n])[^=&\n]*)?)="
+    last = "|".join(re.escape(w) for w in sorted(LAST_WORDS))  # nothing alphanumeric after it
+    json_key = (rf'(?:(?:{plain}){in_key}|(?:{ends})(?:(?-i:[^a-z"\n]){in_key})?'
+                rf'|(?:{last})(?:[^A-Za-z0-9"\n]{in_key})?)"[\t\n\r ]*:')
+    form_name = (rf"(?:(?:{plain})[^=&\n]*|(?:{ends})(?:(?-i:[^a-z=&\n])[^=&\n]*)?"
+                 rf"|(?:{last})(?:[^A-Za-z0-9=&\n][^=&\n]*)?)=")
     return json_key, form_name
 
 
@@ -377,16 +384,54 @@ def _try_anchored(c: _Compiled, i: int, text: str, pos: int, kw_len: int, cands:
         floor = max(0, pos - 80)
         while k0 > floor and text[k0 - 1] in _KEY_CHARS:
             k0 -= 1
-        kind = classify_key(text[k0 : m.end("kt")])
-        if kind is not None and not _arn_resource_type(text, k0, m.end("kt")):
+        key = text[k0 : m.end("kt")]
+        kind = classify_key(key)
+        if (kind is not None and not _arn_resource_type(text, k0, m.end("kt"))
+                and not _base64_padding(text, k0, pos, m.end("kt"))):
             start, end = _value_span(m)
-            _consider_generic_value(text, kind, start, end, cands)
+            _consider_generic_value(text, kind, start, end, cands, key)
         return max(64, m.end() - pos)
     m = c.regexes[i].match(text, pos)
     if m is None:
         return 64
     _consider(c, i, text, m, cands)
     return max(64, m.end() - pos)
+
+
+_CHAR_CLASS_OF = {c: "l" if c.islower() else "u" if c.isupper() else "d" for c in _ALNUM_CHARS}
+_BASE64_CHARS = _ALNUM | {"+", "/"}
+
+
+def _base64_padding(text: str, k0: int, pos: int, k1: int) -> bool:
+    """``NAME= value``, the "=" right after the name ``text[k0:k1]`` and a space after it, is a base64
+    run's padding rather than an assignment (``h1:…WzqR0Pw= github.com/…``: go.sum lines run
+    together) when the run of base64 characters ending the name holds a "+" or "/", or 16 or more
+    letters and digits that mix both cases and digits (a name that long has a separator), or when
+    the letters and digits right before the base word at ``pos`` (up to 16, back to a ``_ . -``)
+    switch between lower case, upper case and digits at more than every other character: random
+    base64 does at ~0.6 per character, a name rarely (``awsSecretAccessKey`` 0.27,
+    ``myS3BucketSecret`` 0.4)."""
+    if text[k1 : k1 + 1] != "=" or text[k1 + 1 : k1 + 2] not in (" ", "\t"):
+        return False
+    run = k1
+    floor = max(0, k1 - 100)
+    while run > floor and text[run - 1] in _BASE64_CHARS:
+        run -= 1
+    stretch = text[run:k1]
+    if "+" in stretch or "/" in stretch:
+        return True
+    if len(stretch) >= 16 and not stretch.isalpha() and not stretch.islower() and not stretch.isupper():
+        return True
+    seg = pos
+    while seg > max(k0, pos - 16) and text[seg - 1] in _ALNUM:
+        seg -= 1
+    return pos - seg >= 6 and 2 * _switches(text[seg:pos]) > pos - seg
+
+
+def _switches(run: str) -> int:
+    """How often a run of letters and digits switches between lower case, upper case and digits."""
+    classes = [_CHAR_CLASS_OF[ch] for ch in run]
+    return sum(a != b for a, b in pairwise(classes))
 
 
 def _arn_resource_type(text: str, k0: int, k1: int) -> bool:
@@ -462,22 +507,34 @@ def _consider_uri(c: _Compiled, text: str, sep: int, cands: list[_Candidate]) ->
 def _consider_generic(
     text: str, k0: int, k1: int, start: int, end: int, value: str, cands: list[_Candidate]
 ) -> None:
+    pos = k0
     while k0 > 0 and text[k0 - 1] in _KEY_CHARS:
         k0 -= 1
     kind = classify_key(text[k0:k1])
-    if kind is not None and not _arn_resource_type(text, k0, k1):
-        _consider_generic_value(text, kind, start, end, cands)
+    if kind is not None and not _arn_resource_type(text, k0, k1) and not _base64_padding(text, k0, pos, k1):
+        _consider_generic_value(text, kind, start, end, cands, text[k0:k1])
 
 
-def _consider_generic_value(text: str, kind: str, start: int, end: int, cands: list[_Candidate]) -> None:
+def _consider_generic_value(
+    text: str, kind: str, start: int, end: int, cands: list[_Candidate], key: str
+) -> None:
     if start >= end:
         return
     if _crosses_boundary(GENERIC_RULE.boundary, text, start, end):
         return
-    if not v.generic_value_ok(text[start:end], kind):
+    if not _generic_value_ok(text[start:end], kind, key):
         return
     rule_id, type_ = GENERIC_KINDS[kind]
     cands.append(_Candidate(rule_id, type_, None, start, end, PRIORITY_GENERIC, 0.7))
+
+
+def _generic_value_ok(value: str, kind: str, key: str) -> bool:
+    """``validators.generic_value_ok`` for a value found by its name ``key``: a hex value of a
+    digest's length counts unless the name speaks of a digest; under a ``…_PAT`` name only a
+    token's characters count (``_HEX_PAT = "[0-9A-Fa-f]{1,4}"`` is a regex)."""
+    if names_a_pat(key) and not PAT_VALUE.fullmatch(value):
+        return False
+    return v.generic_value_ok(value, kind, named=not names_a_digest(key))
 
 
 def _add_inline(kind: str, start: int, end: int, cands: list[_Candidate]) -> None:
@@ -514,9 +571,10 @@ def _consider_auth_scheme(text: str, m: re.Match[str], cands: list[_Candidate]) 
 
 
 def _consider_curl_user(text: str, m: re.Match[str], cands: list[_Candidate]) -> None:
-    """``curl -u user:password``: the password, with the gates of ``password=``."""
+    """``curl -u user:password``, ``mysql -p<password>``, ``--password <value>``
+    (``rules.CLI_PASSWORD_RULE``): the password, with the gates of ``password=``."""
     start, end = _value_span(m)
-    if start < end and v.generic_value_ok(text[start:end], "password"):
+    if start < end and v.generic_value_ok(text[start:end], "password", named=True):
         _add_inline("password", start, end, cands)
 
 
@@ -596,6 +654,28 @@ def _consider_xml(text: str, m: re.Match[str], cands: list[_Candidate]) -> None:
         _add_inline(kind, start, end, cands)
 
 
+_JWK_KTY = re.compile(r'\\?"kty\\?"\s{0,3}:\s{0,3}\\?"(RSA|EC|OKP|oct)\\?"', re.ASCII)
+_JWK_MEMBER = re.compile(
+    r'\\?"(d|p|q|dp|dq|qi|k)\\?"\s{0,3}:\s{0,3}\\?"(' + JWK_MEMBER_VALUE + r')\\?"', re.ASCII
+)
+_JWK_PRIVATE = {"RSA": ("d", "p", "q", "dp", "dq", "qi"), "EC": ("d",), "OKP": ("d",), "oct": ("k",)}
+
+
+def _consider_jwk(text: str, m: re.Match[str], cands: list[_Candidate]) -> None:
+    """A flat JSON object (``rules.JWK_RULE``): when it names a ``kty``, each of that key type's
+    private members holding base64url is a PRIVATE_KEY finding."""
+    start, end = m.span()
+    kty = _JWK_KTY.search(text, start, end)
+    if kty is None:
+        return
+    private = _JWK_PRIVATE[kty.group(1)]
+    for member in _JWK_MEMBER.finditer(text, start, end):
+        value = member.group(2)
+        if member.group(1) in private and not v.is_placeholder(value) and v.shannon_entropy(value) >= 3.0:
+            cands.append(_Candidate(JWK_RULE.id, JWK_RULE.type, None, member.start(2), member.end(2),
+                                    JWK_RULE.priority, JWK_RULE.severity))
+
+
 def _scan_key_context(c: _Compiled, text: str, key: str, cands: list[_Candidate]) -> None:
     """The field's name is the context: test the whole (trimmed) value against key-bound rules."""
     start = len(text) - len(text.lstrip())
@@ -614,7 +694,7 @@ def _scan_key_context(c: _Compiled, text: str, key: str, cands: list[_Candidate]
                     _Candidate(rule.id, rule.type, rule.provider, start, end, PRIORITY_CONTEXT, rule.severity)
                 )
     kind = classify_key(key)
-    if kind is not None and v.generic_value_ok(value, kind):
+    if kind is not None and _generic_value_ok(value, kind, key):
         rule_id, type_ = GENERIC_KINDS[kind]
         cands.append(_Candidate(rule_id, type_, None, start, end, PRIORITY_GENERIC, 0.7))
 

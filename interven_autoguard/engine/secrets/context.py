@@ -111,12 +111,39 @@ def _is_handle_name(words: list[str]) -> bool:
     # fused: "nextpagetoken", "$skiptoken" ("accesstoken", "sessiontoken" end in no such word)
     return last.endswith("token") and last[: -len("token")].endswith(_HANDLE_ENDINGS)
 
+# Words that say a name holds a digest or an id, whatever else it says (``password_sha1``,
+# ``token_checksum``, ``sessionid``): a hex value of a digest's length under it is no key.
+_HEX_NAME_WORDS = frozenset(
+    """
+    hash hashed digest sha sha1 sha224 sha256 sha384 sha512 md5 checksum shasum crc crc32 sum etag commit
+    integrity fingerprint oid nonce sessionid
+    """.split()
+)
+
+
+def names_a_digest(key: str) -> bool:
+    """Whether a name speaks of a digest (``etag``, ``commit_sha``, ``password_md5``)."""
+    return any(w in _HEX_NAME_WORDS for w in key_words(key[:120]))
+
+
 # Necessary conditions of ``classify_key`` on a name's text, read case-insensitively: one of these
 # in it (the words above, by substring), or "token" / "key" ending a word (``max_tokens`` and
 # ``keyboard`` announce nothing; ``myToken``, ``api_key``, ``APIKEY`` do).
 NAME_MARKERS = ("pass", "pw", "secret", "cred", "mnemonic", "jwt", "bearer", "auth", "session", "conn",
                 "dsn")
 WORD_END_MARKERS = ("token", "key")
+# A name's last word only (``AZURE_DEVOPS_PAT``, ``adoPat``: a personal access token): nothing
+# alphanumeric follows it ("path", "pattern", "pat2" say nothing). Code also names regexes so
+# (``_HEX_PAT = "[0-9A-Fa-f]{1,4}"``): under such a name only a token's characters count
+# (``PAT_VALUE``).
+LAST_WORDS = frozenset({"pat"})
+PAT_VALUE = re.compile(r"[A-Za-z0-9_.~-]{20,300}")
+
+
+def names_a_pat(key: str) -> bool:
+    """Whether a name's last word is ``pat`` (see ``LAST_WORDS``)."""
+    words = key_words(key[:120])
+    return bool(words) and words[-1] in LAST_WORDS
 # ``classify_key`` also joins two adjacent words ("ses_sionid", "clients-ecret", "servicek_ey"):
 # each compound, with anything but a letter or digit allowed between its letters.
 SPLIT_COMPOUNDS = tuple(sorted(_COMPOUNDS))
@@ -150,4 +177,6 @@ def classify_key(key: str) -> str | None:
             return "secret"
         if w in _TOKEN_WORDS or (w.endswith("token") and len(w) > 5):
             return "token"
+    if words[-1] in LAST_WORDS:
+        return "token"
     return None

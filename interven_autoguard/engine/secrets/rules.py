@@ -1186,13 +1186,20 @@ GENERIC_KINDS = {
 
 # Inline ``key = value`` / ``"key": "value"`` with a secret-sounding key. The regex is tried where
 # one of the base words occurs; the full key name is completed and classified in code
-# (``context.classify_key``) and the value is gated by entropy, stopwords and code shapes.
+# (``context.classify_key``) and the value is gated by entropy, stopwords and code shapes. An
+# unquoted value starts on the operator's line (``DB_PASSWORD=`` then a blank line is empty, not
+# the next line); a subscript may close the name (``app.config['SECRET_KEY'] = …``,
+# ``ENV["API_TOKEN"] = …``, ``settings[:secret_key_base] = …``); a value opened by a quote runs to
+# its closing quote (a Django key holds ``( ) & $``), else it stops at the first delimiter.
 _GENERIC_VALUE = (
     r"(?:\"\s{0,3}:\s{0,3}\"(?P<v>[^\"\\\s]{6,200})\"|'\s{0,3}:\s{0,3}'(?P<v2>[^'\\\s]{6,200})'"
-    r"|[\"']?\s{0,3}(?:=|:=|=>|:)\s{0,3}[\"']?(?P<v3>[^\s\"'`&,;<>{}\[\]()\\]{6,200}))"
+    r"|[\"']?\]?[ \t]{0,3}(?:=|:=|=>|:)[ \t]{0,3}(?:\"(?P<v4>[^\"\\\s]{6,200})\"|'(?P<v5>[^'\\\s]{6,200})'"
+    r"|[\"']?(?P<v3>[^\s\"'`&,;<>{}\[\]()\\]{6,200})))"
 )
 # Every name context.classify_key() accepts contains one of these, so a raw JSON/form body whose
-# fields would be flagged by key context is also reported by may_match().
+# fields would be flagged by key context is also reported by may_match(). "pat" (a personal access
+# token: ``AZURE_DEVOPS_PAT``) counts only as a name's last word, so the expressions below look for it
+# only where it ends a name (never in "path", "pattern").
 GENERIC_BASE_WORDS = (
     "pass",
     "pw",
@@ -1208,8 +1215,14 @@ GENERIC_BASE_WORDS = (
     "connstr",
     "connectionstring",
     "sessionid",
+    "pat",
 )
-_GENERIC_ALT = "|".join(GENERIC_BASE_WORDS)
+_GENERIC_ALT = "|".join(w for w in GENERIC_BASE_WORDS if w != "pat")
+# The name, up to its end: a base word and the rest of the name, or "pat" ending it.
+_GENERIC_NAME = r"(?:(?:" + _GENERIC_ALT + r")[\w.-]{0,40}|pat[_.-]{0,40})"
+# What may follow the name: the quoted-colon-quoted forms (whitespace allowed around the colon), or
+# a quote/subscript and an operator on the same line.
+_GENERIC_OPERATOR = r"(?:[\"']\s{0,3}:\s{0,3}[\"']|[\"']?\]?[ \t]{0,3}(?::=|[:=]>?)[ \t]{0,3}[\"']?)"
 GENERIC_RULE = Rule(
     "generic-key-value",
     "GENERIC_SECRET",
@@ -1217,19 +1230,19 @@ GENERIC_RULE = Rule(
     # Positions are taken at these base words and the key is completed leftwards in code, so "key"
     # also covers "api_key"/"accessKey"; classify_key() then rejects a bare "key" or "monkey".
     GENERIC_BASE_WORDS,
-    r"(?P<k>(?i:" + _GENERIC_ALT + r")(?=(?P<kt>[\w.-]{0,40}))(?P=kt))" + _GENERIC_VALUE,
+    r"(?P<k>(?i:" + "|".join(GENERIC_BASE_WORDS) + r")(?=(?P<kt>[\w.-]{0,40}))(?P=kt))" + _GENERIC_VALUE,
     priority=PRIORITY_GENERIC,
     min_entropy=0.0,
     anchored=True,
     tail=r"(?=(?P<kt>[\w.-]{0,40}))(?P=kt)" + _GENERIC_VALUE,
-    locator=r"(?:" + _GENERIC_ALT + r")[\w.-]{0,40}[\"']?\s{0,3}[:=]",
-    prefilter=(
-        r"(?:" + _GENERIC_ALT + r")[\w.-]{0,40}[\"']?\s{0,3}[:=]>?\s{0,3}[\"']?"
-        r"[^\s\"'\\]{6}"
-    ),
+    locator=_GENERIC_NAME + r"[\"']?\]?\s{0,3}[:=]",
+    prefilter=_GENERIC_NAME + _GENERIC_OPERATOR + r"[^\s\"'\\]{6}",
     # Keeps the six value characters: without them every '"max_tokens": 100' of a chat request
     # would fire it. One short count at the very end adds six states, not a product.
-    screen=r"(?:" + _GENERIC_ALT + r")[\w.-]*[\"']?\s*[:=]>?\s*[\"']?[^\s\"'\\]{6}",
+    screen=(
+        r"(?:(?:" + _GENERIC_ALT + r")[\w.-]*|pat[_.-]*)"
+        r"(?:[\"']\s*:\s*[\"']|[\"']?\]?[ \t]*(?::=|[:=]>?)[ \t]*[\"']?)[^\s\"'\\]{6}"
+    ),
 )
 
 
@@ -1239,6 +1252,7 @@ def all_rule_ids() -> frozenset[str]:
     ids.update(rule_id for _, rule_id, _ in URI_SCHEMES)
     ids.add(URI_FALLBACK[0])
     ids.update(rule_id for rule_id, _ in GENERIC_KINDS.values())
+    ids.add("jwk-private-key")  # rules.JWK_RULE, the one inline reading with an id of its own
     return frozenset(ids)
 
 
@@ -1287,6 +1301,41 @@ CURL_USER_RULE = Rule(
     prefilter=r"curl" + _CURL_GAP + r"\s(?:-u|--user)(?:=|[ \t]{1,5})[\"']?[^\s:]{1,128}:\S",
     locator=r"curl" + _CURL_GAP + r"\s(?:-u|--user)(?:=|[ \t]{1,5})",
 )
+# Passwords given as command-line options, read within one command (as for curl): the MySQL/MariaDB
+# clients' ``-p<password>`` (glued: ``-p name`` names a database), ``sshpass -p``, a registry
+# login's ``-p``/``--password`` (``docker login``, podman, nerdctl, buildah, skopeo, oras, finch,
+# ``helm registry login``), and ``--password <value>`` (``--db-password``, ``--passwd``) in any
+# command. Elsewhere ``-p`` is a port, a parent directory, a flag: never read (``docker run -p``,
+# ``ssh -p``, ``mkdir -p``). Boolean flags (``--ask-vault-password``, ``--password-stdin``) are no value.
+_CLI_GAP = r"(?:[^\n\\;|&]|\\[^\n]|\\\r?\n){0,300}?"
+_CLI_TOOL = r"mysql(?:dump|admin|import|show|check|pump|sh)?|mariadb(?:-?dump|-?admin|-?import|-?check)?"
+_CLI_LOGIN = r"(?:docker|podman|nerdctl|buildah|skopeo|oras|finch|helm[ \t]{1,5}registry)[ \t]{1,5}login"
+_CLI_FLAG = r"--(?:[A-Za-z0-9]{1,20}-){0,2}(?:password|passwd)"
+_CLI_BOOLEAN = r"(?!(?:ask|no|prompt|use|with|without|skip|read|show|print|generate|reset|require)-)"
+_CLI_HEAD = (
+    rf"(?:{_CLI_TOOL}){_CLI_GAP}\s-p"
+    r"|sshpass[ \t]{1,5}(?:-v[ \t]{1,5})?-p[ \t]{0,5}"
+    rf"|{_CLI_LOGIN}{_CLI_GAP}\s(?:-p|--password)(?:=|[ \t]{{1,5}})"
+    rf"|{_CLI_FLAG}[ \t]{{1,5}}"
+)
+CLI_PASSWORD_RULE = Rule(
+    "inline-cli-password",
+    "PASSWORD",
+    None,
+    ("mysql", "mariadb", "sshpass", "docker", "podman", "nerdctl", "buildah", "skopeo", "oras", "finch",
+     "helm", "--"),
+    rf"(?:(?i:{_CLI_TOOL})(?![\w-]){_CLI_GAP}\s-p"
+    r"|(?i:sshpass)[ \t]{1,5}(?:-v[ \t]{1,5})?-p[ \t]{0,5}"
+    rf"|(?i:{_CLI_LOGIN})(?![\w-]){_CLI_GAP}\s(?:-p|--password)(?:=|[ \t]{{1,5}})"
+    rf"|(?<![\w-])--{_CLI_BOOLEAN}(?:[A-Za-z0-9]{{1,20}}-){{0,2}}(?i:password|passwd)[ \t]{{1,5}})"
+    r"(?:'(?P<v>[^'\s]{1,256})'|\"(?P<v2>[^\"\s]{1,256})\"|(?P<v3>[^\s'\"-][^\s'\"]{0,255}))",
+    priority=PRIORITY_INLINE,
+    min_entropy=0.0,
+    anchored=True,
+    boundary="none",
+    prefilter=rf"(?:{_CLI_HEAD})\S",
+    locator=_CLI_HEAD,
+)
 # XML: a start tag at "<" is read in code (``_engine._consider_xml``). Its credential name is the
 # element's own name (``<password>…</password>``, ``<wsse:Password Type="…#PasswordText">``, Maven's
 # ``<password>``, ``<apiKey>``), a ``name``/``key`` attribute (.NET ``<add key="ApiKey" value="…"/>``,
@@ -1320,4 +1369,24 @@ XML_RULE = Rule(
         r"|<key>[^<>]*(?:" + _GENERIC_ALT + r"))"
     ),
 )
-INLINE_RULES: tuple[Rule, ...] = (AUTH_SCHEME_RULE, CURL_USER_RULE, XML_RULE)
+# A private JSON Web Key (RFC 7517/7518, 8037): an object with a "kty" and the private members, in
+# a text (a jwks.json committed or pasted, a test fixture, JSON-escaped or not). When a text holds a
+# "d" (RSA, EC, OKP) or "k" (a symmetric "oct" key) member with base64url, its flat objects (from a
+# "{" to the next "}", no brace between: one linear pass) are read in code (``_engine._consider_jwk``):
+# one that names its "kty" has every private member as a finding (RSA: "d", "p", "q", "dp", "dq",
+# "qi": any of them rebuilds the key). A public JWK has none of these members.
+JWK_MEMBER_VALUE = r"[A-Za-z0-9_-]{16,2800}"
+_JWK_HEAD = r"\"[dk]\\?\"\s{0,3}:\s{0,3}\\?\""  # from the name's opening quote
+JWK_RULE = Rule(
+    "jwk-private-key",
+    "PRIVATE_KEY",
+    None,
+    ('"d"', '"k"', '"d\\', '"k\\'),
+    r"\{[^{}]{0,16384}\}",
+    priority=PRIORITY_STRUCTURED,
+    min_entropy=0.0,
+    boundary="none",
+    prefilter=_JWK_HEAD + r"[A-Za-z0-9_-]{16}",
+    screen=r"\"[dk]\\?\"\s*:\s*\\?\"[A-Za-z0-9_-]{8}",
+)
+INLINE_RULES: tuple[Rule, ...] = (AUTH_SCHEME_RULE, CURL_USER_RULE, XML_RULE, CLI_PASSWORD_RULE, JWK_RULE)

@@ -263,7 +263,17 @@ _IDENTIFIER = re.compile(
     r"|[A-Za-z_][A-Za-z0-9_]{0,59}(?:(?:\.|::?|->)[A-Za-z_][A-Za-z0-9_]{0,59})+"
     r"|_+[A-Za-z][A-Za-z0-9_]*"  # private names: _ProxyTypeDescriptor
 )
-_TEMPLATE = re.compile(r"\$\w+|%\w+%|\$\(|process\.env|os\.environ|env\(|getenv|vault:|secretref", re.I)
+_TEMPLATE = re.compile(r"process\.env|os\.environ|env\(|getenv|vault:|secretref", re.I)
+# A variable as the whole value ($NAME, ${NAME}, %NAME%, $(command …)); a "$" or "%" inside a longer
+# value is one of its characters (Django's keys draw on "!@#$%^&*(-_=+)").
+_REFERENCE = re.compile(r"(?:\$\w+|\$\{[^{}]*\}|%\w+%)+|\$\(.*", re.S)
+# A stored password hash (crypt's $1$/$2b$/$5$/$6$/$y$, Django's pbkdf2_sha256$…, Werkzeug's
+# pbkdf2:sha256:…$): what a user fixture's "password" field holds, not the password.
+_PASSWORD_HASH = re.compile(
+    r"\$(?:1|2[abxy]?|5|6|7|y|gy|apr1|md5|sha1|argon2(?:id|i|d)|pbkdf2[\w-]*|scrypt)\$"
+    r"|(?:pbkdf2|argon2|bcrypt|scrypt|sha1|md5|crypt|unsalted)[\w:-]{0,30}\$",
+    re.I,
+)
 _LETTERS_ONLY = re.compile(r"[A-Za-z_]+")
 # Shapes seen in config files and package lists rather than credentials.
 _CONFIG_WORDS = re.compile(
@@ -317,14 +327,18 @@ def inside_arn(text: str, pos: int) -> bool:
 PUBLIC_KEY = re.compile(r"phc_[0-9A-Za-z]{32,64}|pk_(?:live|test)_[0-9A-Za-z]{24,247}")
 
 
-def looks_like_non_secret(value: str, kind: str = "token", *, after_scheme: bool = False) -> bool:
+def looks_like_non_secret(
+    value: str, kind: str = "token", *, after_scheme: bool = False, named: bool = False
+) -> bool:
     """Shapes that a generic rule must leave alone: digests, UUIDs, public keys, identifiers, code, URLs,
     paths, numbers.
 
     ``kind`` "password" keeps letters-only values (people choose those); machine tokens almost always
     mix in digits or symbols, so a letters-only value under ``token=`` is an identifier or a type name.
     ``after_scheme``: the value follows an auth scheme word (``Bearer``, ``Token``), which says it is
-    a credential: a hex string of a digest's length is then a token (``Token <40 hex>``).
+    a credential: a hex string of a digest's length is then a token (``Token <40 hex>``). ``named``:
+    the value's name announces a credential and no digest (``JWT_SECRET``, ``api_key``; not
+    ``password_sha1``): the same holds (``openssl rand -hex 32``).
     """
     if _UUID.fullmatch(value) or _DIGEST_PREFIX.match(value):
         return True
@@ -333,10 +347,12 @@ def looks_like_non_secret(value: str, kind: str = "token", *, after_scheme: bool
     if value.startswith("arn:") and _ARN.fullmatch(value):
         return True
     # Cheap membership tests first: the template regex only runs when one of its anchors is present.
+    if ("$" in value or "%" in value) and (_REFERENCE.fullmatch(value) or _PASSWORD_HASH.match(value)):
+        return True
     if ("$" in value or "%" in value or "env" in value.lower() or ":" in value) and _TEMPLATE.search(value):
         return True
-    # md5/sha1(git)/sha256/sha512 digests
-    if not after_scheme and _HEX.fullmatch(value) and len(value) in (32, 40, 64, 128):
+    # md5/sha1(git)/sha256/sha512 digests, unless a credential's name says it is a key
+    if not (after_scheme or named) and _HEX.fullmatch(value) and len(value) in (32, 40, 64, 128):
         return True
     if value.startswith(("data:", "/", "./", "../", "~/", "http:", "https:", "file:")) or "://" in value:
         return True
@@ -366,7 +382,7 @@ def _char_classes(value: str) -> int:
     )
 
 
-def generic_value_ok(value: str, kind: str, *, after_scheme: bool = False) -> bool:
+def generic_value_ok(value: str, kind: str, *, after_scheme: bool = False, named: bool = False) -> bool:
     """Gate for values found only by their key name (``password``, ``secret``, ``api_key``, ``token``).
 
     ``kind`` is "password" (humans choose these: shorter, lower entropy allowed) or anything else
@@ -380,7 +396,7 @@ def generic_value_ok(value: str, kind: str, *, after_scheme: bool = False) -> bo
         return False
     if len(value.split(None, 1)) != 1:  # whitespace inside: prose, not a credential
         return False
-    if is_placeholder(value) or looks_like_non_secret(value, kind, after_scheme=after_scheme):
+    if is_placeholder(value) or looks_like_non_secret(value, kind, after_scheme=after_scheme, named=named):
         return False
     entropy = shannon_entropy(value)
     if kind == "password":
