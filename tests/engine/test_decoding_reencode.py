@@ -153,9 +153,12 @@ def test_percent_escapes_inside_a_committed_file_are_replaced_where_they_are() -
     text = f"curl 'https://api.example.com/hook?token={escaped}&x=1'\n"
     response = put_file(base64.b64encode(text.encode()).decode(), "hook.sh")
     assert response.decision == Decision.SANITIZE
-    assert {f.encoding for f in response.findings} == {"base64>percent"}
+    # The token's own rule reads it unescaped; the name "token" also makes the escaped value a
+    # generic token where it is written. Either way the value is replaced where it is.
+    assert {f.encoding for f in response.findings} <= {"base64>percent", "base64"}
+    assert "base64>percent" in {f.encoding for f in response.findings}
     decoded = base64.b64decode(sent_content(response), validate=True).decode()
-    assert decoded == text.replace(escaped, PAT)
+    assert decoded in (text.replace(escaped, PAT), text.replace(escaped, "[REDACTED:GENERIC_TOKEN]"))
 
 
 def test_hex_is_re_encoded_as_hex_in_the_same_case() -> None:
