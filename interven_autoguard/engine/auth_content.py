@@ -51,12 +51,24 @@ def auth_content(name: str, value: str) -> tuple[AuthHit, ...]:
     any other header (Cookie included)."""
     if not secrets.is_auth_header(name):
         return ()
+    return _content(name, value, read_pii=name not in IDENTITY_HEADERS)
+
+
+@lru_cache(maxsize=1024)
+def credential_content(name: str, value: str) -> tuple[AuthHit, ...]:
+    """The same reading for a credential in a body auth position (a WS-Security ``PasswordText``,
+    Tavily's ``api_key``, an OAuth token request's ``client_secret``; ``name``: the field's name):
+    the binding rule judges the credential, and PII or a private key is no credential there either."""
+    return _content(name, value, read_pii=True)
+
+
+def _content(name: str, value: str, *, read_pii: bool) -> tuple[AuthHit, ...]:
     views: list[View | None] = [None]
     if decoding.needs_views(value):
         # A credential's encodings are opaque by nature: a decoding cut short is no reason to fail
         # closed here, as it is for content.
         views = list(decoding.views_with_status(value, budget=4 * len(value) + _DECODE_BUDGET)[0])
-    found = [] if name in IDENTITY_HEADERS else _pii(name, value, views[0])
+    found = _pii(name, value, views[0]) if read_pii else []
     for view in views:
         text = value if view is None else view.text
         for hit in secrets.detect(text):

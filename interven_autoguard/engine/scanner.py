@@ -22,7 +22,7 @@ from ..errors import ScannerError
 from ..model import Decision, Finding, ReasonCode, RiskBand, ScanResponse, fingerprint_json
 from ..scanner import approvals_wanted
 from . import decoding, destinations, pii, secrets, triage
-from .auth_content import auth_content
+from .auth_content import auth_content, credential_content
 from .body import (
     BodyNotInspectable,
     Field,
@@ -1003,6 +1003,11 @@ class LocalScanner:
                         body_hits = self._scan_fields(_detected_fields(parsed, own), findings, dest,
                                                       undecoded, bound=None, subfields=True,
                                                       own_spans=own_spans)
+                    # By index: ``hide_keys`` gave new fields, in the same order.
+                    positions: list[tuple[int, tuple[int, int] | None]] = [(i, None) for i in own]
+                    positions += [(i, span) for i, spans in soap.items() for span in spans]
+                    if positions:
+                        self._credential_content(parsed, positions, findings, body_hits)
 
         ctx = _request_context(method, url, dest, parts, agent_id, body_size)
         verdict: Verdict = policy.evaluate(
@@ -1330,6 +1335,29 @@ class LocalScanner:
                 redactions.append(([(start, end, hit.type)], True))
             result.append(_FieldHits(field, spans, redactions))
         return result
+
+    def _credential_content(self, parsed: ParsedBody, positions: list[tuple[int, tuple[int, int] | None]],
+                            findings: list[Finding], hits: list[_FieldHits]) -> None:
+        """Findings for what the body's auth positions (field index, and the span of a SOAP
+        password in it, or None for the whole field) carry besides their credential
+        (``credential_content``: PII, a private key), added to ``hits``: one ``_FieldHits`` per
+        field, since redaction rewrites a field from all of its spans at once."""
+        by_field = {id(fh.field): fh for fh in hits}
+        for i, span in positions:
+            field = parsed.fields[i]
+            start, end = span if span is not None else (0, len(field.text))
+            found = credential_content(field.key if isinstance(field.key, str) else "", field.text[start:end])
+            if not found:
+                continue
+            fh = by_field.get(id(field))
+            if fh is None:
+                fh = by_field[id(field)] = _FieldHits(field, [], [])
+                hits.append(fh)
+            for hit, encoding, (s, e), raw in found:
+                s, e = s + start, e + start
+                findings.append(self._finding(hit, field.location, s, e, raw, encoding))
+                fh.spans.append((s, e, hit.type, field.location))
+                fh.redactions.append(([(s, e, hit.type)], True))
 
     def _check_binding(
         self, value: str, location: str, dest: DestinationAssessment, findings: list[Finding], *, auth: bool,
