@@ -623,6 +623,32 @@ def _detected_fields(parsed: ParsedBody, own: list[int]) -> list[Field]:
     return [f for i, f in enumerate(parsed.fields) if i not in own] if own else parsed.fields
 
 
+_JWK_VALUE = re.compile(secrets.JWK_MEMBER_VALUE)
+
+
+def _jwk_private_fields(fields: list[Field]) -> list[int]:
+    """Indices of the private members of the JSON Web Keys the body holds as JSON (a JWKS document,
+    a key object nested in a body, a JSON string holding one: ``body$.keys[0].d``,
+    ``body$.note<json>$.d``). The body reader gives each member its own field, so the inline JWK
+    reading (``secrets`` rule ``jwk-private-key``, which needs ``kty`` and ``d`` in one text) never
+    sees an object whole; members of one object are siblings by location. Public members (``n``,
+    ``e``, ``x``, ``y``) are no finding."""
+    kinds = {f.location[:-4]: f.text for f in fields
+             if not f.is_key and f.key == "kty" and f.location.endswith(".kty")}
+    if not kinds:
+        return []
+    found: list[int] = []
+    for i, f in enumerate(fields):
+        key = f.key
+        if f.is_key or not isinstance(key, str) or not f.location.endswith("." + key):
+            continue
+        kind = kinds.get(f.location[: -len(key) - 1])
+        if kind is not None and key in secrets.JWK_PRIVATE_MEMBERS.get(kind, ()) and \
+                _JWK_VALUE.fullmatch(f.text):
+            found.append(i)
+    return found
+
+
 # Media types a SOAP envelope is sent with (1.1: text/xml; 1.2: application/soap+xml).
 _SOAP_MEDIA_TYPES = frozenset({"text/xml", "application/soap+xml", "application/xml"})
 
@@ -1008,6 +1034,9 @@ class LocalScanner:
                     positions += [(i, span) for i, spans in soap.items() for span in spans]
                     if positions:
                         self._credential_content(parsed, positions, findings, body_hits)
+                    jwk_members = _jwk_private_fields(parsed.fields)
+                    if jwk_members:
+                        self._jwk_private_keys(parsed, jwk_members, findings, body_hits)
 
         ctx = _request_context(method, url, dest, parts, agent_id, body_size)
         verdict: Verdict = policy.evaluate(
@@ -1358,6 +1387,26 @@ class LocalScanner:
                 findings.append(self._finding(hit, field.location, s, e, raw, encoding))
                 fh.spans.append((s, e, hit.type, field.location))
                 fh.redactions.append(([(s, e, hit.type)], True))
+
+    def _jwk_private_keys(self, parsed: ParsedBody, members: list[int], findings: list[Finding],
+                          hits: list[_FieldHits]) -> None:
+        """A finding for each private member of a JSON Web Key the body holds as JSON
+        (``_jwk_private_fields``), the whole value redacted; added to ``hits`` per field."""
+        rule = secrets.JWK_RULE
+        by_field = {id(fh.field): fh for fh in hits}
+        for i in members:
+            field = parsed.fields[i]
+            fh = by_field.get(id(field))
+            end = len(field.text)
+            if fh is not None and any(s <= 0 and end <= e for s, e, _t, _l in fh.spans):
+                continue  # already a finding over the whole value
+            if fh is None:
+                fh = by_field[id(field)] = _FieldHits(field, [], [])
+                hits.append(fh)
+            hit = Hit(rule.type, rule.id, "secret", 0, end, None, rule.severity)
+            findings.append(self._finding(hit, field.location, 0, end, field.text, None))
+            fh.spans.append((0, end, hit.type, field.location))
+            fh.redactions.append(([(0, end, hit.type)], True))
 
     def _check_binding(
         self, value: str, location: str, dest: DestinationAssessment, findings: list[Finding], *, auth: bool,

@@ -214,7 +214,10 @@ def test_base64_spelled_with_escapes_cannot_be_written_back_so_nothing_is_sent()
 WORDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz ?>~", min_size=0, max_size=40)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Half the drawn forms cannot show in their blob (no alphabet character, no padding needed) and are
+# skipped by ``assume``: expected filtering, not a slow strategy.
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(
     lines=st.lists(WORDS, min_size=0, max_size=30),
     at=st.integers(min_value=0, max_value=30),

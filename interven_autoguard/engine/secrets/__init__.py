@@ -24,7 +24,7 @@ Tables are compiled on first use (thread-safe); importing this package is cheap.
 
 from __future__ import annotations
 
-from ._engine import detect, key_is_sensitive, may_match, may_name_a_secret
+from ._engine import JWK_PRIVATE_MEMBERS, detect, key_is_sensitive, may_match, may_name_a_secret
 from .auth import AUTH_HEADERS, VENDOR_AUTH_HEADERS, detect_auth_value, is_auth_header, vendor_hit
 from .body_auth import body_auth_fields, wsse_password_spans
 from .providers import (
@@ -41,7 +41,7 @@ from .providers import (
     provider_for,
     relay_bindings,
 )
-from .rules import RULES, all_rule_ids
+from .rules import JWK_MEMBER_VALUE, JWK_RULE, RULES, all_rule_ids
 
 
 def warm_up() -> None:
@@ -53,6 +53,9 @@ def warm_up() -> None:
 
 __all__ = [
     "AUTH_HEADERS",
+    "JWK_MEMBER_VALUE",
+    "JWK_PRIVATE_MEMBERS",
+    "JWK_RULE",
     "KEY_RELAY_HOSTS",
     "PROVIDER_HOSTS",
     "RULES",

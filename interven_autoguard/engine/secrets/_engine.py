@@ -658,7 +658,8 @@ _JWK_KTY = re.compile(r'\\?"kty\\?"\s{0,3}:\s{0,3}\\?"(RSA|EC|OKP|oct)\\?"', re.
 _JWK_MEMBER = re.compile(
     r'\\?"(d|p|q|dp|dq|qi|k)\\?"\s{0,3}:\s{0,3}\\?"(' + JWK_MEMBER_VALUE + r')\\?"', re.ASCII
 )
-_JWK_PRIVATE = {"RSA": ("d", "p", "q", "dp", "dq", "qi"), "EC": ("d",), "OKP": ("d",), "oct": ("k",)}
+JWK_PRIVATE_MEMBERS = {"RSA": ("d", "p", "q", "dp", "dq", "qi"), "EC": ("d",), "OKP": ("d",), "oct": ("k",)}
+_JWK_PRIVATE = JWK_PRIVATE_MEMBERS
 
 
 def _consider_jwk(text: str, m: re.Match[str], cands: list[_Candidate]) -> None:
