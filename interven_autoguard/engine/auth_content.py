@@ -1,4 +1,4 @@
-"""What an auth header's value carries besides the request's own credential.
+"""What an auth header's value, or a body auth position, carries besides the request's own credential.
 
 An auth header's credential faces the binding rule only (``secrets.auth``): the secret detectors
 leave it alone, since it is legitimately there. But the header is also a channel an agent can fill
@@ -71,6 +71,8 @@ def _content(name: str, value: str, *, read_pii: bool) -> tuple[AuthHit, ...]:
     found = _pii(name, value, views[0]) if read_pii else []
     for view in views:
         text = value if view is None else view.text
+        if not _may_hold_key_material(text):
+            continue  # the common case: a signed header changes every call, so no cache spares this
         for hit in secrets.detect(text):
             if hit.type in KEY_MATERIAL_TYPES and hit.provider is None:
                 span = _original(view, hit)
@@ -78,6 +80,21 @@ def _content(name: str, value: str, *, read_pii: bool) -> tuple[AuthHit, ...]:
                     encoding = None if view is None else view.encoding
                     found.append((hit, encoding, span, text[hit.start : hit.end]))
     return tuple(found)
+
+
+@lru_cache(maxsize=1)
+def _key_material_words() -> tuple[str, ...]:
+    """The keywords of the rules that report ``KEY_MATERIAL_TYPES``: every match holds one."""
+    from .secrets.rules import INLINE_RULES, RULES
+
+    return tuple(sorted({word.lower() for rule in (*RULES, *INLINE_RULES) if rule.type in KEY_MATERIAL_TYPES
+                         for word in rule.keywords}))
+
+
+def _may_hold_key_material(text: str) -> bool:
+    """False ⇒ no key-material rule can match ``text`` (a keyword prefilter, as the rules' own)."""
+    lower = text.lower()
+    return any(word in lower for word in _key_material_words())
 
 
 def _pii(name: str, value: str, view: View | None) -> list[AuthHit]:

@@ -426,10 +426,6 @@ def _credential_unclean(value: str, host: str, bindings: Bindings, key: str) -> 
     return _binding_mismatch(value, host, bindings, key) or bool(auth_content(key, value))
 
 
-def placeholder(finding_type: str) -> str:
-    return f"[REDACTED:{finding_type}]"
-
-
 # How to redact one finding: the edits of its field's text (``decoding_map.SpanMap.redaction``;
 # inside a base64/hex blob, a rewrite of the blob), and whether they remove every reading of it that
 # was found (False when one could not be written back exactly: a value only a mail reader's
@@ -644,7 +640,7 @@ def _jwk_private_fields(fields: list[Field]) -> list[int]:
             continue
         kind = kinds.get(f.location[: -len(key) - 1])
         if kind is not None and key in secrets.JWK_PRIVATE_MEMBERS.get(kind, ()) and \
-                _JWK_VALUE.fullmatch(f.text):
+                _JWK_VALUE.fullmatch(f.text) and secrets.jwk_private_value(f.text):
             found.append(i)
     return found
 
@@ -916,7 +912,8 @@ class LocalScanner:
         soap_own: list[tuple[Field, tuple[int, int]]] = []  # and a SOAP header's (``_soap_credentials``)
         undecoded: list[str] = []  # fields whose nested encodings ran past the work budget
 
-        # The request's own credentials (URL userinfo, auth headers) only face the binding rule.
+        # The request's own credentials (URL userinfo, auth headers) face the binding rule; what an
+        # auth header carries besides (PII, a private key) is read by ``_auth_content``.
         if dest.userinfo:
             auth_mismatch |= self._check_binding(dest.userinfo, "url.userinfo", dest, findings, auth=False,
                                                  bindings=policy.bindings)
@@ -1009,7 +1006,8 @@ class LocalScanner:
                     own = _own_credentials(parsed.fields, dest.host, parts.path if parts else "",
                                            policy.bindings)
                     own_fields = [parsed.fields[i] for i in own]
-                    for field in own_fields:  # the request's own credentials: the binding rule only
+                    for field in own_fields:  # the request's own credentials: the binding rule (and
+                        # ``_credential_content`` below, for what they carry besides)
                         auth_mismatch |= self._check_binding(
                             field.text, field.location, dest, findings, auth=False, bindings=policy.bindings)
                     soap = _soap_credentials(parsed, ctype)
@@ -1355,15 +1353,23 @@ class LocalScanner:
                 continue
             location = f"header:{key}" if _name_is_clean(name) else f"header#{i}"
             field = header_fields[i] = Field(location=location, key=key, text=value)
-            spans: list[tuple[int, int, str, str]] = []
-            redactions: list[_Redaction] = []
-            for hit, encoding, (start, end), raw in hits:
-                findings.append(self._finding(hit, location, start, end, raw, encoding))
-                spans.append((start, end, hit.type, location))
-                # The span is the header value's own (an encoded value's whole blob): replaced as is.
-                redactions.append(([(start, end, hit.type)], True))
-            result.append(_FieldHits(field, spans, redactions))
+            found = [(hit, encoding, start, end, raw) for hit, encoding, (start, end), raw in hits]
+            self._add_findings(field, found, findings, result)
         return result
+
+    def _add_findings(self, field: Field, found: list[tuple[Hit, str | None, int, int, str]],
+                      findings: list[Finding], hits: list[_FieldHits]) -> None:
+        """Findings in ``field`` whose spans are its text's own (an encoded value's whole blob),
+        replaced as they are; added to ``hits`` under one ``_FieldHits`` per field, since redaction
+        rewrites a field from all of its spans at once."""
+        fh = next((h for h in hits if h.field is field), None)
+        for hit, encoding, start, end, raw in found:
+            if fh is None:
+                fh = _FieldHits(field, [], [])
+                hits.append(fh)
+            findings.append(self._finding(hit, field.location, start, end, raw, encoding))
+            fh.spans.append((start, end, hit.type, field.location))
+            fh.redactions.append(([(start, end, hit.type)], True))
 
     def _credential_content(self, parsed: ParsedBody, positions: list[tuple[int, tuple[int, int] | None]],
                             findings: list[Finding], hits: list[_FieldHits]) -> None:
@@ -1371,42 +1377,25 @@ class LocalScanner:
         password in it, or None for the whole field) carry besides their credential
         (``credential_content``: PII, a private key), added to ``hits``: one ``_FieldHits`` per
         field, since redaction rewrites a field from all of its spans at once."""
-        by_field = {id(fh.field): fh for fh in hits}
         for i, span in positions:
             field = parsed.fields[i]
             start, end = span if span is not None else (0, len(field.text))
             found = credential_content(field.key if isinstance(field.key, str) else "", field.text[start:end])
-            if not found:
-                continue
-            fh = by_field.get(id(field))
-            if fh is None:
-                fh = by_field[id(field)] = _FieldHits(field, [], [])
-                hits.append(fh)
-            for hit, encoding, (s, e), raw in found:
-                s, e = s + start, e + start
-                findings.append(self._finding(hit, field.location, s, e, raw, encoding))
-                fh.spans.append((s, e, hit.type, field.location))
-                fh.redactions.append(([(s, e, hit.type)], True))
+            self._add_findings(field, [(hit, encoding, s + start, e + start, raw)
+                                       for hit, encoding, (s, e), raw in found], findings, hits)
 
     def _jwk_private_keys(self, parsed: ParsedBody, members: list[int], findings: list[Finding],
                           hits: list[_FieldHits]) -> None:
         """A finding for each private member of a JSON Web Key the body holds as JSON
         (``_jwk_private_fields``), the whole value redacted; added to ``hits`` per field."""
         rule = secrets.JWK_RULE
-        by_field = {id(fh.field): fh for fh in hits}
         for i in members:
             field = parsed.fields[i]
-            fh = by_field.get(id(field))
             end = len(field.text)
-            if fh is not None and any(s <= 0 and end <= e for s, e, _t, _l in fh.spans):
+            if any(h.field is field and any(s <= 0 and end <= e for s, e, _t, _l in h.spans) for h in hits):
                 continue  # already a finding over the whole value
-            if fh is None:
-                fh = by_field[id(field)] = _FieldHits(field, [], [])
-                hits.append(fh)
             hit = Hit(rule.type, rule.id, "secret", 0, end, None, rule.severity)
-            findings.append(self._finding(hit, field.location, 0, end, field.text, None))
-            fh.spans.append((0, end, hit.type, field.location))
-            fh.redactions.append(([(0, end, hit.type)], True))
+            self._add_findings(field, [(hit, None, 0, end, field.text)], findings, hits)
 
     def _check_binding(
         self, value: str, location: str, dest: DestinationAssessment, findings: list[Finding], *, auth: bool,

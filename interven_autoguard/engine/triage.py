@@ -77,7 +77,7 @@ def ascii_is_clean(data: bytes, *, runs_as_is: bool = False) -> bool:
         elif decoding_layers.ascii_has_blob_candidate(data, table):
             return False
     # The canary alone: nothing else matched. None at all: RE2 could not search (see CANARY).
-    return len(_matches()(data)) == 1
+    return len(_matches()(data) or ()) == 1  # the wrapper's own Match answers None for none
 
 
 def warm_up() -> None:

@@ -75,6 +75,8 @@ def test_private_members_are_found_and_removed(name: str, body: dict[str, Any], 
     {"keys": [{k: v for k, v in rsa_key().items() if k in ("kty", "n", "e")}]},
     {"d": b64u(32, 50), "note": "no kty: just a field named d"},
     {"kty": "EC", "d": "short"},  # not key material
+    {"keys": [{"kty": "RSA", "n": "x", "d": "YOUR_PRIVATE_EXPONENT_HERE_xxxxxxxx"}]},  # a docs placeholder
+    {"keys": [{"kty": "EC", "d": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}]},  # no entropy
     {"key": {"kty": "EC"}, "other": {"d": b64u(32, 51)}},  # d is not that object's member
 ])
 def test_public_keys_and_look_alikes_stay_clean(body: dict[str, Any]) -> None:

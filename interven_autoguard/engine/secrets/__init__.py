@@ -24,7 +24,14 @@ Tables are compiled on first use (thread-safe); importing this package is cheap.
 
 from __future__ import annotations
 
-from ._engine import JWK_PRIVATE_MEMBERS, detect, key_is_sensitive, may_match, may_name_a_secret
+from ._engine import (
+    JWK_PRIVATE_MEMBERS,
+    detect,
+    jwk_private_value,
+    key_is_sensitive,
+    may_match,
+    may_name_a_secret,
+)
 from .auth import AUTH_HEADERS, VENDOR_AUTH_HEADERS, detect_auth_value, is_auth_header, vendor_hit
 from .body_auth import body_auth_fields, wsse_password_spans
 from .providers import (
@@ -73,6 +80,7 @@ __all__ = [
     "is_relay_host",
     "is_signed_url_scope",
     "is_url_auth_position",
+    "jwk_private_value",
     "key_is_sensitive",
     "may_match",
     "may_name_a_secret",

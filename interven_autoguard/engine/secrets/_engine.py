@@ -659,7 +659,12 @@ _JWK_MEMBER = re.compile(
     r'\\?"(d|p|q|dp|dq|qi|k)\\?"\s{0,3}:\s{0,3}\\?"(' + JWK_MEMBER_VALUE + r')\\?"', re.ASCII
 )
 JWK_PRIVATE_MEMBERS = {"RSA": ("d", "p", "q", "dp", "dq", "qi"), "EC": ("d",), "OKP": ("d",), "oct": ("k",)}
-_JWK_PRIVATE = JWK_PRIVATE_MEMBERS
+
+
+def jwk_private_value(value: str) -> bool:
+    """Whether a private member's value (base64url already checked) is key material, not a
+    placeholder ("YOUR_PRIVATE_EXPONENT_HERE_xxxxxxxx") or a low-entropy stand-in."""
+    return not v.is_placeholder(value) and v.shannon_entropy(value) >= 3.0
 
 
 def _consider_jwk(text: str, m: re.Match[str], cands: list[_Candidate]) -> None:
@@ -669,10 +674,9 @@ def _consider_jwk(text: str, m: re.Match[str], cands: list[_Candidate]) -> None:
     kty = _JWK_KTY.search(text, start, end)
     if kty is None:
         return
-    private = _JWK_PRIVATE[kty.group(1)]
+    private = JWK_PRIVATE_MEMBERS[kty.group(1)]
     for member in _JWK_MEMBER.finditer(text, start, end):
-        value = member.group(2)
-        if member.group(1) in private and not v.is_placeholder(value) and v.shannon_entropy(value) >= 3.0:
+        if member.group(1) in private and jwk_private_value(member.group(2)):
             cands.append(_Candidate(JWK_RULE.id, JWK_RULE.type, None, member.start(2), member.end(2),
                                     JWK_RULE.priority, JWK_RULE.severity))
 

@@ -1252,7 +1252,7 @@ def all_rule_ids() -> frozenset[str]:
     ids.update(rule_id for _, rule_id, _ in URI_SCHEMES)
     ids.add(URI_FALLBACK[0])
     ids.update(rule_id for rule_id, _ in GENERIC_KINDS.values())
-    ids.add("jwk-private-key")  # rules.JWK_RULE, the one inline reading with an id of its own
+    ids.add(JWK_RULE.id)  # the one inline reading with an id of its own
     return frozenset(ids)
 
 
