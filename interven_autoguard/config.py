@@ -92,7 +92,8 @@ def check_scanner_choice(api_key: str | None, gateway_url: str | None, policy: o
     parts = urllib.parse.urlsplit(gateway_url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(
-            f"INTERVEN_GATEWAY_URL must be an http:// or https:// URL, got one with scheme {parts.scheme!r}")
+            "INTERVEN_GATEWAY_URL must be an http:// or https:// URL with a host "
+            "(not repeated here: a malformed value may hold a user name or a key)")
     if policy is not None and policy != "":
         raise ConfigurationError(
             "a local policy (--policy / INTERVEN_POLICY) has no effect when INTERVEN_API_KEY is set: the "

@@ -29,7 +29,7 @@ from .store import (
     default_db_path,
 )
 
-PROG = "python -m interven_autoguard approvals"
+PROG = display.PROG
 ENV_TOKEN = "INTERVEN_APPROVALS_TOKEN"
 DEFAULT_PORT = 4100
 WATCH_INTERVAL = 0.5
@@ -159,11 +159,7 @@ def _cmd_watch(store: SQLiteApprovalStore, args: argparse.Namespace, out: TextIO
                 seen[record.id] = record.state
                 if before is None and record.state == PENDING:
                     _print(f"NEW      {display.one_line(record, now)}", out)
-                    _print(
-                        f"         approve: {PROG} approve {record.id}   "
-                        f"deny: {PROG} deny {record.id} --reason ...",
-                        out,
-                    )
+                    _print("         " + display.decide_commands(record.id, store.path), out)
                 elif not first:
                     _print(f"{record.state.upper():<8} {display.one_line(record, now)}", out)
             first = False

@@ -14,6 +14,9 @@ from typing import Any
 
 from .store import EXECUTED, EXPIRED, PENDING, ApprovalRecord
 
+# The approvals CLI as an approver types it (``cli.PROG``).
+PROG = "python -m interven_autoguard approvals"
+
 
 def printable(text: Any, *, keep_newlines: bool = False) -> str:
     """``text`` with control/format characters (ESC, BIDI overrides, NUL ...) shown as ``\\x..``."""
@@ -135,5 +138,4 @@ def decide_commands(approval_id: str, db: Any = None) -> str:
     if db is not None and str(db) != str(default_db_path(use_env=False)):
         where = f" --db {shlex.quote(str(db))}"
     ident = shlex.quote(printable(approval_id))
-    prog = "python -m interven_autoguard approvals"
-    return f"approve: {prog} approve {ident}{where}   deny: {prog} deny {ident}{where} --reason '...'"
+    return f"approve: {PROG} approve {ident}{where}   deny: {PROG} deny {ident}{where} --reason '...'"
