@@ -382,6 +382,8 @@ _LOCATION_PIECES = re.compile(r"([.\[\]':$<>#*])")
 _FINDING_TYPE = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
 _LOCATION_ROOT = re.compile(r"^[a-z.]{1,12}?[$:#]")
 _LONG_DIGITS = re.compile(r"\d{7}")
+# engine/body_fields._ALNUM_RUN and _has_token, restated: telemetry serves the gateway client too and
+# does not import the embedded engine for one expression.
 _ALNUM_16 = re.compile(r"[A-Za-z0-9]{16,}")
 
 

@@ -20,7 +20,7 @@ import re
 from functools import lru_cache
 
 from . import decoding, pii, secrets
-from .secrets.auth import basic_credentials
+from .secrets.auth import basic_blob
 from .types import Hit, View
 
 # Auth headers whose value is who the caller is: an e-mail there is the login half of the
@@ -106,7 +106,7 @@ def _pii(name: str, value: str, view: View | None) -> list[AuthHit]:
         exempt = _identity_spans(text)
         found += [(h, None, _original(view, h), text[h.start : h.end]) for h in pii.detect(text, name)
                   if not any(s < h.end and h.start < e for s, e in exempt)]
-    basic = basic_credentials(value)
+    basic = basic_blob(value)
     if basic and ":" in basic[2]:
         start, end, decoded = basic
         password = decoded.partition(":")[2]

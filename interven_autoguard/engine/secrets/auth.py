@@ -178,7 +178,7 @@ def detect_auth_value(value: str, key: str | None = None) -> list[Hit]:
     if not isinstance(value, str) or not value.strip() or len(value) > 16384:
         return []
     hits = [h for h in _provider_hits(value, key) if h.provider]
-    basic = basic_credentials(value)
+    basic = basic_blob(value)
     if basic:
         start, end, decoded = basic
         if decoded:
@@ -193,7 +193,7 @@ def detect_auth_value(value: str, key: str | None = None) -> list[Hit]:
     return out
 
 
-def basic_credentials(value: str) -> tuple[int, int, str] | None:
+def basic_blob(value: str) -> tuple[int, int, str] | None:
     """The base64 blob of a ``Basic`` auth value: its span in ``value`` and what it decodes to
     (``user:password``; "" when it is no base64 of UTF-8 text); None for other values."""
     m = _BASIC.match(value)
